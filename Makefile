@@ -1,0 +1,63 @@
+# CivicDesk: `make run` serves the demo city, `make test` runs the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) site/manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install install-test migrate demo test e2e bench lint messages check-deploy clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) setup.cfg pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo
+
+## The demo city on http://$(HOST):$(PORT) with a django-q2 worker beside it.
+run: demo
+	@$(MANAGE) qcluster & QPID=$$!; \
+	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+## The whole suite (SQLite by default; DATABASE_URL / REDIS_URL switch database and broker).
+test: install-test
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+## Browser tests: Playwright on Debian's chromium, axe-core from npm.
+e2e: install-test
+	$(PY) -m pytest -p no:cacheprovider -m e2e tests/e2e $(PYTEST_ARGS)
+
+bench: install-test
+	$(PY) tests/perf/run.py
+
+lint: install-test
+	$(PY) -m ruff check .
+
+messages: install
+	for app in addons/*/; do (cd $$app && ../../$(MANAGE) makemessages -l uk -l ro -l bg -l en --no-obsolete >/dev/null); done
+	cd themes && ../$(MANAGE) makemessages -l uk -l ro -l bg -l en --no-obsolete >/dev/null
+	$(MANAGE) compilemessages >/dev/null
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=civicdesk.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	ALLOWED_HOSTS=city.example.org $(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var

@@ -1,0 +1,12 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import TemplateView
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", TemplateView.as_view(template_name="accounts/register.html"), name="register"),
+    path("cabinet/", TemplateView.as_view(template_name="accounts/cabinet.html"), name="cabinet"),
+]

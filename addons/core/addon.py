@@ -1,0 +1,90 @@
+"""The add-on contract.
+
+An add-on is a Django app whose ``AppConfig`` subclasses :class:`AddonConfig` and says, in
+one place, what it brings to a CivicDesk site: attachable things for host pages
+(placements), cabinet sections, statistics blocks for addressee pages, notification events,
+scheduled jobs, public URLs, and an idempotent ``setup(site)`` that creates its default
+content on a site when it is enabled there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from django.apps import AppConfig
+
+
+@dataclass(frozen=True)
+class CabinetSection:
+    """A section of the citizen cabinet ("My appeals", "My tickets")."""
+
+    key: str
+    title: Any  # a lazy translatable string
+    template: str
+    # get_context(request) -> dict; runs only when the add-on is enabled on the site.
+    get_context: Callable[[Any], dict]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class StatisticsBlock:
+    """A block of figures on an addressee page ("Appeals answered on time")."""
+
+    key: str
+    title: Any
+    template: str
+    # get_context(page, request) -> dict or None (None: nothing to show)
+    get_context: Callable[[Any, Any], dict | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    """An event that can notify someone. Its texts live in templates
+    ``notifications/<key>/subject.txt`` and ``notifications/<key>/body.txt``."""
+
+    key: str
+    label: Any
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A recurring django-q2 task, created idempotently by name."""
+
+    name: str
+    func: str  # dotted path
+    cron: str  # e.g. "*/5 * * * *"
+    kwargs: dict = field(default_factory=dict)
+
+
+class AddonConfig(AppConfig):
+    """Base class of every CivicDesk add-on's AppConfig."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+
+    #: platform add-ons (core, accounts, addressees) are always on and not listed.
+    required: bool = False
+    #: whether a site that never chose gets this add-on enabled.
+    default_enabled: bool = True
+    #: public URLs: a module path, served under ``url_prefix`` in namespace ``label``.
+    urls: str | None = None
+    url_prefix: str | None = None
+    #: REST routes: a module path included under /api/v1/.
+    api_urls: str | None = None
+    #: dotted paths of Placement models ("appeals.AppealFormPlacement").
+    placements: tuple[str, ...] = ()
+    cabinet_sections: tuple[CabinetSection, ...] = ()
+    statistics_blocks: tuple[StatisticsBlock, ...] = ()
+    notification_events: tuple[NotificationEvent, ...] = ()
+    scheduled_jobs: tuple[ScheduledJob, ...] = ()
+    #: one sentence shown beside the add-on's switch in the control panel.
+    description: Any = ""
+
+    def setup(self, site) -> None:
+        """Create this add-on's default content on ``site``. Must be idempotent."""
+
+    def ready(self):
+        from . import registry
+
+        registry.register_addon(self)

@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from . import registry
+from .themes import available_themes
+
+
+class SiteProfileForm(WagtailAdminModelForm):
+    theme = forms.ChoiceField(label=_("theme"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].choices = [
+            (name, meta.get("label", name)) for name, meta in available_themes().items()
+        ]
+
+
+class AddonActivationForm(WagtailAdminModelForm):
+    enabled_addons = forms.MultipleChoiceField(
+        label=_("Enabled add-ons"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "A disabled add-on shows nothing on this site and its pages answer "
+            "\"not found\"; its data is kept. Enabling one prepares its default content."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .activation import enabled_labels
+
+        self.fields["enabled_addons"].choices = [
+            (addon.label, addon.verbose_name) for addon in registry.optional_addons()
+        ]
+        if self.instance and self.instance.site_id:
+            self.initial["enabled_addons"] = sorted(
+                enabled_labels(self.instance.site, include_required=False)
+            )
+
+    def save(self, commit=True):
+        from .activation import apply_states
+
+        chosen = set(self.cleaned_data.get("enabled_addons") or [])
+        instance = super().save(commit=commit)
+        if commit:
+            apply_states(
+                instance.site,
+                {addon.label: addon.label in chosen for addon in registry.optional_addons()},
+            )
+        return instance

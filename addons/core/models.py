@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from .forms import AddonActivationForm, SiteProfileForm
+
+JURISDICTIONS = [
+    ("ua", _("Ukraine")),
+    ("ro", _("Romania")),
+    ("bg", _("Bulgaria")),
+]
+
+
+@register_setting(icon="home")
+class SiteProfile(BaseSiteSetting):
+    """Who this site is: the municipality, its language, law, theme and contacts."""
+
+    municipality_name = models.CharField(_("municipality name"), max_length=200, blank=True)
+    default_language = models.CharField(
+        _("default language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The interface language for visitors who have not chosen one."),
+    )
+    jurisdiction = models.CharField(
+        _("jurisdiction"),
+        max_length=2,
+        choices=JURISDICTIONS,
+        default="ua",
+        help_text=_("Whose laws set the fields of appeals, the legal terms and holidays."),
+    )
+    theme = models.CharField(_("theme"), max_length=50, default="civic")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Kyiv")
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
+    map_center = models.CharField(
+        _("map centre"),
+        max_length=100,
+        blank=True,
+        help_text=_("The centre of the city's maps, as SRID=4326;POINT(longitude latitude)."),
+    )
+
+    base_form_class = SiteProfileForm
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("municipality_name"), FieldPanel("contact_email"),
+             FieldPanel("contact_phone"), FieldPanel("postal_address")],
+            heading=_("Municipality"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("default_language"), FieldPanel("jurisdiction"),
+             FieldPanel("time_zone"), FieldPanel("theme"), FieldPanel("map_center")],
+            heading=_("Language, law and look"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("site profile")
+
+
+@register_setting(icon="cogs")
+class AddonActivation(BaseSiteSetting):
+    """The add-ons control panel: which installed add-ons are on for this site.
+
+    ``states`` maps an add-on label to True/False; an add-on missing from it follows its
+    ``default_enabled``. ``set_up`` records when ``setup(site)`` last ran for each label.
+    """
+
+    states = models.JSONField(default=dict, blank=True)
+    set_up = models.JSONField(default=dict, blank=True, editable=False)
+
+    base_form_class = AddonActivationForm
+    panels = [FieldPanel("enabled_addons", heading=_("Enabled add-ons"))]
+
+    class Meta:
+        verbose_name = _("add-ons")
+
+
+class ReferenceCounter(models.Model):
+    """The last number issued per site, kind and year (see ``numbering``)."""
+
+    site = models.ForeignKey("wagtailcore.Site", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "kind", "year"], name="unique_counter")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}-{self.year}: {self.last}"

@@ -1,0 +1,70 @@
+"""Attachables: how an add-on hangs its snippets on host pages.
+
+An add-on defines a placement model (``Placement`` subclass: page + snippet FK + order) and
+names it in its ``AddonConfig.placements``. Host page types (``HostPageMixin``) get one
+InlinePanel per installed placement model in an "Attached services" tab, and templates
+render every enabled add-on's section with ``{% addon_sections page %}``.
+No page model refers to an add-on's classes, so an add-on can be removed without touching
+page migrations.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import InlinePanel, ObjectList, TabbedInterface
+from wagtail.models import Orderable
+from wagtail.utils.decorators import cached_classmethod
+
+from . import registry
+
+
+class Placement(Orderable):
+    """Abstract placement. Subclasses add a FK to their snippet and name it in
+    ``snippet_field``; ``section_template`` renders the section on the host page."""
+
+    page = ParentalKey(
+        "wagtailcore.Page",
+        on_delete=models.CASCADE,
+        related_name="%(app_label)s_%(class)s_set",
+    )
+
+    snippet_field: str = ""
+    section_template: str = ""
+    #: heading of the inline panel in the admin
+    panel_label = None
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    @classmethod
+    def relation_name(cls) -> str:
+        return f"{cls._meta.app_label}_{cls._meta.model_name}_set"
+
+    @property
+    def snippet(self):
+        return getattr(self, self.snippet_field)
+
+
+class HostPageMixin:
+    """A page type that carries attachables from add-ons."""
+
+    @cached_classmethod
+    def get_edit_handler(cls):
+        tabs = []
+        if cls.content_panels:
+            tabs.append(ObjectList(cls.content_panels, heading=_("Content")))
+        attached = [
+            InlinePanel(
+                model.relation_name(),
+                label=model.panel_label or model._meta.verbose_name,
+                heading=model._meta.verbose_name_plural,
+            )
+            for _addon, model in registry.placement_models()
+        ]
+        if attached:
+            tabs.append(ObjectList(attached, heading=_("Attached services")))
+        if cls.promote_panels:
+            tabs.append(ObjectList(cls.promote_panels, heading=_("Promote")))
+        if cls.settings_panels:
+            tabs.append(ObjectList(cls.settings_panels, heading=_("Settings")))
+        return TabbedInterface(tabs, base_form_class=cls.base_form_class).bind_to_model(cls)

@@ -1,0 +1,72 @@
+"""What the installed add-ons declared, collected in one place.
+
+Add-ons register themselves from ``AddonConfig.ready()``; host pages and templates ask this
+module what to render. Nothing here imports an add-on.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+
+_addons: dict[str, object] = {}
+_host_page_models: list[type] = []
+
+
+def register_addon(config) -> None:
+    _addons[config.label] = config
+
+
+def addons():
+    """All installed add-ons, in INSTALLED_APPS order."""
+    return list(_addons.values())
+
+
+def get_addon(label):
+    return _addons.get(label)
+
+
+def optional_addons():
+    """Add-ons a site can switch on and off."""
+    return [addon for addon in _addons.values() if not addon.required]
+
+
+def addon_for_model(model):
+    return _addons.get(model._meta.app_label)
+
+
+def register_host_page(model):
+    """Mark a page type as a host for attachables. Used as a class decorator."""
+    if model not in _host_page_models:
+        _host_page_models.append(model)
+    return model
+
+
+def host_page_models():
+    return list(_host_page_models)
+
+
+def placement_models():
+    """(addon, placement model) pairs for every installed add-on's attachables."""
+    result = []
+    for addon in _addons.values():
+        for dotted in addon.placements:
+            result.append((addon, apps.get_model(dotted)))
+    return result
+
+
+def cabinet_sections():
+    items = [(addon, section) for addon in _addons.values() for section in addon.cabinet_sections]
+    return sorted(items, key=lambda pair: pair[1].order)
+
+
+def statistics_blocks():
+    items = [(addon, block) for addon in _addons.values() for block in addon.statistics_blocks]
+    return sorted(items, key=lambda pair: pair[1].order)
+
+
+def notification_events():
+    return {event.key: event for addon in _addons.values() for event in addon.notification_events}
+
+
+def scheduled_jobs():
+    return [job for addon in _addons.values() for job in addon.scheduled_jobs]

@@ -1,0 +1,91 @@
+"""Template tags host pages and themes use: one call renders every enabled add-on."""
+
+from django import template
+from django.templatetags.static import static
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from .. import registry
+from ..activation import enabled_labels_for_request
+from ..themes import get_current_theme
+
+register = template.Library()
+
+
+@register.simple_tag
+def theme_static(path):
+    """URL of a static file of the current theme: ``{% theme_static "css/site.css" %}``."""
+    return static(f"{get_current_theme()}/{path}")
+
+
+def _enabled(request):
+    if request is None:
+        return {addon.label for addon in registry.addons()}
+    return enabled_labels_for_request(request)
+
+
+@register.simple_tag(takes_context=True)
+def addon_sections(context, page):
+    """Render the attached sections of every enabled add-on on ``page``."""
+    request = context.get("request")
+    enabled = _enabled(request)
+    html = []
+    for addon, model in registry.placement_models():
+        if addon.label not in enabled:
+            continue
+        placements = list(
+            model.objects.filter(page_id=page.pk)
+            .select_related(model.snippet_field)
+            .order_by("sort_order")
+        )
+        if not placements:
+            continue
+        html.append(
+            render_to_string(
+                model.section_template,
+                {"page": page, "placements": placements, "addon": addon},
+                request=request,
+            )
+        )
+    return mark_safe("".join(html))
+
+
+@register.simple_tag(takes_context=True)
+def addon_statistics(context, page):
+    """Render the statistics blocks that enabled add-ons contribute to ``page``."""
+    request = context.get("request")
+    enabled = _enabled(request)
+    html = []
+    for addon, block in registry.statistics_blocks():
+        if addon.label not in enabled:
+            continue
+        block_context = block.get_context(page, request)
+        if block_context is None:
+            continue
+        html.append(
+            render_to_string(
+                block.template,
+                {"page": page, "block": block, **block_context},
+                request=request,
+            )
+        )
+    return mark_safe("".join(html))
+
+
+@register.simple_tag(takes_context=True)
+def cabinet_sections(context):
+    """Render the cabinet sections of the enabled add-ons for the logged-in citizen."""
+    request = context["request"]
+    enabled = _enabled(request)
+    html = []
+    for addon, section in registry.cabinet_sections():
+        if addon.label not in enabled:
+            continue
+        html.append(
+            render_to_string(
+                section.template,
+                {"section": section, **section.get_context(request)},
+                request=request,
+            )
+        )
+    return mark_safe("".join(html))

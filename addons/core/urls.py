@@ -1,0 +1,22 @@
+"""Mounts the public and API URLs every installed add-on declares."""
+
+from django.urls import include, path
+
+from . import registry
+
+
+def addon_urlpatterns():
+    patterns = []
+    for addon in registry.addons():
+        if addon.urls:
+            prefix = addon.url_prefix if addon.url_prefix is not None else f"{addon.label}/"
+            patterns.append(path(prefix, include((addon.urls, addon.label), namespace=addon.label)))
+    return patterns
+
+
+def addon_api_urlpatterns():
+    return [
+        path("", include((addon.api_urls, addon.label), namespace=f"{addon.label}-api"))
+        for addon in registry.addons()
+        if addon.api_urls
+    ]
