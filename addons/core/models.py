@@ -95,3 +95,50 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.kind}-{self.year}: {self.last}"
+
+
+class Notification(models.Model):
+    """One message to one person: the outbox row that a django-q2 task delivers, and the
+    copy the citizen reads in the cabinet inbox (see ``notifications``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("not sent (no address)")
+
+    site = models.ForeignKey(
+        "wagtailcore.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="notifications",
+    )
+    email = models.EmailField(_("email"), blank=True)
+    event = models.CharField(_("event"), max_length=100)
+    context = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("message"))
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True,
+                           help_text="Idempotency key: the same key never makes a second row.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["status", "next_attempt_at"], name="notification_outbox"),
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return self.subject
