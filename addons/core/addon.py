@@ -9,8 +9,9 @@ content on a site when it is enabled there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from django.apps import AppConfig
 
@@ -83,6 +84,14 @@ class AddonConfig(AppConfig):
 
     def setup(self, site) -> None:
         """Create this add-on's default content on ``site``. Must be idempotent."""
+
+    def personal_data(self, user) -> dict:
+        """What this add-on holds about ``user``, for the citizen's data download (JSON-ready)."""
+        return {}
+
+    def anonymise(self, user) -> None:
+        """Erase ``user``'s personal data this add-on holds, keeping records the law says
+        must be kept (their link to a person removed). Called when an account is deleted."""
 
     def ready(self):
         from . import registry

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import contextvars
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.utils._os import safe_join
 from django.template import Origin, TemplateDoesNotExist
 from django.template.loaders.base import Loader as BaseLoader
 from django.template.loaders.cached import Loader as CachedLoader
+from django.utils._os import safe_join
 
 _current_theme: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "civicdesk_theme", default=None
@@ -29,7 +29,7 @@ def themes_dir() -> Path:
     return Path(settings.CIVICDESK_THEMES_DIR)
 
 
-@lru_cache(maxsize=None)
+@cache
 def available_themes() -> dict[str, dict]:
     """name -> {"label", "parent"} for every folder in themes/ that has templates."""
     found = {}

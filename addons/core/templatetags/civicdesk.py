@@ -1,8 +1,8 @@
 """Template tags host pages and themes use: one call renders every enabled add-on."""
 
 from django import template
-from django.templatetags.static import static
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
 from .. import registry
