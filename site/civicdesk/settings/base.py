@@ -256,6 +256,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
 
 RATELIMIT_VIEW = "addons.core.views.rate_limited"
 
@@ -295,6 +296,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "CivicDesk API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["civicdesk.api.public_api_only"],
 }
 
 # CivicDesk
