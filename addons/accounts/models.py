@@ -6,8 +6,30 @@ from django.utils.translation import gettext_lazy as _
 
 class CitizenManager(UserManager):
     def get_by_natural_key(self, username):
-        # Citizens sign in with their email; staff may also use a username.
-        return self.get(models.Q(username__iexact=username) | models.Q(email__iexact=username))
+        # Citizens sign in with their email; staff may also use a username. One person's
+        # username may equal another's email (an address changed since): the email wins.
+        user = self.find_by_login(username)
+        if user is None:
+            raise self.model.DoesNotExist
+        return user
+
+    def find_by_login(self, login):
+        """The user whose email, else whose username, is ``login`` (case-insensitive)."""
+        if not login:
+            return None
+        matches = list(
+            self.filter(models.Q(username__iexact=login) | models.Q(email__iexact=login))[:4]
+        )
+        folded = login.casefold()
+        for test in (
+            lambda user: user.email.casefold() == folded,
+            lambda user: user.username == login,
+            lambda user: user.username.casefold() == folded,
+        ):
+            for user in matches:
+                if test(user):
+                    return user
+        return matches[0] if matches else None
 
 
 class User(AbstractUser):
@@ -33,6 +55,9 @@ class User(AbstractUser):
     )
     email_confirmed = models.BooleanField(_("email confirmed"), default=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    data_processing_consent_at = models.DateTimeField(
+        _("consent to personal data processing given at"), null=True, blank=True, editable=False
+    )
 
     objects = CitizenManager()
 

@@ -1,6 +1,19 @@
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig
+from addons.core.addon import AddonConfig, NotificationEvent
+
+
+def _casefold(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    """SQLite folds ASCII only: give it a Unicode lower() for searching Cyrillic names."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "CIVICDESK_CASEFOLD", 1, _casefold, deterministic=True
+        )
 
 
 class AddresseesConfig(AddonConfig):
@@ -11,3 +24,37 @@ class AddresseesConfig(AddonConfig):
     required = True
     urls = "addons.addressees.urls"
     url_prefix = "addressees/"
+    notification_events = (
+        NotificationEvent("addressees.feedback", _("A feedback message to an addressee")),
+    )
+
+    def ready(self):
+        super().ready()
+        from . import signals  # noqa: F401
+
+        connection_created.connect(register_sqlite_functions,
+                                   dispatch_uid="civicdesk_sqlite_casefold")
+
+    def personal_data(self, user) -> dict:
+        from .models import FeedbackMessage
+
+        return {
+            "feedback_messages": [
+                {
+                    "addressee": message.addressee.title,
+                    "name": message.name,
+                    "email": message.email,
+                    "phone": message.phone,
+                    "message": message.message,
+                    "sent_at": message.created_at.isoformat(),
+                }
+                for message in FeedbackMessage.objects.filter(author=user)
+                .select_related("addressee")
+            ]
+        }
+
+    def anonymise(self, user) -> None:
+        from .models import FeedbackMessage
+
+        # Feedback is not a record the law keeps: it goes with the account.
+        FeedbackMessage.objects.filter(author=user).delete()

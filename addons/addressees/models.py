@@ -72,6 +72,13 @@ class HomePage(HostPageMixin, Page):
     class Meta:
         verbose_name = _("home page")
 
+    def get_context(self, request, *args, **kwargs):
+        from .pages import home_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home_context(self, request))
+        return context
+
 
 class AddresseeCatalogPage(Page):
     """The catalog: the tree of addressees below it, searchable and filterable."""
@@ -84,6 +91,13 @@ class AddresseeCatalogPage(Page):
 
     class Meta:
         verbose_name = _("addressee catalog")
+
+    def get_context(self, request, *args, **kwargs):
+        from .pages import catalog_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalog_context(self, request))
+        return context
 
 
 class AddresseeGroupPage(Page):
@@ -103,6 +117,13 @@ class AddresseeGroupPage(Page):
 
     class Meta:
         verbose_name = _("addressee group page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .pages import group_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(group_context(self, request))
+        return context
 
 
 @register_host_page
@@ -173,8 +194,12 @@ class AddresseePage(HostPageMixin, Page):
         InlinePanel("office_hours", heading=_("Office hours"), label=_("Hours")),
         InlinePanel("absences", heading=_("Absences"), label=_("Absence")),
         InlinePanel("specialists", heading=_("Specialists"), label=_("Specialist")),
-        MultiFieldPanel([FieldPanel("feedback_enabled"), FieldPanel("moderators")],
-                        heading=_("Moderation")),
+        MultiFieldPanel(
+            [FieldPanel("feedback_enabled"),
+             # Only those who manage staff groups may hand an addressee to another group.
+             FieldPanel("moderators", permission="auth.change_group")],
+            heading=_("Moderation"),
+        ),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -190,6 +215,49 @@ class AddresseePage(HostPageMixin, Page):
         verbose_name = _("addressee")
         verbose_name_plural = _("addressees")
         permissions = [("moderate_addressee", _("Can moderate the addressee's records"))]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_moderators_id = instance.__dict__.get("moderators_id")
+        return instance
+
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        # A new addressee, or one without (or with another) moderators group: make sure its
+        # group exists and holds the moderation rights.
+        if self.moderators_id is None or getattr(self, "_saved_moderators_id", None) != (
+            self.moderators_id
+        ):
+            from .services import ensure_moderators
+
+            ensure_moderators(self)
+            self._saved_moderators_id = self.moderators_id
+        return result
+
+    def get_context(self, request, *args, feedback_form=None, **kwargs):
+        from .pages import addressee_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(addressee_context(self, request, feedback_form=feedback_form))
+        return context
+
+    @property
+    def phones(self) -> list[str]:
+        return _lines(self.phone, self.extra_phones)
+
+    @property
+    def emails(self) -> list[str]:
+        return _lines(self.email, self.extra_emails)
+
+
+def _lines(first: str, more: str) -> list[str]:
+    values = [first.strip()] if first and first.strip() else []
+    for line in (more or "").splitlines():
+        line = line.strip()
+        if line and line not in values:
+            values.append(line)
+    return values
 
 
 class OfficeHours(Orderable):
@@ -291,6 +359,9 @@ class FeedbackMessage(ClusterableModel):
     )
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     handled = models.BooleanField(_("handled"), default=False)
+
+    #: which field names the addressee (see addons.core.permissions)
+    addressee_field = "addressee"
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "addressees"
 
-urlpatterns = []
+urlpatterns = [
+    path("subtree/<int:page_id>/", views.subtree, name="subtree"),
+    path("<int:page_id>/feedback/", views.feedback, name="feedback"),
+]

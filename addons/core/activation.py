@@ -42,7 +42,8 @@ def enabled_labels_for_request(request) -> set[str]:
     cached = getattr(request, "_civicdesk_enabled_addons", None)
     if cached is None:
         activation = _activation_for_request(request)
-        cached = enabled_labels(activation.site, activation=activation)
+        # activation.site would cost a query; the activation row is all that is needed.
+        cached = enabled_labels(None, activation=activation)
         request._civicdesk_enabled_addons = cached
     return cached
 

@@ -1,6 +1,7 @@
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from .addon import AddonConfig
+from .addon import AddonConfig, ScheduledJob
 
 
 class CoreConfig(AddonConfig):
@@ -9,3 +10,19 @@ class CoreConfig(AddonConfig):
     label = "core"
     verbose_name = _("Platform core")
     required = True
+    scheduled_jobs = (
+        # Re-sends notifications whose delivery failed or whose worker was down.
+        ScheduledJob(
+            name="core.notifications.retry_due",
+            func="addons.core.notifications.retry_due",
+            cron="* * * * *",
+        ),
+    )
+
+    def ready(self):
+        super().ready()
+        from .schedules import sync_schedules_after_migrate
+
+        post_migrate.connect(
+            sync_schedules_after_migrate, sender=self, dispatch_uid="civicdesk_sync_schedules"
+        )

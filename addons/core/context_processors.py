@@ -14,7 +14,8 @@ def _navigation(request):
     items = []
     for page in site.root_page.get_children().live().in_menu().specific(defer=True):
         url = page.get_url(request)
-        items.append({"title": page.title, "url": url, "active": bool(url) and path.startswith(url)})
+        active = bool(url) and path.startswith(url)
+        items.append({"title": page.title, "url": url, "active": active})
     return items
 
 

@@ -14,3 +14,6 @@ AXES_ENABLED = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# The add-on the core contract tests exercise.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.core.notice_addon"]  # noqa: F405

@@ -1,0 +1,46 @@
+"""Template helpers of the addressee pages: the "open now" badge."""
+
+from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _moment(value, at) -> str:
+    """"14:00", "tomorrow at 09:00" or "Monday, 5 January at 09:00", relative to ``at``."""
+    clock = formats.time_format(value, "H:i")
+    days = (value.date() - at.date()).days if at else None
+    if days == 0:
+        return _("today at %(time)s") % {"time": clock}
+    if days == 1:
+        return _("tomorrow at %(time)s") % {"time": clock}
+    day = formats.date_format(value, "l, j E")
+    return _("%(day)s at %(time)s") % {"day": day, "time": clock}
+
+
+@register.inclusion_tag("addressees/includes/opening.html")
+def opening_badge(status):
+    """``{% opening_badge item.opening %}``: "Open now until 17:00", "Closed, opens
+    tomorrow at 09:00"; nothing for an addressee without office hours."""
+    if status is None or not status.has_hours:
+        return {"show": False}
+    if status.is_open:
+        if status.until and status.at and status.until.date() == status.at.date():
+            text = _("Open now, until %(time)s") % {
+                "time": formats.time_format(status.until, "H:i")
+            }
+        elif status.until:
+            text = _("Open now, until %(moment)s") % {"moment": _moment(status.until, status.at)}
+        else:
+            text = _("Open now")
+    elif status.next_opening:
+        text = _("Closed, opens %(moment)s") % {"moment": _moment(status.next_opening, status.at)}
+    else:
+        text = _("Closed")
+    return {"show": True, "is_open": status.is_open, "text": text}
+
+
+@register.filter
+def absence_kind_label(absence):
+    return absence.get_kind_display()

@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
+from wagtail.models import Page, Site
+
+from addons.core.middleware import site_profile
+
+from . import catalog
+from .forms import FeedbackForm
+from .hours import local_now
+from .models import AddresseeCatalogPage, AddresseePage
+from .services import submit_feedback
+
+FEEDBACK_RATE = "5/10m"
+
+
+def _addressee_on_site(request, page_id) -> AddresseePage:
+    """The live, public addressee ``page_id`` of the request's site, else 404."""
+    site = Site.find_for_request(request)
+    if site is None:
+        raise Http404
+    root_path = Page.objects.filter(pk=site.root_page_id).values_list("path", flat=True).first()
+    page = (
+        AddresseePage.objects.live().public()
+        .filter(pk=page_id, path__startswith=root_path or "-")
+        .first()
+    )
+    if page is None:
+        raise Http404
+    return page
+
+
+def subtree(request, page_id):
+    """The sub-addressees of one addressee as an HTML fragment, one page at a time: what
+    the catalog's script inserts under a card."""
+    node = _addressee_on_site(request, page_id)
+    ancestors = [node.path[: Page.steplen * depth] for depth in range(1, node.depth)]
+    home_catalog = (
+        AddresseeCatalogPage.objects.filter(path__in=ancestors).order_by("-depth").first()
+    )
+    per_page = home_catalog.per_page if home_catalog else catalog.CHILDREN_PER_PAGE
+    today = local_now(site_profile(request)).date()
+    result = catalog.listing(
+        catalog.card_queryset(today).child_of(node), request, per_page=per_page
+    )
+    return TemplateResponse(
+        request,
+        "addressees/includes/subtree.html",
+        {
+            "node": node,
+            "addressees": result.items,
+            "page_obj": result.page_obj,
+            "notices": result.notices,
+            "catalog_url": home_catalog.get_url(request) if home_catalog else None,
+            "heading_level": 3,
+        },
+    )
+
+
+@ratelimit(key="ip", rate=FEEDBACK_RATE, method="POST", block=False)
+def feedback(request, page_id):
+    """Receive an addressee's feedback form; errors re-render the addressee page."""
+    page = _addressee_on_site(request, page_id)
+    if not page.feedback_enabled:
+        raise Http404
+    if request.method != "POST":
+        return redirect(page.get_url(request))
+    form = FeedbackForm(request.POST)
+    if getattr(request, "limited", False):
+        form.is_valid()
+        form.add_error(None, _("You have sent several messages in a short time. "
+                               "Please wait a few minutes and try again."))
+        response = page.serve(request, feedback_form=form)
+        response.status_code = 429
+        return response
+    if not form.is_valid():
+        return page.serve(request, feedback_form=form)
+    if not form.is_spam:
+        data = form.cleaned_data
+        submit_feedback(
+            page, name=data["name"], email=data["email"], phone=data.get("phone", ""),
+            message=data["message"], author=request.user, site=Site.find_for_request(request),
+        )
+    messages.success(request, _("Thank you. Your message has been sent to %(addressee)s.")
+                     % {"addressee": page.title})
+    return redirect(f"{page.get_url(request)}#feedback")

@@ -1,0 +1,15 @@
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from addons.core.permissions import AddresseeScopedPermissionPolicy
+
+from .models import FeedbackMessage
+
+register_permission_policy(FeedbackMessage, AddresseeScopedPermissionPolicy(FeedbackMessage))
+
+
+@hooks.register("register_admin_viewset")
+def register_feedback_viewset():
+    from .viewsets import feedback_viewset
+
+    return feedback_viewset

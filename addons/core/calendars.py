@@ -1,0 +1,85 @@
+"""Holiday calendars of the countries CivicDesk serves: Ukraine, Romania, Bulgaria.
+
+Built on the ``holidays`` package, with one rule made explicit here rather than left to
+whatever the package version does:
+
+Ukraine: martial law has been in force since 2022-02-24, and under it (law No. 2136-IX on
+labour relations under martial law) public holidays are not days off: they stay working days. While
+``settings.CIVICDESK_UA_MARTIAL_LAW`` is True (the default) no day from 2022-02-24 on is a
+public holiday. When it is set to False (martial law lifted), the peacetime holidays apply
+again: ``holidays.UA`` then still reports none for 2023+ (it encodes martial law itself), so
+we take its "workday" category, which lists the holidays that martial law turned into
+working days, together with its public ones.
+
+Weekends (Saturday, Sunday) are days off in all three countries.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+
+JURISDICTIONS: tuple[str, ...] = ("ua", "ro", "bg")
+
+#: the first day of martial law in Ukraine
+UA_MARTIAL_LAW_SINCE = date(2022, 2, 24)
+
+_COUNTRY = {"ua": "UA", "ro": "RO", "bg": "BG"}
+
+
+class UnknownJurisdiction(ValueError):
+    """A jurisdiction code other than "ua", "ro" or "bg"."""
+
+
+def _check(jurisdiction: str) -> str:
+    code = (jurisdiction or "").lower()
+    if code not in _COUNTRY:
+        raise UnknownJurisdiction(
+            f"Unknown jurisdiction {jurisdiction!r}; expected one of {', '.join(JURISDICTIONS)}."
+        )
+    return code
+
+
+def ua_martial_law() -> bool:
+    """Whether Ukraine's martial-law calendar (no public holidays) is in force."""
+    return bool(getattr(settings, "CIVICDESK_UA_MARTIAL_LAW", True))
+
+
+@lru_cache(maxsize=256)
+def _holidays(code: str, year: int, martial_law: bool) -> frozenset[date]:
+    if code == "ua":
+        days = set(holidays.country_holidays("UA", years=year))
+        if martial_law:
+            return frozenset(day for day in days if day < UA_MARTIAL_LAW_SINCE)
+        # Peacetime calendar: the package lists the holidays cancelled by martial law in
+        # its "workday" category; add them back.
+        days |= set(holidays.country_holidays("UA", years=year, categories=("workday",)))
+        return frozenset(days)
+    return frozenset(holidays.country_holidays(_COUNTRY[code], years=year))
+
+
+def public_holidays(year: int, jurisdiction: str) -> frozenset[date]:
+    """The public holidays (days off) of ``jurisdiction`` in ``year``."""
+    code = _check(jurisdiction)
+    return _holidays(code, year, ua_martial_law() if code == "ua" else False)
+
+
+def is_public_holiday(day: date, jurisdiction: str) -> bool:
+    """Whether ``day`` is a public holiday (a day off by law) in ``jurisdiction``."""
+    return day in public_holidays(day.year, jurisdiction)
+
+
+def is_working_day(day: date, jurisdiction: str) -> bool:
+    """Whether ``day`` is neither a weekend nor a public holiday in ``jurisdiction``."""
+    return day.weekday() < 5 and not is_public_holiday(day, jurisdiction)
+
+
+def next_working_day(day: date, jurisdiction: str) -> date:
+    """``day`` itself if it is a working day, else the first working day after it."""
+    _check(jurisdiction)
+    while not is_working_day(day, jurisdiction):
+        day += timedelta(days=1)
+    return day

@@ -1,0 +1,333 @@
+"""Notifications: an outbox delivered by django-q2.
+
+``notify()`` writes one :class:`~addons.core.models.Notification` row in the caller's
+transaction (so a rolled-back change notifies no one) and, once that transaction commits,
+enqueues :func:`deliver` for it. ``deliver`` sends the email and marks the row sent; it locks
+the row first, so running it twice (a retried task, ``retry_due`` racing a slow worker)
+never sends twice. A failed send is retried with exponential backoff up to
+``settings.CIVICDESK_NOTIFICATION_MAX_ATTEMPTS`` times. A worker that is down only delays a
+message: ``retry_due`` (a scheduled job, every minute) re-enqueues pending rows that are due.
+
+Texts come from the templates ``notifications/<event>/subject.txt`` and
+``notifications/<event>/body.txt`` (an add-on ships them in its own ``templates`` folder),
+rendered in the recipient's language, with ``subject``/``body`` given to ``notify`` as the
+fallback. The row is also the citizen's copy in the cabinet inbox, so a person without an
+email address still gets it there (status "skipped").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django_q import tasks as q_tasks
+
+from . import registry
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "addons.core.notifications.deliver"
+#: how long a freshly queued message is left to the worker before ``retry_due`` re-queues it
+RETRY_GRACE = timedelta(minutes=2)
+#: first retry after a failed send; doubles with each attempt, up to BACKOFF_MAX
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+#: rows ``retry_due`` re-queues per run
+RETRY_BATCH = 500
+
+SUBJECT_MAX_LENGTH = 300
+
+
+def _model():
+    from .models import Notification
+
+    return Notification
+
+
+def max_attempts() -> int:
+    """How many sends are tried before a notification is marked failed."""
+    return int(getattr(settings, "CIVICDESK_NOTIFICATION_MAX_ATTEMPTS", 5))
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed send: 1, 2, 4, 8... minutes, capped."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _default_site():
+    from wagtail.models import Site
+
+    return Site.objects.filter(is_default_site=True).first()
+
+
+def recipient_language(recipient, site=None) -> str:
+    """The recipient's chosen language, else the site's default language, else
+    ``settings.LANGUAGE_CODE``."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    chosen = getattr(recipient, "language", "") if recipient is not None else ""
+    if chosen in supported:
+        return chosen
+    site = site or _default_site()
+    if site is not None:
+        from .models import SiteProfile
+
+        default = SiteProfile.for_site(site).default_language
+        if default in supported:
+            return default
+    return settings.LANGUAGE_CODE
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` reduced to what a JSONField stores (model instances become their text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return str(value)
+
+
+def _render(template_name: str, context: dict) -> str | None:
+    """Render a plain-text template without HTML escaping; None if it does not exist."""
+    try:
+        template = get_template(template_name)
+    except TemplateDoesNotExist:
+        return None
+    # Plain text: no autoescape ("&" must stay "&" in a subject line).
+    return template.template.render(Context(context, autoescape=False))
+
+
+def render_texts(
+    event: str,
+    context: dict,
+    language: str,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+) -> tuple[str, str]:
+    """(subject, body) of ``event`` rendered in ``language``; the given texts are the
+    fallback where a template is missing."""
+    with translation.override(language):
+        rendered_subject = _render(f"notifications/{event}/subject.txt", context)
+        rendered_body = _render(f"notifications/{event}/body.txt", context)
+        if rendered_subject is None:
+            rendered_subject = str(subject) if subject is not None else None
+        if rendered_subject is None:
+            known = registry.notification_events().get(event)
+            rendered_subject = str(known.label) if known else event
+        if rendered_body is None:
+            rendered_body = str(body) if body is not None else ""
+    one_line = " ".join(rendered_subject.split())
+    return one_line[:SUBJECT_MAX_LENGTH], rendered_body.strip() + "\n"
+
+
+def notify(
+    recipient,
+    event: str,
+    context: dict | None = None,
+    *,
+    site=None,
+    url: str = "",
+    key: str | None = None,
+    email: str | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+):
+    """Write a notification for ``recipient`` (a user, or None with ``email`` for someone
+    without an account) and deliver it by email once the current transaction commits.
+
+    ``key`` makes the call idempotent: a second call with the same key returns the row the
+    first one wrote and sends nothing. Returns the Notification, or None when there is no
+    one to notify (no recipient and no email).
+    """
+    Notification = _model()
+    address = email if email is not None else getattr(recipient, "email", "") or ""
+    if recipient is None and not address:
+        return None
+    if key:
+        existing = Notification.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+
+    site = site or _default_site()
+    language = recipient_language(recipient, site)
+    context = dict(context or {})
+    template_context = {**context, "recipient": recipient, "site": site, "url": url,
+                        "event": event, "language": language}
+    rendered_subject, rendered_body = render_texts(
+        event, template_context, language, subject=subject, body=body
+    )
+    status = Notification.Status.PENDING if address else Notification.Status.SKIPPED
+    row = Notification(
+        site=site,
+        recipient=recipient,
+        email=address,
+        event=event,
+        context=_json_safe(context),
+        language=language,
+        subject=rendered_subject,
+        body=rendered_body,
+        url=url or "",
+        key=key or None,
+        status=status,
+        next_attempt_at=timezone.now() + RETRY_GRACE if address else None,
+    )
+    try:
+        # A savepoint: a concurrent notify() with the same key must not break the caller's
+        # transaction.
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        if key:
+            existing = Notification.objects.filter(key=key).first()
+            if existing is not None:
+                return existing
+        raise
+    if status == Notification.Status.PENDING:
+        pk = row.pk
+        transaction.on_commit(lambda: enqueue(pk))
+    return row
+
+
+def notify_group(group, event: str, context: dict | None = None, **kwargs) -> list:
+    """Notify every active member of the Django ``group``. A ``key`` is made per member
+    (``<key>:<user id>``). Returns the notifications written."""
+    if group is None:
+        return []
+    key = kwargs.pop("key", None)
+    rows = []
+    for user in group.user_set.filter(is_active=True).order_by("pk"):
+        row = notify(user, event, context, key=f"{key}:{user.pk}" if key else None, **kwargs)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+# --- delivering ---------------------------------------------------------------------------
+
+
+def enqueue(pk: int) -> None:
+    """Hand notification ``pk`` to the task queue. A broker that is down is logged, not
+    raised: the row stays pending and ``retry_due`` picks it up."""
+    try:
+        q_tasks.async_task(DELIVER_TASK, pk)
+    except Exception:  # noqa: BLE001 - any broker failure only delays the message
+        logger.warning("Could not enqueue notification %s; retry_due will.", pk, exc_info=True)
+
+
+def _absolute_url(row) -> str:
+    url = row.url
+    if url.startswith("/") and row.site_id:
+        return row.site.root_url.rstrip("/") + url
+    return url
+
+
+def build_email(row) -> EmailMultiAlternatives:
+    """The email for notification ``row`` (plain text)."""
+    body = row.body
+    link = _absolute_url(row)
+    if link and link not in body:
+        body = f"{body.rstrip()}\n\n{link}\n"
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.email],
+        headers={"Auto-Submitted": "auto-generated", "Content-Language": row.language or ""},
+    )
+    return message
+
+
+def deliver(pk: int) -> str | None:
+    """Send notification ``pk`` if it is still pending. Idempotent.
+
+    Returns the row's status afterwards (None if the row is gone).
+    """
+    Notification = _model()
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update()
+            .select_related("site")
+            .filter(pk=pk)
+            .first()
+        )
+        if row is None:
+            return None
+        if row.status != Notification.Status.PENDING:
+            return row.status
+        now = timezone.now()
+        if not row.email:
+            row.status = Notification.Status.SKIPPED
+            row.next_attempt_at = None
+            row.save(update_fields=["status", "next_attempt_at"])
+            return row.status
+        row.attempts += 1
+        try:
+            build_email(row).send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - any failure of the mail backend is retried
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row.attempts >= max_attempts():
+                row.status = Notification.Status.FAILED
+                row.next_attempt_at = None
+            else:
+                row.next_attempt_at = now + backoff(row.attempts)
+            row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            logger.warning("Notification %s not sent (attempt %s): %s", pk, row.attempts, exc)
+            return row.status
+        row.status = Notification.Status.SENT
+        row.sent_at = now
+        row.next_attempt_at = None
+        row.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
+        return row.status
+
+
+def retry_due(now: datetime | None = None) -> int:
+    """Re-enqueue pending notifications whose next attempt is due (a scheduled job).
+
+    Each re-queued row gets ``RETRY_GRACE`` before it is due again, so a queue that is slow
+    does not fill up with copies. Returns how many rows were queued.
+    """
+    Notification = _model()
+    now = now or timezone.now()
+    due = list(
+        Notification.objects.filter(
+            status=Notification.Status.PENDING, next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:RETRY_BATCH]
+    )
+    if not due:
+        return 0
+    Notification.objects.filter(pk__in=due, status=Notification.Status.PENDING).update(
+        next_attempt_at=now + RETRY_GRACE
+    )
+    for pk in due:
+        enqueue(pk)
+    return len(due)
+
+
+def mark_read(notifications: Iterable) -> int:
+    """Mark the given notifications (a queryset or rows) read now; returns how many."""
+    Notification = _model()
+    pks = [getattr(item, "pk", item) for item in notifications]
+    return Notification.objects.filter(pk__in=pks, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

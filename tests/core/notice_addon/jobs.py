@@ -1,0 +1,2 @@
+def expire_notices():
+    return 0

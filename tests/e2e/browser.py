@@ -1,0 +1,161 @@
+"""What the browser tests share: a tab that records its requests, axe-core, screenshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+E2E_DIR = Path(__file__).resolve().parent
+ROOT_DIR = E2E_DIR.parent.parent
+SCREENSHOTS_DIR = ROOT_DIR / "docs" / "screenshots"
+AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CIVICDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+SMALLEST = {"width": 320, "height": 640}
+CITIZEN_PASSWORD = "Kashtan-2024-Lypa"
+
+# What axe found on every page checked in this run (written to var/e2e-axe.json).
+AXE_LOG: list[dict] = []
+
+
+class Visit:
+    """One browser tab with a record of every request it made."""
+
+    def __init__(self, context, base_url: str):
+        self.context = context
+        self.page = context.new_page()
+        self.base_url = base_url.rstrip("/")
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on(
+            "console",
+            lambda message: (
+                self.console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
+        self.page.on(
+            "response",
+            lambda response: self.failed.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            else None,
+        )
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def goto(self, path: str, expect_status: int = 200):
+        response = self.page.goto(self.base_url + path, wait_until="load")
+        assert response is not None, path
+        assert response.status == expect_status, f"{path}: HTTP {response.status}"
+        return response
+
+    def foreign_requests(self) -> list[str]:
+        """Requests that left the site's origin (data: and blob: stay in the page)."""
+        own = urlsplit(self.base_url)
+        foreign = []
+        for url in self.requests:
+            parts = urlsplit(url)
+            if parts.scheme in ("data", "blob"):
+                continue
+            if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+                foreign.append(url)
+        return foreign
+
+    def axe(self, axe_source: Path) -> list[dict]:
+        """Run axe-core with the WCAG 2.1 A/AA rules; returns the violations."""
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.add_script_tag(path=str(axe_source))
+        result = self.page.evaluate(
+            """async (tags) => {
+                const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+                return {
+                  passes: r.passes.length,
+                  incomplete: r.incomplete.length,
+                  violations: r.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                    nodes: v.nodes.slice(0, 5).map(n => ({
+                      target: n.target.join(' '), html: n.html.slice(0, 160),
+                      summary: n.failureSummary,
+                    })),
+                    count: v.nodes.length,
+                  })),
+                };
+            }""",
+            WCAG_TAGS,
+        )
+        AXE_LOG.append({"url": self.page.url, "viewport": self.page.viewport_size, **result})
+        return result["violations"]
+
+    def horizontal_overflow(self) -> int:
+        """How many CSS pixels the page is wider than the viewport (0 = no side scroll)."""
+        return self.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+
+    def overflowing_elements(self, limit: int = 5) -> list[str]:
+        """The innermost elements that stick out past the right edge of the viewport."""
+        return self.page.evaluate(
+            """(limit) => {
+                const width = document.documentElement.clientWidth;
+                const out = [];
+                for (const el of document.body.querySelectorAll('*')) {
+                    const box = el.getBoundingClientRect();
+                    if (box.right <= width + 0.5 || box.width === 0) continue;
+                    const inner = [...el.children].some(
+                        c => c.getBoundingClientRect().right > width + 0.5);
+                    if (inner) continue;
+                    const cls = el.className && typeof el.className === 'string'
+                        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+                    out.push(`${el.tagName.toLowerCase()}${cls} (right edge ${Math.round(box.right)} px)`);
+                    if (out.length >= limit) break;
+                }
+                return out;
+            }""",
+            limit,
+        )
+
+    def screenshot(self, name: str, full_page: bool = False) -> Path:
+        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS_DIR / f"{name}.png" if not name.startswith("/") else Path(name + ".png")
+        self.page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        return path
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']} "
+            f"[{violation['count']} element(s)] {violation['helpUrl']}"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    at {node['target']}: {node['html']}")
+            for detail in (node["summary"] or "").splitlines():
+                lines.append(f"      {detail}")
+    return "\n".join(lines)
+
+
+def login(visit_: Visit, username: str, password: str) -> None:
+    """Log in through the site's own login form."""
+    from django.urls import reverse
+
+    page = visit_.page
+    visit_.goto(reverse("accounts:login"))
+    form = page.locator("main form").filter(has=page.locator("input[type=password]")).first
+    form.locator("input[name=username], input[name=email], input[type=email]").first.fill(username)
+    form.locator("input[type=password]").first.fill(password)
+    with page.expect_navigation():
+        form.locator("button[type=submit], input[type=submit]").first.click()

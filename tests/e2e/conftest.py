@@ -1,0 +1,146 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
+
+No browser is downloaded: Chromium comes from the system (``CIVICDESK_CHROMIUM``, default
+``/usr/bin/chromium``). axe-core comes from npm (``tests/e2e/package.json``); when it is
+missing and npm is there, it is installed from the lock file on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+# make (loading the demo, creating a citizen) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from .browser import (  # noqa: E402
+    AXE_JS,
+    AXE_LOG,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CITIZEN_PASSWORD,
+    DESKTOP,
+    E2E_DIR,
+    ROOT_DIR,
+    Visit,
+)
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> Path:
+    if not AXE_JS.exists() and shutil.which("npm"):
+        command = ["npm", "ci" if (E2E_DIR / "package-lock.json").exists() else "install"]
+        subprocess.run(
+            [*command, "--prefix", str(E2E_DIR), "--no-audit", "--no-fund", "--silent"],
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core is missing: run `npm ci --prefix tests/e2e` ({AXE_JS})")
+    return AXE_JS
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(browser, django_db_setup):
+    """Start the browser before the test database exists.
+
+    Starting Playwright's sync API gives the test thread a new context, and Django keeps
+    its connections per context: a test database made before that would sit on a
+    connection the tests no longer see (and lose its serialized copy for rollbacks).
+    """
+    yield
+
+
+@pytest.fixture
+def demo(live_server, django_db_serialized_rollback):
+    """The demo city, loaded into the live server's database for this test.
+
+    Each live-server test ends with a flush; the serialized rollback brings back what the
+    migrations made (Wagtail's root page and default site) before the demo is loaded.
+    """
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    return live_server
+
+
+@pytest.fixture
+def visit(browser):
+    """``visit(base_url, viewport=..., **context options)`` opens a fresh tab."""
+    contexts = []
+
+    def open_visit(base_url: str, viewport: dict = DESKTOP, **options) -> Visit:
+        # axe is injected as a script tag, which the site's CSP would refuse: the tests that
+        # check the CSP itself open their tab with bypass_csp=False.
+        options.setdefault("bypass_csp", True)
+        context = browser.new_context(viewport=viewport, locale="en-GB", **options)
+        contexts.append(context)
+        return Visit(context, base_url)
+
+    yield open_visit
+    for context in contexts:
+        context.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Write what axe found into var/e2e-axe.json (pages, rules passed, violations)."""
+    if not AXE_LOG:
+        return
+    out = ROOT_DIR / "var" / "e2e-axe.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(AXE_LOG, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.fixture
+def citizen(demo):
+    """The demo's citizen (from fixtures/demo/ua-city.yaml), with ``e2e_password`` set.
+
+    When the demo has no citizen, one with a complete, confirmed profile is made here.
+    """
+    import yaml
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    spec = yaml.safe_load((ROOT_DIR / "fixtures" / "demo" / "ua-city.yaml").read_text("utf-8"))
+    users = (spec or {}).get("users") or {}
+    known = users.get("citizen") or {}
+    user = user_model.objects.filter(username=known.get("username") or "").first()
+    if user is not None and user.check_password(users.get("password") or ""):
+        user.e2e_password = users["password"]
+        return user
+
+    user = user_model.objects.create_user(
+        username="olena.e2e", email="olena.e2e@example.org", password=CITIZEN_PASSWORD
+    )
+    for field, value in {
+        "full_name": "Olena Kovalenko",
+        "postal_address": "1 Khreshchatyk St, Kyiv, 01001",
+        "phone": "+380441234567",
+        "email_confirmed": True,
+    }.items():
+        if hasattr(user, field):
+            setattr(user, field, value)
+    user.save()
+    user.e2e_password = CITIZEN_PASSWORD
+    return user

@@ -1,0 +1,62 @@
+"""The demo's second site (Romanian, on ro.localhost) in a real browser: its own language
+and its own theme, served by the same process as the default site."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from .browser import DESKTOP, PHONE, format_violations
+
+pytestmark = pytest.mark.e2e
+
+
+def romanian_url(live_server) -> str:
+    # Chromium resolves every *.localhost name to the loopback address.
+    port = urlsplit(live_server.url).port
+    return f"http://ro.localhost:{port}"
+
+
+def test_romanian_site_has_romanian_interface_and_contrast_theme(demo, visit, axe_source):
+    base = romanian_url(demo)
+    problems = []
+    for viewport in (DESKTOP, PHONE):
+        tab = visit(base, viewport=viewport)
+        tab.goto("/")
+        page = tab.page
+        assert page.locator("html").get_attribute("lang") == "ro"
+        stylesheets = page.eval_on_selector_all(
+            "link[rel=stylesheet]:not([media=print])", "links => links.map(l => l.href)"
+        )
+        assert any("/static/contrast/css/site.css" in href for href in stylesheets), stylesheets
+        assert page.locator(".site-header-large").count() == 1
+        # The interface speaks Romanian: the skip link and the language switch.
+        assert page.locator(".skip-link").text_content().strip() == "Salt la conținutul principal"
+        assert page.locator("label[for=language-select]").text_content().strip() == "Limba"
+        # The contrast theme really is in force: black page, yellow links.
+        colours = page.evaluate(
+            """() => ({
+                body: getComputedStyle(document.body).backgroundColor,
+                link: getComputedStyle(document.querySelector('.site-name')).color,
+            })"""
+        )
+        assert colours == {"body": "rgb(0, 0, 0)", "link": "rgb(255, 255, 0)"}, colours
+        assert tab.foreign_requests() == []
+        violations = tab.axe(axe_source)
+        if violations:
+            problems.append(f"at {viewport['width']} px:\n{format_violations(violations)}")
+        if viewport is PHONE:
+            assert tab.horizontal_overflow() <= 0
+        tab.screenshot(f"ro-home-{viewport['width']}")
+    assert not problems, "\n\n".join(problems)
+
+
+def test_default_site_keeps_the_civic_theme(demo, visit):
+    tab = visit(demo.url)
+    tab.goto("/")
+    stylesheets = tab.page.eval_on_selector_all(
+        "link[rel=stylesheet]:not([media=print])", "links => links.map(l => l.href)"
+    )
+    assert any("/static/civic/css/site.css" in href for href in stylesheets), stylesheets
+    assert tab.page.locator(".site-header-large").count() == 0

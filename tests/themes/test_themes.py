@@ -1,0 +1,175 @@
+"""Themes: each site renders with the theme named in its SiteProfile, and the compiled
+template cache of one theme never serves another site."""
+
+import pytest
+from django.core.paginator import Paginator
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from wagtail.models import Site
+
+from addons.core.models import SiteProfile
+
+CIVIC_CSS = "/static/civic/css/site.css"
+CONTRAST_CSS = "/static/contrast/css/site.css"
+CONTRAST_HEADER = "site-header-large"
+
+
+@pytest.fixture
+def two_sites(home):
+    """The default site (civic theme) and a Romanian site on ro.localhost (contrast)."""
+    from addons.addressees.models import HomePage
+
+    ro_home = home.get_parent().add_child(instance=HomePage(title="Acasă", slug="ro-home"))
+    ro_site = Site.objects.create(hostname="ro.localhost", port=80, root_page=ro_home)
+    default_site = Site.objects.get(is_default_site=True)
+    SiteProfile.objects.update_or_create(
+        site=default_site, defaults={"theme": "civic", "municipality_name": "Civic City"}
+    )
+    SiteProfile.objects.update_or_create(
+        site=ro_site,
+        defaults={"theme": "contrast", "default_language": "ro", "municipality_name": "Oraș"},
+    )
+    return default_site, ro_site
+
+
+def get_home(client, host):
+    response = client.get("/", HTTP_HOST=host)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_each_site_renders_its_own_theme(client, two_sites):
+    civic = get_home(client, "localhost")
+    contrast = get_home(client, "ro.localhost")
+
+    assert CIVIC_CSS in civic
+    assert CONTRAST_CSS not in civic
+    assert CONTRAST_HEADER not in civic
+
+    assert CONTRAST_CSS in contrast
+    assert CIVIC_CSS not in contrast.split("</head>")[0].replace("civic/css/print.css", "")
+    assert CONTRAST_HEADER in contrast
+    assert 'lang="ro"' in contrast
+
+
+def test_template_cache_does_not_leak_between_themes(client, two_sites):
+    # Alternate the two hosts: each answer must still carry its own theme, whatever the
+    # cached loader compiled for the other one just before.
+    for _ in range(3):
+        assert CONTRAST_HEADER in get_home(client, "ro.localhost")
+        assert CONTRAST_HEADER not in get_home(client, "localhost")
+
+
+def test_switching_the_theme_in_the_setting_switches_the_page(client, two_sites):
+    default_site, _ro = two_sites
+    assert CONTRAST_HEADER not in get_home(client, "localhost")
+    profile = SiteProfile.for_site(default_site)
+    profile.theme = "contrast"
+    profile.save()
+    page = get_home(client, "localhost")
+    assert CONTRAST_HEADER in page
+    assert CONTRAST_CSS in page
+
+
+def test_unknown_theme_falls_back_to_civic(client, two_sites):
+    default_site, _ro = two_sites
+    SiteProfile.objects.filter(site=default_site).update(theme="no-such-theme")
+    page = get_home(client, "localhost")
+    assert "site-header" in page
+    assert CONTRAST_HEADER not in page
+
+
+def test_every_page_has_skip_link_landmarks_and_language_switch(client, two_sites):
+    for host in ("localhost", "ro.localhost"):
+        page = get_home(client, host)
+        assert 'class="skip-link" href="#main"' in page
+        assert '<main id="main"' in page
+        assert "<header" in page and "<footer" in page and "<nav" in page
+        # The language switch is a plain form: it works without JavaScript.
+        assert 'name="language"' in page and 'type="submit"' in page
+
+
+def test_404_is_themed(client, two_sites):
+    response = client.get("/no-such-page/", HTTP_HOST="ro.localhost")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert CONTRAST_CSS in body
+    assert CONTRAST_HEADER in body
+
+
+def test_500_page_is_self_contained():
+    html = render_to_string("500.html")
+    assert "{%" not in html and "<main" in html
+    assert "style=" not in html and "<script" not in html
+
+
+def test_rate_limited_page_shows_the_message(client, two_sites, rf):
+    request = rf.get("/", HTTP_HOST="localhost")
+    html = render_to_string("core/rate_limited.html", {"message": "Slow down"}, request=request)
+    assert "Slow down" in html
+    assert 'role="alert"' in html
+
+
+# ---- The form and pagination includes ---------------------------------------------------
+
+
+def make_form_class():
+    from django import forms
+
+    class ContactForm(forms.Form):
+        name = forms.CharField(label="Name", help_text="As in your passport")
+        email = forms.EmailField(label="Email")
+        topic = forms.ChoiceField(
+            label="Topic", choices=[("a", "Roads"), ("b", "Water")], widget=forms.RadioSelect
+        )
+        agree = forms.BooleanField(label="I agree")
+        token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+        def clean(self):
+            raise forms.ValidationError("The office is closed today.")
+
+    return ContactForm
+
+
+def test_form_include_renders_errors_accessibly(db):
+    form = make_form_class()(data={"name": "Olena", "email": "not-an-email", "token": "t1"})
+    assert not form.is_valid()
+    html = render_to_string("includes/form.html", {"form": form})
+
+    assert 'role="alert"' in html
+    assert 'href="#id_email"' in html  # the summary links to the field
+    assert 'href="#id_topic_0"' in html  # radio group: the first radio
+    assert "The office is closed today." in html
+    assert '<label for="id_name">' in html
+    assert 'value="Olena"' in html and 'value="not-an-email"' in html  # values kept
+    assert 'value="t1"' in html  # hidden field kept
+    assert 'id="id_name_helptext"' in html and 'aria-describedby="id_name_helptext"' in html
+    assert 'id="id_email_error"' in html and 'aria-invalid="true"' in html
+    assert "<fieldset" in html and "<legend>Topic" in html
+    assert html.count('class="required"') == 4
+    assert "<form" not in html and "<button" not in html  # those stay with the caller
+
+
+def test_form_include_without_errors_has_no_summary(db):
+    html = render_to_string("includes/form.html", {"form": make_form_class()()})
+    assert 'role="alert"' not in html
+    assert "aria-invalid" not in html
+
+
+def test_pagination_keeps_other_query_parameters(db):
+    request = RequestFactory().get(
+        "/catalog/", {"q": "roads & water", "tag": ["1", "2"], "page": 3}
+    )
+    page = Paginator(range(100), 10).page(3)
+    html = render_to_string("includes/pagination.html", {"page_obj": page, "request": request})
+    assert "aria-label=" in html and "<nav" in html
+    assert "q=roads%20%26%20water&amp;tag=1&amp;tag=2&amp;page=2" in html
+    assert 'page=3" aria-current="page"' in html
+    assert 'rel="prev"' in html and 'rel="next"' in html
+    assert html.count("page=3") == 1  # the old page parameter is not repeated
+
+
+def test_pagination_hidden_for_a_single_page(db):
+    page = Paginator(range(5), 10).page(1)
+    html = render_to_string("includes/pagination.html", {"page_obj": page})
+    assert "<nav" not in html
