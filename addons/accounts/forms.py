@@ -2,8 +2,13 @@ import re
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    SetPasswordMixin,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +41,34 @@ def _email_field(**kwargs):
     )
 
 
+class PlainPasswordHelpMixin:
+    """Password rules as one plain sentence: Django's HTML list does not fit in a help
+    paragraph."""
+
+    new_password_field = "password1"
+
+    def _plain_password_help(self):
+        field = self.fields.get(self.new_password_field)
+        if field is not None:
+            field.help_text = " ".join(password_validation.password_validators_help_texts())
+
+
+class CitizenSetPasswordForm(PlainPasswordHelpMixin, SetPasswordForm):
+    new_password_field = "new_password1"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_password_help()
+
+
+class CitizenPasswordChangeForm(PlainPasswordHelpMixin, PasswordChangeForm):
+    new_password_field = "new_password1"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plain_password_help()
+
+
 class ProfileFieldsMixin:
     """Fields a citizen fills both at registration and in the profile."""
 
@@ -49,7 +82,7 @@ class ProfileFieldsMixin:
         self.fields["phone"].help_text = _("Optional: staff may call you back about a request.")
 
 
-class RegistrationForm(ProfileFieldsMixin, SetPasswordMixin, forms.Form):
+class RegistrationForm(PlainPasswordHelpMixin, ProfileFieldsMixin, SetPasswordMixin, forms.Form):
     field_order = [
         "full_name", "email", "password1", "password2", "postal_address", "phone", "consent"
     ]
@@ -72,6 +105,7 @@ class RegistrationForm(ProfileFieldsMixin, SetPasswordMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup_profile_fields()
+        self._plain_password_help()
         self.fields["postal_address"].help_text = _(
             "Optional now; appeals need it. Street, house, flat, town, postal code."
         )

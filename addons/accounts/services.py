@@ -171,9 +171,11 @@ def register_citizen(
 
 
 def awaits_confirmation(user) -> bool:
-    """A registered account whose email was never confirmed (it cannot log in yet)."""
+    """An account made by registration (not by staff) whose email was never confirmed:
+    it cannot log in yet."""
     return (
         user is not None
+        and user.data_processing_consent_at is not None
         and not user.is_active
         and not user.email_confirmed
         and user.anonymised_at is None

@@ -27,6 +27,8 @@ from addons.core.views import rate_limited
 from . import services
 from .forms import (
     CitizenLoginForm,
+    CitizenPasswordChangeForm,
+    CitizenSetPasswordForm,
     DeleteAccountForm,
     ProfileForm,
     RegistrationForm,
@@ -231,6 +233,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = CitizenSetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
 
 
@@ -240,6 +243,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
+    form_class = CitizenPasswordChangeForm
     success_url = reverse_lazy("accounts:password_change_done")
 
 

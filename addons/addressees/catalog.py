@@ -249,11 +249,22 @@ def filter_queryset(queryset, filters: dict):
     return queryset
 
 
-def find_in(root, raw_id, request=None):
-    """The live, public addressee ``raw_id`` below ``root``, or None for anything else."""
+MAX_ID = 2**63 - 1
+
+
+def valid_id(raw_id) -> int | None:
+    """``raw_id`` as a primary key, or None for text, negative or overlong numbers."""
     try:
         pk = int(str(raw_id))
     except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk <= MAX_ID else None
+
+
+def find_in(root, raw_id):
+    """The live, public addressee ``raw_id`` below ``root``, or None for anything else."""
+    pk = valid_id(raw_id)
+    if pk is None:
         return None
     return (
         AddresseePage.objects.live().public()

@@ -145,7 +145,8 @@ class AddresseePage(HostPageMixin, Page):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = RichTextField(_("description"), blank=True)
     duties = models.TextField(
-        _("duties"), blank=True, help_text=_("What this addressee deals with; searched by citizens.")
+        _("duties"), blank=True,
+        help_text=_("What this addressee deals with; searched by citizens."),
     )
     groups = ParentalManyToManyField(
         AddresseeGroup, verbose_name=_("groups"), blank=True, related_name="addressees"
@@ -188,7 +189,8 @@ class AddresseePage(HostPageMixin, Page):
             heading=_("Contacts"),
         ),
         MultiFieldPanel(
-            [FieldPanel("office_address"), LeafletPanel("location", address_field="office_address")],
+            [FieldPanel("office_address"),
+             LeafletPanel("location", address_field="office_address")],
             heading=_("Office"),
         ),
         InlinePanel("office_hours", heading=_("Office hours"), label=_("Hours")),

@@ -10,9 +10,15 @@ from addons.core.middleware import site_profile
 
 from . import catalog
 from .forms import FeedbackForm
-from .hours import current_and_upcoming, local_now, opening_status, schedules, site_time_zone
-from .hours import weekly_table
-from .models import AddresseeCatalogPage, AddresseeGroupPage, AddresseePage
+from .hours import (
+    current_and_upcoming,
+    local_now,
+    opening_status,
+    schedules,
+    site_time_zone,
+    weekly_table,
+)
+from .models import AddresseeCatalogPage, AddresseeGroupPage
 
 MAP_ZOOM = 16
 

@@ -20,7 +20,7 @@ FEEDBACK_RATE = "5/10m"
 def _addressee_on_site(request, page_id) -> AddresseePage:
     """The live, public addressee ``page_id`` of the request's site, else 404."""
     site = Site.find_for_request(request)
-    if site is None:
+    if site is None or catalog.valid_id(page_id) is None:
         raise Http404
     root_path = Page.objects.filter(pk=site.root_page_id).values_list("path", flat=True).first()
     page = (

@@ -116,17 +116,21 @@ class Notification(models.Model):
     )
     email = models.EmailField(_("email"), blank=True)
     event = models.CharField(_("event"), max_length=100)
-    context = models.JSONField(default=dict, blank=True)
-    language = models.CharField(max_length=8, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("message"))
     url = models.CharField(_("link"), max_length=500, blank=True)
-    key = models.CharField(max_length=200, unique=True, null=True, blank=True,
-                           help_text="Idempotency key: the same key never makes a second row.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(
+        _("key"), max_length=200, unique=True, null=True, blank=True,
+        help_text=_("Idempotency key: the same key never makes a second row."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 from wagtail.permission_policies import ModelPermissionPolicy
 
@@ -191,7 +191,8 @@ class ScopedIndexViewMixin:
 
 
 class ScopedObjectViewMixin:
-    """For Wagtail generic edit/inspect/delete views: another addressee's object is 403."""
+    """For Wagtail generic edit/inspect/delete views: an object outside the user's scope
+    answers 404, as if it did not exist (its existence is not revealed)."""
 
     #: the user needs one of these actions on the object; the view's own by default
     object_actions: tuple[str, ...] | None = None
@@ -202,5 +203,5 @@ class ScopedObjectViewMixin:
         if not self.permission_policy.user_has_any_permission_for_instance(
             self.request.user, actions, obj
         ):
-            raise PermissionDenied
+            raise Http404
         return obj

@@ -129,7 +129,9 @@ def test_locked_out_page_is_translated(client, citizen, settings):
 
 
 def test_lockout_does_not_reveal_unconfirmed_accounts(client, make_user, password, settings):
-    make_user(is_active=False, email_confirmed=False)
+    from django.utils import timezone
+
+    make_user(is_active=False, email_confirmed=False, data_processing_consent_at=timezone.now())
     fail(client, LOGIN, "olena@example.org", settings.AXES_FAILURE_LIMIT)
     response = client.post(LOGIN, {"username": "olena@example.org", "password": password})
     assert response.status_code in (403, 429)

@@ -143,8 +143,15 @@ def test_tampered_link(client, db, token):
     assert response.context["result"] == "invalid"
 
 
+def pending(make_user, **fields):
+    from django.utils import timezone
+
+    return make_user(is_active=False, email_confirmed=False,
+                     data_processing_consent_at=timezone.now(), **fields)
+
+
 def test_link_for_another_purpose_is_refused(make_user):
-    user = make_user(is_active=False, email_confirmed=False)
+    user = pending(make_user)
     token = tokens.make_token(user, user.email, tokens.CONFIRM_NEW_EMAIL)
     result, _user = services.confirm_registration(token)
     assert result == services.ConfirmationResult.INVALID
@@ -155,7 +162,7 @@ def test_link_for_another_purpose_is_refused(make_user):
 def test_link_does_not_reactivate_an_account_staff_deactivated(make_user):
     from django.utils import timezone
 
-    user = make_user(is_active=False, email_confirmed=False, last_login=timezone.now())
+    user = pending(make_user, last_login=timezone.now())
     token = tokens.make_token(user, user.email, tokens.CONFIRM_REGISTRATION)
     result, _user = services.confirm_registration(token)
     assert result == services.ConfirmationResult.INVALID
@@ -292,3 +299,21 @@ def test_username_is_generated_when_the_email_is_someones_username(make_user):
         base_url="http://testserver/",
     )
     assert user.username.startswith("citizen-")
+
+
+@pytest.mark.parametrize("url", [REGISTER, "/accounts/password/change/"])
+def test_password_rules_are_plain_text(client, citizen, url):
+    if "change" in url:
+        client.force_login(citizen)
+    html = client.get(url).content.decode()
+    assert "at least 8 characters" in html
+    assert '<p class="help" id="id_password1_helptext"><ul>' not in html
+    assert "<ul><li>Your password" not in html
+
+
+def test_account_staff_made_inactive_is_not_offered_a_link(client, make_user, password):
+    make_user(is_active=False, email_confirmed=False)  # made in the admin, switched off
+    response = client.post("/accounts/login/", {"username": "olena@example.org",
+                                                "password": password})
+    assert "resend_form" not in response.context
+    assert not services.resend_confirmation("olena@example.org", base_url="http://x/")

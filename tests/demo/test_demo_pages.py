@@ -49,7 +49,7 @@ def test_every_demo_page_renders(client, demo, host, hostname):
 
 def test_catalog_lists_top_level_and_addressee_shows_contacts(client, demo):
     html = get(client, UA_HOST, "/katalog/").content.decode()
-    assert "Міський голова" in html and "Водоканал" in html
+    assert "Міський голова" in html and "Світлогірськводоканал" in html
     page = AddresseePage.objects.get(slug="zvernennia-hromadian")
     html = get(client, UA_HOST, _path(page)).content.decode()
     assert page.title in html and page.phone in html and page.email in html

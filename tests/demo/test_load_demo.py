@@ -39,7 +39,8 @@ def snapshot():
     counts["last_office_hours"] = OfficeHours.objects.order_by("-pk").values_list(
         "pk", flat=True).first()
     counts["revisions"] = sorted(
-        AddresseePage.objects.values_list("latest_revision_id", flat=True))
+        revision or 0
+        for revision in AddresseePage.objects.values_list("latest_revision_id", flat=True))
     return counts
 
 
@@ -95,7 +96,8 @@ def test_ukrainian_catalog_tree(demo):
     assert deputies.count() >= 5
     for deputy in deputies:
         assert deputy.office_hours.exists(), deputy.title
-    assert addressees.filter(kind="official", position__icontains="заступни").count() >= 3
+    officials = addressees.filter(kind="official")
+    assert sum("заступник міського голови" in page.title.lower() for page in officials) >= 3
     executive = addressees.get(slug="vykonkom")
     assert executive.get_children().count() >= 15
     titles = set(addressees.values_list("title", flat=True))
@@ -167,8 +169,7 @@ def test_romanian_town_is_a_second_site(demo):
         assert optional - enabled_labels(site), "the town switches at least one add-on off"
 
 
-def test_absences_are_dated_afresh_once_past(db, monkeypatch):
-    run_load_demo()
+def test_absences_are_dated_afresh_once_past(demo, monkeypatch):
     count = Absence.objects.count()
     vacation = Absence.objects.get(page__slug="zastupnyk-humanitarnyi")
     later = timezone.localdate() + datetime.timedelta(days=3)

@@ -50,9 +50,11 @@ class Visit:
         )
         self.page.on(
             "response",
-            lambda response: self.failed.append(f"{response.status} {response.url}")
-            if response.status >= 400
-            else None,
+            lambda response: (
+                self.failed.append(f"{response.status} {response.url}")
+                if response.status >= 400
+                else None
+            ),
         )
         self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
 
@@ -119,7 +121,8 @@ class Visit:
                     if (inner) continue;
                     const cls = el.className && typeof el.className === 'string'
                         ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
-                    out.push(`${el.tagName.toLowerCase()}${cls} (right edge ${Math.round(box.right)} px)`);
+                    const right = Math.round(box.right);
+                    out.push(`${el.tagName.toLowerCase()}${cls} (right edge ${right} px)`);
                     if (out.length >= limit) break;
                 }
                 return out;

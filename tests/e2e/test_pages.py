@@ -88,8 +88,7 @@ def check_page(visit, base_url, name, viewport, axe_source, *, citizen=None):
         overflow = tab.horizontal_overflow()
         if overflow > 0:
             problems.append(
-                f"{name} scrolls sideways by {overflow} px at 320 px: "
-                f"{tab.overflowing_elements()}"
+                f"{name} scrolls sideways by {overflow} px at 320 px: {tab.overflowing_elements()}"
             )
     return problems
 
@@ -112,6 +111,36 @@ def test_addressee_map_uses_local_leaflet(demo, visit):
     assert any("/static/leaflet/leaflet.js" in url for url in tab.requests), tab.requests
     assert tab.foreign_requests() == []
     assert not tab.console_errors, tab.console_errors
+    # Without tiles the map is a plain background with the marker on it.
+    assert tab.page.locator(".leaflet-marker-icon").count() >= 1
+    tab.page.locator(".map").first.scroll_into_view_if_needed()
+    tab.screenshot("addressee-map-1280")
+
+
+def test_addressee_page_prints_cleanly(demo, visit):
+    """On paper: no navigation, forms or map; the address of each link after it."""
+    tab = visit(demo.url)
+    tab.goto(default_site_pages()["addressee"])
+    tab.page.emulate_media(media="print")
+    shown = tab.page.evaluate(
+        """() => {
+            const visible = (el) => el && getComputedStyle(el).display !== 'none';
+            const link = document.querySelector('main a[href^="/"], main a[href^="tel:"]');
+            return {
+                nav: [...document.querySelectorAll('nav.main-nav, .breadcrumbs')].some(visible),
+                forms: [...document.querySelectorAll('form')].some(visible),
+                map: [...document.querySelectorAll('.map')].some(visible),
+                skip: visible(document.querySelector('.skip-link')),
+                h1: visible(document.querySelector('h1')),
+                after: link ? getComputedStyle(link, '::after').content : null,
+                href: link ? link.getAttribute('href') : null,
+            };
+        }"""
+    )
+    assert shown["h1"]
+    assert not shown["nav"] and not shown["forms"] and not shown["map"] and not shown["skip"]
+    assert shown["href"] and shown["href"] in shown["after"], shown
+    tab.screenshot("addressee-print")
 
 
 def test_pages_keep_to_the_content_security_policy(demo, citizen, visit):

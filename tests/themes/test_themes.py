@@ -103,7 +103,7 @@ def test_500_page_is_self_contained():
     assert "style=" not in html and "<script" not in html
 
 
-def test_rate_limited_page_shows_the_message(client, two_sites, rf):
+def test_rate_limited_page_shows_the_message(two_sites, rf):
     request = rf.get("/", HTTP_HOST="localhost")
     html = render_to_string("core/rate_limited.html", {"message": "Slow down"}, request=request)
     assert "Slow down" in html
@@ -173,3 +173,29 @@ def test_pagination_hidden_for_a_single_page(db):
     page = Paginator(range(5), 10).page(1)
     html = render_to_string("includes/pagination.html", {"page_obj": page})
     assert "<nav" not in html
+
+
+# ---- Translations ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["uk", "ro", "bg"])
+def test_every_theme_string_is_translated(language):
+    import polib
+    from django.conf import settings
+
+    path = settings.ROOT_DIR / "themes" / "locale" / language / "LC_MESSAGES" / "django.po"
+    catalog = polib.pofile(str(path))
+    untranslated = [entry.msgid for entry in catalog.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalog.fuzzy_entries()]
+    assert not untranslated, untranslated
+    assert not fuzzy, fuzzy
+    assert (path.parent / "django.mo").exists()
+
+
+def test_theme_interface_speaks_the_site_language(client, two_sites):
+    from django.utils import translation
+
+    page = get_home(client, "ro.localhost")
+    with translation.override("ro"):
+        assert translation.gettext("Skip to main content") in page
+        assert translation.gettext("Language") in page

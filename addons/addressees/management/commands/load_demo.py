@@ -29,14 +29,11 @@ from wagtail.images import get_image_model
 from wagtail.models import GroupPagePermission, Page, Site
 
 from addons.addressees.models import (
-    Absence,
     AddresseeCatalogPage,
     AddresseeGroup,
     AddresseeGroupPage,
     AddresseePage,
     HomePage,
-    OfficeHours,
-    Specialist,
 )
 from addons.core import activation, registry
 from addons.core.geo import format_point
@@ -192,7 +189,7 @@ class DemoLoader:
         left, top = (size - width) // 2, 330 - height // 2
         draw.text((left - box[0], top - box[1]), text, font=font, fill=background)
         buffer = io.BytesIO()
-        image.save(buffer, "PNG", optimize=True)
+        image.save(buffer, "PNG")
         return buffer.getvalue()
 
     def _draw_building(self, name: str, colour: str) -> bytes:
@@ -233,7 +230,7 @@ class DemoLoader:
         draw.rectangle((0, 450, width, height), fill=(40, 40, 40))
         draw.text((20, 460), name, font=font, fill=(255, 255, 255))
         buffer = io.BytesIO()
-        image.save(buffer, "PNG", optimize=True)
+        image.save(buffer, "PNG")
         return buffer.getvalue()
 
     def image(self, title: str, draw):
@@ -256,8 +253,13 @@ class DemoLoader:
     # -- sites -------------------------------------------------------------------------
 
     def publish(self, page) -> None:
-        revision = page.save_revision(user=self.admin, log_action=True)
-        revision.publish(user=self.admin)
+        """Save an updated page. One that editors have worked on gets a published revision,
+        so that the editor shows the new content; a page only ever written here is saved."""
+        if page.latest_revision_id:
+            revision = page.save_revision(user=self.admin, log_action=True)
+            revision.publish(user=self.admin)
+        else:
+            page.save()
 
     def sync_page(self, parent, model, slug: str, values: dict, *, relations=None, m2m=None,
                   before_publish=None):
@@ -297,9 +299,11 @@ class DemoLoader:
                 changed = True
         if created:
             parent.add_child(instance=page)
-        if before_publish is not None:
-            changed = before_publish(page, created) or changed
-        if created or changed:
+        if before_publish is not None and before_publish(page, created):
+            changed = True
+            if created:
+                page.save(update_fields=["moderators"])
+        if changed and not created:
             self.publish(page)
         self._count(created, changed)
         return page
@@ -565,7 +569,7 @@ def _quiet(names=("wagtail", "django_tasks")):
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
 
 
@@ -606,7 +610,8 @@ class Command(BaseCommand):
         for result in results:
             self.stdout.write(f"  {result['name']}: {result['url']}")
             if result["disabled"]:
-                self.stdout.write(f"    add-ons switched off there: {', '.join(result['disabled'])}")
+                off = ", ".join(result["disabled"])
+                self.stdout.write(f"    add-ons switched off there: {off}")
         main = results[0]["url"].rstrip("/") if results else "http://127.0.0.1:8000"
         try:
             login = reverse(settings.LOGIN_URL)
