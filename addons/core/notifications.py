@@ -263,12 +263,8 @@ def deliver(pk: int) -> str | None:
     """
     Notification = _model()
     with transaction.atomic():
-        row = (
-            Notification.objects.select_for_update()
-            .select_related("site")
-            .filter(pk=pk)
-            .first()
-        )
+        # No select_related: PostgreSQL cannot lock the nullable side of an outer join.
+        row = Notification.objects.select_for_update().filter(pk=pk).first()
         if row is None:
             return None
         if row.status != Notification.Status.PENDING:

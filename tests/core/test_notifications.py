@@ -289,3 +289,36 @@ def test_mark_read(site, citizen, django_capture_on_commit_callbacks):
     row = _notify(citizen, django_capture_on_commit_callbacks)
     assert notifications.mark_read(citizen.notifications.all()) == 1
     assert notifications.mark_read([row]) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_deliveries_send_once_on_postgresql(django_user_model, no_worker):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    user = django_user_model.objects.create_user(username="p", email="p@example.org")
+    row = notify(user, EVENT, {"notice_title": "Race"})
+    assert no_worker == [(row.pk,)]
+    barrier = threading.Barrier(8)
+    results = []
+
+    def run():
+        try:
+            barrier.wait(timeout=30)
+            results.append(deliver(row.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [Notification.Status.SENT] * 8
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.attempts == 1

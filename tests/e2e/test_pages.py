@@ -191,6 +191,21 @@ def test_keyboard_user_can_skip_to_content(demo, visit):
     assert box is not None and box["y"] >= 0
     tab.page.keyboard.press("Enter")
     assert tab.page.evaluate("() => document.activeElement.id") == "main"
+    # Every control reached with Tab shows a focus indicator.
+    tab.goto("/")
+    for _ in range(6):
+        tab.page.keyboard.press("Tab")
+        focus = tab.page.evaluate(
+            """() => {
+                const el = document.activeElement, style = getComputedStyle(el);
+                return {tag: el.tagName, text: (el.textContent || el.name || '').trim(),
+                        outline: style.outlineStyle, width: parseFloat(style.outlineWidth),
+                        shadow: style.boxShadow};
+            }"""
+        )
+        assert focus["tag"] != "BODY"
+        has_ring = focus["outline"] != "none" and focus["width"] >= 2
+        assert has_ring or focus["shadow"] != "none", focus
 
 
 def test_language_switch_works_without_javascript(demo, visit):

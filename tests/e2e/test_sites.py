@@ -65,3 +65,19 @@ def test_default_site_keeps_the_civic_theme(demo, visit):
     )
     assert any("/static/civic/css/site.css" in href for href in stylesheets), stylesheets
     assert tab.page.locator(".site-header-large").count() == 0
+
+
+def test_romanian_forms_are_accessible_in_the_contrast_theme(demo, visit, axe_source):
+    from django.urls import reverse
+
+    tab = visit(romanian_url(demo), viewport=PHONE)
+    tab.goto(reverse("accounts:register"))
+    form = tab.page.locator("main form").filter(has=tab.page.locator("input[type=password]"))
+    with tab.page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+    assert tab.page.locator("html").get_attribute("lang") == "ro"
+    assert tab.page.locator("[role=alert]").count() >= 1
+    violations = tab.axe(axe_source)
+    assert not violations, format_violations(violations)
+    assert tab.horizontal_overflow() <= 0, tab.overflowing_elements()
+    tab.screenshot("ro-register-errors-375")

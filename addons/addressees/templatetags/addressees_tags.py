@@ -39,8 +39,3 @@ def opening_badge(status):
     else:
         text = _("Closed")
     return {"show": True, "is_open": status.is_open, "text": text}
-
-
-@register.filter
-def absence_kind_label(absence):
-    return absence.get_kind_display()
