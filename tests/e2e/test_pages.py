@@ -177,7 +177,7 @@ def test_registration_errors_are_announced_and_keep_input(demo, visit, axe_sourc
     violations = tab.axe(axe_source)
     assert not violations, format_violations(violations)
     assert tab.horizontal_overflow() <= 0
-    tab.screenshot("register-errors-375")
+    tab.screenshot("register-errors-375", full_page=True)
 
 
 def test_keyboard_user_can_skip_to_content(demo, visit):

@@ -80,4 +80,4 @@ def test_romanian_forms_are_accessible_in_the_contrast_theme(demo, visit, axe_so
     violations = tab.axe(axe_source)
     assert not violations, format_violations(violations)
     assert tab.horizontal_overflow() <= 0, tab.overflowing_elements()
-    tab.screenshot("ro-register-errors-375")
+    tab.screenshot("ro-register-errors-375", full_page=True)
