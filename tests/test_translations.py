@@ -77,13 +77,22 @@ def test_every_string_is_extracted(locale_dir, tmp_path):
     copy = tmp_path / source_dir.name
     shutil.copytree(source_dir, copy, ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
     subprocess.run(
-        [sys.executable, str(ROOT / "site" / "manage.py"), "makemessages", "-l", "uk",
-         "--no-obsolete", "--no-location"],
+        [
+            sys.executable,
+            str(ROOT / "site" / "manage.py"),
+            "makemessages",
+            "-l",
+            "uk",
+            "--no-obsolete",
+            "--no-location",
+        ],
         cwd=copy,
         check=True,
         capture_output=True,
     )
-    fresh = {(e.msgctxt, e.msgid) for e in polib.pofile(str(copy / "locale/uk/LC_MESSAGES/django.po"))}
+    fresh = {
+        (e.msgctxt, e.msgid) for e in polib.pofile(str(copy / "locale/uk/LC_MESSAGES/django.po"))
+    }
     known = {
         (e.msgctxt, e.msgid)
         for e in polib.pofile(str(locale_dir / "uk/LC_MESSAGES/django.po"))

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "addons.core",
     "addons.accounts",
     "addons.addressees",
+    "addons.appeals",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",

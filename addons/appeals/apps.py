@@ -1,0 +1,66 @@
+from django.utils.translation import gettext_lazy as _
+
+from addons.core.addon import AddonConfig, CabinetSection, NotificationEvent, ScheduledJob
+
+
+def _cabinet_context(request):
+    from .views import cabinet_context
+
+    return cabinet_context(request)
+
+
+class AppealsConfig(AddonConfig):
+    default = True  # AddonConfig is imported here too: name the default
+    name = "addons.appeals"
+    label = "appeals"
+    verbose_name = _("Appeals")
+    description = _("Formal appeals and petitions with legal deadlines, replies and reminders.")
+    default_enabled = True
+    urls = "addons.appeals.urls"
+    url_prefix = "appeals/"
+    placements = ("appeals.AppealFormPlacement",)
+    cabinet_sections = (
+        CabinetSection(
+            key="appeals",
+            title=_("My appeals"),
+            template="appeals/cabinet.html",
+            get_context=_cabinet_context,
+            order=10,
+        ),
+    )
+    notification_events = (
+        NotificationEvent("appeals.filed", _("Your appeal is registered")),
+        NotificationEvent("appeals.new", _("A new appeal arrived")),
+        NotificationEvent("appeals.status", _("Your appeal changed")),
+        NotificationEvent("appeals.forwarded", _("An appeal was forwarded to you")),
+        NotificationEvent("appeals.reply", _("Your appeal is answered")),
+        NotificationEvent("appeals.comment", _("The applicant wrote on an appeal")),
+        NotificationEvent("appeals.reminder", _("An appeal is due soon")),
+        NotificationEvent("appeals.overdue", _("An appeal is overdue")),
+    )
+    scheduled_jobs = (
+        ScheduledJob(
+            name="appeals.remind",
+            func="addons.appeals.jobs.send_reminders",
+            cron="*/15 * * * *",
+        ),
+    )
+
+    def ready(self):
+        super().ready()
+        from . import signals  # noqa: F401
+
+    def setup(self, site):
+        from .services import create_default_forms
+
+        create_default_forms(site)
+
+    def personal_data(self, user) -> dict:
+        from .services import personal_data
+
+        return personal_data(user)
+
+    def anonymise(self, user) -> None:
+        from .services import anonymise_author
+
+        anonymise_author(user)

@@ -1,0 +1,2 @@
+def send_reminders():
+    return 0

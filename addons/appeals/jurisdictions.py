@@ -1,0 +1,74 @@
+"""What each country's appeals law asks: the applicant's details, the terms, and the
+reason given when an appeal cannot be accepted.
+
+UA: Law 393/96 "On citizens' appeals", art. 5 (full name, place of residence, substance,
+date; an electronic appeal also an email), art. 8 (anonymous appeals are not considered),
+art. 20 (one month, at most 45 days). RO: OG 27/2002 art. 7-9 (name, address or email,
+subject; 30 days, at most 45). BG: APC art. 111-112, 118 (names, correspondence address;
+two months).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from addons.core.models import SiteProfile
+
+#: deadline rules (addons.core.deadlines) per jurisdiction: term, longest extension, forward
+DEFAULT_RULES = {
+    "ua": {"appeal": "appeal", "extended": "appeal-extended", "forward": "forward"},
+    "ro": {"appeal": "petition", "extended": "petition-extended", "forward": "forward"},
+    # Bulgaria knows no extension of a signal's term; forwarding follows the 7-day rule.
+    "bg": {"appeal": "signal", "extended": "signal", "forward": "notify-decision"},
+}
+
+#: applicant fields the law requires, by jurisdiction and form kind ("address_or_email":
+#: one of the two, RO)
+REQUIRED_FIELDS = {
+    "ua": ("applicant_name", "applicant_address", "applicant_email"),
+    "ro": ("applicant_name", "address_or_email"),
+    "bg": ("applicant_name", "applicant_address"),
+}
+LEGAL_ENTITY_FIELDS = ("organisation_name", "organisation_code")
+
+IDENTIFICATION_REASON = {
+    "ua": _(
+        "Under articles 5 and 8 of the Law of Ukraine \"On citizens' appeals\", an appeal "
+        "must state the applicant's full name and place of residence, and an electronic "
+        "appeal also an email address; an appeal without them is not considered."
+    ),
+    "ro": _(
+        "Under articles 7 and 8 of Government Ordinance 27/2002, a petition must state the "
+        "petitioner's name and address or email; an anonymous petition is not considered."
+    ),
+    "bg": _(
+        "Under articles 111 and 112 of the Administrative Procedure Code, a signal must state "
+        "the sender's names and correspondence address; an anonymous signal is not "
+        "considered."
+    ),
+}
+LOGIN_REASON = _("This form accepts appeals only from citizens logged in to their account, "
+                 "so that the applicant is identified.")
+
+
+def jurisdiction_of(site) -> str:
+    return SiteProfile.for_site(site).jurisdiction or "ua"
+
+
+def rule(site_or_code, which: str) -> str:
+    """The deadline rule key for ``which`` ("appeal", "extended", "forward")."""
+    code = site_or_code if isinstance(site_or_code, str) else jurisdiction_of(site_or_code)
+    rules = {**DEFAULT_RULES, **getattr(settings, "CIVICDESK_APPEALS_RULES", {})}
+    return rules.get(code, DEFAULT_RULES["ua"])[which]
+
+
+def required_fields(code: str, kind: str) -> tuple[str, ...]:
+    fields = REQUIRED_FIELDS.get(code, REQUIRED_FIELDS["ua"])
+    if kind == "legal_entity":
+        fields = fields + LEGAL_ENTITY_FIELDS
+    return fields
+
+
+def identification_reason(code: str):
+    return IDENTIFICATION_REASON.get(code, IDENTIFICATION_REASON["ua"])

@@ -1,0 +1,2 @@
+def cabinet_context(request):
+    return {}
