@@ -16,13 +16,11 @@ from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Length, Substr
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from addons.core.middleware import site_profile
-
-from .hours import local_now, opening_status, site_time_zone
 from .models import Absence, AddresseeGroup, AddresseeKind, AddresseePage, Specialist
 
 SEARCH_MAX_LENGTH = 100
@@ -101,11 +99,17 @@ def card_queryset(today):
 
 
 def child_counts(nodes) -> dict[str, int]:
-    """path -> number of live, public sub-addressees, for every node, in one query."""
+    """path -> number of live, public sub-addressees, for every node, in one query.
+
+    Each node's children are a range of the path index (``path`` then one more step), so
+    the database reads those index ranges only, never the whole table; treebeard's
+    ``numchild`` (which counts drafts too) only says which nodes to ask about."""
     parents = [node for node in nodes if node.numchild]
     if not parents:
         return {}
-    condition = reduce(or_, [Q(path__startswith=node.path, depth=node.depth + 1)
+    last_step = "Z" * Page.steplen
+    condition = reduce(or_, [Q(path__gt=node.path, path__lte=node.path + last_step,
+                               depth=node.depth + 1)
                              for node in parents])
     rows = (
         AddresseePage.objects.live().public().filter(condition)
@@ -117,56 +121,113 @@ def child_counts(nodes) -> dict[str, int]:
     return {row["parent_path"]: row["count"] for row in rows}
 
 
-def attach_parents(items, *, above_depth: int) -> None:
-    """Set ``parent_card`` (id, title) on each item whose parent is an addressee deeper than
-    ``above_depth``: one query for the whole list (search results come from any level)."""
+def parent_cards(items, *, above_depth: int) -> dict[str, dict]:
+    """parent path -> {"pk", "title"} for each item whose parent is an addressee deeper
+    than ``above_depth``: one query for the whole list (search results come from any
+    level)."""
     paths = {item.path[: -Page.steplen] for item in items if item.depth - 1 > above_depth}
-    parents = {}
-    if paths:
-        parents = {
-            row["path"]: row
-            for row in AddresseePage.objects.filter(path__in=paths).values("pk", "path", "title")
-        }
-    for item in items:
-        item.parent_card = parents.get(item.path[: -Page.steplen])
+    if not paths:
+        return {}
+    return {
+        row["path"]: {"pk": row["pk"], "title": row["title"]}
+        for row in AddresseePage.objects.filter(path__in=paths).values("pk", "path", "title")
+    }
 
 
-def decorate(items, request, *, specialists_for=None) -> list:
-    """Give every addressee of a listing what its card shows: ``opening`` (open now / next
-    opening), ``child_count``; with ``specialists_for`` (search words) ``matching_specialists``."""
+class PageUrls:
+    """URLs of the pages below ``anchor`` from their ``url_path``: the anchor's URL is
+    computed once (Wagtail's routing), its descendants' by appending their path below it."""
+
+    def __init__(self, anchor, request):
+        self.prefix = anchor.url_path
+        self.base = anchor.get_url(request) or ""
+        self.request = request
+
+    def __call__(self, page) -> str:
+        if self.base and page.url_path.startswith(self.prefix):
+            return self.base + page.url_path[len(self.prefix):]
+        return page.get_url(self.request) or ""
+
+
+def _tel(number: str) -> str:
+    return "".join(number.split())
+
+
+@dataclass(slots=True)
+class Card:
+    """What one addressee's card shows, computed once: the card template reads plain
+    attributes (no queries, no URL routing, no model methods)."""
+
+    pk: int
+    title: str
+    url: str
+    kind: str
+    position: str
+    head_name: str
+    summary: str
+    phone: str
+    phone_href: str
+    #: where "Show N sub-addressees" goes without JavaScript, and the fragment URL
+    open_url: str
+    subtree_url: str
+    marker: str
+    child_count: int = 0
+    #: {"pk", "title", "url"} of a parent shown on search results, else None
+    parent: dict | None = None
+    #: specialists matching the search words: {"name", "position", ...}
+    specialists: list = field(default_factory=list)
+
+
+def _subtree_url(pk: int, pattern=[]) -> str:  # noqa: B006 (a per-process memo)
+    if not pattern:
+        pattern.append(reverse("addressees:subtree", args=[1234567]))
+    return pattern[0].replace("1234567", str(pk))
+
+
+def cards(items, urls: PageUrls, *, catalog_url: str = "", specialists_for=None,
+          parents_above=None) -> tuple[list[Card], dict]:
+    """(cards, openings) for a listing's addressees (hours and absences prefetched, see
+    :func:`card_queryset`): ``catalog_url`` makes "show sub-addressees" open them in the
+    catalog (``?open=``), else on the addressee's own page; ``specialists_for`` (search
+    words) adds the matching specialists; ``parents_above`` names each item's parent when
+    it is deeper than that. ``openings`` is what the "open now" badges need
+    (see ``fragments``)."""
+    from .fragments import marker, opening_rows
+
     items = list(items)
-    profile = site_profile(request) if request is not None else None
-    tz = site_time_zone(profile)
-    now = local_now(profile)
-    jurisdiction = getattr(profile, "jurisdiction", None)
     counts = child_counts(items)
-    for item in items:
-        item.opening = opening_status(
-            item.office_hours.all(), item.absences.all(), jurisdiction=jurisdiction, now=now, tz=tz
-        )
-        item.child_count = counts.get(item.path, 0)
-    if specialists_for:
-        by_page: dict[int, list] = {}
-        found = (
+    parents = parent_cards(items, above_depth=parents_above) if parents_above is not None else {}
+    found: dict[int, list] = {}
+    if specialists_for and items:
+        rows = (
             Specialist.objects.filter(page__in=[item.pk for item in items])
             .alias(**_casefold_aliases(("name", "competences", "position")))
             .filter(reduce(or_, [matching_specialists([word]) for word in specialists_for]))
             .order_by("page_id", "sort_order")
+            .values("page_id", "name", "position", "competences", "phone")
         )
-        for specialist in found:
-            by_page.setdefault(specialist.page_id, []).append(specialist)
-        for item in items:
-            item.matching_specialists = by_page.get(item.pk, [])
-    return items
-
-
-@dataclass
-class Listing:
-    """One page of addressees and what went wrong with the request, if anything."""
-
-    page_obj: object
-    items: list
-    notices: list = field(default_factory=list)
+        for row in rows:
+            row["phone_href"] = _tel(row["phone"])
+            found.setdefault(row["page_id"], []).append(row)
+    kinds = dict(AddresseeKind.choices)
+    result, openings = [], {}
+    for item in items:
+        url = urls(item)
+        parent = parents.get(item.path[: -Page.steplen])
+        if parent is not None:
+            parent = {**parent, "url": f"{catalog_url}?open={parent['pk']}" if catalog_url
+                      else ""}
+        result.append(Card(
+            pk=item.pk, title=item.title, url=url, kind=str(kinds.get(item.kind, item.kind)),
+            position=item.position, head_name=item.head_name, summary=item.summary,
+            phone=item.phone, phone_href=_tel(item.phone),
+            open_url=f"{catalog_url}?open={item.pk}" if catalog_url else f"{url}#children",
+            subtree_url=_subtree_url(item.pk), marker=marker(item.pk),
+            child_count=counts.get(item.path, 0), parent=parent,
+            specialists=found.get(item.pk, []),
+        ))
+        openings[item.pk] = opening_rows(item)
+    return result, openings
 
 
 def paginate(queryset, number, per_page: int) -> tuple[object, str | None]:
@@ -182,14 +243,6 @@ def paginate(queryset, number, per_page: int) -> tuple[object, str | None]:
             "page": str(number)[:20]
         }
         return paginator.page(1), notice
-
-
-def listing(queryset, request, *, per_page: int, words=None, parents_above=None) -> Listing:
-    page_obj, notice = paginate(queryset, request.GET.get("page"), per_page)
-    items = decorate(page_obj.object_list, request, specialists_for=words)
-    if parents_above is not None:
-        attach_parents(items, above_depth=parents_above)
-    return Listing(page_obj=page_obj, items=items, notices=[notice] if notice else [])
 
 
 class SearchInput(forms.TextInput):

@@ -92,6 +92,22 @@ class AddresseeCatalogPage(Page):
     class Meta:
         verbose_name = _("addressee catalog")
 
+    def route(self, request, path_components):
+        """An addressee at any depth below the catalog in one query (by its indexed slug,
+        checked against its full URL path) instead of two queries per level."""
+        if path_components:
+            url_path = self.url_path + "/".join(path_components) + "/"
+            found = [
+                page for page in AddresseePage.objects.filter(
+                    slug=path_components[-1], depth=self.depth + len(path_components),
+                    path__startswith=self.path,
+                )
+                if page.url_path == url_path and type(page) is page.specific_class
+            ]
+            if len(found) == 1:
+                return found[0].route(request, [])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from .pages import catalog_context
 

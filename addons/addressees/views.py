@@ -1,14 +1,13 @@
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 from wagtail.models import Page, Site
 
 from addons.core.middleware import site_profile
 
-from . import catalog
+from . import catalog, fragments
 from .forms import FeedbackForm
 from .hours import local_now
 from .models import AddresseeCatalogPage, AddresseePage
@@ -35,29 +34,34 @@ def _addressee_on_site(request, page_id) -> AddresseePage:
 
 def subtree(request, page_id):
     """The sub-addressees of one addressee as an HTML fragment, one page at a time: what
-    the catalog's script inserts under a card."""
+    the catalog's script inserts under a card (cached, see ``fragments``)."""
     node = _addressee_on_site(request, page_id)
+    fragment = fragments.cached("subtree", node, request, lambda: _subtree(node, request))
+    return HttpResponse(fragments.render(fragment, request)["body"])
+
+
+def _subtree(node, request) -> fragments.Fragment:
     ancestors = [node.path[: Page.steplen * depth] for depth in range(1, node.depth)]
     home_catalog = (
         AddresseeCatalogPage.objects.filter(path__in=ancestors).order_by("-depth").first()
     )
     per_page = home_catalog.per_page if home_catalog else catalog.CHILDREN_PER_PAGE
+    catalog_url = home_catalog.get_url(request) if home_catalog else ""
     today = local_now(site_profile(request)).date()
-    result = catalog.listing(
-        catalog.card_queryset(today).child_of(node), request, per_page=per_page
+    page_obj, notice = catalog.paginate(
+        catalog.card_queryset(today).child_of(node), request.GET.get("page"), per_page
     )
-    return TemplateResponse(
-        request,
-        "addressees/includes/subtree.html",
-        {
-            "node": node,
-            "addressees": result.items,
-            "page_obj": result.page_obj,
-            "notices": result.notices,
-            "catalog_url": home_catalog.get_url(request) if home_catalog else None,
-            "heading_level": 3,
-        },
-    )
+    cards, openings = catalog.cards(page_obj.object_list, catalog.PageUrls(node, request),
+                                    catalog_url=catalog_url)
+    html = fragments.render_part("addressees/includes/subtree.html", {
+        "node": node,
+        "addressees": cards,
+        "page_obj": page_obj,
+        "notices": [notice] if notice else [],
+        "catalog_url": catalog_url,
+        "heading_level": 3,
+    })
+    return fragments.Fragment(parts={"body": html}, openings=openings)
 
 
 @ratelimit(key="ip", rate=FEEDBACK_RATE, method="POST", block=False)

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -19,12 +20,11 @@ def _moment(value, at) -> str:
     return _("%(day)s at %(time)s") % {"day": day, "time": clock}
 
 
-@register.inclusion_tag("addressees/includes/opening.html")
-def opening_badge(status):
-    """``{% opening_badge item.opening %}``: "Open now until 17:00", "Closed, opens
-    tomorrow at 09:00"; nothing for an addressee without office hours."""
+def badge_html(status) -> str:
+    """The "open now" badge of an OpeningStatus as HTML: "Open now, until 17:00", "Closed,
+    opens tomorrow at 09:00"; empty for an addressee without office hours."""
     if status is None or not status.has_hours:
-        return {"show": False}
+        return ""
     if status.is_open:
         if status.until and status.at and status.until.date() == status.at.date():
             text = _("Open now, until %(time)s") % {
@@ -38,4 +38,11 @@ def opening_badge(status):
         text = _("Closed, opens %(moment)s") % {"moment": _moment(status.next_opening, status.at)}
     else:
         text = _("Closed")
-    return {"show": True, "is_open": status.is_open, "text": text}
+    return format_html('<span class="badge {}">{}</span>',
+                       "badge-open" if status.is_open else "badge-closed", text)
+
+
+@register.simple_tag
+def opening_badge(status):
+    """``{% opening_badge status %}``: the badge of an OpeningStatus (see badge_html)."""
+    return badge_html(status)
