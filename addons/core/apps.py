@@ -21,6 +21,9 @@ class CoreConfig(AddonConfig):
 
     def ready(self):
         super().ready()
+        from .navigation import connect_signals
+
+        connect_signals()
         from .schedules import sync_schedules_after_migrate
 
         post_migrate.connect(
