@@ -1,12 +1,24 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, CabinetSection, NotificationEvent, ScheduledJob
+from addons.core.addon import (
+    AddonConfig,
+    CabinetSection,
+    NotificationEvent,
+    ScheduledJob,
+    StatisticsBlock,
+)
 
 
 def _cabinet_context(request):
     from .views import cabinet_context
 
     return cabinet_context(request)
+
+
+def _statistics_context(page, request):
+    from .statistics import statistics_context
+
+    return statistics_context(page, request)
 
 
 class AppealsConfig(AddonConfig):
@@ -19,6 +31,16 @@ class AppealsConfig(AddonConfig):
     urls = "addons.appeals.urls"
     url_prefix = "appeals/"
     placements = ("appeals.AppealFormPlacement",)
+    api_urls = "addons.appeals.api_urls"
+    statistics_blocks = (
+        StatisticsBlock(
+            key="appeals",
+            title=_("Appeals"),
+            template="appeals/statistics.html",
+            get_context=_statistics_context,
+            order=10,
+        ),
+    )
     cabinet_sections = (
         CabinetSection(
             key="appeals",
@@ -43,6 +65,12 @@ class AppealsConfig(AddonConfig):
             name="appeals.remind",
             func="addons.appeals.jobs.send_reminders",
             cron="*/15 * * * *",
+        ),
+        # The periodic report to AppealsSettings.report_recipients, once per period.
+        ScheduledJob(
+            name="appeals.reports",
+            func="addons.appeals.reports.send_periodic_reports",
+            cron="30 6 * * *",
         ),
     )
 

@@ -234,7 +234,7 @@ class AppealFormField(Orderable):
 
     def save(self, *args, **kwargs):
         if not self.name:
-            self.name = slugify(self.label, allow_unicode=False)[:50] or f"field-{uuid.uuid4().hex[:8]}"
+            self.name = slugify(self.label)[:50] or f"field-{uuid.uuid4().hex[:8]}"
         return super().save(*args, **kwargs)
 
     @property

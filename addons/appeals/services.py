@@ -1,5 +1,682 @@
+"""What happens to an appeal. Views, the admin, the API and jobs call these functions; the
+rules live here only.
+
+Every change runs in one transaction: the appeal, its :class:`AppealEvent`, the audit log
+entry (``wagtail.log_actions.log``) and the notifications are written together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
+
+from addons.core import deadlines
+from addons.core.notifications import notify
+from addons.core.numbering import next_reference
+from addons.core.permissions import moderators_of
+
+from . import jurisdictions
+from .models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    Appeal,
+    AppealAttachment,
+    AppealEvent,
+    AppealForm,
+    AppealMessage,
+    AppealsSettings,
+    FormKind,
+    RoutingMode,
+    Status,
+)
+from .permissions import can_handle
+
+REFERENCE_KIND = "appeal"
+REFERENCE_PREFIX = "AP"
 
 LOG_ACTIONS = {
+    "appeals.file": _("File appeal"),
     "appeals.view": _("View appeal"),
+    "appeals.register": _("Register appeal"),
+    "appeals.forward": _("Forward appeal"),
+    "appeals.start": _("Start handling appeal"),
+    "appeals.extend": _("Extend appeal term"),
+    "appeals.reply": _("Reply to appeal"),
+    "appeals.note": _("Add internal note to appeal"),
+    "appeals.comment": _("Comment on appeal"),
+    "appeals.return": _("Return appeal as incomplete"),
+    "appeals.leave": _("Leave appeal without consideration"),
+    "appeals.close": _("Close appeal"),
+    "appeals.resolve": _("Mark appeal resolved"),
+    "appeals.rate": _("Rate answer to appeal"),
+    "appeals.anonymise": _("Anonymise appeal"),
 }
+
+
+class AppealError(Exception):
+    """A change the rules refuse; ``message`` is translated and fit for the user."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class AppealClosed(AppealError):
+    pass
+
+
+class ExtensionNotAllowed(AppealError):
+    pass
+
+
+class WrongStatus(AppealError):
+    pass
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def normalise_substance(text: str) -> str:
+    """Text reduced for comparison: case, accents, punctuation and spacing ignored."""
+    text = unicodedata.normalize("NFKD", text or "").casefold()
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = re.sub(r"[^\w]+", " ", text)
+    return " ".join(text.split())
+
+
+def substance_hash(text: str) -> str:
+    return hashlib.sha256(normalise_substance(text).encode()).hexdigest()
+
+
+def _site_settings(site) -> AppealsSettings:
+    return AppealsSettings.for_site(site)
+
+
+def appeal_context(appeal: Appeal) -> dict:
+    """What notification templates get (no personal data of the applicant)."""
+    return {
+        "reference": appeal.reference,
+        "subject": appeal.subject,
+        "status": appeal.status,
+        "status_label": appeal.get_status_display(),
+        "due_date": appeal.due_date,
+        "received": appeal.received_at,
+        "addressee": appeal.addressee.title if appeal.addressee_id else "",
+    }
+
+
+def _notify_citizen(appeal: Appeal, event: str, extra: dict | None = None, key=None):
+    recipient = appeal.author
+    email = None
+    if recipient is None or not recipient.is_active:
+        recipient = None
+        email = appeal.applicant_email
+        if not email:
+            return None
+    return notify(
+        recipient, event, {**appeal_context(appeal), **(extra or {})},
+        site=appeal.site, url=appeal.get_absolute_url(), email=email, key=key,
+    )
+
+
+def staff_recipients(addressee) -> list:
+    """Active users who moderate ``addressee``."""
+    if addressee is None:
+        return []
+    return list(moderators_of(addressee).order_by("pk"))
+
+
+def _notify_users(users, appeal, event, extra=None, key=None):
+    rows = []
+    seen = set()
+    for user in users:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            notify(
+                user, event, {**appeal_context(appeal), **(extra or {})}, site=appeal.site,
+                url=appeal.get_absolute_url(), key=f"{key}:{user.pk}" if key else None,
+            )
+        )
+    return [row for row in rows if row is not None]
+
+
+def _record(appeal, action, actor=None, *, from_status="", data=None, log_action=None):
+    """Write the history entry and the audit log entry of one change."""
+    event = AppealEvent.objects.create(
+        appeal=appeal, action=action, actor=actor if _is_user(actor) else None,
+        from_status=from_status, to_status=appeal.status if from_status else "",
+        data=data or {},
+    )
+    if log_action:
+        log(
+            appeal, log_action, user=actor if _is_user(actor) else None,
+            title=appeal.reference,
+            data={"appeal": appeal.pk, "reference": appeal.reference,
+                  "status": appeal.status, **(data or {})},
+        )
+    return event
+
+
+def _is_user(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def _lock(appeal: Appeal) -> Appeal:
+    """The appeal re-read under a row lock (two staff acting at once wait for each other)."""
+    locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    appeal.__dict__.update({
+        field.attname: getattr(locked, field.attname) for field in Appeal._meta.concrete_fields
+    })
+    return appeal
+
+
+def _require_staff(user, appeal):
+    if not can_handle(user, appeal):
+        raise PermissionDenied
+
+
+def _require_author(user, appeal):
+    if not _is_user(user) or appeal.author_id != user.pk:
+        raise PermissionDenied
+
+
+def _require_not_final(appeal):
+    if appeal.status in FINAL_STATUSES:
+        raise AppealClosed(_("This appeal is closed; nothing more can be added to it."))
+
+
+def _save_files(appeal, checked_files, *, message=None, user=None,
+                written=None) -> list[AppealAttachment]:
+    """Store checked uploads under names the system makes, in private storage."""
+    saved = []
+    for checked in checked_files:
+        attachment = AppealAttachment(
+            appeal=appeal, message=message, original_name=checked.name,
+            extension=checked.extension, size=checked.size,
+            content_type=checked.content_type, uploaded_by=user if _is_user(user) else None,
+        )
+        checked.upload.seek(0)
+        attachment.file.save("upload", checked.upload, save=False)
+        if written is not None:
+            written.append((attachment.file.storage, attachment.file.name))
+        attachment.save()
+        saved.append(attachment)
+    return saved
+
+
+# --- filing -------------------------------------------------------------------------------
+
+
+def file_appeal(
+    *,
+    site,
+    form: AppealForm | None,
+    addressee,
+    author=None,
+    data: dict,
+    files=(),
+    token=None,
+    today: date | None = None,
+) -> tuple[Appeal, bool]:
+    """File an appeal. Returns ``(appeal, created)``; ``created`` is False when ``token``
+    was already used (a second submit of the same form): nothing new is made.
+
+    ``data``: applicant_name, applicant_address, applicant_email, applicant_phone,
+    organisation_name, organisation_code, subject, text, answers (dict), do_not_disclose,
+    priority. ``files``: ``uploads.CheckedFile`` items (already checked by the form).
+    """
+    if token is not None:
+        existing = Appeal.objects.filter(submission_token=token).first()
+        if existing is not None:
+            return existing, False
+    written = []
+    try:
+        with transaction.atomic():
+            appeal = _file(site=site, form=form, addressee=addressee, author=author,
+                           data=data, files=files, token=token, today=today, written=written)
+    except BaseException as error:
+        # A filing that failed leaves no file behind.
+        for storage, name in written:
+            storage.delete(name)
+        if not isinstance(error, IntegrityError):
+            raise
+        # The same token committed by a concurrent request meanwhile.
+        if token is not None:
+            existing = Appeal.objects.filter(submission_token=token).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return appeal, True
+
+
+def _file(*, site, form, addressee, author, data, files, token, today, written):
+    code = jurisdictions.jurisdiction_of(site)
+    options = _site_settings(site)
+    now = timezone.now()
+    received = today or timezone.localdate(now)
+
+    via_department = (
+        options.routing_mode == RoutingMode.DEPARTMENT
+        and options.department_id
+        and options.department_id != addressee.pk
+    )
+    appeal = Appeal(
+        site=site,
+        form=form,
+        kind=form.kind if form else FormKind.INDIVIDUAL,
+        author=author if _is_user(author) else None,
+        requested_addressee=addressee,
+        addressee_id=options.department_id if via_department else addressee.pk,
+        status=Status.SUBMITTED if via_department else Status.REGISTERED,
+        received_at=now,
+        submission_token=token,
+        applicant_name=data.get("applicant_name", "").strip(),
+        applicant_address=data.get("applicant_address", "").strip(),
+        applicant_email=data.get("applicant_email", "").strip(),
+        applicant_phone=data.get("applicant_phone", "").strip(),
+        organisation_name=data.get("organisation_name", "").strip(),
+        organisation_code=data.get("organisation_code", "").strip(),
+        subject=data["subject"].strip(),
+        text=data["text"].strip(),
+        answers=data.get("answers") or {},
+        do_not_disclose=bool(data.get("do_not_disclose")),
+        priority=data.get("priority") or "",
+    )
+    appeal.due_date = appeal.original_due_date = deadlines.due(
+        received, jurisdictions.rule(code, "appeal"), code
+    )
+    if via_department:
+        appeal.forward_by = deadlines.due(received, jurisdictions.rule(code, "forward"), code)
+    appeal.substance_hash = substance_hash(appeal.text)
+    if appeal.author_id:
+        appeal.repeated_of = (
+            Appeal.objects.filter(
+                author_id=appeal.author_id, substance_hash=appeal.substance_hash,
+                answered_at__isnull=False,
+            )
+            .order_by("-received_at")
+            .first()
+        )
+    appeal.reference = next_reference(REFERENCE_KIND, site, prefix=REFERENCE_PREFIX,
+                                      year=received.year)
+    appeal.save()
+    _save_files(appeal, files, user=author, written=written)
+    _record(appeal, AppealEvent.Action.FILED, author, data={
+        "addressee": addressee.pk, "repeated_of": appeal.repeated_of_id,
+    }, log_action="appeals.file")
+    _notify_citizen(appeal, "appeals.filed", key=f"appeals.filed:{appeal.pk}")
+    recipients = staff_recipients(appeal.addressee)
+    if options.department_id and options.department_id != appeal.addressee_id:
+        recipients += staff_recipients(options.department_id)
+    _notify_users(recipients, appeal, "appeals.new", {"repeated": appeal.is_repeated},
+                  key=f"appeals.new:{appeal.pk}")
+    return appeal
+
+
+# --- handling by staff --------------------------------------------------------------------
+
+
+def _transition(appeal, actor, *, to_status, action, log_action, allowed_from, data=None,
+                notify_event="appeals.status", notify_extra=None, changes=None):
+    """Move ``appeal`` to ``to_status`` if its status is one of ``allowed_from``, setting the
+    field values ``changes`` too (applied after the row is locked and re-read)."""
+    _lock(appeal)
+    if appeal.status in FINAL_STATUSES:
+        raise AppealClosed(_("This appeal is closed; nothing more can be added to it."))
+    if appeal.status not in allowed_from:
+        raise WrongStatus(
+            _("This cannot be done to an appeal with the status \"%(status)s\".")
+            % {"status": appeal.get_status_display()}
+        )
+    previous = appeal.status
+    changes = changes or {}
+    for name, value in changes.items():
+        setattr(appeal, name, value)
+    appeal.status = to_status
+    appeal.save(update_fields=["status", "updated_at", *changes])
+    event = _record(appeal, action, actor, from_status=previous, data=data,
+                    log_action=log_action)
+    if notify_event:
+        _notify_citizen(appeal, notify_event, {"previous_status": previous,
+                                               **(notify_extra or {})},
+                        key=f"{notify_event}:{appeal.pk}:{event.pk}")
+    return appeal
+
+
+@transaction.atomic
+def register(appeal: Appeal, actor) -> Appeal:
+    """The appeals department registers an appeal that came through it."""
+    _require_staff(actor, appeal)
+    return _transition(appeal, actor, to_status=Status.REGISTERED,
+                       action=AppealEvent.Action.REGISTERED, log_action="appeals.register",
+                       allowed_from=(Status.SUBMITTED,))
+
+
+@transaction.atomic
+def forward(appeal: Appeal, actor, to_addressee, reason: str = "") -> Appeal:
+    """Hand the appeal to ``to_addressee`` (the competent one). The citizen is told."""
+    _require_staff(actor, appeal)
+    if to_addressee.pk == appeal.addressee_id:
+        raise AppealError(_("The appeal is already with this addressee."))
+    previous_addressee = appeal.addressee
+    _transition(
+        appeal, actor, to_status=Status.FORWARDED, action=AppealEvent.Action.FORWARDED,
+        log_action="appeals.forward", allowed_from=OPEN_STATUSES,
+        data={"from": previous_addressee.pk, "to": to_addressee.pk, "reason": reason},
+        notify_extra={"forwarded_from": previous_addressee.title, "reason": reason},
+        changes={"addressee": to_addressee, "forwarded_from": previous_addressee,
+                 "forward_by": None},
+    )
+    _notify_users(staff_recipients(to_addressee), appeal, "appeals.forwarded")
+    return appeal
+
+
+@transaction.atomic
+def start(appeal: Appeal, actor) -> Appeal:
+    """The addressee takes the appeal in hand."""
+    _require_staff(actor, appeal)
+    return _transition(appeal, actor, to_status=Status.IN_PROGRESS,
+                       action=AppealEvent.Action.STARTED, log_action="appeals.start",
+                       allowed_from=(Status.SUBMITTED, Status.REGISTERED, Status.FORWARDED))
+
+
+def extension_limit(appeal: Appeal) -> date:
+    """The latest due date the law allows for ``appeal`` (UA: 45 days from receipt)."""
+    code = jurisdictions.jurisdiction_of(appeal.site)
+    received = timezone.localdate(appeal.received_at)
+    return deadlines.due(received, jurisdictions.rule(code, "extended"), code)
+
+
+@transaction.atomic
+def extend(appeal: Appeal, actor, until: date, reason: str) -> Appeal:
+    """Extend the term to ``until``, within the law's maximum; the citizen gets the reason."""
+    _require_staff(actor, appeal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExtensionNotAllowed(_("Give the reason for the extension: the applicant is told."))
+    _lock(appeal)
+    limit = extension_limit(appeal)
+    if until <= appeal.due_date:
+        raise ExtensionNotAllowed(
+            _("The new due date must be later than the current one (%(due)s).")
+            % {"due": appeal.due_date.isoformat()}
+        )
+    if until > limit:
+        raise ExtensionNotAllowed(
+            _("The law allows extending this appeal's term to %(limit)s at the latest.")
+            % {"limit": limit.isoformat()}
+        )
+    previous_due = appeal.due_date
+    return _transition(
+        appeal, actor, to_status=Status.EXTENDED, action=AppealEvent.Action.EXTENDED,
+        log_action="appeals.extend", allowed_from=OPEN_STATUSES,
+        data={"from": previous_due.isoformat(), "until": until.isoformat(), "reason": reason},
+        notify_extra={"reason": reason, "previous_due_date": previous_due},
+        changes={"due_date": until, "extended_until": until, "extension_reason": reason},
+    )
+
+
+def render_template_text(template, appeal: Appeal) -> str:
+    """A reply template's text with the appeal's details filled in."""
+    values = {
+        "reference": appeal.reference,
+        "applicant": appeal.applicant_name,
+        "subject": appeal.subject,
+        "received": timezone.localdate(appeal.received_at).isoformat(),
+    }
+    text = template.text
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+@transaction.atomic
+def reply(appeal: Appeal, actor, text: str = "", files=(), *, template=None) -> AppealMessage:
+    """Answer the applicant (text and files; the text may start from ``template``). The
+    reply goes to the citizen's email and cabinet."""
+    _require_staff(actor, appeal)
+    _lock(appeal)
+    _require_not_final(appeal)
+    text = (text or "").strip()
+    if not text and template is not None:
+        text = render_template_text(template, appeal)
+    if not text:
+        raise AppealError(_("Write the reply."))
+    message = AppealMessage.objects.create(
+        appeal=appeal, kind=AppealMessage.Kind.REPLY, author=actor, text=text
+    )
+    _save_files(appeal, files, message=message, user=actor)
+    previous = appeal.status
+    appeal.status = Status.ANSWERED
+    fields = ["status", "updated_at"]
+    if appeal.answered_at is None:
+        appeal.answered_at = message.created_at
+        fields.append("answered_at")
+    appeal.save(update_fields=fields)
+    _record(appeal, AppealEvent.Action.REPLIED, actor, from_status=previous,
+            data={"message": message.pk, "template": getattr(template, "pk", None)},
+            log_action="appeals.reply")
+    _notify_citizen(appeal, "appeals.reply", {"text": text},
+                    key=f"appeals.reply:{message.pk}")
+    return message
+
+
+@transaction.atomic
+def add_note(appeal: Appeal, actor, text: str) -> AppealMessage:
+    """An internal note: staff only, the citizen never sees it."""
+    _require_staff(actor, appeal)
+    text = (text or "").strip()
+    if not text:
+        raise AppealError(_("Write the note."))
+    message = AppealMessage.objects.create(
+        appeal=appeal, kind=AppealMessage.Kind.NOTE, author=actor, text=text
+    )
+    _record(appeal, AppealEvent.Action.NOTE, actor, data={"message": message.pk},
+            log_action="appeals.note")
+    return message
+
+
+@transaction.atomic
+def return_incomplete(appeal: Appeal, actor, reason: str) -> Appeal:
+    """Return an appeal that lacks what the law requires (UA: within 10 days)."""
+    _require_staff(actor, appeal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppealError(_("Say what the appeal lacks: the applicant is told."))
+    return _transition(
+        appeal, actor, to_status=Status.RETURNED, action=AppealEvent.Action.RETURNED,
+        log_action="appeals.return", allowed_from=OPEN_STATUSES, data={"reason": reason},
+        notify_extra={"reason": reason}, changes={"closed_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def leave_without_consideration(appeal: Appeal, actor, reason: str) -> Appeal:
+    """Anonymous, repeated or otherwise inadmissible appeals (UA art. 8)."""
+    _require_staff(actor, appeal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppealError(_("Give the reason: the applicant is told."))
+    return _transition(
+        appeal, actor, to_status=Status.LEFT_WITHOUT_CONSIDERATION,
+        action=AppealEvent.Action.LEFT, log_action="appeals.leave",
+        allowed_from=OPEN_STATUSES, data={"reason": reason}, notify_extra={"reason": reason},
+        changes={"closed_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def close(appeal: Appeal, actor) -> Appeal:
+    """Close the appeal: the conversation ends."""
+    _require_staff(actor, appeal)
+    return _transition(
+        appeal, actor, to_status=Status.CLOSED, action=AppealEvent.Action.CLOSED,
+        log_action="appeals.close", allowed_from=(*OPEN_STATUSES, Status.ANSWERED),
+        changes={"closed_at": timezone.now()},
+    )
+
+
+# --- the citizen --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment(appeal: Appeal, user, text: str, files=()) -> AppealMessage:
+    """The applicant writes more: the conversation continues; the addressee is told."""
+    _require_author(user, appeal)
+    _lock(appeal)
+    _require_not_final(appeal)
+    text = (text or "").strip()
+    if not text:
+        raise AppealError(_("Write your comment."))
+    message = AppealMessage.objects.create(
+        appeal=appeal, kind=AppealMessage.Kind.COMMENT, author=user, text=text
+    )
+    _save_files(appeal, files, message=message, user=user)
+    _record(appeal, AppealEvent.Action.COMMENTED, user, data={"message": message.pk},
+            log_action="appeals.comment")
+    _notify_users(staff_recipients(appeal.addressee), appeal, "appeals.comment",
+                  key=f"appeals.comment:{message.pk}")
+    return message
+
+
+@transaction.atomic
+def mark_resolved(appeal: Appeal, user) -> Appeal:
+    """The applicant says the matter is settled: the appeal is closed."""
+    _require_author(user, appeal)
+    now = timezone.now()
+    _transition(
+        appeal, user, to_status=Status.CLOSED, action=AppealEvent.Action.RESOLVED,
+        log_action="appeals.resolve", allowed_from=(*OPEN_STATUSES, Status.ANSWERED),
+        changes={"resolved_by_citizen_at": now, "closed_at": now},
+    )
+    _notify_users(staff_recipients(appeal.addressee), appeal, "appeals.status",
+                  key=f"appeals.resolved:{appeal.pk}")
+    return appeal
+
+
+@transaction.atomic
+def rate(appeal: Appeal, user, rating: int) -> Appeal:
+    """The applicant rates the answer, 1 to 5 (again to change it)."""
+    _require_author(user, appeal)
+    _lock(appeal)
+    if appeal.answered_at is None:
+        raise AppealError(_("The appeal can be rated once it is answered."))
+    rating = int(rating)
+    if not 1 <= rating <= 5:
+        raise AppealError(_("Choose a rating from 1 to 5."))
+    appeal.rating = rating
+    appeal.rated_at = timezone.now()
+    appeal.save(update_fields=["rating", "rated_at", "updated_at"])
+    _record(appeal, AppealEvent.Action.RATED, user, data={"rating": rating},
+            log_action="appeals.rate")
+    return appeal
+
+
+def record_view(appeal: Appeal, user) -> bool:
+    """Write a staff view of ``appeal`` to its history and the audit log (the author's own
+    views are not recorded). Returns whether it was recorded."""
+    if not _is_user(user) or appeal.author_id == user.pk or not can_handle(user, appeal):
+        return False
+    with transaction.atomic():
+        _record(appeal, AppealEvent.Action.VIEWED, user, log_action="appeals.view")
+    return True
+
+
+# --- default content, personal data -------------------------------------------------------
+
+DEFAULT_FORMS = (
+    ("individual", FormKind.INDIVIDUAL, _("Appeal from an individual")),
+    ("legal-entity", FormKind.LEGAL_ENTITY, _("Appeal from a legal entity")),
+)
+
+
+def create_default_forms(site) -> list[AppealForm]:
+    """The site's default appeal forms, titled in its language (idempotent)."""
+    from addons.core.models import SiteProfile
+
+    language = SiteProfile.for_site(site).default_language
+    forms = []
+    with translation.override(language):
+        for key, kind, title in DEFAULT_FORMS:
+            form, _created = AppealForm.objects.get_or_create(
+                site=site, key=key, defaults={"kind": kind, "title": str(title)}
+            )
+            forms.append(form)
+    return forms
+
+
+def personal_data(user) -> dict:
+    """The citizen's appeals for their data download."""
+    result = []
+    appeals = (
+        Appeal.objects.filter(author=user)
+        .select_related("addressee")
+        .prefetch_related("messages", "attachments")
+        .order_by("received_at")
+    )
+    for appeal in appeals:
+        result.append({
+            "reference": appeal.reference,
+            "addressee": appeal.addressee.title,
+            "received_at": appeal.received_at.isoformat(),
+            "status": appeal.status,
+            "due_date": appeal.due_date.isoformat(),
+            "applicant_name": appeal.applicant_name,
+            "applicant_address": appeal.applicant_address,
+            "applicant_email": appeal.applicant_email,
+            "applicant_phone": appeal.applicant_phone,
+            "organisation_name": appeal.organisation_name,
+            "organisation_code": appeal.organisation_code,
+            "subject": appeal.subject,
+            "text": appeal.text,
+            "answers": appeal.answers,
+            "do_not_disclose": appeal.do_not_disclose,
+            "priority": appeal.priority,
+            "rating": appeal.rating,
+            "messages": [
+                {"kind": message.kind, "created_at": message.created_at.isoformat(),
+                 "text": message.text}
+                for message in appeal.messages.all()
+                if message.kind != AppealMessage.Kind.NOTE
+            ],
+            "attachments": [attachment.original_name for attachment in appeal.attachments.all()],
+        })
+    return {"appeals": result}
+
+
+ANONYMISED_NAME = "—"
+
+
+@transaction.atomic
+def anonymise_author(user) -> int:
+    """Appeals are kept as the law requires (their substance, the replies, the history);
+    the link to the person is removed and the applicant's snapshot blanked: name, address,
+    email and phone. A legal entity's name and code are not personal data and stay.
+    Returns how many appeals were anonymised."""
+    now = timezone.now()
+    appeals = list(Appeal.objects.filter(author=user))
+    for appeal in appeals:
+        appeal.author = None
+        appeal.applicant_name = ANONYMISED_NAME
+        appeal.applicant_address = ""
+        appeal.applicant_email = ""
+        appeal.applicant_phone = ""
+        appeal.anonymised_at = now
+        appeal.save(update_fields=["author", "applicant_name", "applicant_address",
+                                   "applicant_email", "applicant_phone", "anonymised_at",
+                                   "updated_at"])
+        _record(appeal, AppealEvent.Action.ANONYMISED, None, log_action="appeals.anonymise")
+    AppealMessage.objects.filter(author=user).update(author=None)
+    AppealEvent.objects.filter(actor=user).update(actor=None)
+    AppealAttachment.objects.filter(uploaded_by=user).update(uploaded_by=None)
+    return len(appeals)

@@ -38,3 +38,20 @@ register_snippet(ReplyTemplateViewSet)
 def register_appeal_log_actions(actions):
     for action, label in LOG_ACTIONS.items():
         actions.register_action(action, label, label)
+
+
+# --- staff side: the appeals desk, its menu, the periodic report's log action ---
+
+
+@hooks.register("register_admin_urls")
+def register_appeals_desk_urls():
+    from .admin_views import admin_urls
+
+    return admin_urls()
+
+
+@hooks.register("register_admin_menu_item")
+def register_appeals_desk_menu():
+    from .admin_views import appeals_menu_item
+
+    return appeals_menu_item()

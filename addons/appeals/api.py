@@ -1,0 +1,154 @@
+"""Read API of appeals (``/api/v1/appeals/``) for document-management systems.
+
+The same rights as everywhere: ``Appeal.objects.visible_to(user)`` (a citizen their own
+appeals, a moderator their addressees', the appeals department its site's). Token
+(``Authorization: Token <key>``) or session authentication. A staff member's reading of an
+appeal is written to its history and the audit log, as in the admin.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from . import services
+from .admin_views import AppealFilterForm
+from .models import Appeal, AppealAttachment, AppealMessage
+from .permissions import is_staff_for
+
+
+class AddresseeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AppealAttachment
+        fields = ["id", "original_name", "size", "content_type", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, item) -> str:
+        request = self.context.get("request")
+        url = item.get_absolute_url()
+        return request.build_absolute_uri(url) if request else url
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AppealMessage
+        fields = ["id", "kind", "text", "created_at", "attachments"]
+
+
+class AppealListSerializer(serializers.ModelSerializer):
+    addressee = AddresseeSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appeal
+        fields = ["id", "reference", "subject", "status", "status_label", "kind",
+                  "addressee", "priority", "received_at", "due_date", "answered_at",
+                  "closed_at", "overdue"]
+
+    def get_overdue(self, appeal) -> bool:
+        return appeal.is_overdue()
+
+
+class AppealDetailSerializer(AppealListSerializer):
+    messages = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(AppealListSerializer.Meta):
+        fields = [*AppealListSerializer.Meta.fields, "text", "answers", "applicant_name",
+                  "applicant_address", "applicant_email", "applicant_phone",
+                  "organisation_name", "organisation_code", "do_not_disclose",
+                  "original_due_date", "extended_until", "extension_reason",
+                  "repeated_of", "rating", "attachments", "messages"]
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_messages(self, appeal):
+        items = appeal.messages.all()
+        if not self.context.get("staff"):
+            items = [item for item in items if item.kind != AppealMessage.Kind.NOTE]
+        return MessageSerializer(items, many=True, context=self.context).data
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, appeal):
+        items = [item for item in appeal.attachments.all() if item.message_id is None]
+        return AttachmentSerializer(items, many=True, context=self.context).data
+
+
+class ApiFilterForm(AppealFilterForm):
+    """The admin's filters; any addressee id is accepted (the rights narrow the rows)."""
+
+    def __init__(self, data=None, *, user, **kwargs):
+        forms.Form.__init__(self, data, **kwargs)
+        self.user = user
+        self.fields["addressee"] = forms.IntegerField(required=False, min_value=1)
+
+
+class AppealPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("q", str, description="Reference, subject or applicant's name."),
+    OpenApiParameter("status", str, description="A status, or \"open\"."),
+    OpenApiParameter("addressee", int, description="Addressee page id."),
+    OpenApiParameter("kind", str, description="individual, legal_entity or custom."),
+    OpenApiParameter("received_from", OpenApiTypes.DATE),
+    OpenApiParameter("received_to", OpenApiTypes.DATE),
+    OpenApiParameter("due", str, enum=["soon", "overdue"]),
+    OpenApiParameter("priority", str, description="A privileged category, or \"any\"."),
+]
+
+
+class AppealViewSet(viewsets.ReadOnlyModelViewSet):
+    """Appeals the authenticated user may see."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    pagination_class = AppealPagination
+    serializer_class = AppealListSerializer
+    queryset = Appeal.objects.none()
+
+    def get_queryset(self):
+        queryset = Appeal.objects.visible_to(self.request.user).select_related("addressee")
+        if self.action == "retrieve":
+            return queryset.select_related("site").prefetch_related(
+                Prefetch("messages", queryset=AppealMessage.objects.prefetch_related(
+                    Prefetch("attachments", queryset=AppealAttachment.objects.order_by("pk")))),
+                Prefetch("attachments", queryset=AppealAttachment.objects.order_by("pk")),
+            )
+        form = ApiFilterForm(self.request.query_params or None, user=self.request.user)
+        return form.apply(queryset).order_by("-received_at", "-pk")
+
+    def get_serializer_class(self):
+        return AppealDetailSerializer if self.action == "retrieve" else AppealListSerializer
+
+    @extend_schema(parameters=FILTER_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        appeal = self.get_object()
+        staff = is_staff_for(request.user, appeal)
+        services.record_view(appeal, request.user)
+        serializer = AppealDetailSerializer(
+            appeal, context={**self.get_serializer_context(), "staff": staff}
+        )
+        return Response(serializer.data)

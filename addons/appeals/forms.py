@@ -1,0 +1,217 @@
+"""Citizen forms: filing an appeal, commenting, rating."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import jurisdictions, uploads
+from .models import FieldType, FormKind, Priority
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def _accept(allowed_types) -> str:
+    return ",".join(ext for ext, kind in uploads.EXTENSIONS.items() if kind in allowed_types)
+
+
+#: fields whose values are kept in the session draft (files cannot be kept)
+DRAFT_PREFIXES = ("applicant_", "organisation_", "subject", "text", "extra_", "priority",
+                  "do_not_disclose", "submission_token")
+
+
+class AppealFilingForm(forms.Form):
+    """The appeal form a citizen fills: the applicant details the site's law requires
+    (pre-filled from the profile), the substance, the form's extra fields, files."""
+
+    applicant_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    applicant_address = forms.CharField(
+        label=_("Place of residence (postal address)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Where the answer may be sent by post."),
+    )
+    applicant_email = forms.EmailField(label=_("Email"), required=False)
+    applicant_phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    organisation_name = forms.CharField(
+        label=_("Name of the organisation"), max_length=300, required=False
+    )
+    organisation_code = forms.CharField(
+        label=_("Registration code of the organisation"), max_length=20, required=False,
+        help_text=_("EDRPOU, CUI or EIK/BULSTAT."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    text = forms.CharField(
+        label=_("Substance of the appeal"), widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=20000,
+        help_text=_("Describe the matter, your proposal, statement or complaint, and what "
+                    "you ask for."),
+    )
+    priority = forms.ChoiceField(
+        label=_("Privileged category"), required=False,
+        choices=[("", _("None"))] + list(Priority.choices),
+        help_text=_("If you belong to a category whose appeals the law has handled first."),
+    )
+    do_not_disclose = forms.BooleanField(
+        label=_("Do not disclose my personal data"), required=False,
+        help_text=_("Your name and address are then shown only to those who handle the "
+                    "appeal (art. 10 of the Law of Ukraine \"On citizens' appeals\")."),
+    )
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, appeal_form, jurisdiction: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.appeal_form = appeal_form
+        self.jurisdiction = jurisdiction
+        self.checked_files: list[uploads.CheckedFile] = []
+        if not self.is_bound and not self.initial.get("submission_token"):
+            self.initial["submission_token"] = uuid.uuid4()
+
+        if appeal_form.kind != FormKind.LEGAL_ENTITY:
+            del self.fields["organisation_name"]
+            del self.fields["organisation_code"]
+        else:
+            self.fields["applicant_name"].label = _("Full name of the representative")
+        if not appeal_form.allow_priority:
+            del self.fields["priority"]
+        self.required_applicant_fields = ()
+        if not appeal_form.allow_anonymous:
+            self.required_applicant_fields = jurisdictions.required_fields(
+                jurisdiction, appeal_form.kind
+            )
+            for name in self.required_applicant_fields:
+                if name in self.fields:
+                    self.fields[name].required = True
+
+        order = list(self.fields)
+        self.extra_fields = list(appeal_form.fields.all())
+        for extra in self.extra_fields:
+            self.fields[f"extra_{extra.name}"] = self._extra_field(extra)
+        allowed = appeal_form.allowed_types or []
+        self.fields["attachments"] = MultipleFileField(
+            label=_("Attachments"), required=False,
+            widget=MultipleFileInput(attrs={"accept": _accept(allowed)}),
+            help_text=_("Up to %(count)s files (%(types)s), %(size)s MB each, %(total)s MB "
+                        "together.") % {
+                "count": appeal_form.max_files,
+                "types": ", ".join(kind.upper() for kind in allowed),
+                "size": appeal_form.max_file_size_mb, "total": appeal_form.max_total_size_mb,
+            },
+        )
+        tail = ["priority", "do_not_disclose", "submission_token"]
+        self.order_fields(
+            [name for name in order if name not in tail]
+            + [f"extra_{extra.name}" for extra in self.extra_fields]
+            + ["attachments"] + tail
+        )
+
+    def _extra_field(self, extra):
+        common = {"label": extra.label, "required": extra.required,
+                  "help_text": extra.help_text}
+        if extra.field_type == FieldType.TEXTAREA:
+            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+                                   **common)
+        if extra.field_type == FieldType.CHOICE:
+            choices = [("", "---------")] + [(option, option) for option in extra.option_list]
+            return forms.ChoiceField(choices=choices, **common)
+        if extra.field_type == FieldType.DATE:
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        if extra.field_type == FieldType.FILE:
+            allowed = self.appeal_form.allowed_types or []
+            return forms.FileField(widget=forms.FileInput(attrs={"accept": _accept(allowed)}),
+                                   **common)
+        return forms.CharField(max_length=500, **common)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "address_or_email" in self.required_applicant_fields and not (
+            cleaned.get("applicant_address") or cleaned.get("applicant_email")
+        ) and not self.has_error("applicant_email"):
+            self.add_error("applicant_address", _("Give your postal address or your email."))
+        files = list(cleaned.get("attachments") or [])
+        for extra in self.extra_fields:
+            if extra.field_type == FieldType.FILE and cleaned.get(f"extra_{extra.name}"):
+                files.append(cleaned[f"extra_{extra.name}"])
+        if files:
+            try:
+                self.checked_files = uploads.check_for_form(files, self.appeal_form)
+            except ValidationError as error:
+                self.add_error("attachments", error)
+        return cleaned
+
+    def service_data(self) -> dict:
+        """What ``services.file_appeal`` takes."""
+        cleaned = self.cleaned_data
+        answers = {}
+        for extra in self.extra_fields:
+            value = cleaned.get(f"extra_{extra.name}")
+            if extra.field_type == FieldType.FILE:
+                value = getattr(value, "name", "") or ""
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            answers[extra.name] = {"label": extra.label, "value": value or ""}
+        data = {
+            name: cleaned.get(name) or ""
+            for name in ("applicant_name", "applicant_address", "applicant_email",
+                         "applicant_phone", "organisation_name", "organisation_code",
+                         "subject", "text", "priority")
+        }
+        data["do_not_disclose"] = bool(cleaned.get("do_not_disclose"))
+        data["answers"] = answers
+        return data
+
+    def draft(self) -> dict:
+        """What was typed, for the session (files cannot be kept)."""
+        return {
+            key: value for key, value in self.data.items()
+            if key.startswith(DRAFT_PREFIXES) and isinstance(value, str)
+        }
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, appeal_form=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.appeal_form = appeal_form
+        self.checked_files = []
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        if not files:
+            return files
+        if self.appeal_form is not None:
+            self.checked_files = uploads.check_for_form(files, self.appeal_form)
+        else:
+            self.checked_files = uploads.check_for_staff(files)
+        return files
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How do you rate the answer?"), coerce=int,
+        choices=[(value, str(value)) for value in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+        help_text=_("5: very good, 1: very poor."),
+    )

@@ -1,0 +1,363 @@
+"""The staff side in the Wagtail admin: list, filters, inbox, the appeal's page, actions,
+bulk forwarding, and what a moderator may not see."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
+
+from addons.appeals import services
+from addons.appeals.models import AppealEvent, AppealMessage, ReplyTemplate, Status
+
+from .conftest import PDF, upload
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("appeals_admin:list")
+INBOX = reverse("appeals_admin:inbox")
+
+
+def detail(appeal):
+    return reverse("appeals_admin:detail", args=[appeal.pk])
+
+
+def action(appeal, name):
+    return reverse("appeals_admin:action", args=[appeal.pk, name])
+
+
+@pytest.fixture
+def appeal(file_one):
+    return file_one()
+
+
+@pytest.fixture
+def parks_appeal(file_one, other_addressee, appeal_form):
+    from addons.appeals.models import AppealFormPlacement
+
+    AppealFormPlacement.objects.create(page=other_addressee, form=appeal_form)
+    return file_one(to=other_addressee, subject="Broken bench in the park")
+
+
+def test_menu_shows_appeals_to_moderators_only(client, moderator, citizen):
+    client.force_login(moderator)
+    response = client.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 200
+    assert reverse("appeals_admin:inbox").encode() in response.content
+    client.force_login(citizen)
+    assert client.get(LIST).status_code in (302, 403)
+
+
+def test_list_is_scoped_to_the_moderators_addressees(client, moderator, appeal, parks_appeal):
+    client.force_login(moderator)
+    response = client.get(LIST)
+    assert response.status_code == 200
+    assert appeal.reference.encode() in response.content
+    assert parks_appeal.reference.encode() not in response.content
+    # Asking for the other addressee by filter reveals nothing either.
+    response = client.get(LIST, {"addressee": parks_appeal.addressee_id})
+    assert parks_appeal.reference.encode() not in response.content
+
+
+def test_moderator_cannot_open_another_addressees_appeal(client, other_moderator, appeal):
+    client.force_login(other_moderator)
+    assert client.get(detail(appeal)).status_code == 404
+    response = client.post(action(appeal, "reply"), {"reply-text": "Not mine"})
+    assert response.status_code == 404
+    assert not AppealMessage.objects.filter(appeal=appeal).exists()
+    assert not appeal.events.filter(action=AppealEvent.Action.VIEWED).exists()
+
+
+def test_staff_without_any_addressee_is_refused(client, make_user, appeal):
+    from django.contrib.auth.models import Permission
+
+    clerk = make_user("clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(clerk)
+    # Wagtail answers a PermissionDenied in the admin with a redirect to its home page.
+    for url in (LIST, INBOX, detail(appeal), reverse("appeals_admin:export", args=["csv"])):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert not appeal.events.filter(action=AppealEvent.Action.VIEWED).exists()
+
+
+def test_superuser_and_department_see_everything(client, superuser, department_moderator,
+                                                 appeal, parks_appeal):
+    for user in (superuser, department_moderator):
+        client.force_login(user)
+        content = client.get(LIST).content
+        assert appeal.reference.encode() in content
+        assert parks_appeal.reference.encode() in content
+
+
+def test_search_and_filters(client, superuser, file_one, other_addressee, appeal_form):
+    from addons.appeals.models import Appeal, AppealFormPlacement
+
+    AppealFormPlacement.objects.create(page=other_addressee, form=appeal_form)
+    pothole = file_one()
+    bench = file_one(to=other_addressee, subject="Broken bench", applicant_name="Ivan Petrenko",
+                     priority="veteran")
+    late = file_one(subject="Street light")
+    Appeal.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - timedelta(days=2))
+    soon = file_one(subject="Snow removal")
+    Appeal.objects.filter(pk=soon.pk).update(due_date=timezone.localdate() + timedelta(days=2))
+    services.close(pothole, superuser)
+    client.force_login(superuser)
+
+    def found(**params):
+        content = client.get(LIST, params).content.decode()
+        return {item.reference for item in (pothole, bench, late, soon)
+                if item.reference in content}
+
+    assert found(q="petrenko") == {bench.reference}
+    assert found(q=bench.reference) == {bench.reference}
+    assert found(q="bench") == {bench.reference}
+    assert found(status="closed") == {pothole.reference}
+    assert found(status="open") == {bench.reference, late.reference, soon.reference}
+    assert found(addressee=other_addressee.pk) == {bench.reference}
+    assert found(priority="any") == {bench.reference}
+    assert found(priority="veteran") == {bench.reference}
+    assert found(due="overdue") == {late.reference}
+    assert found(due="soon") == {soon.reference}
+    assert found(kind="legal_entity") == set()
+    today = timezone.localdate()
+    assert len(found(received_from=today.isoformat(), received_to=today.isoformat())) == 4
+    assert found(received_from=(today + timedelta(days=1)).isoformat()) == set()
+    # A reversed period is an error on the form, not a crash.
+    response = client.get(LIST, {"received_from": today.isoformat(),
+                                 "received_to": (today - timedelta(days=3)).isoformat()})
+    assert response.status_code == 200
+    assert b"The end of the period is before its start." in response.content
+
+
+def test_inbox_lists_open_appeals_due_soonest_first(client, moderator, file_one, superuser):
+    from addons.appeals.models import Appeal
+
+    later = file_one(subject="Later one")
+    sooner = file_one(subject="Sooner one")
+    done = file_one(subject="Closed one")
+    Appeal.objects.filter(pk=sooner.pk).update(due_date=timezone.localdate())
+    services.close(done, superuser)
+    client.force_login(moderator)
+    content = client.get(INBOX).content.decode()
+    assert done.reference not in content
+    assert content.index(sooner.reference) < content.index(later.reference)
+
+
+def test_viewing_an_appeal_is_audited(client, moderator, appeal):
+    client.force_login(moderator)
+    response = client.get(detail(appeal))
+    assert response.status_code == 200
+    assert appeal.subject.encode() in response.content
+    assert appeal.events.filter(action=AppealEvent.Action.VIEWED, actor=moderator).exists()
+    assert ModelLogEntry.objects.filter(object_id=str(appeal.pk), action="appeals.view",
+                                        user=moderator).exists()
+
+
+def test_attachments_link_to_the_protected_download(client, moderator, site, appeal_form,
+                                                    addressee, citizen):
+    from addons.appeals.uploads import check_for_form
+
+    from .conftest import DATA
+
+    appeal, _created = services.file_appeal(
+        site=site, form=appeal_form, addressee=addressee, author=citizen, data=DATA,
+        files=check_for_form([upload("plan.pdf")], appeal_form),
+    )
+    item = appeal.attachments.get()
+    client.force_login(moderator)
+    content = client.get(detail(appeal)).content.decode()
+    assert item.get_absolute_url() in content and "plan.pdf" in content
+    response = client.get(item.get_absolute_url())
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_reply_with_text_and_file(client, moderator, appeal, citizen):
+    client.force_login(moderator)
+    response = client.post(action(appeal, "reply"), {
+        "reply-text": "The pothole is repaired.",
+        "reply-files": [upload("answer.pdf", PDF)],
+    })
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == Status.ANSWERED
+    message = appeal.messages.get(kind=AppealMessage.Kind.REPLY)
+    assert message.text == "The pothole is repaired."
+    assert message.attachments.get().original_name == "answer.pdf"
+
+
+def test_reply_from_a_template(client, moderator, appeal, addressee):
+    template = ReplyTemplate.objects.create(
+        title="Repaired", text="Dear {applicant}, your appeal {reference} is settled.",
+        addressee=addressee,
+    )
+    client.force_login(moderator)
+    # Without JavaScript: the template fills the text box first.
+    response = client.get(detail(appeal), {"template": template.pk})
+    assert f"your appeal {appeal.reference} is settled".encode() in response.content
+    response = client.post(action(appeal, "reply"), {"reply-template": template.pk})
+    assert response.status_code == 302
+    message = appeal.messages.get(kind=AppealMessage.Kind.REPLY)
+    assert message.text == f"Dear Olena Citizen, your appeal {appeal.reference} is settled."
+
+
+def test_reply_with_a_forbidden_file_keeps_the_text(client, moderator, appeal):
+    client.force_login(moderator)
+    response = client.post(action(appeal, "reply"), {
+        "reply-text": "Answer with a bad file",
+        "reply-files": [upload("virus.exe", b"MZ\x90\x00", "application/octet-stream")],
+    })
+    assert response.status_code == 400
+    assert b"this type of file is not accepted" in response.content
+    assert b"Answer with a bad file" in response.content
+    assert not appeal.messages.exists()
+
+
+def test_reply_to_a_closed_appeal_is_refused_and_the_text_kept(client, moderator, appeal):
+    services.close(appeal, moderator)
+    client.force_login(moderator)
+    response = client.post(action(appeal, "reply"), {"reply-text": "A late answer I typed"})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "This appeal is closed; nothing more can be added to it." in content
+    assert "A late answer I typed" in content
+    assert not appeal.messages.filter(kind=AppealMessage.Kind.REPLY).exists()
+
+
+def test_extension_beyond_the_legal_maximum_is_refused(client, moderator, appeal):
+    limit = services.extension_limit(appeal)
+    client.force_login(moderator)
+    response = client.post(action(appeal, "extend"), {
+        "extend-until": (limit + timedelta(days=1)).isoformat(),
+        "extend-reason": "Waiting for the expert opinion",
+    })
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert f"extending this appeal&#x27;s term to {limit.isoformat()} at the latest" in content
+    assert "Waiting for the expert opinion" in content
+    assert (limit + timedelta(days=1)).isoformat() in content
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REGISTERED and appeal.extended_until is None
+
+
+def test_extension_within_the_maximum(client, moderator, appeal):
+    limit = services.extension_limit(appeal)
+    client.force_login(moderator)
+    response = client.post(action(appeal, "extend"), {
+        "extend-until": limit.isoformat(), "extend-reason": "Expert opinion",
+    })
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.due_date == limit and appeal.status == Status.EXTENDED
+
+
+def test_extension_without_a_date_is_a_form_error(client, moderator, appeal):
+    client.force_login(moderator)
+    response = client.post(action(appeal, "extend"), {"extend-reason": "Because"})
+    assert response.status_code == 400
+    assert b"This field is required." in response.content
+    assert b"Because" in response.content
+
+
+@pytest.mark.parametrize("name,data,status", [
+    ("start", {}, Status.IN_PROGRESS),
+    ("close", {}, Status.CLOSED),
+    ("return", {"return-reason": "No address given"}, Status.RETURNED),
+    ("leave", {"leave-reason": "Anonymous"}, Status.LEFT_WITHOUT_CONSIDERATION),
+])
+def test_status_actions(client, moderator, appeal, name, data, status):
+    client.force_login(moderator)
+    response = client.post(action(appeal, name), data)
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == status
+
+
+def test_return_without_a_reason_keeps_the_page(client, moderator, appeal):
+    client.force_login(moderator)
+    response = client.post(action(appeal, "return"), {"return-reason": "  "})
+    assert response.status_code == 400
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REGISTERED
+
+
+def test_internal_note_stays_internal(client, moderator, appeal, citizen):
+    client.force_login(moderator)
+    response = client.post(action(appeal, "note"), {"note-text": "Call the road crew"})
+    assert response.status_code == 302
+    assert b"Call the road crew" in client.get(detail(appeal)).content
+    client.force_login(citizen)
+    content = client.get(reverse("appeals:detail", args=[appeal.pk])).content
+    assert b"Call the road crew" not in content
+
+
+def test_register_and_forward(client, site, file_one, department, department_moderator,
+                              other_addressee, citizen):
+    from addons.appeals.models import AppealsSettings
+
+    options = AppealsSettings.for_site(site)
+    options.routing_mode = "department"
+    options.save()
+    appeal = file_one()
+    assert appeal.status == Status.SUBMITTED
+    client.force_login(department_moderator)
+    assert client.post(action(appeal, "register"), {}).status_code == 302
+    response = client.post(action(appeal, "forward"), {
+        "forward-to_addressee": other_addressee.pk, "forward-reason": "Parks are competent",
+    })
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == Status.FORWARDED and appeal.addressee_id == other_addressee.pk
+
+
+def test_register_twice_shows_the_services_message(client, superuser, appeal):
+    client.force_login(superuser)
+    response = client.post(action(appeal, "register"), {})
+    assert response.status_code == 400
+    assert b"This cannot be done to an appeal with the status" in response.content
+
+
+def test_unknown_action_and_get_are_refused(client, moderator, appeal):
+    client.force_login(moderator)
+    assert client.post(action(appeal, "delete"), {}).status_code == 404
+    assert client.get(action(appeal, "close")).status_code == 405
+
+
+def test_bulk_forward(client, superuser, file_one, other_addressee, department):
+    first, second = file_one(), file_one(subject="Another")
+    closed = file_one(subject="Done")
+    services.close(closed, superuser)
+    client.force_login(superuser)
+    response = client.post(reverse("appeals_admin:bulk_forward"), {
+        "appeals": [first.pk, second.pk, closed.pk], "to_addressee": other_addressee.pk,
+        "reason": "Parks", "next": LIST + "?status=open",
+    })
+    assert response.status_code == 302 and response["Location"] == LIST + "?status=open"
+    for item in (first, second):
+        item.refresh_from_db()
+        assert item.addressee_id == other_addressee.pk and item.status == Status.FORWARDED
+    closed.refresh_from_db()
+    assert closed.status == Status.CLOSED
+    shown = [str(message) for message in response.wsgi_request._messages]
+    assert any(closed.reference in text and "closed" in text for text in shown)
+
+
+def test_bulk_forward_cannot_touch_other_addressees(client, moderator, appeal, parks_appeal,
+                                                    department):
+    client.force_login(moderator)
+    response = client.post(reverse("appeals_admin:bulk_forward"), {
+        "appeals": [parks_appeal.pk], "to_addressee": department.pk,
+    })
+    assert response.status_code == 302
+    parks_appeal.refresh_from_db()
+    assert parks_appeal.addressee_id != department.pk
+    assert parks_appeal.status == Status.REGISTERED
+
+
+def test_bulk_forward_needs_a_selection(client, moderator, appeal, other_addressee):
+    client.force_login(moderator)
+    response = client.post(reverse("appeals_admin:bulk_forward"),
+                           {"to_addressee": other_addressee.pk}, follow=True)
+    assert b"Select at least one appeal." in response.content

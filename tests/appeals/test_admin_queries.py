@@ -1,0 +1,59 @@
+"""The inbox, the list and the appeal's page run a constant number of queries, whatever
+the number of appeals, messages, files and events."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from addons.appeals import services
+from addons.appeals.uploads import check_for_staff
+
+from .conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url_name", ["appeals_admin:inbox", "appeals_admin:list"])
+def test_list_queries_do_not_grow(client, moderator, file_one, url_name):
+    url = reverse(url_name)
+    client.force_login(moderator)
+    file_one()
+    client.get(url)  # warm caches that a real server keeps (content types, site)
+    few = count(client, url)
+    for number in range(12):
+        file_one(subject=f"Appeal {number}", priority="veteran" if number % 2 else "")
+    assert count(client, url) == few
+
+
+def test_appeal_page_queries_do_not_grow(client, moderator, citizen, file_one):
+    small, large = file_one(), file_one(subject="Busy one")
+    for number in range(6):
+        services.add_note(large, moderator, f"Note {number}")
+    services.comment(large, citizen, "More details", check_for_staff([upload("a.pdf"),
+                                                                      upload("b.pdf")]))
+    client.force_login(moderator)
+    small_url = reverse("appeals_admin:detail", args=[small.pk])
+    large_url = reverse("appeals_admin:detail", args=[large.pk])
+    client.get(small_url)
+    assert count(client, small_url) == count(client, large_url)
+
+
+def test_answered_appeal_page_queries_do_not_grow(client, moderator, file_one):
+    small, large = file_one(), file_one(subject="Busy one")
+    services.reply(small, moderator, "Short answer")
+    for number in range(4):
+        services.reply(large, moderator, f"Answer {number}",
+                       check_for_staff([upload(f"{number}.pdf")]))
+    client.force_login(moderator)
+    small_url = reverse("appeals_admin:detail", args=[small.pk])
+    large_url = reverse("appeals_admin:detail", args=[large.pk])
+    client.get(small_url)
+    assert count(client, small_url) == count(client, large_url)
