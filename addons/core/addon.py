@@ -35,9 +35,12 @@ class StatisticsBlock:
     key: str
     title: Any
     template: str
-    # get_context(page, request) -> dict or None (None: nothing to show)
+    # get_context(page, request) -> dict or None (None: nothing to show). Statistics are
+    # public and the same for every visitor: never put anything user-specific in them.
     get_context: Callable[[Any, Any], dict | None]
     order: int = 100
+    #: seconds the rendered block is kept in the cache (0: computed on every view)
+    cache_timeout: int = 300
 
 
 @dataclass(frozen=True)

@@ -91,17 +91,26 @@ def test_inline_panel_saves_a_placement(admin_client, home, notice):
             data[name] = value
     for formset in form.formsets.values():
         prefix = formset.prefix
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
-                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
-    data.update({
-        "title": home.title, "slug": home.slug,
-        f"{PANEL}-TOTAL_FORMS": "1",
-        f"{PANEL}-0-notice": str(notice.pk),
-        f"{PANEL}-0-ORDER": "1",
-        f"{PANEL}-0-id": "",
-        f"{PANEL}-0-DELETE": "",
-        "action-publish": "publish",
-    })
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(
+        {
+            "title": home.title,
+            "slug": home.slug,
+            f"{PANEL}-TOTAL_FORMS": "1",
+            f"{PANEL}-0-notice": str(notice.pk),
+            f"{PANEL}-0-ORDER": "1",
+            f"{PANEL}-0-id": "",
+            f"{PANEL}-0-DELETE": "",
+            "action-publish": "publish",
+        }
+    )
     response = admin_client.post(edit_url, data)
     if response.status_code != 302:
         bound = response.context["form"]
@@ -166,8 +175,7 @@ def test_removed_addon_leaves_pages_and_admin_working(
 ):
     _attach(home, notice)
     _attach(addressee, notice)
-    addons = {label: addon for label, addon in registry._addons.items()
-              if label != "notice_addon"}
+    addons = {label: addon for label, addon in registry._addons.items() if label != "notice_addon"}
     monkeypatch.setattr(registry, "_addons", addons)
     for model in (HomePage, AddresseePage):
         model.get_edit_handler.cache_clear()
@@ -192,9 +200,7 @@ def _render_sections(page, request):
 
 
 def test_addon_sections_query_count_does_not_grow_with_placements(site, home):
-    notices = [
-        Notice.objects.create(title=f"Notice {i}", slug=f"n-{i}") for i in range(6)
-    ]
+    notices = [Notice.objects.create(title=f"Notice {i}", slug=f"n-{i}") for i in range(6)]
     _attach(home, notices[0])
 
     def count():
@@ -219,3 +225,50 @@ def test_addon_sections_query_count_does_not_grow_with_placements(site, home):
     with CaptureQueriesContext(connection) as queries:
         _render_sections(home, RequestFactory().get("/", HTTP_HOST="localhost"))
     assert len(notice_queries(queries.captured_queries)) == 1  # placements + snippets
+
+
+def test_statistics_blocks_are_cached_per_page_and_language(rf, home, monkeypatch):
+    """A statistics block is computed once per page, language and theme, then served from
+    the cache until its timeout; a block with cache_timeout=0 is computed every time."""
+    from django.core.cache import cache
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from addons.core import registry
+    from addons.core.addon import StatisticsBlock
+
+    calls = []
+
+    def figures(page, request):
+        calls.append(page.pk)
+        return {"figure": len(calls)}
+
+    cached_block = StatisticsBlock(
+        key="test-figures",
+        title="Figures",
+        template="notice_addon/stats.html",
+        get_context=figures,
+    )
+    live_block = StatisticsBlock(
+        key="test-live",
+        title="Live",
+        template="notice_addon/stats.html",
+        get_context=figures,
+        cache_timeout=0,
+    )
+    addon = registry.get_addon("core")
+    monkeypatch.setattr(type(addon), "statistics_blocks", (cached_block,))
+    cache.clear()
+    template = Template("{% load civicdesk %}{% addon_statistics page %}")
+    request = rf.get("/", HTTP_HOST="localhost")
+    with translation.override("en"):
+        first = template.render(Context({"page": home, "request": request}))
+        second = template.render(Context({"page": home, "request": request}))
+    assert first == second and len(calls) == 1
+    with translation.override("uk"):
+        template.render(Context({"page": home, "request": request}))
+    assert len(calls) == 2
+    monkeypatch.setattr(type(addon), "statistics_blocks", (live_block,))
+    template.render(Context({"page": home, "request": request}))
+    template.render(Context({"page": home, "request": request}))
+    assert len(calls) == 4

@@ -1,8 +1,10 @@
 """Template tags host pages and themes use: one call renders every enabled add-on."""
 
 from django import template
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from .. import registry
@@ -59,16 +61,23 @@ def addon_statistics(context, page):
     for addon, block in registry.statistics_blocks():
         if addon.label not in enabled:
             continue
+        key = None
+        if block.cache_timeout:
+            language, theme = translation.get_language(), get_current_theme()
+            key = f"civicdesk:stats:{block.key}:{page.pk}:{language}:{theme}"
+            cached = cache.get(key)
+            if cached is not None:
+                html.append(cached)
+                continue
         block_context = block.get_context(page, request)
-        if block_context is None:
-            continue
-        html.append(
-            render_to_string(
-                block.template,
-                {"page": page, "block": block, **block_context},
-                request=request,
+        rendered = ""
+        if block_context is not None:
+            rendered = render_to_string(
+                block.template, {"page": page, "block": block, **block_context}
             )
-        )
+        if key:
+            cache.set(key, rendered, block.cache_timeout)
+        html.append(rendered)
     return mark_safe("".join(html))
 
 
