@@ -282,6 +282,7 @@ class ProfileView(LoginRequiredMixin, FormView):
         return super().get_context_data(
             required_fields=_field_labels(user.REQUIRED_PROFILE_FIELDS),
             missing_fields=_field_labels(user.missing_profile_fields),
+            next_url=self._next_url() or "",
             **kwargs,
         )
 
@@ -305,9 +306,19 @@ class ProfileView(LoginRequiredMixin, FormView):
                         "you open it."
                     ) % {"email": change.pending_email},
                 )
-        response = redirect("accounts:profile")
+        response = redirect(self._next_url() or "accounts:profile")
         _set_language_cookie(response, language)
         return response
+
+    def _next_url(self):
+        """Where the citizen came from (e.g. an appeal waiting for a complete profile)."""
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return target
+        return None
 
 
 class ConfirmNewEmailView(View):

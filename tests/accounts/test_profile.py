@@ -147,3 +147,20 @@ def test_bad_email_change_link(citizen_client):
 def test_registration_link_cannot_change_email(citizen):
     token = tokens.make_token(citizen, "x@example.org", tokens.CONFIRM_REGISTRATION)
     assert services.confirm_email_change(token)[0] == services.ConfirmationResult.INVALID
+
+
+def test_saving_returns_to_a_safe_next_url(citizen_client, citizen):
+    """A citizen sent to complete the profile (e.g. from an appeal form) comes back."""
+    page = citizen_client.get(PROFILE + "?next=/appeals/new/1/?addressee=5")
+    assert 'name="next" value="/appeals/new/1/?addressee=5"' in page.content.decode()
+    response = citizen_client.post(
+        PROFILE, {**data(citizen), "next": "/appeals/new/1/?addressee=5"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/appeals/new/1/?addressee=5"
+
+
+def test_saving_ignores_a_foreign_next_url(citizen_client, citizen):
+    response = citizen_client.post(PROFILE, {**data(citizen), "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == PROFILE
