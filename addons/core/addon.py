@@ -76,6 +76,9 @@ class AddonConfig(AppConfig):
     url_prefix: str | None = None
     #: REST routes: a module path included under /api/v1/.
     api_urls: str | None = None
+    #: further URL modules at fixed paths, e.g. (("open311/v2/", "addons.reports.open311.urls",
+    #: "open311"),): mounted at the site root in namespace "<label>-<name>".
+    root_urls: tuple[tuple[str, str, str], ...] = ()
     #: dotted paths of Placement models ("appeals.AppealFormPlacement").
     placements: tuple[str, ...] = ()
     cabinet_sections: tuple[CabinetSection, ...] = ()

@@ -64,7 +64,8 @@ class AddonGateMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
         for namespace in match.namespaces if match else ():
-            addon = registry.get_addon(namespace.removesuffix("-api"))
+            # "<label>", "<label>-api" and "<label>-<name>" (root_urls) all belong to <label>
+            addon = registry.get_addon(namespace.split("-", 1)[0])
             if addon is not None and not is_enabled(addon.label, request=request):
                 raise Http404("This service is not available on this site.")
         return None

@@ -11,6 +11,9 @@ def addon_urlpatterns():
         if addon.urls:
             prefix = addon.url_prefix if addon.url_prefix is not None else f"{addon.label}/"
             patterns.append(path(prefix, include((addon.urls, addon.label), namespace=addon.label)))
+        for prefix, module, name in addon.root_urls:
+            namespace = f"{addon.label}-{name}"
+            patterns.append(path(prefix, include((module, namespace), namespace=namespace)))
     return patterns
 
 

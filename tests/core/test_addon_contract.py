@@ -132,6 +132,7 @@ def test_disable_hides_section_and_urls_keeps_data_and_reenable_runs_setup_once(
 ):
     _attach(home, notice)
     assert client.get("/notices/").status_code == 200
+    assert client.get("/notice-board/").status_code == 200
     NoticeConfig.setup_calls.clear()
 
     _post_enabled(admin_client, site, _other_optional_labels())
@@ -141,6 +142,7 @@ def test_disable_hides_section_and_urls_keeps_data_and_reenable_runs_setup_once(
     assert page.status_code == 200
     assert "Water off on Monday" not in page.content.decode()
     assert client.get("/notices/").status_code == 404
+    assert client.get("/notice-board/").status_code == 404
     assert Notice.objects.filter(pk=notice.pk).exists()
     assert NoticePlacement.objects.filter(page=home).count() == 1
     assert NoticeConfig.setup_calls == []

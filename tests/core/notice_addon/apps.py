@@ -19,6 +19,7 @@ class NoticeConfig(AddonConfig):
     description = _("Short notices attached to pages.")
     urls = "tests.core.notice_addon.urls"
     url_prefix = "notices/"
+    root_urls = (("notice-board/", "tests.core.notice_addon.urls", "board"),)
     placements = ("notice_addon.NoticePlacement",)
     cabinet_sections = (
         CabinetSection(
