@@ -35,6 +35,8 @@ def test_list_queries_do_not_grow(client, moderator, file_one, url_name):
 
 def test_appeal_page_queries_do_not_grow(client, moderator, citizen, file_one):
     small, large = file_one(), file_one(subject="Busy one")
+    # One message on each: the files of the messages are then read in one more query.
+    services.add_note(small, moderator, "Only note")
     for number in range(6):
         services.add_note(large, moderator, f"Note {number}")
     services.comment(large, citizen, "More details", check_for_staff([upload("a.pdf"),
