@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_figures_in_one_query(file_one, moderator, addressee, django_assert_num_queries):
-    first, second, third = file_one(), file_one(), file_one()
+    first, second, _third = file_one(), file_one(), file_one()
     services.reply(first, moderator, "Done")
     services.reply(second, moderator, "Done late")
     Appeal.objects.filter(pk=second.pk).update(due_date=timezone.localdate() - timedelta(days=3))

@@ -338,6 +338,11 @@ def main(argv=None) -> int:
         import shutil
 
         shutil.rmtree(workdir, ignore_errors=True)
+    # (c), (d): appeals with 1,000,000 rows on PostgreSQL, in a process of their own.
+    import subprocess
+
+    if subprocess.call([sys.executable, str(ROOT / "tests" / "perf" / "appeals_bench.py")]):
+        grown.append("appeals staff pages")
     if grown:
         print(f"\nFAILED: query count grows with the data on: {', '.join(grown)}")
         return 1

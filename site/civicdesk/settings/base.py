@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "addons.accounts",
     "addons.addressees",
     "addons.appeals",
+    "addons.reports",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",

@@ -541,6 +541,26 @@ class DemoLoader:
                 self.moderator_names.append(person["username"])
         return changed
 
+    def attachables(self, site, catalog, disabled: list[str]) -> None:
+        """Hang each enabled add-on's snippets of this site (the default forms its
+        ``setup(site)`` made) on every addressee page that has none of that kind yet."""
+        pages = list(AddresseePage.objects.descendant_of(catalog))
+        for addon, model in registry.placement_models():
+            if addon.label in disabled or not model.snippet_field:
+                continue
+            snippet_model = model._meta.get_field(model.snippet_field).related_model
+            if "site" not in {field.name for field in snippet_model._meta.fields}:
+                continue
+            snippets = list(snippet_model.objects.filter(site=site).order_by("pk"))
+            done = set(model.objects.filter(page__in=pages).values_list("page_id", flat=True))
+            for page in pages:
+                if not snippets or page.pk in done:
+                    continue
+                for order, snippet in enumerate(snippets):
+                    model.objects.create(page=page, sort_order=order,
+                                         **{model.snippet_field: snippet})
+                self._count(True, True)
+
     # -- one file ----------------------------------------------------------------------
 
     def load(self, data: dict) -> dict:
@@ -554,6 +574,7 @@ class DemoLoader:
         groups = self.groups(data.get("groups") or {})
         catalog = self.catalog(home, data["catalog"], data.get("group_pages") or [], groups)
         self.addressees(catalog, data.get("addressees") or [], data, groups, {})
+        self.attachables(site, catalog, disabled)
         return {"site": site, "home": home, "catalog": catalog, "disabled": disabled,
                 "url": data["site"].get("url") or site.root_url + "/",
                 "name": data["profile"]["municipality_name"]}

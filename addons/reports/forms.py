@@ -1,0 +1,197 @@
+"""Citizen forms: reporting, co-signing, following, feedback; the staff status form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import DESCRIPTION_MAX_LENGTH, ReportCategory, ReportReplyTemplate, ReportStatus
+from .photos import max_photos, process_photo
+from .services import get_settings
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(PhotosField, self).clean(item, initial) for item in files if item]
+
+
+def category_choices(site, lang=None):
+    """Grouped choices from the category tree: [(group label, [(code, label), ...]), ...]."""
+    items = list(ReportCategory.objects.filter(site=site, is_active=True)
+                 .order_by("sort_order", "code"))
+    groups = [c for c in items if c.is_group]
+    choices = [("", _("Choose a category"))]
+    for group in groups:
+        children = [(c.code, c.label(lang)) for c in items if c.parent_id == group.pk]
+        if children:
+            choices.append((group.label(lang), children))
+    loose = [(c.code, c.label(lang)) for c in items if not c.is_group and c.parent_id is None]
+    choices.extend(loose)
+    return choices
+
+
+class ReportForm(forms.Form):
+    """The reporting form. Files are checked and re-encoded in ``clean_photos``."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    description = forms.CharField(
+        label=_("What is the problem?"), max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": DESCRIPTION_MAX_LENGTH}),
+        help_text=_("Plain text, up to 4,000 characters."),
+        error_messages={"required": _("Describe the problem.")},
+    )
+    address = forms.CharField(
+        label=_("Address or landmark"), required=False, max_length=300,
+        help_text=_("E.g. \"Садова 15\". Used to find the place when it is not marked on "
+                    "the map."),
+    )
+    lat = forms.FloatField(label=_("Latitude"), required=False,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    lng = forms.FloatField(label=_("Longitude"), required=False,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    photos = PhotosField(
+        label=_("Photos"), required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+        help_text=_("Up to 5 photos. Location data is removed before they are stored."),
+    )
+    use_photo_location = forms.BooleanField(
+        label=_("If I do not mark the place, use the location stored in my photo"),
+        required=False, initial=True,
+    )
+    is_public = forms.BooleanField(
+        label=_("Show my report publicly (on the map and in the list)"), required=False,
+        initial=True,
+    )
+    reporter_name = forms.CharField(label=_("Your name"), required=False, max_length=200)
+    show_name = forms.BooleanField(label=_("Show my name on the public report"), required=False)
+    contact_email = forms.EmailField(
+        label=_("Email for updates"), required=False,
+        help_text=_("Optional: we write to you when the report changes."),
+    )
+    contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
+    #: set once the citizen has seen the nearby reports
+    duplicates_seen = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    #: a honeypot: people do not see it, robots fill it
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, site=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        self.user = user
+        self.processed_photos = []
+        self.fields["category"].choices = category_choices(site)
+        if user is not None and user.is_authenticated:
+            for name in ("contact_email", "reporter_name"):
+                del self.fields[name]
+
+    def clean_category(self):
+        code = self.cleaned_data.get("category")
+        if not code:
+            return None
+        return ReportCategory.objects.filter(site=self.site, code=code, is_active=True).first()
+
+    def clean_description(self):
+        return (self.cleaned_data.get("description") or "").strip()
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise ValidationError(
+                _("Your report looks automated and was not sent. Leave the last field empty."),
+                code="honeypot",
+            )
+        return ""
+
+    def clean_photos(self):
+        files = self.cleaned_data.get("photos") or []
+        if len(files) > max_photos():
+            raise ValidationError(_("At most %(n)d photos.") % {"n": max_photos()})
+        options = get_settings(self.site)
+        errors, processed = [], []
+        for upload in files:
+            try:
+                processed.append(process_photo(
+                    upload, max_bytes=options.max_photo_mb * 1024 * 1024,
+                    max_edge=options.photo_max_edge,
+                ))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        self.processed_photos = processed
+        return files
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            self.add_error("lat", _("Give both latitude and longitude, or neither."))
+        return data
+
+    def photo_gps(self):
+        for photo in self.processed_photos:
+            if photo.gps:
+                return photo.gps
+        return None
+
+
+class FollowForm(forms.Form):
+    """Co-sign or follow without an account: an email address."""
+
+    email = forms.EmailField(label=_("Your email"), required=False)
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+class RatingForm(forms.Form):
+    CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+    speed = forms.TypedChoiceField(label=_("Speed"), choices=CHOICES, coerce=int,
+                                   widget=forms.RadioSelect)
+    quality = forms.TypedChoiceField(label=_("Quality"), choices=CHOICES, coerce=int,
+                                     widget=forms.RadioSelect)
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(label=_("What is still wrong?"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class QuestionnaireForm(forms.Form):
+    fixed = forms.TypedChoiceField(
+        label=_("Has the problem been fixed?"), coerce=lambda v: v == "yes",
+        choices=[("yes", _("Yes, it is fixed")), ("no", _("No, it is still there"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StatusForm(forms.Form):
+    """Staff on the report page: a new status with a public note or a reply template."""
+
+    status = forms.ModelChoiceField(label=_("New status"), queryset=ReportStatus.objects.all())
+    template = forms.ModelChoiceField(
+        label=_("Reply template"), required=False, queryset=ReportReplyTemplate.objects.none()
+    )
+    public_note = forms.CharField(label=_("Public note"), required=False, max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    internal_note = forms.CharField(label=_("Internal note"), required=False, max_length=4000,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
+        self.fields["template"].queryset = ReportReplyTemplate.objects.filter(
+            Q(site=site) | Q(site__isnull=True))

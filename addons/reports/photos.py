@@ -1,0 +1,158 @@
+"""Photos of reports: checked, re-encoded, stripped of every metadata, resized, thumbnailed.
+
+The GPS position in a photo's EXIF is read (to offer it as the report's location) before the
+metadata is dropped; the stored file never carries it.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # phones send HEIC
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover
+    pass
+
+MAX_PHOTOS = 5
+THUMBNAIL_EDGE = 320
+#: more pixels than this is refused (a decompression bomb, or simply too big to handle)
+DEFAULT_MAX_PIXELS = 40_000_000
+GPS_IFD = 0x8825
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO", "TIFF", "BMP"}
+
+
+def max_photos() -> int:
+    return getattr(settings, "CIVICDESK_REPORTS_MAX_PHOTOS", MAX_PHOTOS)
+
+
+def max_pixels() -> int:
+    return getattr(settings, "CIVICDESK_REPORTS_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+
+
+@dataclass
+class ProcessedPhoto:
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    gps: tuple[float, float] | None = None
+
+
+def _rational(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        num, den = value
+        return num / den if den else 0.0
+
+
+def gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
+    """(lat, lng) from the EXIF GPS block, or None."""
+    try:
+        gps = image.getexif().get_ifd(GPS_IFD)
+    except Exception:  # noqa: BLE001 - broken EXIF is simply no GPS
+        return None
+    try:
+        lat_ref, lat, lng_ref, lng = gps.get(1), gps.get(2), gps.get(3), gps.get(4)
+        if not (lat and lng):
+            return None
+
+        def degrees(dms) -> float:
+            d, m, s = (_rational(x) for x in dms)
+            return d + m / 60 + s / 3600
+
+        lat_value, lng_value = degrees(lat), degrees(lng)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if str(lat_ref).upper().startswith("S"):
+        lat_value = -lat_value
+    if str(lng_ref).upper().startswith("W"):
+        lng_value = -lng_value
+    if not (-90 <= lat_value <= 90 and -180 <= lng_value <= 180) or (lat_value, lng_value) == (0, 0):
+        return None
+    return round(lat_value, 6), round(lng_value, 6)
+
+
+def _encode(image: Image.Image, edge: int, quality: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # A fresh JPEG without exif/icc/xmp: nothing of the original's metadata is written.
+    copy.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def process_photo(upload, *, max_bytes: int, max_edge: int = 1600) -> ProcessedPhoto:
+    """Check and re-encode one uploaded file; ValidationError with a clear message if it is
+    not an image, too large, or a decompression bomb."""
+    name = getattr(upload, "name", "") or _("the photo")
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError(
+            _("%(name)s is too large: the limit is %(mb)d MB.")
+            % {"name": name, "mb": max_bytes // (1024 * 1024)},
+            code="too_large",
+        )
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("%(name)s is too large: the limit is %(mb)d MB.")
+            % {"name": name, "mb": max_bytes // (1024 * 1024)},
+            code="too_large",
+        )
+    not_image = ValidationError(
+        _("%(name)s is not an image we can read (JPEG, PNG, WebP or HEIC).") % {"name": name},
+        code="not_image",
+    )
+    bomb = ValidationError(
+        _("%(name)s has too many pixels to be processed safely.") % {"name": name},
+        code="too_many_pixels",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in ALLOWED_FORMATS:
+                raise not_image
+            width, height = probe.size
+            if width * height > max_pixels():
+                raise bomb
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            gps = gps_from_exif(image)
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise bomb from None
+        except ValidationError:
+            raise
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+            raise not_image from None
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 - a broken orientation tag: keep the pixels as they are
+        pass
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    elif image.mode == "L":
+        image = image.convert("RGB")
+    encoded = _encode(image, max_edge, 85)
+    final = Image.open(io.BytesIO(encoded))
+    return ProcessedPhoto(
+        image=encoded,
+        thumbnail=_encode(image, THUMBNAIL_EDGE, 80),
+        width=final.width,
+        height=final.height,
+        gps=gps,
+    )

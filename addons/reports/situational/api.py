@@ -1,0 +1,74 @@
+"""``GET /api/v1/reports.geojson``: the situational map's data (public reports only)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from wagtail.models import Site
+
+from .clustering import BadQuery, parse_bbox, parse_zoom
+from .filters import ReportFilterForm, all_statuses, public_reports, site_categories
+from .geojson import feature_collection
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
+def _error(message: str, errors: dict) -> Response:
+    return Response({"error": message, "errors": errors}, status=400)
+
+
+class ReportsGeoJSONView(APIView):
+    """Clusters and single reports in a viewport, with the situational center's filters."""
+
+    # Public data, the same for everyone: no session or token is read.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+
+    @extend_schema(
+        summary="Public problem reports on a map (GeoJSON)",
+        parameters=[
+            OpenApiParameter("bbox", str, required=True,
+                             description="west,south,east,north in degrees (WGS 84)"),
+            OpenApiParameter("zoom", int, required=True, description="map zoom level, 0-22"),
+            OpenApiParameter("category", str, many=True,
+                             description="category code; a group code takes in its categories"),
+            OpenApiParameter("status", str, many=True, description="status code"),
+            OpenApiParameter("state", str, enum=["open", "closed"]),
+            OpenApiParameter("addressee", int, description="responsible addressee (page id)"),
+            OpenApiParameter("submitted_from", OpenApiTypes.DATE),
+            OpenApiParameter("submitted_to", OpenApiTypes.DATE),
+            OpenApiParameter("resolved_from", OpenApiTypes.DATE),
+            OpenApiParameter("resolved_to", OpenApiTypes.DATE),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        try:
+            bbox = parse_bbox(request.GET.get("bbox"))
+            zoom = parse_zoom(request.GET.get("zoom"))
+        except BadQuery as problem:
+            return _error(problem.message, {problem.field: [problem.message]})
+        site = Site.find_for_request(request)
+        categories = site_categories(site)
+        statuses = all_statuses()
+        form = ReportFilterForm(request.GET, categories=categories, statuses=statuses)
+        if not form.is_valid():
+            return _error("Invalid filter.", form.errors_json())
+        queryset = form.apply(public_reports(site))
+        data = feature_collection(
+            queryset, bbox, zoom, categories=categories, statuses=statuses
+        )
+        response = Response(data, content_type="application/geo+json")
+        response["Cache-Control"] = "public, max-age=30"
+        return response
+
+
+geojson_view = ReportsGeoJSONView.as_view()

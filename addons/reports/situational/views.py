@@ -1,0 +1,199 @@
+"""The situational center's public pages: the map with its filters and the list of reports
+(one page, /reports/map/), and RSS and Atom feeds of the same filters. Only
+``Report.objects.public()`` ever reaches them."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, linebreaks
+from django.utils.translation import gettext as _
+from wagtail.models import Site
+
+from addons.addressees.models import AddresseePage
+from addons.core.geo import parse_point
+
+from .filters import ReportFilterForm, all_statuses, public_reports, site_categories
+
+PER_PAGE = 20
+FEED_ITEMS = 50
+DEFAULT_ZOOM = 13
+
+
+def site_addressees(site) -> list[AddresseePage]:
+    return list(
+        AddresseePage.objects.live().descendant_of(site.root_page).order_by("title").only(
+            "id", "title", "path", "depth"
+        )
+    )
+
+
+def filter_form(request, site, *, with_addressees=True) -> ReportFilterForm:
+    return ReportFilterForm(
+        request.GET,
+        categories=site_categories(site),
+        statuses=all_statuses(),
+        addressees=site_addressees(site) if with_addressees else (),
+        auto_id="report-filter-%s",
+    )
+
+
+def map_context(site, querystring: str = "", *, addressee=None, zoom=None) -> dict:
+    """What the map element needs: the data URL, the filters and where to look first."""
+    from addons.core.models import SiteProfile
+
+    from ..models import ReportsSettings
+
+    settings = ReportsSettings.for_site(site)
+    context = {
+        "geojson_url": reverse("reports-api:geojson"),
+        "filters": querystring,
+        "leaflet_js": static("leaflet/leaflet.js"),
+        "zoom": zoom or DEFAULT_ZOOM,
+        "bounds": "",
+        "lat": None,
+        "lng": None,
+        "list_url": reverse("reports:situational:list"),
+    }
+    point = parse_point(getattr(addressee, "location", "")) if addressee is not None else None
+    if point is None:
+        point = parse_point(SiteProfile.for_site(site).map_center)
+    if settings.has_bounds():
+        if zoom is None:
+            edges = (settings.min_lng, settings.min_lat, settings.max_lng, settings.max_lat)
+            context["bounds"] = ",".join(f"{value:.6f}" for value in edges)
+        if point is None:
+            point = parse_point(
+                f"POINT({(settings.min_lng + settings.max_lng) / 2} "
+                f"{(settings.min_lat + settings.max_lat) / 2})"
+            )
+    if point is None:
+        # Nowhere configured: the middle of the reports themselves.
+        from django.db.models import Avg
+
+        middle = public_reports(site).aggregate(lat=Avg("lat"), lng=Avg("lng"))
+        if middle["lat"] is not None:
+            context.update(lat=middle["lat"], lng=middle["lng"])
+    else:
+        context.update(lat=point.lat, lng=point.lng)
+    return context
+
+
+def report_list(request):
+    """The map, the filter form and the matching reports, newest first, paginated."""
+    site = Site.find_for_request(request)
+    form = filter_form(request, site)
+    reports = public_reports(site).select_related("category", "status", "addressee")
+    if form.is_valid():
+        reports = form.apply(reports)
+        querystring = form.querystring()
+    else:
+        reports = reports.none()
+        querystring = ""
+    page_obj = Paginator(reports.order_by("-created_at", "-pk"), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "reports": page_obj.object_list,
+        "querystring": querystring,
+        "map": map_context(site, querystring),
+        "rss_url": _with_query(reverse("reports:situational:rss"), querystring),
+        "atom_url": _with_query(reverse("reports:situational:atom"), querystring),
+    }
+    return render(request, "reports/situational/list.html", context)
+
+
+def _with_query(url: str, querystring: str) -> str:
+    return f"{url}?{querystring}" if querystring else url
+
+
+class ReportsFeed(Feed):
+    """The newest public reports matching the filters in the URL (RSS 2.0)."""
+
+    description_template = None
+
+    def __call__(self, request, *args, **kwargs):
+        site = Site.find_for_request(request)
+        form = filter_form(request, site, with_addressees=False)
+        if not form.is_valid():
+            return HttpResponseBadRequest(
+                _("Invalid filter: %s") % "; ".join(
+                    f"{field}: {' '.join(errors)}" for field, errors in form.errors_json().items()
+                ),
+                content_type="text/plain; charset=utf-8",
+            )
+        self._state = (site, form)
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, *args, **kwargs):
+        return self._state
+
+    def title(self, state):
+        site, _form = state
+        from addons.core.models import SiteProfile
+
+        name = SiteProfile.for_site(site).municipality_name or site.site_name or ""
+        return f"{_('Problem reports')} · {name}" if name else _("Problem reports")
+
+    def link(self, state):
+        _site, form = state
+        return _with_query(reverse("reports:situational:list"), form.querystring())
+
+    def description(self, state):
+        return _("The newest public problem reports matching the chosen filters.")
+
+    def items(self, state):
+        site, form = state
+        reports = public_reports(site).select_related("category", "status")
+        return form.apply(reports).order_by("-created_at", "-pk")[:FEED_ITEMS]
+
+    def item_title(self, report):
+        return f"{report.tracking_number}: {report.category.label()} ({report.status.label()})"
+
+    def item_description(self, report):
+        # The description is plain text: escaped here, so a feed reader shows any markup
+        # in it as text instead of running it.
+        parts = [linebreaks(escape(report.description))]
+        if report.address:
+            parts.append(f"<p>{escape(report.address)}</p>")
+        return "".join(parts)
+
+    def item_link(self, report):
+        return report.get_absolute_url()
+
+    def item_guid(self, report):
+        return f"report:{report.tracking_number}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, report):
+        return report.created_at
+
+    def item_updateddate(self, report):
+        return report.updated_at
+
+    def item_categories(self, report):
+        return [report.category.label()]
+
+
+class ReportsAtomFeed(ReportsFeed):
+    feed_type = Atom1Feed
+
+    def subtitle(self, state):
+        return self.description(state)
+
+
+def rss_feed(request):
+    # A Feed keeps the request's filters on itself: one instance per request.
+    return ReportsFeed()(request)
+
+
+def atom_feed(request):
+    return ReportsAtomFeed()(request)
