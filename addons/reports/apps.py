@@ -25,7 +25,7 @@ class ReportsConfig(AddonConfig):
     url_prefix = "reports/"
     api_urls = "addons.reports.api_urls"
     root_urls = (("open311/v2/", "addons.reports.open311.urls", "open311"),)
-    placements = ("reports.ReportButtonPlacement",)
+    placements = ("reports.ReportButtonPlacement", "reports.SituationalMapPlacement")
     cabinet_sections = (
         CabinetSection(
             key="reports",

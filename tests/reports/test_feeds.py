@@ -33,7 +33,7 @@ def test_rss_lists_public_reports_newest_first(client, reports_site):
     for report in private + merged:
         assert report.tracking_number not in body
     link = items[0].findtext("link")
-    assert link.startswith("http://localhost/reports/")
+    assert link.startswith("http://testserver/reports/")
     assert channel.findtext("title").startswith("Problem reports")
 
 
