@@ -44,8 +44,12 @@ test: install-test
 e2e: install-test
 	$(PY) -m pytest -p no:cacheprovider -m e2e tests/e2e $(PYTEST_ARGS)
 
+## Figures: catalog and addressee pages, appeals (PostgreSQL: BENCH_DATABASE_URL=postgres://...),
+## the report classifier's accuracy, the situational-center GeoJSON.
 bench: install-test
 	$(PY) tests/perf/run.py
+	$(PY) tests/perf/triage_bench.py
+	$(PY) tests/perf/reports_bench.py
 
 lint: install-test
 	$(PY) -m ruff check .
