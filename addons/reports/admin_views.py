@@ -242,7 +242,15 @@ def map_data(request):
 # --- the report's page: forms -------------------------------------------------------------
 
 
-class StatusForm(forms.Form):
+class ReportActionForm(forms.Form):
+    """A form of one action on ``report``."""
+
+    def __init__(self, *args, report, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+
+
+class StatusForm(ReportActionForm):
     status = forms.ModelChoiceField(
         label=gettext_lazy("New status"), queryset=ReportStatus.objects.all(),
         empty_label=gettext_lazy("Choose a status"),
@@ -262,19 +270,18 @@ class StatusForm(forms.Form):
     )
 
     def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, report=report, **kwargs)
         self.fields["template"].queryset = reply_templates(report)
-        self.report_status_id = report.status_id
 
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status")
-        if status is not None and status.pk == self.report_status_id:
+        if status is not None and status.pk == self.report.status_id:
             self.add_error("status", _("The report already has this status."))
         return cleaned
 
 
-class AssignForm(forms.Form):
+class AssignForm(ReportActionForm):
     addressee = forms.ModelChoiceField(
         label=gettext_lazy("Responsible addressee"), queryset=AddresseePage.objects.none(),
         empty_label=gettext_lazy("Choose an addressee"),
@@ -285,21 +292,21 @@ class AssignForm(forms.Form):
     )
 
     def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, report=report, **kwargs)
         pages = AddresseePage.objects.live().only("pk", "title", "path", "depth")
         root = report.site.root_page
         self.fields["addressee"].queryset = pages.filter(path__startswith=root.path).exclude(
             pk=report.addressee_id).order_by("title")
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(ReportActionForm):
     category = forms.ModelChoiceField(
         label=gettext_lazy("Category"), queryset=ReportCategory.objects.none(),
         empty_label=gettext_lazy("Choose a category"),
     )
 
     def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, report=report, **kwargs)
         self.fields["category"].queryset = (
             ReportCategory.objects.filter(site_id=report.site_id, is_active=True,
                                           parent__isnull=False)
@@ -307,7 +314,7 @@ class CategoryForm(forms.Form):
         )
 
 
-class MergeForm(forms.Form):
+class MergeForm(ReportActionForm):
     original = forms.CharField(
         label=gettext_lazy("Tracking number of the original report"), max_length=32,
     )
@@ -316,10 +323,6 @@ class MergeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
         help_text=gettext_lazy('Empty: "Merged into <number>."'),
     )
-
-    def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.report = report
 
     def clean_original(self):
         number = self.cleaned_data["original"].strip().upper()
@@ -331,7 +334,7 @@ class MergeForm(forms.Form):
         return original
 
 
-class PrivateForm(forms.Form):
+class PrivateForm(ReportActionForm):
     internal_note = forms.CharField(
         label=gettext_lazy("Reason (staff only)"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
@@ -343,7 +346,7 @@ class PhotoChoiceField(forms.ModelMultipleChoiceField):
         return _("Photo %(number)s") % {"number": obj.sort_order + 1}
 
 
-class ModerateForm(forms.Form):
+class ModerateForm(ReportActionForm):
     description = forms.CharField(
         label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 6}),
         max_length=4000,
@@ -365,7 +368,7 @@ class ModerateForm(forms.Form):
     )
 
     def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, report=report, **kwargs)
         self.fields["hidden_photos"].queryset = report.photos.all()
         if not self.is_bound:
             self.initial.update({

@@ -263,6 +263,9 @@ class DistrictRoute(models.Model):
             models.UniqueConstraint(fields=["district", "category"], name="district_route_unique")
         ]
 
+    def __str__(self):
+        return f"{self.district}: {self.category}"
+
 
 class Street(models.Model):
     """The city's street register, for matching a typed address to a point."""
@@ -564,6 +567,9 @@ class CoSign(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.report} +1"
+
 
 class Subscription(models.Model):
     """Someone told of every change of a report."""
@@ -591,6 +597,9 @@ class Subscription(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.report} -> {self.user or self.email}"
+
 
 class Escalation(models.Model):
     """One escalation of one report: the row makes the job idempotent."""
@@ -606,6 +615,9 @@ class Escalation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "level"], name="report_escalation_unique")
         ]
+
+    def __str__(self):
+        return f"{self.report} level {self.level}"
 
 
 # --- placement and settings ---------------------------------------------------------------

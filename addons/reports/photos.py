@@ -77,7 +77,8 @@ def gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
         lat_value = -lat_value
     if str(lng_ref).upper().startswith("W"):
         lng_value = -lng_value
-    if not (-90 <= lat_value <= 90 and -180 <= lng_value <= 180) or (lat_value, lng_value) == (0, 0):
+    in_range = -90 <= lat_value <= 90 and -180 <= lng_value <= 180
+    if not in_range or (lat_value, lng_value) == (0, 0):
         return None
     return round(lat_value, 6), round(lng_value, 6)
 

@@ -487,7 +487,8 @@ def cabinet_context(request) -> dict:
     """ "My problem reports": mine, and those I co-signed or follow."""
     user = request.user
     base = Report.objects.select_related("category", "status").only(
-        "pk", "tracking_number", "category__name", "category__names", "status__name",
+        "pk", "tracking_number", "category__name", "category__names", "category__code",
+        "status__code", "status__name",
         "status__names", "status__is_open", "created_at", "due_at", "address", "is_public",
         "cosign_count",
     )

@@ -2,7 +2,6 @@
 
 from wagtail import hooks
 
-
 # --- staff side: reports desk, hot spots, Open311 API keys, audit log actions (admin_views) ---
 
 

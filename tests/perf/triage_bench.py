@@ -27,16 +27,26 @@ def setup_django() -> None:
     django.setup()
 
 
-def measure() -> dict:
+def default_category_examples() -> list[tuple[str, str]]:
+    """What a site's default categories add: their names in four languages and keywords."""
+    from addons.reports.defaults import CATEGORIES
+
+    return [(text, code) for code, row in CATEGORIES.items() for text in (*row[:4], row[7])]
+
+
+def measure(with_categories: bool = False) -> dict:
+    import sklearn.linear_model  # noqa: F401  (the import is not training time)
+
     from addons.reports.triage import data
     from addons.reports.triage.evaluate import evaluate
     from addons.reports.triage.ngram import NgramClassifier
 
-    import sklearn.linear_model  # noqa: F401  (the import is not training time)
-
+    examples = data.seed_examples()
+    if with_categories:
+        examples += default_category_examples()
     classifier = NgramClassifier()
     started = time.perf_counter()
-    pipeline = classifier.fit(data.seed_examples())
+    pipeline = classifier.fit(examples)
     train_seconds = time.perf_counter() - started
 
     def predict(text):

@@ -4,7 +4,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
@@ -369,3 +368,16 @@ def test_api_keys_in_settings_for_superusers(client, superuser, moderator, repor
     client.logout()
     _login(client, moderator)
     assert client.get("/admin/open311_keys/").status_code in (302, 403)
+
+
+def test_list_query_count_does_not_grow(client, superuser, make_report,
+                                        django_assert_max_num_queries):
+    make_report()
+    client.force_login(superuser)
+    with django_assert_max_num_queries(60) as few:
+        client.get(LIST)
+    for _ in range(8):
+        make_report()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(LIST)
+    assert len(response.context["reports"]) == 9

@@ -321,3 +321,26 @@ def test_disabled_addon_answers_404(client, reports_site):
 
     activation.disable(reports_site, "reports")
     assert client.get(f"{BASE}/services.json").status_code == 404
+
+
+def test_requests_query_count_does_not_grow(client, make_report, django_assert_max_num_queries):
+    make_report()
+    with django_assert_max_num_queries(20) as few:
+        client.get(f"{BASE}/requests.json")
+    for _ in range(8):
+        make_report()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"{BASE}/requests.xml")
+    assert response.content.count(b"<request>") == 9
+
+
+def test_post_rate_limit_per_key(client, api_key, settings):
+    settings.CIVICDESK_REPORTS_OPEN311_RATE = "2/h"
+    assert _post(client, api_key=api_key.key).status_code == 201
+    assert _post(client, api_key=api_key.key).status_code == 201
+    response = _post(client, api_key=api_key.key)
+    assert response.status_code == 429
+    assert "Too many requests" in _errors_json(response)[0]
+    other = Open311ApiKey.objects.create(name="Another client")
+    assert _post(client, api_key=other.key).status_code == 201
+    assert Report.objects.count() == 3

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -98,9 +99,25 @@ def _location(data, site):
     raise SubmissionError(_("A location is required: lat and long, or address_string."))
 
 
-def submit(params, site):
-    """Create a report from the POST ``params`` for ``site``; SubmissionError if refused."""
-    check_key(params.get("api_key", ""), site)
+def check_rate(request, key: Open311ApiKey) -> None:
+    """At most ``CIVICDESK_REPORTS_OPEN311_RATE`` (default 300 an hour) posts per key."""
+    from django_ratelimit.core import is_ratelimited
+
+    rate = getattr(settings, "CIVICDESK_REPORTS_OPEN311_RATE", "300/h")
+    if rate and is_ratelimited(request, group="reports.open311",
+                               key=lambda _group, _request: f"key:{key.pk}", rate=rate,
+                               increment=True):
+        raise SubmissionError(
+            _("Too many requests with this api_key; try again later."), status=429
+        )
+
+
+def submit(request, site):
+    """Create a report from the POST of ``request`` for ``site``; SubmissionError if
+    refused."""
+    params = request.POST
+    key = check_key(params.get("api_key", ""), site)
+    check_rate(request, key)
     form = ServiceRequestForm(params)
     if not form.is_valid():
         raise SubmissionError(*_form_errors(form))

@@ -274,7 +274,7 @@ def service_requests(request, fmt):
 
 def _create(request, site, fmt):
     try:
-        report = submit(request.POST, site)
+        report = submit(request, site)
     except SubmissionError as problem:
         return formats.errors(fmt, problem.status, *problem.messages)
     data = [{

@@ -575,6 +575,10 @@ class DemoLoader:
         catalog = self.catalog(home, data["catalog"], data.get("group_pages") or [], groups)
         self.addressees(catalog, data.get("addressees") or [], data, groups, {})
         self.attachables(site, catalog, disabled)
+        if "reports" in {a.label for a in registry.optional_addons()} and "reports" not in disabled:
+            from addons.reports.demo import load_demo as load_reports
+
+            load_reports(site)
         return {"site": site, "home": home, "catalog": catalog, "disabled": disabled,
                 "url": data["site"].get("url") or site.root_url + "/",
                 "name": data["profile"]["municipality_name"]}

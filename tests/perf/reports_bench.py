@@ -1,0 +1,288 @@
+#!/usr/bin/env python
+"""Situational map benchmark: GET /api/v1/reports.geojson over 200,000 problem reports.
+
+For a city-wide and a street-level viewport it prints the SQL query count, the time (median
+of ``--runs`` requests through Django's test client, after warm-up), the time as a ratio to
+the raw indexed bbox query that fetches the same rows in the same run (goal: at most 3x),
+and the response size (goal: at most 300 KB city-wide). The "data" column is the endpoint's
+own work (its queries and the GeoJSON) without the HTTP request around it.
+
+SQLite in a temporary directory by default; an empty PostgreSQL database when
+``BENCH_DATABASE_URL`` is set (``postgres://postgres@127.0.0.1:5432/bench``). Exit status 1
+when the query count differs between the viewports or the filters; timings never fail it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CENTRE = (49.4444, 32.0598)  # lat, lng of the generated city
+HALF_LAT, HALF_LNG = 0.1, 0.15  # the city's bounds around it
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=200_000, help="reports to generate")
+    parser.add_argument("--runs", type=int, default=15, help="timed requests (median)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
+    parser.add_argument("--batch", type=int, default=5_000, help="bulk insert batch size")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite database")
+    return parser.parse_args(argv)
+
+
+def setup_django(workdir: Path) -> None:
+    sys.path[:0] = [str(ROOT / "site"), str(ROOT)]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.perf.settings"
+    os.environ["CIVICDESK_BENCH_DIR"] = str(workdir)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def make_site():
+    from wagtail.models import Page, Site
+
+    from addons.addressees.models import HomePage
+    from addons.core.activation import setup_site
+    from addons.reports.models import ReportsSettings
+    from addons.reports.services import create_defaults
+
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="Черкаси", slug="reports-bench"))
+    site = Site.objects.get(is_default_site=True)
+    welcome = site.root_page
+    site.root_page = home
+    site.hostname, site.port = "localhost", 80
+    site.save()
+    if welcome.specific_class is Page and not welcome.get_children_count():
+        welcome.delete()
+    setup_site(site)
+    create_defaults(site)
+    options = ReportsSettings.for_site(site)
+    options.min_lat, options.max_lat = CENTRE[0] - HALF_LAT, CENTRE[0] + HALF_LAT
+    options.min_lng, options.max_lng = CENTRE[1] - HALF_LNG, CENTRE[1] + HALF_LNG
+    options.save()
+    return site
+
+
+def generate(site, count: int, batch: int) -> float:
+    """``count`` reports with bulk inserts: half spread over the city, half crowded round
+    a few busy places; 5% private, a few hidden, merged or in a non-public status."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from addons.reports.models import Report, ReportCategory, ReportStatus
+
+    rng = random.Random(20260101)
+    categories = [c for c in ReportCategory.objects.filter(site=site) if "." in c.code]
+    statuses = list(ReportStatus.objects.all())
+    weights = {"new": 20, "evaluation": 8, "planned": 6, "in_progress": 10, "resolved": 25,
+               "closed": 25, "not_responsible": 2, "duplicate": 2, "rejected": 2}
+    status_weights = [weights.get(s.code, 1) for s in statuses]
+    hotspots = [(CENTRE[0] + rng.uniform(-0.06, 0.06), CENTRE[1] + rng.uniform(-0.1, 0.1))
+                for _ in range(12)]
+    now = timezone.now()
+    started = time.perf_counter()
+    made = 0
+    while made < count:
+        rows = []
+        for _ in range(min(batch, count - made)):
+            if rng.random() < 0.5:
+                lat = CENTRE[0] + rng.uniform(-HALF_LAT, HALF_LAT)
+                lng = CENTRE[1] + rng.uniform(-HALF_LNG, HALF_LNG)
+            else:
+                spot = hotspots[rng.randrange(len(hotspots))]
+                lat = min(max(rng.gauss(spot[0], 0.012), CENTRE[0] - HALF_LAT), CENTRE[0] + HALF_LAT)
+                lng = min(max(rng.gauss(spot[1], 0.018), CENTRE[1] - HALF_LNG), CENTRE[1] + HALF_LNG)
+            status = rng.choices(statuses, status_weights)[0]
+            created = now - datetime.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+            rows.append(Report(
+                site=site, tracking_number=f"PR-B-{made:07d}", category=rng.choice(categories),
+                status=status, is_open=status.is_open, description="Згенероване звернення.",
+                lat=lat, lng=lng, location=f"SRID=4326;POINT({lng:.6f} {lat:.6f})",
+                is_public=rng.random() >= 0.05, is_hidden=rng.random() < 0.005,
+                created_at=created, token=uuid.UUID(int=rng.getrandbits(128)),
+                access_key=uuid.UUID(int=rng.getrandbits(128)),
+                resolved_at=created + datetime.timedelta(days=3) if not status.is_open else None,
+            ))
+            made += 1
+        with transaction.atomic():
+            Report.objects.bulk_create(rows, batch_size=1000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "ANALYZE reports_report")
+    return time.perf_counter() - started
+
+
+def viewport(lat: float, lng: float, zoom: int, width_px: int = 1280, height_px: int = 800):
+    """The bbox a map of ``width_px`` x ``height_px`` shows at ``zoom`` (Web Mercator)."""
+    degrees_per_px = 360.0 / (256 * 2**zoom)
+    half_lng = width_px / 2 * degrees_per_px
+    half_lat = height_px / 2 * degrees_per_px * math.cos(math.radians(lat))
+    return (lng - half_lng, lat - half_lat, lng + half_lng, lat + half_lat)
+
+
+def median_ms(func, runs: int, warmup: int) -> float:
+    for _ in range(warmup):
+        func()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def raw_bbox_rows(site, bbox):
+    """The baseline: the indexed bbox query that fetches the same rows the map groups
+    (public ones), as plain tuples."""
+    from django.db import connection
+
+    from addons.reports.models import Report, ReportStatus
+
+    public_statuses = list(ReportStatus.objects.filter(is_public=True).values_list("pk", flat=True))
+    table = Report._meta.db_table
+    marks = ", ".join(["%s"] * len(public_statuses))
+    sql = (
+        f"SELECT id, lat, lng, category_id, status_id FROM {table} "
+        f"WHERE site_id = %s AND lat >= %s AND lat <= %s AND lng >= %s AND lng <= %s "
+        f"AND is_public AND NOT is_hidden AND merged_into_id IS NULL AND status_id IN ({marks})"
+    )
+    params = [site.pk, bbox[1], bbox[3], bbox[0], bbox[2], *public_statuses]
+
+    def fetch():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    return fetch
+
+
+def measure(client, site, name: str, bbox, zoom: int, args, extra: str = "") -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from addons.reports.situational.filters import (
+        all_statuses,
+        public_reports,
+        site_categories,
+    )
+    from addons.reports.situational.geojson import feature_collection
+    from addons.reports.situational.clustering import BBox
+
+    url = (f"/api/v1/reports.geojson?bbox={bbox[0]:.6f},{bbox[1]:.6f},{bbox[2]:.6f},"
+           f"{bbox[3]:.6f}&zoom={zoom}{extra}")
+
+    def request():
+        response = client.get(url, HTTP_HOST="localhost")
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]}")
+        return response
+
+    response = request()
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    data = response.json()
+    http_ms = median_ms(request, args.runs, args.warmup)
+
+    box = BBox(*bbox)
+
+    def data_only():
+        with translation.override("uk"):
+            categories, statuses = site_categories(site), all_statuses()
+            return feature_collection(public_reports(site), box, zoom,
+                                      categories=categories, statuses=statuses)
+
+    data_ms = median_ms(data_only, args.runs, args.warmup)
+    raw = raw_bbox_rows(site, bbox)
+    rows = len(raw())
+    raw_ms = median_ms(raw, args.runs, args.warmup)
+    clusters = sum(1 for f in data["features"] if f["properties"].get("cluster"))
+    return {
+        "name": name, "zoom": zoom, "queries": len(captured), "http_ms": http_ms,
+        "data_ms": data_ms, "raw_ms": raw_ms, "rows": rows, "total": data["total"],
+        "features": len(data["features"]), "clusters": clusters,
+        "kb": len(response.content) / 1024,
+    }
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="civicdesk-reports-bench-"))
+    setup_django(workdir)
+    from django.db import connection
+    from django.test import Client
+
+    site = make_site()
+    seconds = generate(site, args.reports, args.batch)
+    client = Client()
+    database = connection.settings_dict
+    print("Situational map benchmark (GET /api/v1/reports.geojson)")
+    print(f"  {connection.vendor} {database['NAME']}; {args.reports:,} reports generated in "
+          f"{seconds:.1f} s; median of {args.runs} requests after {args.warmup} warm-up")
+
+    city = (CENTRE[1] - HALF_LNG, CENTRE[0] - HALF_LAT, CENTRE[1] + HALF_LNG, CENTRE[0] + HALF_LAT)
+    street = viewport(CENTRE[0], CENTRE[1], 17)
+    cases = [
+        measure(client, site, "city-wide, zoom 12", city, 12, args),
+        measure(client, site, "city-wide, open potholes", city, 12, args,
+                "&category=roads.pothole&state=open"),
+        measure(client, site, "street-level, zoom 17", street, 17, args),
+        measure(client, site, "street-level, zoom 16", viewport(CENTRE[0], CENTRE[1], 16), 16,
+                args),
+    ]
+    print()
+    print(f"  {'viewport':<28}{'rows':>8}{'features':>9}{'queries':>8}{'http ms':>9}"
+          f"{'data ms':>9}{'raw ms':>8}{'http/raw':>9}{'data/raw':>9}{'KB':>8}")
+    for c in cases:
+        print(f"  {c['name']:<28}{c['rows']:>8,}{c['features']:>9}{c['queries']:>8}"
+              f"{c['http_ms']:>9.1f}{c['data_ms']:>9.1f}{c['raw_ms']:>8.1f}"
+              f"{c['http_ms'] / c['raw_ms']:>9.2f}{c['data_ms'] / c['raw_ms']:>9.2f}"
+              f"{c['kb']:>8.1f}")
+    print()
+    print("  rows: public reports in the viewport (what the raw indexed bbox query fetches);")
+    print("  queries: the whole request (site, profile, add-on switches, categories, statuses,")
+    print("  the grouped query, the single reports). Goals: http/raw <= 3, city-wide <= 300 KB.")
+
+    failed = False
+    if len({c["queries"] for c in cases}) != 1:
+        print("\nFAILED: the query count differs between viewports or filters")
+        failed = True
+    for c in cases:
+        if c["total"] != c["rows"]:
+            print(f"\nFAILED: {c['name']}: the map counts {c['total']} of {c['rows']} rows")
+            failed = True
+    city_kb = cases[0]["kb"]
+    missed = [c["name"] for c in cases if c["http_ms"] / c["raw_ms"] > 3]
+    if city_kb > 300:
+        print(f"\nNote: city-wide response {city_kb:.0f} KB is over the 300 KB goal")
+    if missed:
+        print(f"\nNote: the 3x goal is not met for: {', '.join(missed)}")
+    if args.keep:
+        print(f"\nDatabase kept in {workdir}")
+    else:
+        import shutil
+
+        connection.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
