@@ -4,11 +4,19 @@ import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from PIL import Image
 
 from addons.reports.photos import gps_from_exif, process_photo
 
 from .conftest import gps_exif, image_bytes, photo_upload
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are checked in English, whatever an earlier request activated."""
+    with translation.override("en"):
+        yield
 
 MB = 1024 * 1024
 
