@@ -122,6 +122,7 @@ class ReportFilterForm(forms.Form):
     created_to = forms.DateField(label=gettext_lazy("Submitted until"), required=False,
                                  widget=DateInput())
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    bbox = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)
     visibility = forms.ChoiceField(
         label=gettext_lazy("Visibility"), required=False,
         choices=[("", gettext_lazy("Any")), ("public", gettext_lazy("Public")),
@@ -144,6 +145,19 @@ class ReportFilterForm(forms.Form):
         self.fields["addressee"].choices = [("", _("Any addressee"))] + [
             (page.pk, page.title) for page in addressees_in_scope(user)
         ]
+
+    def clean_bbox(self):
+        """``south,west,north,east`` in degrees (a hot spot of the dashboard), or None."""
+        value = self.cleaned_data["bbox"].strip()
+        if not value:
+            return None
+        try:
+            south, west, north, east = (float(part) for part in value.split(","))
+        except ValueError:
+            raise ValidationError(_("The area is not valid.")) from None
+        if south > north or west > east:
+            raise ValidationError(_("The area is not valid."))
+        return south, west, north, east
 
     def clean(self):
         cleaned = super().clean()
@@ -183,6 +197,10 @@ class ReportFilterForm(forms.Form):
             queryset = queryset.filter(created_at__date__lte=data["created_to"])
         if data.get("overdue"):
             queryset = queryset.filter(is_open=True, due_at__lt=timezone.now())
+        if data.get("bbox"):
+            south, west, north, east = data["bbox"]
+            queryset = queryset.filter(lat__gte=south, lat__lt=north, lng__gte=west,
+                                       lng__lt=east)
         visibility = data.get("visibility")
         if visibility == "public":
             queryset = queryset.filter(is_public=True, is_hidden=False)

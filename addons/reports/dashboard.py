@@ -116,7 +116,9 @@ def hot_spots(queryset, *, since, cell: int, now=None) -> dict:
             "total": row["total"],
             "open": row["open"],
             "by_month": [counts.get((key, month), 0) for month in months],
-            "bbox": (y * lat_step, x * lng_step, (y + 1) * lat_step, (x + 1) * lng_step),
+            # south,west,north,east: the list filtered to this cell (admin ``bbox`` filter)
+            "bbox": ",".join(f"{value:.7f}" for value in (
+                y * lat_step, x * lng_step, (y + 1) * lat_step, (x + 1) * lng_step)),
         })
     return {"spots": spots, "months": months}
 

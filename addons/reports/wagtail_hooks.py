@@ -1,6 +1,9 @@
 """Admin registrations of the problem-reports add-on. No logic lives here."""
 
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+
+from .setup_views import ReportsSetupGroup
 
 # --- staff side: reports desk, hot spots, Open311 API keys, audit log actions (admin_views) ---
 
@@ -31,3 +34,6 @@ def register_open311_key_viewset():
     from .admin_views import open311_key_viewset
 
     return open311_key_viewset
+
+
+register_snippet(ReportsSetupGroup)

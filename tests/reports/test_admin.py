@@ -381,3 +381,19 @@ def test_list_query_count_does_not_grow(client, superuser, make_report,
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(LIST)
     assert len(response.context["reports"]) == 9
+
+
+def test_actions_show_in_the_site_history(client, superuser, road_report):
+    from django.utils import translation
+    from wagtail.log_actions import registry
+
+    with translation.override("en"):
+        assert registry.get_action_label("reports.moderate") == "Moderate problem report"
+    with translation.override("ro"):
+        assert registry.get_action_label("reports.moderate") == "Moderarea sesizării"
+    _login(client, superuser)
+    _action(client, road_report, "private", {"internal_note": ""})
+    client.get(f"{LIST}export.csv")
+    body = client.get("/admin/reports/site-history/").content.decode()
+    assert "Make problem report private" in body
+    assert "Export problem reports" in body

@@ -119,3 +119,19 @@ def test_page_refused_to_citizens(client, citizen):
     client.force_login(citizen)
     response = client.get(URL)
     assert response.status_code in (302, 403)
+
+
+def test_a_hot_spot_links_to_its_reports(client, superuser, scene):
+    client.force_login(superuser)
+    response = client.get(URL, {"days": "90", "cell": "500"})
+    spot = response.context["spots"][0]
+    assert spot["bbox"] in response.content.decode()
+    listed = client.get("/admin/problem-reports/", {
+        "category": spot["category"].pk, "bbox": spot["bbox"]})
+    assert {r.pk for r in listed.context["reports"]} == {r.pk for r in scene["spot"]}
+    # a malformed area: the message, and the other filters still work
+    listed = client.get("/admin/problem-reports/", {"bbox": "1,2,x", "overdue": "on"})
+    assert listed.status_code == 200
+    assert [r.pk for r in listed.context["reports"]] == [scene["lone"].pk]
+    listed = client.get("/admin/problem-reports/", {"bbox": "50,30,49,31"})
+    assert len(listed.context["reports"]) == Report.objects.count()

@@ -310,10 +310,17 @@ def test_post_needs_no_csrf_token(api_key):
     assert response.status_code == 201
 
 
-def test_other_methods_are_405(client, reports_site):
+def test_other_methods_are_405(client, reports_site, api_key):
     response = client.put(f"{BASE}/requests.json")
     assert response.status_code == 405
     assert _errors_json(response)
+    for url in ("discovery.json", "services.json", "services/roads.pothole.json",
+                "requests/PR-2026-000001.json", f"tokens/{api_key.key}.json"):
+        response = client.post(f"{BASE}/{url}", {"api_key": api_key.key})
+        assert response.status_code == 405, url
+        assert response["Allow"] == "GET"
+    response = client.delete(f"{BASE}/services.xml")
+    assert ElementTree.fromstring(response.content).findtext("error/code") == "405"
 
 
 def test_disabled_addon_answers_404(client, reports_site):
@@ -344,3 +351,19 @@ def test_post_rate_limit_per_key(client, api_key, settings):
     other = Open311ApiKey.objects.create(name="Another client")
     assert _post(client, api_key=other.key).status_code == 201
     assert Report.objects.count() == 3
+
+
+def test_media_url_is_the_first_shown_photo(client, make_report):
+    from addons.reports import services
+    from addons.reports.photos import process_photo
+
+    from .conftest import photo_upload
+
+    report = make_report()
+    hidden = services.add_photo(report, process_photo(photo_upload(), max_bytes=10**7), 0)
+    shown = services.add_photo(report, process_photo(photo_upload(), max_bytes=10**7), 1)
+    hidden.is_hidden = True
+    hidden.save()
+    data = json.loads(client.get(f"{BASE}/requests/{report.tracking_number}.json").content)
+    assert data[0]["media_url"] == f"http://testserver{shown.get_absolute_url()}"
+    assert client.get(data[0]["media_url"]).status_code == 200

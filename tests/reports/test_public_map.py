@@ -31,7 +31,7 @@ def test_list_shows_public_reports_only(client, reports_site):
     assert numbers_on(response) == {r.tracking_number for r in public}
     assert not numbers_on(response) & {r.tracking_number for r in private + hidden}
     html = response.content.decode()
-    assert 'class="report-map"' in html and "reports/js/situational-map.js" in html
+    assert 'class="situational-map"' in html and "reports/js/situational-map.js" in html
     assert "/api/v1/reports.geojson" in html
     assert 'type="application/rss+xml"' in html and 'type="application/atom+xml"' in html
 
@@ -128,7 +128,7 @@ def test_map_section_on_the_home_page(client, home, situational_map):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Problems in the city" in html and "What is broken." in html
-    assert 'class="report-map"' in html
+    assert 'class="situational-map"' in html
     assert 'data-geojson-url="/api/v1/reports.geojson"' in html
     # City bounds from the reports settings: the map fits them.
     assert re.search(r'data-bounds="31\.473000,49\.135000,31\.773000,49\.335000"', html)
@@ -166,9 +166,9 @@ def test_map_section_is_gone_when_the_addon_is_disabled(client, home, situationa
     from addons.core.activation import disable
 
     attach(home, situational_map)
-    assert "report-map" in client.get("/").content.decode()
+    assert "situational-map" in client.get("/").content.decode()
     disable(site, "reports")
-    assert "report-map" not in client.get("/").content.decode()
+    assert "situational-map" not in client.get("/").content.decode()
 
 
 def test_map_centre_falls_back_to_the_site_profile(client, home, site, profile):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import wraps
 
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
@@ -150,10 +151,23 @@ def _format_not_allowed(fmt, *allowed) -> HttpResponse:
     return response
 
 
+def read_only(view):
+    """GET (and HEAD) only; anything else gets the spec's error list with 405."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return _format_not_allowed(kwargs.get("fmt", "json"), "GET")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 # --- discovery and services ---------------------------------------------------------------
 
 
 @never_cache
+@read_only
 def discovery(request, fmt):
     site, error = _checked(request, fmt)
     if error:
@@ -179,6 +193,7 @@ def discovery(request, fmt):
 
 
 @never_cache
+@read_only
 def service_list(request, fmt):
     site, error = _checked(request, fmt)
     if error:
@@ -187,6 +202,7 @@ def service_list(request, fmt):
 
 
 @never_cache
+@read_only
 def service_definition(request, code, fmt):
     site, error = _checked(request, fmt)
     if error:
@@ -288,6 +304,7 @@ def _create(request, site, fmt):
 
 
 @never_cache
+@read_only
 def service_request(request, request_id, fmt):
     site, error = _checked(request, fmt)
     if error:
@@ -301,6 +318,7 @@ def service_request(request, request_id, fmt):
 
 
 @never_cache
+@read_only
 def token(request, token_id, fmt):
     site, error = _checked(request, fmt)
     if error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
@@ -57,6 +58,8 @@ class ReportsGeoJSONView(APIView):
         except BadQuery as problem:
             return _error(problem.message, {problem.field: [problem.message]})
         site = Site.find_for_request(request)
+        if site is None:
+            raise Http404
         categories = site_categories(site)
         statuses = all_statuses()
         form = ReportFilterForm(request.GET, categories=categories, statuses=statuses)

@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 
 #: width of a cluster cell in screen pixels
 CELL_PX = 80
+#: from ``SINGLES_ZOOM`` on, only reports this close on screen (overlapping markers) group
+SINGLE_CELL_PX = 8
 #: Leaflet's tile size: the world is 256 * 2**zoom pixels wide
 TILE_PX = 256
 MIN_ZOOM = 0
 MAX_ZOOM = 22
-#: from this zoom on every report in the viewport is shown on its own
+#: from this zoom on every report is shown on its own, unless markers would overlap
 SINGLES_ZOOM = 17
-#: at most this many single reports are listed before clustering applies anyway
-MAX_SINGLES = 1000
-#: at most this many grid cells across a viewport (a huge bbox at a close zoom is coarsened)
+#: at most this many grid cells across a viewport, so at most this many features: a bbox
+#: larger than a screen at its zoom gets coarser cells
 MAX_CELLS = 4096
 
 
@@ -111,14 +112,19 @@ class Grid:
         return (rows + 1) * (cols + 1)
 
 
-def grid_for(bbox: BBox, zoom: int, cell_px: int = CELL_PX, max_cells: int = MAX_CELLS) -> Grid:
-    """The cluster grid for a viewport: cells ``cell_px`` wide on screen at ``zoom``.
+def grid_for(
+    bbox: BBox, zoom: int, cell_px: int | None = None, max_cells: int = MAX_CELLS
+) -> Grid:
+    """The cluster grid for a viewport: cells ``cell_px`` wide on screen at ``zoom``
+    (``CELL_PX``, or ``SINGLE_CELL_PX`` from ``SINGLES_ZOOM`` on).
 
     On a Web Mercator map a degree of latitude is 1/cos(lat) times as long on screen as a
     degree of longitude, so cells are that much shorter in latitude. The latitude used is
     the viewport's centre rounded to a whole degree: stable while the map pans a city.
     A viewport that would need more than ``max_cells`` cells gets coarser cells.
     """
+    if cell_px is None:
+        cell_px = CELL_PX if zoom < SINGLES_ZOOM else SINGLE_CELL_PX
     dlng = 360.0 / (TILE_PX * 2**zoom) * cell_px
     shrink = max(math.cos(math.radians(round(bbox.center_lat))), 0.05)
     grid = Grid(dlat=dlng * shrink, dlng=dlng)
@@ -142,6 +148,8 @@ class Cell:
     open_count: int = 0
     first_id: int | None = None
     categories: dict = field(default_factory=dict)  # category id -> count
+    #: the report's own values when the cell holds one report (see CellRow.single)
+    single: tuple | None = None
 
     @property
     def lat(self) -> float:
@@ -175,6 +183,8 @@ class CellRow:
     max_lng: float
     open_count: int
     min_id: int
+    #: (tracking number, status id, created, co-signs): meaningful when ``count == 1``
+    single: tuple | None = None
 
 
 def merge_cells(rows: Iterable[CellRow]) -> list[Cell]:
@@ -195,6 +205,7 @@ def merge_cells(rows: Iterable[CellRow]) -> list[Cell]:
         cell.open_count += row.open_count or 0
         cell.first_id = row.min_id if cell.first_id is None else min(cell.first_id, row.min_id)
         cell.categories[row.category_id] = cell.categories.get(row.category_id, 0) + row.count
+        cell.single = row.single if cell.count == 1 else None
     return [cells[key] for key in sorted(cells)]
 
 

@@ -185,11 +185,18 @@ def filters_querystring(values: dict) -> str:
 
 
 def site_categories(site) -> list[ReportCategory]:
-    return list(ReportCategory.objects.filter(site=site).order_by("sort_order", "code"))
+    return list(
+        ReportCategory.objects.filter(site=site)
+        .only("id", "parent_id", "code", "name", "names", "sort_order")
+        .order_by("sort_order", "code")
+    )
 
 
 def all_statuses() -> list[ReportStatus]:
-    return list(ReportStatus.objects.order_by("order", "code"))
+    return list(
+        ReportStatus.objects.only("id", "code", "name", "names", "is_public", "order")
+        .order_by("order", "code")
+    )
 
 
 def public_reports(site):

@@ -579,6 +579,9 @@ class DemoLoader:
             from addons.reports.demo import load_demo as load_reports
 
             load_reports(site)
+            from addons.reports.situational.demo import attach_maps
+
+            attach_maps(site)
         return {"site": site, "home": home, "catalog": catalog, "disabled": disabled,
                 "url": data["site"].get("url") or site.root_url + "/",
                 "name": data["profile"]["municipality_name"]}

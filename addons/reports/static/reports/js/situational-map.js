@@ -1,4 +1,4 @@
-/* Situational map: draws every <div class="report-map" data-geojson-url> with Leaflet
+/* Situational map: draws every <div class="situational-map" data-geojson-url> with Leaflet
  * (this site's static files). For the visible area it asks the server for a GeoJSON
  * FeatureCollection of clusters (a "count") and single reports, and draws clusters as
  * numbered circles (activating one zooms into it) and reports as markers whose popup links
@@ -53,17 +53,33 @@
     return "small";
   }
 
+  /* "2026-03-01" in the page's language ("1 березня 2026 р."); the ISO date otherwise. */
+  function localDate(iso) {
+    if (!iso) {
+      return "";
+    }
+    var parts = iso.split("-");
+    var date = new Date(Number(parts[0]), Number(parts[1]) - 1, Number(parts[2]));
+    try {
+      return date.toLocaleDateString(document.documentElement.lang || undefined, {
+        year: "numeric", month: "long", day: "numeric"
+      });
+    } catch (error) {
+      return iso;
+    }
+  }
+
   function popupFor(properties, texts) {
     var box = document.createElement("div");
-    box.className = "report-popup";
+    box.className = "situational-popup";
     var title = document.createElement("p");
-    title.className = "report-popup-title";
+    title.className = "situational-popup-title";
     var link = document.createElement("a");
     link.href = properties.url;
     link.textContent = properties.number || texts.report;
     title.appendChild(link);
     box.appendChild(title);
-    var lines = [properties.category_label, properties.status_label, properties.date_label];
+    var lines = [properties.category_label, properties.status_label, localDate(properties.date)];
     for (var i = 0; i < lines.length; i++) {
       if (lines[i]) {
         var line = document.createElement("p");
@@ -134,7 +150,7 @@
       var label = format(texts.cluster, { count: p.count });
       var marker = L.marker(latlng, {
         icon: L.divIcon({
-          className: "report-cluster report-cluster-" + clusterSize(p.count),
+          className: "situational-cluster situational-cluster-" + clusterSize(p.count),
           html: "<span>" + Number(p.count) + "</span>",
           iconSize: null
         }),
@@ -188,6 +204,7 @@
         }
       }
       element.setAttribute("data-loaded", String(total));
+      element.setAttribute("data-zoom", String(map.getZoom()));
       announce(format(texts.shown, { count: total }));
     }
 
@@ -242,7 +259,7 @@
   }
 
   function drawAll() {
-    var maps = document.querySelectorAll(".report-map[data-geojson-url]");
+    var maps = document.querySelectorAll(".situational-map[data-geojson-url]");
     for (var i = 0; i < maps.length; i++) {
       (function (element) {
         withLeaflet(element, function () { draw(element); });
