@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .browser import CITIZEN_PASSWORD, format_violations, login
+from .browser import CITIZEN_PASSWORD, PHONE, format_violations, login
 
 pytestmark = pytest.mark.e2e
 
@@ -220,3 +220,6 @@ def test_situational_map_draws_reports_and_filters_without_javascript(
         page.locator("main form.situational-filters button[type=submit]").click()
     assert "state=closed" in page.url
     assert page.locator(".situational-list > li").count() <= listed
+    page.set_viewport_size(PHONE)
+    assert tab.horizontal_overflow() <= 0, tab.overflowing_elements()
+    tab.screenshot("situational-center-375", full_page=True)
