@@ -322,10 +322,20 @@ def report_detail(request, number):
     return response
 
 
+def _follow_form(request, report):
+    """The email may come from the report page's own small form (``email``) or from the
+    nearby list inside the report form (``email_<report id>``, else the contact email
+    already typed there)."""
+    data = request.POST.copy()
+    if not data.get("email"):
+        data["email"] = data.get(f"email_{report.pk}") or data.get("contact_email") or ""
+    return FollowForm(data)
+
+
 @require_POST
 def report_cosign(request, number):
     report = _get_visible(request, number)
-    form = FollowForm(request.POST)
+    form = _follow_form(request, report)
     if not form.is_valid() or form.cleaned_data.get("website"):
         messages.error(request, _("Your co-signature was not accepted."))
         return redirect(report.get_absolute_url())
@@ -349,7 +359,7 @@ def report_cosign(request, number):
 @require_POST
 def report_subscribe(request, number):
     report = _get_visible(request, number)
-    form = FollowForm(request.POST)
+    form = _follow_form(request, report)
     if not form.is_valid() or form.cleaned_data.get("website"):
         messages.error(request, _("Give a valid email address."))
         return redirect(report.get_absolute_url())

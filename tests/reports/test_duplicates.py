@@ -109,3 +109,27 @@ def test_merged_page_redirects_to_original(client, make_report, moderator):
     merge(duplicate, original, moderator)
     response = client.get(duplicate.get_absolute_url())
     assert response.status_code == 302 and response["Location"] == original.get_absolute_url()
+
+
+def test_nearby_buttons_work_inside_the_report_form(client, make_report):
+    """Forms cannot nest: the co-sign and follow buttons of the nearby list post the report
+    form itself to their own URLs, and the anonymous citizen's email comes along."""
+    import re
+
+    existing = make_report(point=_offset(60))
+    html = client.post(URL, form_data()).content.decode()
+    report_form = html[html.index('class="form report-form"'):]
+    report_form = report_form[: report_form.index("</form>")]
+    assert "<form" not in report_form
+    cosign_url = f"/reports/{existing.tracking_number}/cosign/"
+    assert re.search(rf'formaction="{re.escape(cosign_url)}"', report_form)
+    # what the browser sends: the whole report form plus the email typed in the list
+    data = form_data(**{f"email_{existing.pk}": "neighbour@example.org"})
+    response = client.post(cosign_url, data)
+    assert response.status_code == 302
+    existing.refresh_from_db()
+    assert existing.cosign_count == 1
+    assert Report.objects.count() == 1  # nothing else was filed
+    follow_url = f"/reports/{existing.tracking_number}/follow/"
+    client.post(follow_url, form_data(**{f"email_{existing.pk}": "watcher@example.org"}))
+    assert Subscription.objects.filter(report=existing, email="watcher@example.org").exists()
