@@ -1,23 +1,18 @@
 """CSV and XLSX of a list of problem reports (the admin's filtered list, with its rights).
 
-Rows are read in chunks and the CSV is streamed, so a city-wide export does not hold every
-report in memory. The reporter's name is left out where it is hidden, and the contact
-details never leave the system this way: an export file travels further than the admin.
+Rows are read in chunks and the CSV is streamed (core.exports), so a city-wide export does
+not hold every report in memory. The reporter's name is left out where it is hidden, and the
+contact details never leave the system this way: an export file travels further than the
+admin.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-CHUNK = 2000
-#: cells starting with these would run as formulas in a spreadsheet
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from addons.core import exports as spreadsheet
+from addons.core.exports import CHUNK, local, safe
 
 
 def columns() -> list[str]:
@@ -28,17 +23,6 @@ def columns() -> list[str]:
         _("Public"), _("Co-signatures"), _("Source"), _("Reporter"), _("Duplicate of"),
         _("Description"),
     ]
-
-
-def safe(value):
-    """A text cell that a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _local(moment):
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
 
 def rows(queryset):
@@ -62,15 +46,15 @@ def rows(queryset):
             reporter = safe(report.reporter_name)
         yield [
             report.tracking_number,
-            _local(report.created_at),
+            local(report.created_at),
             report.category.code,
             report.category.label(),
             report.addressee.title if report.addressee_id else "",
             report.status.label(),
             yes if report.is_open else no,
-            _local(report.due_at),
+            local(report.due_at),
             yes if overdue else no,
-            _local(report.resolved_at),
+            local(report.resolved_at),
             safe(report.address),
             report.district.name if report.district_id else "",
             round(report.lat, 6),
@@ -84,55 +68,11 @@ def rows(queryset):
         ]
 
 
-def _filename(extension: str) -> str:
-    return f"problem-reports-{timezone.localdate().isoformat()}.{extension}"
+def csv_response(queryset):
+    return spreadsheet.csv_response(columns(), rows(queryset), "problem-reports")
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_text(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "hour"):
-        return value.isoformat(sep=" ", timespec="minutes")
-    return str(value)
-
-
-def csv_lines(queryset):
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # spreadsheets then read the file as UTF-8
-    yield writer.writerow(columns())
-    for row in rows(queryset):
-        yield writer.writerow([_csv_text(value) for value in row])
-
-
-def _private(response, extension):
-    response["Content-Disposition"] = f'attachment; filename="{_filename(extension)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def csv_response(queryset) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(queryset), content_type="text/csv; charset=utf-8")
-    return _private(response, "csv")
-
-
-def xlsx_bytes(queryset) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Problem reports")[:31])
-    sheet.append(columns())
-    for row in rows(queryset):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def xlsx_response(queryset) -> HttpResponse:
-    return _private(HttpResponse(xlsx_bytes(queryset), content_type=XLSX_TYPE), "xlsx")
+def xlsx_response(queryset):
+    return spreadsheet.xlsx_response(
+        columns(), rows(queryset), "problem-reports", _("Problem reports")
+    )
