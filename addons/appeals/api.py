@@ -20,8 +20,13 @@ from rest_framework.response import Response
 
 from . import services
 from .admin_views import AppealFilterForm
-from .models import Appeal, AppealAttachment, AppealMessage
+from .models import Appeal, AppealAttachment, AppealMessage, FormKind
 from .permissions import is_staff_for
+
+#: Two choice sets are called "kind" (the appeal form's and the message's): the schema names
+#: them apart through SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].
+FORM_KINDS = FormKind.choices
+MESSAGE_KINDS = AppealMessage.Kind.choices
 
 
 class AddresseeSerializer(serializers.Serializer):

@@ -299,7 +299,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["civicdesk.api.public_api_only"],
+    "ENUM_NAME_OVERRIDES": {},
 }
+if "addons.appeals" in INSTALLED_APPS:
+    SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+        {
+            "AppealFormKindEnum": "addons.appeals.api.FORM_KINDS",
+            "AppealMessageKindEnum": "addons.appeals.api.MESSAGE_KINDS",
+        }
+    )
 
 # CivicDesk
 CIVICDESK_THEMES_DIR = ROOT_DIR / "themes"
