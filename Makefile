@@ -50,6 +50,7 @@ bench: install-test
 	$(PY) tests/perf/run.py
 	$(PY) tests/perf/triage_bench.py
 	$(PY) tests/perf/reports_bench.py
+	$(PY) tests/perf/queues_bench.py
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -17,7 +17,6 @@ import io
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,17 +25,13 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from addons.core.pdf import FONT_NAME, FontMissing, register_font  # noqa: F401
+
 from .models import OPEN_STATUSES, Appeal, AppealsSettings, Status
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-FONT_NAME = "CivicDeskSans"
 REPORT_EVENT = "appeals.report"
-
-
-class FontMissing(RuntimeError):
-    """The TrueType font for PDFs is not installed."""
 
 
 @dataclass
@@ -112,28 +107,6 @@ def compute(queryset, start: date, end: date, *, addressee=None, site=None,
 
 
 # --- PDF ----------------------------------------------------------------------------------
-
-
-def font_path() -> Path:
-    return Path(getattr(settings, "CIVICDESK_PDF_FONT", DEFAULT_FONT))
-
-
-def register_font() -> str:
-    """Register the report font with reportlab; FontMissing with what to install."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT_NAME in pdfmetrics.getRegisteredFontNames():
-        return FONT_NAME
-    path = font_path()
-    if not path.is_file():
-        raise FontMissing(
-            _("The PDF font %(path)s is missing: install the package fonts-dejavu-core or "
-              "set CIVICDESK_PDF_FONT to a TrueType font covering Cyrillic and Latin.")
-            % {"path": path}
-        )
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(path)))
-    return FONT_NAME
 
 
 def _percent(value: float | None) -> str:

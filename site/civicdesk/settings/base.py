@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "addons.addressees",
     "addons.appeals",
     "addons.reports",
+    "addons.queues",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",

@@ -543,7 +543,8 @@ class DemoLoader:
 
     def attachables(self, site, catalog, disabled: list[str]) -> None:
         """Hang each enabled add-on's snippets of this site (the default forms its
-        ``setup(site)`` made) on every addressee page that has none of that kind yet."""
+        ``setup(site)`` made) on every addressee page. An add-on whose snippets are already
+        placed (by an earlier run, or by the add-on's own demo loader) is left as it is."""
         pages = list(AddresseePage.objects.descendant_of(catalog))
         for addon, model in registry.placement_models():
             if addon.label in disabled or not model.snippet_field:
@@ -552,10 +553,9 @@ class DemoLoader:
             if "site" not in {field.name for field in snippet_model._meta.fields}:
                 continue
             snippets = list(snippet_model.objects.filter(site=site).order_by("pk"))
-            done = set(model.objects.filter(page__in=pages).values_list("page_id", flat=True))
+            if not snippets or model.objects.filter(page__in=pages).exists():
+                continue
             for page in pages:
-                if not snippets or page.pk in done:
-                    continue
                 for order, snippet in enumerate(snippets):
                     model.objects.create(page=page, sort_order=order,
                                          **{model.snippet_field: snippet})
@@ -574,6 +574,10 @@ class DemoLoader:
         groups = self.groups(data.get("groups") or {})
         catalog = self.catalog(home, data["catalog"], data.get("group_pages") or [], groups)
         self.addressees(catalog, data.get("addressees") or [], data, groups, {})
+        if "queues" in {a.label for a in registry.optional_addons()} and "queues" not in disabled:
+            from addons.queues.demo import load_demo as load_queues
+
+            load_queues(site)
         self.attachables(site, catalog, disabled)
         if "reports" in {a.label for a in registry.optional_addons()} and "reports" not in disabled:
             from addons.reports.demo import load_demo as load_reports

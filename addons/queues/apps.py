@@ -1,0 +1,58 @@
+from django.utils.translation import gettext_lazy as _
+
+from addons.core.addon import AddonConfig, CabinetSection, NotificationEvent, ScheduledJob
+
+
+def _cabinet_context(request):
+    from .views import cabinet_context
+
+    return cabinet_context(request)
+
+
+class QueuesConfig(AddonConfig):
+    default = True  # AddonConfig is imported here too: name the default
+    name = "addons.queues"
+    label = "queues"
+    verbose_name = _("Electronic queue")
+    description = _("Book a visit: schedules, free times, tickets with QR code and PDF.")
+    default_enabled = True
+    urls = "addons.queues.urls"
+    url_prefix = "queues/"
+    api_urls = "addons.queues.api_urls"
+    placements = ("queues.QueuePlacement",)
+    # deputies' receptions: the public list and its feed (addons/queues/receptions.py)
+    root_urls = (("queues/receptions/", "addons.queues.receptions", "receptions"),)
+    cabinet_sections = (
+        CabinetSection(
+            key="queues",
+            title=_("My tickets"),
+            template="queues/cabinet.html",
+            get_context=_cabinet_context,
+            order=20,
+        ),
+    )
+    notification_events = (
+        NotificationEvent("queues.booked", _("Your visit is booked")),
+        NotificationEvent("queues.reminder", _("Your visit is tomorrow")),
+        NotificationEvent("queues.cancelled", _("Your visit is cancelled")),
+    )
+    scheduled_jobs = (
+        ScheduledJob(
+            name="queues.remind",
+            func="addons.queues.jobs.send_reminders",
+            cron="*/30 * * * *",
+        ),
+    )
+
+    def setup(self, site):
+        """Nothing to create: queues are made by the staff for their addressees."""
+
+    def personal_data(self, user) -> dict:
+        from .services import personal_data
+
+        return personal_data(user)
+
+    def anonymise(self, user) -> None:
+        from .services import anonymise_citizen
+
+        anonymise_citizen(user)

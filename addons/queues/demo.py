@@ -1,0 +1,54 @@
+"""Demo queues: the service center's windows and a department's reception. Idempotent:
+queues are found again by site and title, placements by page and queue."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from .models import Queue, QueuePlacement, QueueService, WeeklySchedule
+
+#: addressee slug -> (queue title, letter, capacity, services)
+DEMO = {
+    "cnap": ("Прийом у ЦНАП", "A", 3, [
+        ("Паспорт громадянина України (ID-картка)", 2, "Свідоцтво про народження, фото"),
+        ("Реєстрація місця проживання", 1, "Паспорт, документ про право на житло"),
+        ("Житлова субсидія", 1, "Паспорт, РНОКПП, довідка про доходи"),
+    ]),
+    "upravlinnia-sotszakhystu": ("Прийом управління соцзахисту", "S", 1, [
+        ("Консультація щодо соціальних допомог", 1, "Паспорт, РНОКПП"),
+    ]),
+    "stare-civila": ("Programare stare civilă", "C", 2, [
+        ("Certificat de naștere", 1, "Act de identitate al părinților"),
+        ("Căsătorie: depunerea actelor", 2, "Actele de identitate, certificatele de naștere"),
+    ]),
+}
+
+
+def load_demo(site) -> int:
+    """Create the demo queues on ``site`` for the addressees that exist there and hang them
+    on their pages. Returns how many queues were created."""
+    from addons.addressees.models import AddresseePage
+
+    created_count = 0
+    root = site.root_page
+    for slug, (title, letter, capacity, services) in DEMO.items():
+        page = AddresseePage.objects.descendant_of(root).filter(slug=slug).first()
+        if page is None:
+            continue
+        queue, created = Queue.objects.get_or_create(
+            site=site, title=title,
+            defaults={"addressee": page, "letter": letter, "capacity": capacity,
+                      "slot_minutes": 15, "horizon_days": 30, "place": page.title},
+        )
+        if created:
+            created_count += 1
+            for order, (name, slots, documents) in enumerate(services):
+                QueueService.objects.create(queue=queue, sort_order=order, name=name,
+                                            duration_slots=slots, documents=documents)
+            for weekday in range(5):
+                WeeklySchedule.objects.create(queue=queue, weekday=weekday, start=time(9),
+                                              end=time(17), break_start=time(13),
+                                              break_end=time(14))
+        if not QueuePlacement.objects.filter(page=page, queue=queue).exists():
+            QueuePlacement.objects.create(page=page, queue=queue, sort_order=100)
+    return created_count

@@ -1,0 +1,17 @@
+"""The specialist's desk, under ``/queues/desk/`` (names ``queues:desk:...``)."""
+
+from django.urls import path
+
+from . import desk
+
+app_name = "desk"
+urlpatterns = [
+    path("", desk.today, name="today"),
+    path("find/", desk.find, name="find"),
+    path("ticket/<str:code>/", desk.ticket_detail, name="ticket"),
+    path("ticket/<str:code>/file/<int:pk>/", desk.ticket_file, name="file"),
+    path("ticket/<str:code>/<slug:action>/", desk.ticket_action, name="action"),
+    path("<int:queue_id>/cancel-day/", desk.cancel_day, name="cancel_day"),
+    path("<int:queue_id>/export.<str:fmt>", desk.export, name="export"),
+    path("<int:queue_id>/calendar/<str:token>.ics", desk.calendar, name="calendar"),
+]

@@ -1,0 +1,425 @@
+"""Electronic queue: queues hung on addressee pages, their schedules, and tickets.
+
+A :class:`Queue` (snippet) has services, custom form fields, weekly schedules and one-off
+exceptions. Capacity is enforced by the database: every booked time has a :class:`Slot` row
+per (queue, start) whose ``taken`` counter is raised by a conditional
+``UPDATE ... SET taken = taken + 1 WHERE taken < capacity`` in the booking transaction; the
+number of the :class:`Ticket` ("A-042") comes from a :class:`DayCounter` row locked in the same
+transaction. Business rules live in ``services``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+
+from addons.core.placements import Placement
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class ExceptionKind(models.TextChoices):
+    CLOSED = "closed", _("Closed")
+    VACATION = "vacation", _("Vacation")
+    SICK_LEAVE = "sick_leave", _("Sick leave")
+    EXTRA = "extra", _("Extra hours")
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("Short text")
+    TEXTAREA = "textarea", _("Long text")
+    CHOICE = "choice", _("Choice")
+    DATE = "date", _("Date")
+
+
+class TicketStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    ARRIVED = "arrived", _("Arrived")
+    SERVED = "served", _("Served")
+    NO_SHOW = "no_show", _("Did not come")
+
+
+def private_storage():
+    """Files of a ticket are personal data: never under public media."""
+    return storages["private"]
+
+
+def ticket_file_path(instance, filename) -> str:
+    extension = (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower()[:10]
+    return f"queues/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+# --- queues -------------------------------------------------------------------------------
+
+
+class Queue(ClusterableModel):
+    """A queue of visits to an addressee: a window, a specialist, a deputy's reception."""
+
+    site = models.ForeignKey(
+        "wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    addressee = models.ForeignKey(
+        "addressees.AddresseePage", verbose_name=_("addressee"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="queues",
+    )
+    description = models.TextField(_("description"), blank=True)
+    place = models.CharField(
+        _("place"), max_length=300, blank=True, help_text=_("Address, floor, room or window.")
+    )
+    slot_minutes = models.PositiveIntegerField(
+        _("slot length, minutes"), default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(480)],
+    )
+    capacity = models.PositiveIntegerField(
+        _("places per slot"), default=1, validators=[MinValueValidator(1)],
+        help_text=_("How many visitors can be received at the same time (windows)."),
+    )
+    min_notice_hours = models.PositiveIntegerField(
+        _("minimum notice, hours"), default=1,
+        help_text=_("How long before the visit booking closes."),
+    )
+    horizon_days = models.PositiveIntegerField(
+        _("booking horizon, days"), default=30, validators=[MinValueValidator(1)],
+        help_text=_("How many days ahead a visit can be booked."),
+    )
+    max_active_tickets = models.PositiveIntegerField(
+        _("active tickets per citizen"), default=1, validators=[MinValueValidator(1)],
+    )
+    no_show_limit = models.PositiveIntegerField(
+        _("no-shows before a block"), default=3,
+        help_text=_("0: never block."),
+    )
+    no_show_block_days = models.PositiveIntegerField(
+        _("block after no-shows, days"), default=30,
+    )
+    letter = models.CharField(
+        _("ticket letter"), max_length=3, default="A",
+        help_text=_("Prefix of ticket numbers, e.g. A for A-042."),
+    )
+    holidays_closed = models.BooleanField(
+        _("closed on public holidays"), default=True,
+    )
+    requires_phone = models.BooleanField(
+        _("requires the citizen's phone"), default=False,
+        help_text=_("The full name is always required; ask for these profile fields too."),
+    )
+    requires_address = models.BooleanField(_("requires the citizen's postal address"),
+                                           default=False)
+    active = models.BooleanField(_("open for booking"), default=True)
+
+    panels = [
+        FieldPanel("site"),
+        FieldPanel("title"),
+        FieldPanel("addressee"),
+        FieldPanel("description"),
+        FieldPanel("place"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("slot_minutes"), FieldPanel("capacity")]),
+                FieldRowPanel([FieldPanel("min_notice_hours"), FieldPanel("horizon_days")]),
+                FieldRowPanel([FieldPanel("max_active_tickets"), FieldPanel("letter")]),
+                FieldRowPanel([FieldPanel("no_show_limit"), FieldPanel("no_show_block_days")]),
+                FieldPanel("holidays_closed"),
+                FieldRowPanel([FieldPanel("requires_phone"), FieldPanel("requires_address")]),
+                FieldPanel("active"),
+            ],
+            heading=_("Booking rules"),
+        ),
+        InlinePanel("services", label=_("service"), heading=_("Services")),
+        InlinePanel("fields", label=_("form field"), heading=_("Form fields")),
+        InlinePanel("schedules", label=_("weekly hours"), heading=_("Weekly schedule")),
+        InlinePanel("exceptions", label=_("exception"), heading=_("Exceptions")),
+    ]
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("queues:book", args=[self.pk])
+
+    def profile_fields(self) -> list[str]:
+        """The citizen's profile fields a booking needs."""
+        fields = ["full_name"]
+        if self.requires_phone:
+            fields.append("phone")
+        if self.requires_address:
+            fields.append("postal_address")
+        return fields
+
+
+class QueueService(Orderable):
+    queue = ParentalKey(Queue, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(_("name"), max_length=200)
+    duration_slots = models.PositiveIntegerField(
+        _("duration, slots"), default=1, validators=[MinValueValidator(1), MaxValueValidator(32)]
+    )
+    documents = models.TextField(_("documents to bring"), blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("duration_slots"), FieldPanel("documents")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QueueField(Orderable):
+    """A question the citizen answers when booking."""
+
+    queue = ParentalKey(Queue, on_delete=models.CASCADE, related_name="fields")
+    label = models.CharField(_("label"), max_length=200)
+    field_type = models.CharField(
+        _("type"), max_length=20, choices=FieldType.choices, default=FieldType.TEXT
+    )
+    required = models.BooleanField(_("required"), default=True)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One per line."))
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+
+    panels = [
+        FieldPanel("label"), FieldPanel("field_type"), FieldPanel("required"),
+        FieldPanel("choices"), FieldPanel("help_text"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("form field")
+        verbose_name_plural = _("form fields")
+
+    @property
+    def key(self) -> str:
+        return f"field_{self.pk}"
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class WeeklySchedule(Orderable):
+    queue = ParentalKey(Queue, on_delete=models.CASCADE, related_name="schedules")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+    break_start = models.TimeField(_("break from"), null=True, blank=True)
+    break_end = models.TimeField(_("break until"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    panels = [
+        FieldPanel("weekday"),
+        FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+        FieldRowPanel([FieldPanel("break_start"), FieldPanel("break_end")]),
+        FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("weekly hours")
+        verbose_name_plural = _("weekly schedule")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")),
+                                   name="queues_schedule_end_after_start"),
+        ]
+
+
+class ScheduleException(Orderable):
+    """A day off (whole day, or hours when given) or one-off extra hours."""
+
+    queue = ParentalKey(Queue, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("date"))
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ExceptionKind.choices, default=ExceptionKind.CLOSED
+    )
+    start = models.TimeField(
+        _("from"), null=True, blank=True, help_text=_("Empty: the whole day.")
+    )
+    end = models.TimeField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("date"), FieldPanel("kind")]),
+        FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+        FieldPanel("note"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("exception")
+        verbose_name_plural = _("exceptions")
+
+
+class QueuePlacement(Placement):
+    """A queue attached to a host page ("Book a visit")."""
+
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    snippet_field = "queue"
+    section_template = "queues/section.html"
+    panels = [FieldPanel("queue")]
+
+    class Meta(Placement.Meta):
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+
+
+# --- capacity and numbering ---------------------------------------------------------------
+
+
+class Slot(models.Model):
+    """Places taken at one start time of a queue; ``taken`` is raised only by a conditional
+    UPDATE (``WHERE taken < capacity``), so two bookers never share the last place."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="slots")
+    start = models.DateTimeField()
+    taken = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "start"], name="queues_slot_unique"),
+            models.CheckConstraint(condition=Q(taken__gte=0), name="queues_slot_taken_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} ({self.taken})"
+
+
+class DayCounter(models.Model):
+    """The last ticket number of a queue on a day; locked while a ticket is numbered."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "day"], name="queues_daycounter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TicketQuerySet:
+        """Tickets ``user`` may see in full: their own; staff of the queue's addressee
+        (its moderators and specialists); superusers all."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser or user.has_perm("queues.change_ticket"):
+            return self
+        from .services import staff_addressee_ids
+
+        return self.filter(
+            Q(citizen=user) | Q(queue__addressee_id__in=list(staff_addressee_ids(user)))
+        )
+
+    def active(self) -> TicketQuerySet:
+        return self.filter(status=TicketStatus.BOOKED, end__gt=timezone.now())
+
+
+class Ticket(models.Model):
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
+    service = models.ForeignKey(
+        QueueService, verbose_name=_("service"), null=True, on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    service_name = models.CharField(_("service"), max_length=200)
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="queue_tickets",
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    day = models.DateField(_("day"))
+    slots = models.PositiveSmallIntegerField(default=1)
+    seq = models.PositiveIntegerField()
+    number = models.CharField(_("number"), max_length=20)
+    code = models.CharField(max_length=40, unique=True, default=new_code, editable=False)
+    token = models.CharField(max_length=64, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.BOOKED
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    next_visit = models.DateTimeField(_("next visit"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["start", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "day", "seq"], name="queues_ticket_seq"),
+            models.UniqueConstraint(
+                fields=["citizen", "token"], condition=~Q(token=""),
+                name="queues_ticket_token",
+            ),
+        ]
+        indexes = [models.Index(fields=["queue", "start"]), models.Index(fields=["citizen",
+                                                                                  "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("queues:ticket", args=[self.code])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == TicketStatus.BOOKED and self.end > timezone.now()
+
+
+class TicketFile(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to=ticket_file_path, storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket file")
+        verbose_name_plural = _("ticket files")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,222 @@
+"""Citizen pages of the electronic queue: book, see, print, download, cancel and move a
+ticket. Every rule is in ``services``; these views only ask and show."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from wagtail.models import Site
+
+from . import services
+from .documents import qr_data_uri, ticket_lines, ticket_url
+from .documents import ticket_ics as build_ics
+from .documents import ticket_pdf as build_pdf
+from .forms import BookingForm
+from .models import Queue, Ticket
+
+
+def _site(request):
+    return Site.find_for_request(request)
+
+
+def _queue(request, queue_id) -> Queue:
+    queue = get_object_or_404(Queue.objects.select_related("addressee", "site"), pk=queue_id,
+                              active=True)
+    site = _site(request)
+    if site is not None and queue.site_id != site.pk:
+        raise Http404
+    return queue
+
+
+def _parse_day(value) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _service(queue, value):
+    try:
+        return queue.services.get(pk=int(value))
+    except (TypeError, ValueError, queue.services.model.DoesNotExist):
+        return None
+
+
+def _calendar(queue, service, selected):
+    """Weeks of the horizon: lists of (day or None, free count, selected) from Monday."""
+    today = services.local_today(queue)
+    last = services.last_bookable_day(queue)
+    free = dict(services.free_days(queue, service, today, last))
+    weeks, week = [], [None] * today.weekday()
+    day = today
+    while day <= last:
+        week.append({"day": day, "free": free.get(day, 0), "selected": day == selected})
+        if len(week) == 7:
+            weeks.append(week)
+            week = []
+        day += timedelta(days=1)
+    if week:
+        weeks.append(week + [None] * (7 - len(week)))
+    return weeks
+
+
+def _time_step(request, queue, service, *, ticket=None, template="queues/book.html"):
+    """Shared by booking and moving: the calendar, the day's free times and the form."""
+    tz = services.queue_timezone(queue)
+    fields = [] if ticket else list(queue.fields.all())
+    day = _parse_day(request.POST.get("day") or request.GET.get("day"))
+    status = 200
+    alternatives = []
+    if request.method == "POST":
+        slots = services.free_slots(queue, service, day) if day else []
+        form = BookingForm(request.POST, slots=slots, fields=fields, tz=tz, all_times=True)
+        if form.is_valid():
+            try:
+                if ticket is None:
+                    result = services.book(queue, service, request.user,
+                                           form.cleaned_data["start"], form.answers(),
+                                           token=form.cleaned_data["token"] or None)
+                else:
+                    result = services.move(ticket, request.user, form.cleaned_data["start"])
+                    messages.success(request, _("The ticket is moved."))
+                return redirect(result.get_absolute_url())
+            except services.SlotTaken as error:
+                alternatives = error.alternatives
+                form.add_error("start", str(error.message))
+            except services.BookingError as error:
+                form.add_error(None, str(error.message))
+        status = 400
+        slots = services.free_slots(queue, service, day) if day else []
+        rebound = BookingForm(request.POST, slots=slots, fields=fields, tz=tz)
+        rebound._errors = form.errors  # keep the errors, offer only free times
+        form = rebound
+    else:
+        slots = services.free_slots(queue, service, day) if day else []
+        form = BookingForm(slots=slots, fields=fields, tz=tz)
+    free_slots = [slot for slot in slots if slot[2] > 0]
+    context = {
+        "queue": queue, "service": service, "services": queue.services.all(), "day": day,
+        "weeks": _calendar(queue, service, day), "form": form, "free_slots": free_slots,
+        "alternatives": alternatives, "ticket": ticket, "tz": tz,
+        "blocked_until": services.blocked_until(queue, request.user) if not ticket else None,
+        "missing_profile": services.missing_profile(queue, request.user) if not ticket else [],
+    }
+    return render(request, template, context, status=status)
+
+
+@login_required
+def book(request, queue_id):
+    """Choose the service, then a day in the calendar, then a time; fill the fields and
+    confirm."""
+    queue = _queue(request, queue_id)
+    service = _service(queue, request.POST.get("service") or request.GET.get("service"))
+    if service is None:
+        if request.GET.get("service") or request.POST.get("service"):
+            raise Http404
+        return render(request, "queues/book.html",
+                      {"queue": queue, "services": queue.services.all(), "service": None})
+    return _time_step(request, queue, service)
+
+
+def _ticket(code) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.select_related("queue__site", "queue__addressee", "citizen", "service"),
+        code=code,
+    )
+
+
+def ticket(request, code):
+    """The ticket: in full for its owner and the queue's staff; otherwise nothing personal."""
+    item = _ticket(code)
+    if not services.can_view_ticket(request.user, item):
+        return render(request, "queues/ticket_public.html", {"ticket": item}, status=200)
+    url = ticket_url(item, request)
+    return render(request, "queues/ticket.html", {
+        "ticket": item, "lines": ticket_lines(item), "qr": qr_data_uri(url), "url": url,
+        "is_owner": item.citizen_id == request.user.pk,
+        "is_staff": services.can_manage_ticket(request.user, item),
+    })
+
+
+def _owned(request, code) -> Ticket:
+    item = _ticket(code)
+    if not services.can_view_ticket(request.user, item):
+        raise Http404
+    return item
+
+
+@login_required
+def ticket_pdf(request, code):
+    item = _owned(request, code)
+    response = HttpResponse(build_pdf(item, ticket_url(item, request)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="ticket-{item.number}.pdf"'
+    return response
+
+
+@login_required
+def ticket_ics(request, code):
+    item = _owned(request, code)
+    response = HttpResponse(build_ics(item, ticket_url(item, request)),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ticket-{item.number}.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def email_ticket(request, code):
+    """Send the ticket with its PDF to the owner's email again."""
+    from .emails import send_ticket_email
+
+    item = _owned(request, code)
+    if item.citizen_id != request.user.pk:
+        raise Http404
+    if send_ticket_email(item.pk, copy=False):
+        messages.success(request, _("The ticket is sent to your email."))
+    else:
+        messages.error(request, _("The email could not be sent. Download the PDF instead."))
+    return redirect(item.get_absolute_url())
+
+
+@login_required
+@require_POST
+def cancel_ticket(request, code):
+    item = _owned(request, code)
+    try:
+        services.cancel(item, request.user)
+        messages.success(request, _("The ticket is cancelled; the time is free for others."))
+    except services.BookingError as error:
+        messages.error(request, str(error.message))
+    return redirect(item.get_absolute_url())
+
+
+@login_required
+def move_ticket(request, code):
+    item = _owned(request, code)
+    if not item.is_active or item.service is None:
+        messages.error(request, _("Only a booked future ticket can be moved."))
+        return redirect(item.get_absolute_url())
+    return _time_step(request, item.queue, item.service, ticket=item)
+
+
+@login_required
+def my_tickets(request):
+    tickets = (Ticket.objects.filter(citizen=request.user)
+               .select_related("queue").order_by("-start"))
+    return render(request, "queues/my_tickets.html", {"tickets": tickets})
+
+
+def cabinet_context(request):
+    """The cabinet's "My tickets": upcoming booked tickets first."""
+    if not request.user.is_authenticated:
+        return {"tickets": []}
+    tickets = list(Ticket.objects.filter(citizen=request.user).active()
+                   .select_related("queue").order_by("start")[:10])
+    return {"tickets": tickets}
