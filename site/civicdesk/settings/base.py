@@ -307,7 +307,12 @@ if "addons.appeals" in INSTALLED_APPS:
         {
             "AppealFormKindEnum": "addons.appeals.api.FORM_KINDS",
             "AppealMessageKindEnum": "addons.appeals.api.MESSAGE_KINDS",
+            "AppealStatusEnum": "addons.appeals.models.Status",
         }
+    )
+if "addons.queues" in INSTALLED_APPS:
+    SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["TicketStatusEnum"] = (
+        "addons.queues.models.TicketStatus"
     )
 
 # CivicDesk
