@@ -458,10 +458,19 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
 
 
 def _after_booking(ticket: Ticket) -> None:
-    from .emails import send_ticket_email
+    """The ticket email (with its PDF) is built and sent by a django-q2 worker after
+    commit, not in the citizen's request."""
+    from django_q.tasks import async_task
 
     pk = ticket.pk
-    transaction.on_commit(lambda: send_ticket_email(pk))
+
+    def enqueue():
+        try:
+            async_task("addons.queues.emails.send_ticket_email", pk)
+        except Exception:  # a broker outage must not turn a booking into an error page
+            logger.exception("ticket email %s not queued; the ticket page can send it", pk)
+
+    transaction.on_commit(enqueue)
 
 
 # --- who may do what ----------------------------------------------------------------------

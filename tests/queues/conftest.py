@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from addons.core import calendars
 from addons.core.models import SiteProfile
@@ -33,8 +33,11 @@ def _clean(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _english(client):
+    """Messages are checked in English: in requests (the cookie) and in direct service
+    calls (whatever language an earlier request left active in this thread)."""
     client.cookies["civicdesk_language"] = "en"
-    return client
+    with translation.override("en"):
+        yield client
 
 
 def make_queue(site, **kwargs):

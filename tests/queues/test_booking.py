@@ -226,3 +226,27 @@ def test_profile_fields_required(queue, service, make_citizen, day, client):
     page = client.get(f"/queues/{queue.pk}/?service={service.pk}")
     assert "fill in your profile" in page.content.decode()
     assert not Ticket.objects.exists()
+
+
+def test_ticket_email_goes_through_the_task_queue(
+    queue, service, day, make_citizen, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The PDF email is queued for a django-q2 worker after commit, never built in the
+    booking request; a broker outage still leaves a booked ticket."""
+    queued = []
+    monkeypatch.setattr(
+        "django_q.tasks.async_task", lambda func, *args, **kw: queued.append((func, args))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = services.book(queue, service, make_citizen(), at(day, 9), {})
+    assert queued == [("addons.queues.emails.send_ticket_email", (ticket.pk,))]
+    assert not mail.outbox
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.book(queue, service, make_citizen(), at(day, 10), {})
+    second.refresh_from_db()
+    assert second.status == TicketStatus.BOOKED
