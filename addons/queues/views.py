@@ -206,10 +206,24 @@ def move_ticket(request, code):
     return _time_step(request, item.queue, item.service, ticket=item)
 
 
+def _with_local_times(tickets):
+    """Give each ticket ``local_start`` in its queue's site time zone (one profile lookup
+    per site, not per ticket)."""
+    zones = {}
+    for ticket in tickets:
+        site_id = ticket.queue.site_id
+        if site_id not in zones:
+            zones[site_id] = services.queue_timezone(ticket.queue)
+        # naive on purpose: templates would convert an aware value to the server's zone
+        ticket.local_start = ticket.start.astimezone(zones[site_id]).replace(tzinfo=None)
+    return tickets
+
+
 @login_required
 def my_tickets(request):
-    tickets = (Ticket.objects.filter(citizen=request.user)
-               .select_related("queue").order_by("-start"))
+    tickets = _with_local_times(list(
+        Ticket.objects.filter(citizen=request.user).select_related("queue").order_by("-start")
+    ))
     return render(request, "queues/my_tickets.html", {"tickets": tickets})
 
 
@@ -219,4 +233,4 @@ def cabinet_context(request):
         return {"tickets": []}
     tickets = list(Ticket.objects.filter(citizen=request.user).active()
                    .select_related("queue").order_by("start")[:10])
-    return {"tickets": tickets}
+    return {"tickets": _with_local_times(tickets)}

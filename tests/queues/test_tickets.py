@@ -274,3 +274,18 @@ def test_specialist_who_scans_the_qr_sees_the_ticket_and_the_desk(
     html = client.get(booked.get_absolute_url()).content.decode()
     assert "Ștefan Țurcanu" not in html and "desk-ticket-actions" not in html
     assert not Ticket.objects.visible_to(stranger).exists()
+
+
+def test_my_tickets_show_the_sites_local_time(client, booked, citizen, settings):
+    """The server may run in another zone than the city: times show in the site's zone."""
+    from django.utils import timezone as tz
+    from django.utils.formats import date_format
+
+    settings.TIME_ZONE = "Asia/Tokyo"
+    tz.deactivate()
+    client.force_login(citizen)
+    local = tz.localtime(booked.start, services.queue_timezone(booked.queue))
+    server = tz.localtime(booked.start, tz.get_default_timezone())
+    html = client.get(reverse("queues:mine")).content.decode()
+    assert date_format(local.replace(tzinfo=None), "DATETIME_FORMAT") in html
+    assert date_format(server.replace(tzinfo=None), "DATETIME_FORMAT") not in html
