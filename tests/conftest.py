@@ -22,3 +22,25 @@ def home(root_page):
 @pytest.fixture
 def site(home):
     return Site.objects.get(is_default_site=True)
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    """Confidential files in a temporary folder, and an empty cache, around one test."""
+    from django.core.cache import cache
+    from django.core.files.storage import storages
+
+    cache.clear()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+    storages._storages.pop("private", None)
+    storages._backends = None
+    yield tmp_path / "private"
+    storages._storages.pop("private", None)
+    storages._backends = None
+    cache.clear()

@@ -2,7 +2,6 @@ import itertools
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone, translation
 
 from addons.core import calendars
@@ -14,21 +13,9 @@ _counter = itertools.count()
 
 
 @pytest.fixture(autouse=True)
-def _clean(settings, tmp_path):
-    cache.clear()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}},
-    }
-    from django.core.files.storage import storages
-
-    storages._storages.pop("private", None)
-    storages._backends = None
-    yield
-    storages._storages.pop("private", None)
-    storages._backends = None
-    cache.clear()
+def _clean(private_storage):
+    """Every test here gets its own private storage and an empty cache."""
+    return private_storage
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ statuses, city bounds round the demo centre, addressees with moderators, citizen
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -16,21 +15,9 @@ CENTRE = Point(49.2350, 31.6230)
 
 
 @pytest.fixture(autouse=True)
-def _clean(settings, tmp_path):
-    cache.clear()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}},
-    }
-    from django.core.files.storage import storages
-
-    storages._storages.pop("private", None)
-    storages._backends = None
-    yield
-    storages._storages.pop("private", None)
-    storages._backends = None
-    cache.clear()
+def _clean(private_storage):
+    """Every test here gets its own private storage and an empty cache."""
+    return private_storage
 
 
 @pytest.fixture(autouse=True)
