@@ -3,8 +3,8 @@
 An add-on is a Django app whose ``AppConfig`` subclasses :class:`AddonConfig` and says, in
 one place, what it brings to a CivicDesk site: attachable things for host pages
 (placements), cabinet sections, statistics blocks for addressee pages, notification events,
-scheduled jobs, public URLs, and an idempotent ``setup(site)`` that creates its default
-content on a site when it is enabled there.
+scheduled jobs, recipient segments of mass email, public URLs, and an idempotent
+``setup(site)`` that creates its default content on a site when it is enabled there.
 """
 
 from __future__ import annotations
@@ -53,6 +53,21 @@ class NotificationEvent:
 
 
 @dataclass(frozen=True)
+class RecipientSegment:
+    """A dynamic audience for mass email ("everyone who booked a given queue").
+
+    ``resolve(site, value)`` (dotted path) returns an iterable of
+    ``addons.core.mass_email.Recipient``; ``choices(site)`` (dotted path, optional) returns
+    the ``[(value, label)]`` a member of staff picks ``value`` from.
+    """
+
+    key: str
+    title: Any
+    resolve: str
+    choices: str | None = None
+
+
+@dataclass(frozen=True)
 class ScheduledJob:
     """A recurring django-q2 task, created idempotently by name."""
 
@@ -85,6 +100,8 @@ class AddonConfig(AppConfig):
     statistics_blocks: tuple[StatisticsBlock, ...] = ()
     notification_events: tuple[NotificationEvent, ...] = ()
     scheduled_jobs: tuple[ScheduledJob, ...] = ()
+    #: dynamic audiences of mass email this add-on can resolve (its own data only).
+    recipient_segments: tuple[RecipientSegment, ...] = ()
     #: one sentence shown beside the add-on's switch in the control panel.
     description: Any = ""
 

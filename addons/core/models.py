@@ -146,3 +146,23 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class EmailSuppression(models.Model):
+    """An address that bounced (see ``mass_email.record_bounce``): mass email skips it once
+    it is ``suppressed`` (one hard bounce, or too many soft ones)."""
+
+    email = models.EmailField(_("email"), unique=True)
+    hard_bounces = models.PositiveIntegerField(_("hard bounces"), default=0)
+    soft_bounces = models.PositiveIntegerField(_("soft bounces"), default=0)
+    suppressed = models.BooleanField(_("suppressed"), default=False)
+    last_reason = models.CharField(_("last reason"), max_length=500, blank=True)
+    last_bounce_at = models.DateTimeField(_("last bounce"), null=True, blank=True)
+    suppressed_at = models.DateTimeField(_("suppressed since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+
+    def __str__(self):
+        return self.email

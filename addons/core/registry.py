@@ -70,3 +70,12 @@ def notification_events():
 
 def scheduled_jobs():
     return [job for addon in _addons.values() for job in addon.scheduled_jobs]
+
+
+def recipient_segments():
+    """``{key: (addon, segment)}`` of every installed add-on's recipient segments."""
+    return {
+        segment.key: (addon, segment)
+        for addon in _addons.values()
+        for segment in addon.recipient_segments
+    }

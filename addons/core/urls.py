@@ -1,12 +1,17 @@
-"""Mounts the public and API URLs every installed add-on declares."""
+"""Mounts core's public URLs and the public and API URLs every installed add-on declares."""
 
 from django.urls import include, path
 
-from . import registry
+from . import registry, views
+
+#: core's own public URLs, namespace "core" (always on).
+core_patterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
 
 
 def addon_urlpatterns():
-    patterns = []
+    patterns = [path("", include((core_patterns, "core"), namespace="core"))]
     for addon in registry.addons():
         if addon.urls:
             prefix = addon.url_prefix if addon.url_prefix is not None else f"{addon.label}/"

@@ -1,5 +1,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 
 def rate_limited(request, exception=None):
@@ -8,4 +10,40 @@ def rate_limited(request, exception=None):
         "core/rate_limited.html",
         {"message": _("Too many requests. Please wait a minute and try again.")},
         status=429,
+    )
+
+
+@csrf_exempt  # RFC 8058: a mail client's one-click POST comes without cookies
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """GET: a confirmation page with a button, nothing changes (link checkers and mail
+    scanners follow links). POST: the button, or the one-click POST, ends the
+    subscription without a login."""
+    from . import mass_email
+
+    try:
+        kind, _key = mass_email.read_unsubscribe_token(token)
+        if mass_email.handler_for(kind) is None:
+            raise mass_email.BadToken(kind)
+        done = None
+        if request.method == "POST":
+            done = mass_email.unsubscribe(token)
+    except mass_email.BadToken:
+        return render(
+            request,
+            "core/unsubscribe.html",
+            {
+                "bad_token": True,
+                "message": _(
+                    "This unsubscribe link is not valid: it may be incomplete or altered. "
+                    "Copy the whole link from the email, or use the unsubscribe link of a "
+                    "newer message."
+                ),
+            },
+            status=404,
+        )
+    return render(
+        request,
+        "core/unsubscribe.html",
+        {"token": token, "posted": request.method == "POST", "done": done},
     )
