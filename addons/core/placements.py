@@ -30,6 +30,9 @@ class Placement(Orderable):
 
     snippet_field: str = ""
     section_template: str = ""
+    #: lookups prefetched with the placements when the section renders, e.g.
+    #: ("queue__reception_rules",): the section's query count stays constant
+    section_prefetch: tuple[str, ...] = ()
     #: heading of the inline panel in the admin
     panel_label = None
 

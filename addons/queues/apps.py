@@ -42,6 +42,12 @@ class QueuesConfig(AddonConfig):
             func="addons.queues.jobs.send_reminders",
             cron="*/30 * * * *",
         ),
+        # the rolling horizon of deputies' receptions (addons/queues/receptions.py)
+        ScheduledJob(
+            name="queues.prolong_receptions",
+            func="addons.queues.receptions.prolong_all",
+            cron="10 0 * * *",
+        ),
     )
 
     def setup(self, site):

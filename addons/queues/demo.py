@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import time
 
-from .models import Queue, QueuePlacement, QueueService, WeeklySchedule
+from .models import (
+    Frequency,
+    Queue,
+    QueuePlacement,
+    QueueService,
+    ReceptionRule,
+    WeeklySchedule,
+)
 
 #: addressee slug -> (queue title, letter, capacity, services)
 DEMO = {
@@ -49,6 +56,44 @@ def load_demo(site) -> int:
                 WeeklySchedule.objects.create(queue=queue, weekday=weekday, start=time(9),
                                               end=time(17), break_start=time(13),
                                               break_end=time(14))
+        if not QueuePlacement.objects.filter(page=page, queue=queue).exists():
+            QueuePlacement.objects.create(page=page, queue=queue, sort_order=100)
+    return created_count + load_receptions(site)
+
+
+#: (ordinal, weekday, from, until) of the demo deputies' monthly receptions, in turn
+RECEPTIONS = ((1, 3, time(15), time(17)), (2, 1, time(10), time(12)),
+              (3, 2, time(16), time(18)), (-1, 4, time(14), time(16)))
+
+
+def load_receptions(site) -> int:
+    """A monthly reception of citizens for every deputy of ``site``, bookable by the queue
+    engine and listed on the receptions page."""
+    from addons.addressees.models import AddresseePage
+    from addons.core.models import SiteProfile
+
+    from .receptions import DEPUTY, prolong
+
+    ukrainian = SiteProfile.for_site(site).default_language == "uk"
+    created_count = 0
+    deputies = AddresseePage.objects.descendant_of(site.root_page).filter(kind=DEPUTY)
+    for index, page in enumerate(deputies.order_by("path")):
+        ordinal, weekday, start, end = RECEPTIONS[index % len(RECEPTIONS)]
+        queue, created = Queue.objects.get_or_create(
+            site=site, addressee=page,
+            title=f"{page.title}: " + ("прийом громадян" if ukrainian else "audiențe"),
+            defaults={"letter": "D", "capacity": 1, "slot_minutes": 20, "horizon_days": 90,
+                      "min_notice_hours": 24,
+                      "place": page.office_address or page.postal_address or page.title},
+        )
+        if created:
+            created_count += 1
+            QueueService.objects.create(
+                queue=queue, name="Особистий прийом" if ukrainian else "Audiență")
+            ReceptionRule.objects.create(queue=queue, frequency=Frequency.MONTHLY,
+                                         ordinal=ordinal, weekday=weekday, start=start,
+                                         end=end)
+            prolong(queue)
         if not QueuePlacement.objects.filter(page=page, queue=queue).exists():
             QueuePlacement.objects.create(page=page, queue=queue, sort_order=100)
     return created_count

@@ -95,7 +95,7 @@ def _stamp(moment) -> str:
 
 def calendar_text(name: str, events) -> str:
     """A VCALENDAR of ``events``: dicts with uid, start, end, summary, location,
-    description, url."""
+    description, url and status (e.g. CANCELLED)."""
     now = _stamp(timezone.now())
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CivicDesk//Queues//EN",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{ics_escape(name)}"]
@@ -114,6 +114,8 @@ def calendar_text(name: str, events) -> str:
             lines.append(f"DESCRIPTION:{ics_escape(event['description'])}")
         if event.get("url"):
             lines.append(f"URL:{event['url']}")
+        if event.get("status"):
+            lines.append(f"STATUS:{event['status']}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -18,17 +18,24 @@ def slot_value(start: datetime) -> str:
 
 class BookingForm(forms.Form):
     """``slots``: (start, end, free) the citizen may pick; ``fields``: the queue's
-    QueueField rows (none when moving a ticket)."""
+    QueueField rows (none when moving a ticket). With ``all_times`` (a submitted form) any
+    time is taken, full or not offered, for the booking service to judge."""
 
     start = forms.ChoiceField(label=_("Time"), widget=forms.RadioSelect)
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, slots=(), fields=(), tz=None, all_times=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["start"].choices = [
+        choices = [
             (slot_value(start), f"{timezone.localtime(start, tz):%H:%M}")
             for start, _end, free in slots if free > 0 or all_times
         ]
+        sent = self.data.get(self.add_prefix("start")) if all_times else None
+        if sent and sent not in {value for value, _label in choices}:
+            # a time the day does not offer (past, holiday, beyond the horizon, tampered):
+            # let the booking service refuse it with its reason
+            choices.append((sent, sent))
+        self.fields["start"].choices = choices
         self.fields["token"].initial = uuid.uuid4().hex
         self.queue_fields = list(fields)
         for field in self.queue_fields:

@@ -156,6 +156,11 @@ class Queue(ClusterableModel):
         InlinePanel("fields", label=_("form field"), heading=_("Form fields")),
         InlinePanel("schedules", label=_("weekly hours"), heading=_("Weekly schedule")),
         InlinePanel("exceptions", label=_("exception"), heading=_("Exceptions")),
+        InlinePanel(
+            "reception_rules", label=_("reception rule"), heading=_("Recurring receptions"),
+            help_text=_("For a deputy's or an official's reception of citizens: the dates are "
+                        "written up to the booking horizon, public holidays skipped."),
+        ),
     ]
 
     class Meta:
@@ -265,6 +270,13 @@ class ScheduleException(Orderable):
     )
     end = models.TimeField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    #: the reception rule that wrote this date (empty: entered by hand)
+    rule = models.ForeignKey(
+        "ReceptionRule", null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="dates",
+    )
+    #: written by a reception rule: a day off overrides it, prolonging may remove it
+    generated = models.BooleanField(default=False, editable=False)
 
     panels = [
         FieldRowPanel([FieldPanel("date"), FieldPanel("kind")]),
@@ -277,6 +289,85 @@ class ScheduleException(Orderable):
         verbose_name_plural = _("exceptions")
 
 
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class Ordinal(models.IntegerChoices):
+    FIRST = 1, _("first")
+    SECOND = 2, _("second")
+    THIRD = 3, _("third")
+    FOURTH = 4, _("fourth")
+    LAST = -1, _("last")
+
+
+def _today():
+    return timezone.localdate()
+
+
+class ReceptionRule(Orderable):
+    """Recurring reception hours ("the first Thursday of each month, 15:00-17:00"), kept as
+    an RFC 5545 rule. ``receptions.prolong`` writes its dates as "extra hours" exceptions
+    (linked back by ``ScheduleException.rule``) up to the queue's horizon."""
+
+    queue = ParentalKey(Queue, on_delete=models.CASCADE, related_name="reception_rules")
+    frequency = models.CharField(
+        _("repeats"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    interval = models.PositiveSmallIntegerField(
+        _("every"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1: every month (or week), 2: every other one, and so on."),
+    )
+    ordinal = models.SmallIntegerField(
+        _("which one in the month"), choices=Ordinal.choices, null=True, blank=True,
+        default=Ordinal.FIRST, help_text=_("Monthly receptions: e.g. the first Thursday."),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices,
+                                               default=Weekday.THURSDAY)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+    starts_on = models.DateField(_("first possible date"), default=_today)
+    ends_on = models.DateField(_("last possible date"), null=True, blank=True)
+    rrule = models.CharField(
+        _("recurrence rule (advanced)"), max_length=300, blank=True,
+        help_text=_("Optional RFC 5545 rule that replaces the choices above, e.g. "
+                    "FREQ=MONTHLY;BYDAY=+1TH,+3TH."),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("frequency"), FieldPanel("interval")]),
+        FieldRowPanel([FieldPanel("ordinal"), FieldPanel("weekday")]),
+        FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+        FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldPanel("rrule"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("reception rule")
+        verbose_name_plural = _("reception rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")),
+                                   name="queues_receptionrule_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        from .receptions import describe
+
+        return describe(self)
+
+    def rule_text(self) -> str:
+        """The RFC 5545 RRULE of this rule (without the ``RRULE:`` prefix)."""
+        from .receptions import rule_text
+
+        return rule_text(self)
+
+    def clean(self):
+        from .receptions import validate_rule
+
+        validate_rule(self)
+
+
 class QueuePlacement(Placement):
     """A queue attached to a host page ("Book a visit")."""
 
@@ -286,6 +377,7 @@ class QueuePlacement(Placement):
 
     snippet_field = "queue"
     section_template = "queues/section.html"
+    section_prefetch = ("queue__reception_rules",)
     panels = [FieldPanel("queue")]
 
     class Meta(Placement.Meta):

@@ -1,14 +1,14 @@
-"""Deputies' receptions of citizens: a monthly (or any RFC 5545) rule, prolonged over the
-booking horizon, listed on a public page and booked through the same queue engine.
+"""Deputies' receptions of citizens: recurring hours kept as RFC 5545 rules, prolonged over
+the booking horizon, listed on a public page and booked through the same queue engine.
 
-A deputy's reception is a :class:`~.models.Queue` of a deputy addressee. Its rule is an
-"extra hours" exception of that queue whose note is the rule, e.g.
-``RRULE:FREQ=MONTHLY;BYDAY=+1TH`` on the date of the first reception, 15:00-17:00. From it
-:func:`prolong` writes one "extra hours" exception per reception date up to the queue's
-horizon (public holidays of the site's jurisdiction skipped, closed days kept closed); the
-slot engine then offers those hours like any other. Reading the receptions prolongs each
-rule once a day (:func:`prolong_due`; :func:`prolong_all` suits a scheduled job);
-:func:`cancel_reception` calls one date off and tells those booked.
+A deputy's reception is a :class:`~.models.Queue` of a deputy addressee with one or more
+:class:`~.models.ReceptionRule` rows ("the first Thursday of each month, 15:00-17:00", or any
+RRULE). :func:`prolong` writes one generated "extra hours" exception per date up to the
+queue's horizon (public holidays of the site's jurisdiction skipped, days off kept off); the
+slot engine offers those hours like any other. The job ``queues.prolong_receptions`` keeps
+the horizon rolling every night, and saving a queue in the admin prolongs it at once.
+:func:`cancel_reception` calls one date off, keeps it listed as cancelled with its reason
+and tells those booked.
 """
 
 from __future__ import annotations
@@ -30,12 +30,51 @@ from wagtail.models import Site
 
 from addons.core import calendars
 
-from .models import ExceptionKind, Queue, ScheduleException, Ticket, TicketStatus
+from .models import (
+    ExceptionKind,
+    Frequency,
+    Queue,
+    ReceptionRule,
+    ScheduleException,
+    Ticket,
+    TicketStatus,
+)
 
 RULE_PREFIX = "RRULE:"
 DEPUTY = "deputy"
 #: how far ahead the public page looks by default
 LIST_DAYS = 90
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+#: "the first Thursday of the month" in words: one string per pair, since ordinals agree with
+#: the weekday's gender in Ukrainian, Romanian and Bulgarian
+MONTHLY_WORDS = {
+    (1, 0): gettext_lazy("the first Monday"), (1, 1): gettext_lazy("the first Tuesday"),
+    (1, 2): gettext_lazy("the first Wednesday"), (1, 3): gettext_lazy("the first Thursday"),
+    (1, 4): gettext_lazy("the first Friday"), (1, 5): gettext_lazy("the first Saturday"),
+    (1, 6): gettext_lazy("the first Sunday"),
+    (2, 0): gettext_lazy("the second Monday"), (2, 1): gettext_lazy("the second Tuesday"),
+    (2, 2): gettext_lazy("the second Wednesday"), (2, 3): gettext_lazy("the second Thursday"),
+    (2, 4): gettext_lazy("the second Friday"), (2, 5): gettext_lazy("the second Saturday"),
+    (2, 6): gettext_lazy("the second Sunday"),
+    (3, 0): gettext_lazy("the third Monday"), (3, 1): gettext_lazy("the third Tuesday"),
+    (3, 2): gettext_lazy("the third Wednesday"), (3, 3): gettext_lazy("the third Thursday"),
+    (3, 4): gettext_lazy("the third Friday"), (3, 5): gettext_lazy("the third Saturday"),
+    (3, 6): gettext_lazy("the third Sunday"),
+    (4, 0): gettext_lazy("the fourth Monday"), (4, 1): gettext_lazy("the fourth Tuesday"),
+    (4, 2): gettext_lazy("the fourth Wednesday"), (4, 3): gettext_lazy("the fourth Thursday"),
+    (4, 4): gettext_lazy("the fourth Friday"), (4, 5): gettext_lazy("the fourth Saturday"),
+    (4, 6): gettext_lazy("the fourth Sunday"),
+    (-1, 0): gettext_lazy("the last Monday"), (-1, 1): gettext_lazy("the last Tuesday"),
+    (-1, 2): gettext_lazy("the last Wednesday"), (-1, 3): gettext_lazy("the last Thursday"),
+    (-1, 4): gettext_lazy("the last Friday"), (-1, 5): gettext_lazy("the last Saturday"),
+    (-1, 6): gettext_lazy("the last Sunday"),
+}
+WEEKLY_WORDS = (
+    gettext_lazy("on Mondays"), gettext_lazy("on Tuesdays"), gettext_lazy("on Wednesdays"),
+    gettext_lazy("on Thursdays"), gettext_lazy("on Fridays"), gettext_lazy("on Saturdays"),
+    gettext_lazy("on Sundays"),
+)
 
 
 # --- the rule -----------------------------------------------------------------------------
@@ -70,8 +109,69 @@ def occurrences(text: str, first: date, since: date, until: date,
     return days
 
 
-def rule_rows(queue: Queue):
-    return queue.exceptions.filter(kind=ExceptionKind.EXTRA, note__istartswith=RULE_PREFIX)
+def rule_text(rule: ReceptionRule) -> str:
+    """The RFC 5545 RRULE body of ``rule``: its advanced text, or one built from the
+    choices (``FREQ=MONTHLY;BYDAY=+1TH``)."""
+    if rule.rrule.strip():
+        body = rule.rrule.strip()
+        return body[len(RULE_PREFIX):] if body.upper().startswith(RULE_PREFIX) else body
+    code = WEEKDAY_CODES[rule.weekday]
+    interval = f";INTERVAL={rule.interval}" if rule.interval and rule.interval > 1 else ""
+    if rule.frequency == Frequency.WEEKLY:
+        return f"FREQ=WEEKLY{interval};BYDAY={code}"
+    return f"FREQ=MONTHLY{interval};BYDAY={rule.ordinal:+d}{code}"
+
+
+def validate_rule(rule: ReceptionRule) -> None:
+    """ValidationError (by field) when ``rule`` cannot give reception dates."""
+    errors = {}
+    if rule.start and rule.end and rule.start >= rule.end:
+        errors["end"] = _("The reception ends before it starts.")
+    if rule.ends_on and rule.starts_on and rule.ends_on < rule.starts_on:
+        errors["ends_on"] = _("The last date is before the first one.")
+    if not rule.rrule.strip() and rule.frequency == Frequency.MONTHLY and not rule.ordinal:
+        errors["ordinal"] = _("Say which weekday of the month, e.g. the first Thursday.")
+    if not errors:
+        first = rule.starts_on or timezone.localdate()
+        try:
+            parsed = parse_rule(rule_text(rule), first)
+        except ValidationError as error:
+            errors["rrule"] = error.messages
+        else:
+            if parsed.after(datetime.combine(first, time.min), inc=True) is None:
+                errors["rrule"] = _("This rule gives no reception date.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def describe(rule: ReceptionRule) -> str:
+    """The rule in words: "the first Thursday of the month, 15:00-17:00"."""
+    hours = f"{rule.start:%H:%M}–{rule.end:%H:%M}" if rule.start and rule.end else ""
+    if rule.rrule.strip():
+        when = _("by the rule %(rule)s") % {"rule": rule_text(rule)}
+    elif rule.frequency == Frequency.WEEKLY:
+        when = str(WEEKLY_WORDS[rule.weekday])
+        if rule.interval > 1:
+            when = _("%(days)s, every %(count)s weeks") % {"days": when,
+                                                            "count": rule.interval}
+    else:
+        words = MONTHLY_WORDS.get((rule.ordinal, rule.weekday), "")
+        if rule.interval > 1:
+            when = _("%(day)s of every %(count)s months") % {"day": words,
+                                                             "count": rule.interval}
+        else:
+            when = _("%(day)s of the month") % {"day": words}
+    return f"{when}, {hours}" if hours else when
+
+
+def rule_dates(rule: ReceptionRule, since: date, until: date,
+               jurisdiction: str | None = None) -> list[date]:
+    """The dates ``rule`` gives in [since, until] (its own bounds applied)."""
+    if rule.ends_on:
+        until = min(until, rule.ends_on)
+    if until < since:
+        return []
+    return occurrences(rule_text(rule), rule.starts_on, since, until, jurisdiction)
 
 
 def _jurisdiction(queue: Queue) -> str:
@@ -87,66 +187,83 @@ def _today(queue: Queue) -> date:
 
 
 def set_schedule(queue: Queue, rule: str, first: date, start: time, end: time
-                 ) -> ScheduleException:
-    """Give ``queue`` the reception rule (replacing an earlier one) and prolong it."""
+                 ) -> ReceptionRule:
+    """Give ``queue`` a single reception rule given as RRULE text (replacing the earlier
+    ones) and prolong it."""
     parse_rule(rule, first)
-    if start >= end:
-        raise ValidationError(_("The reception ends before it starts."))
-    text = rule.strip()
-    if not text.upper().startswith(RULE_PREFIX):
-        text = RULE_PREFIX + text
+    row = ReceptionRule(queue=queue, rrule=rule.strip()[:300], starts_on=first, start=start,
+                        end=end)
+    validate_rule(row)
     with transaction.atomic():
-        rule_rows(queue).delete()
-        row = ScheduleException.objects.create(
-            queue=queue, date=first, kind=ExceptionKind.EXTRA, start=start, end=end,
-            note=text[:200],
-        )
+        queue.reception_rules.all().delete()
+        row.save()
         prolong(queue)
     return row
 
 
+def _booked_days(queue: Queue, since: date) -> set[date]:
+    return set(Ticket.objects.filter(queue=queue, day__gte=since, status=TicketStatus.BOOKED)
+               .values_list("day", flat=True))
+
+
 def prolong(queue: Queue, today: date | None = None) -> int:
-    """Write the reception dates of ``queue`` up to its horizon; the number written."""
+    """Bring the generated reception dates of ``queue`` in line with its rules from today
+    up to its horizon: write the missing ones (public holidays skipped, days off kept off)
+    and remove future ones no rule gives any longer, unless somebody is booked on them.
+    The number of dates written."""
     today = today or _today(queue)
     until = today + timedelta(days=queue.horizon_days)
     jurisdiction = _jurisdiction(queue)
-    existing = list(queue.exceptions.filter(date__gte=today, date__lte=until))
-    closed = {row.date for row in existing if row.kind != ExceptionKind.EXTRA}
-    taken = {(row.date, row.start, row.end) for row in existing
-             if row.kind == ExceptionKind.EXTRA}
-    created = []
-    for rule in rule_rows(queue):
+    existing = list(queue.exceptions.filter(date__gte=today))
+    closed = {row.date for row in existing
+              if row.kind != ExceptionKind.EXTRA and not (row.start and row.end)}
+    wanted = {}
+    for rule in queue.reception_rules.all():
         try:
-            days = occurrences(rule.note, rule.date, today, until, jurisdiction)
+            days = rule_dates(rule, today, until, jurisdiction)
         except ValidationError:
             continue
         for day in days:
-            key = (day, rule.start, rule.end)
-            if day in closed or key in taken:
-                continue
-            taken.add(key)
-            created.append(ScheduleException(queue=queue, date=day, kind=ExceptionKind.EXTRA,
-                                             start=rule.start, end=rule.end))
-    ScheduleException.objects.bulk_create(created)
+            wanted.setdefault((day, rule.start, rule.end), rule)
+    present = set()
+    stale = []
+    for row in existing:
+        if row.kind != ExceptionKind.EXTRA:
+            continue
+        key = (row.date, row.start, row.end)
+        if row.generated and (key not in wanted or key in present):
+            stale.append(row)
+        else:
+            present.add(key)
+    booked = _booked_days(queue, today) if stale else set()
+    removable = [row.pk for row in stale if row.date not in booked]
+    created = [
+        ScheduleException(queue=queue, date=day, kind=ExceptionKind.EXTRA, start=start,
+                          end=end, rule=rule, generated=True)
+        for (day, start, end), rule in sorted(wanted.items(), key=lambda item: item[0])
+        if (day, start, end) not in present and day not in closed
+    ]
+    with transaction.atomic():
+        if removable:
+            ScheduleException.objects.filter(pk__in=removable).delete()
+        ScheduleException.objects.bulk_create(created)
     return len(created)
 
 
 def rule_queues(site=None):
     """Queues that have a reception rule (of ``site`` when given)."""
-    queues = Queue.objects.filter(
-        exceptions__kind=ExceptionKind.EXTRA, exceptions__note__istartswith=RULE_PREFIX
-    ).distinct()
+    queues = Queue.objects.filter(reception_rules__isnull=False).distinct()
     return queues.filter(site=site) if site is not None else queues
 
 
 def prolong_all() -> int:
-    """For a scheduled job: prolong every queue that has a reception rule."""
-    return sum(prolong(queue) for queue in rule_queues())
+    """The nightly job: prolong every queue that has a reception rule."""
+    return sum(prolong(queue) for queue in rule_queues().select_related("site"))
 
 
 def prolong_due(site) -> None:
-    """Prolong the rules of ``site`` once a day, when the receptions are first read that
-    day (the horizon rolls without a job)."""
+    """Prolong the rules of ``site`` once a day when the receptions are first read that
+    day, so the list is right even before the nightly job has run."""
     from django.core.cache import cache
 
     for queue in rule_queues(site).select_related("site"):
@@ -155,29 +272,21 @@ def prolong_due(site) -> None:
 
 
 def cancel_reception(queue: Queue, day: date, user, reason: str = "") -> int:
-    """Call off the reception of ``day``: its hours go, the day stays closed when the rule
-    is prolonged, and every booked ticket is cancelled with a notice. The tickets cancelled."""
+    """Call off the reception of ``day``: its hours go (the day stays off when the rules
+    are prolonged, and is listed as cancelled with ``reason``) and every booked ticket is
+    cancelled with a notice. The number of tickets cancelled."""
     from . import services
 
+    note = (reason or _("Reception cancelled"))[:200]
     with transaction.atomic():
-        rows = queue.exceptions.filter(date=day, kind=ExceptionKind.EXTRA)
-        for row in rows:
-            if row.note.upper().startswith(RULE_PREFIX):
-                # the rule's own row: it moves to the next reception after this one
-                following = occurrences(row.note, row.date, day + timedelta(days=1),
-                                        day + timedelta(days=400))
-                if following:
-                    row.date = following[0]
-                    row.save(update_fields=["date"])
-                continue
-            row.delete()
-        ScheduleException.objects.create(
-            queue=queue, date=day, kind=ExceptionKind.CLOSED,
-            note=(reason or _("Reception cancelled"))[:200],
-        )
+        rows = list(queue.exceptions.filter(date=day, kind=ExceptionKind.EXTRA))
+        rule = next((row.rule for row in rows if row.rule_id), None)
+        ScheduleException.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        ScheduleException.objects.create(queue=queue, date=day, kind=ExceptionKind.CLOSED,
+                                         note=note, rule=rule, generated=rule is not None)
         tickets = list(Ticket.objects.filter(queue=queue, day=day, status=TicketStatus.BOOKED))
         for ticket in tickets:
-            services.cancel(ticket, user)
+            services.cancel(ticket, user, note)
     return len(tickets)
 
 
@@ -190,6 +299,9 @@ class Reception:
     day: date
     start: datetime
     end: datetime
+    #: called off for this date; ``notice`` says why
+    cancelled: bool = False
+    notice: str = ""
 
     @property
     def deputy(self):
@@ -206,7 +318,8 @@ class Reception:
 
 def upcoming(site, *, deputy=None, group=None, since: date | None = None,
              until: date | None = None) -> list[Reception]:
-    """The receptions of deputies of ``site`` in [since, until], in time order."""
+    """The receptions of deputies of ``site`` in [since, until], in time order; dates
+    called off are included with ``cancelled`` set."""
     from . import services
 
     since = since or timezone.localdate()
@@ -214,11 +327,10 @@ def upcoming(site, *, deputy=None, group=None, since: date | None = None,
     prolong_due(site)
     rows = (
         ScheduleException.objects.filter(
-            kind=ExceptionKind.EXTRA, date__gte=since, date__lte=until,
-            start__isnull=False, end__isnull=False,
+            date__gte=since, date__lte=until,
             queue__site=site, queue__active=True, queue__addressee__kind=DEPUTY,
         )
-        .select_related("queue", "queue__addressee", "queue__site")
+        .select_related("queue", "queue__addressee", "queue__site", "rule")
         .prefetch_related("queue__services")
         .order_by("date", "start")
     )
@@ -226,24 +338,31 @@ def upcoming(site, *, deputy=None, group=None, since: date | None = None,
         rows = rows.filter(queue__addressee_id=deputy)
     if group:
         rows = rows.filter(queue__addressee__groups=group)
-    closed = set(
-        ScheduleException.objects.filter(date__gte=since, date__lte=until,
-                                         queue__site=site)
-        .exclude(kind=ExceptionKind.EXTRA).filter(start__isnull=True)
-        .values_list("queue_id", "date")
-    )
+    rows = list(rows)
+    closed = {(row.queue_id, row.date) for row in rows
+              if row.kind != ExceptionKind.EXTRA and not (row.start and row.end)}
     result, seen = [], set()
     for row in rows:
-        key = (row.queue_id, row.date, row.start)
-        if key in seen or (row.queue_id, row.date) in closed:
+        if row.kind == ExceptionKind.EXTRA and row.start and row.end:
+            if row.generated and (row.queue_id, row.date) in closed:
+                continue
+            start, end, cancelled = row.start, row.end, False
+        elif row.generated and row.rule_id and row.kind == ExceptionKind.CLOSED:
+            start, end, cancelled = row.rule.start, row.rule.end, True
+        else:
+            continue
+        key = (row.queue_id, row.date, start)
+        if key in seen:
             continue
         seen.add(key)
         tz = services.queue_timezone(row.queue)
         result.append(Reception(
             queue=row.queue, day=row.date,
-            start=datetime.combine(row.date, row.start, tzinfo=tz),
-            end=datetime.combine(row.date, row.end, tzinfo=tz),
+            start=datetime.combine(row.date, start, tzinfo=tz),
+            end=datetime.combine(row.date, end, tzinfo=tz),
+            cancelled=cancelled, notice=row.note if cancelled else "",
         ))
+    result.sort(key=lambda item: (item.start, item.queue.title))
     return result
 
 
@@ -309,6 +428,8 @@ def receptions_feed(request):
         "start": item.start, "end": item.end,
         "summary": f"{item.deputy.title}: {item.queue.title}",
         "location": item.queue.place, "url": request.build_absolute_uri(item.book_url),
+        "status": "CANCELLED" if item.cancelled else "",
+        "description": item.notice,
     } for item in items]
     response = HttpResponse(calendar_text(_("Receptions of deputies"), events),
                             content_type="text/calendar; charset=utf-8")

@@ -206,11 +206,14 @@ class _Calendar:
         """The day's opening hours as (from, until) local times, breaks and exceptions
         applied."""
         exceptions = self.exceptions.get(day, [])
-        extra = [(e.start, e.end) for e in exceptions
-                 if e.kind == ExceptionKind.EXTRA and e.start and e.end and e.start < e.end]
         closed_all_day = any(
             e.kind != ExceptionKind.EXTRA and not (e.start and e.end) for e in exceptions
         )
+        # one-off extra hours open even a closed day; a reception rule's dates do not (a
+        # vacation or a cancelled reception wins over the rule)
+        extra = [(e.start, e.end) for e in exceptions
+                 if e.kind == ExceptionKind.EXTRA and e.start and e.end and e.start < e.end
+                 and not (e.generated and closed_all_day)]
         intervals = []
         if not closed_all_day and not self.is_holiday(day):
             for schedule in self.schedules:
@@ -516,8 +519,9 @@ def _lock_ticket(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("queue").get(pk=ticket.pk)
 
 
-def cancel(ticket: Ticket, user) -> Ticket:
-    """Cancel a booked ticket (its owner or staff); its places are free at once."""
+def cancel(ticket: Ticket, user, reason: str = "") -> Ticket:
+    """Cancel a booked ticket (its owner or staff); its places are free at once. A citizen
+    whose ticket the staff cancel is told, with ``reason`` when given."""
     if not can_view_ticket(user, ticket):
         raise NotAllowed()
     with transaction.atomic():
@@ -531,7 +535,8 @@ def cancel(ticket: Ticket, user) -> Ticket:
             from addons.core.notifications import notify
 
             notify(locked.citizen, "queues.cancelled", {"number": locked.number,
-                                                        "queue": locked.queue.title},
+                                                        "queue": locked.queue.title,
+                                                        "reason": reason},
                    site=locked.queue.site, url=locked.get_absolute_url())
     ticket.refresh_from_db()
     return ticket

@@ -13,7 +13,8 @@ def test_addon_contract():
     assert config.label == "queues" and config.default_enabled
     assert config.placements == ("queues.QueuePlacement",)
     assert [s.key for s in config.cabinet_sections] == ["queues"]
-    assert [j.name for j in config.scheduled_jobs] == ["queues.remind"]
+    assert [j.name for j in config.scheduled_jobs] == ["queues.remind",
+                                                      "queues.prolong_receptions"]
 
 
 def test_slot_counter_cannot_go_negative(queue, day):

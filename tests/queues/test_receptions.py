@@ -56,7 +56,8 @@ def deputy(catalog, deputies_group):
 @pytest.fixture
 def reception_queue(site, deputy):
     queue = make_queue(site, title="Reception of citizens", addressee=deputy,
-                       slot_minutes=20, capacity=1, place="City hall, room 12")
+                       slot_minutes=20, capacity=1, place="City hall, room 12",
+                       horizon_days=120)
     queue.schedules.all().delete()  # a deputy receives only on the rule's dates
     QueueService.objects.create(queue=queue, name="Personal reception")
     return queue
@@ -99,6 +100,7 @@ def test_bad_rule_refused(rule, reception_queue):
     with pytest.raises(ValidationError):
         receptions.set_schedule(reception_queue, rule, date(2027, 1, 1), time(15), time(17))
     assert not reception_queue.exceptions.exists()
+    assert not reception_queue.reception_rules.exists()
 
 
 def test_hours_must_be_in_order(reception_queue):
@@ -112,7 +114,7 @@ def test_hours_must_be_in_order(reception_queue):
 def test_prolonged_over_the_horizon(scheduled, first):
     today = services.local_today(scheduled)
     horizon = today + timedelta(days=scheduled.horizon_days)
-    dates = sorted(scheduled.exceptions.filter(kind=ExceptionKind.EXTRA)
+    dates = sorted(scheduled.exceptions.filter(kind=ExceptionKind.EXTRA, generated=True)
                    .values_list("date", flat=True))
     expected = receptions.occurrences(RULE, first, today, horizon, "ro")
     assert dates == expected and first in dates
@@ -126,7 +128,11 @@ def test_prolonged_over_the_horizon(scheduled, first):
 
 
 def test_job_prolongs_every_rule(scheduled, first):
-    written = scheduled.exceptions.exclude(note__startswith="RRULE:")
+    from addons.core.registry import addons
+
+    jobs = {job.name: job.func for addon in addons() for job in addon.scheduled_jobs}
+    assert jobs["queues.prolong_receptions"] == "addons.queues.receptions.prolong_all"
+    written = scheduled.exceptions.filter(generated=True)
     expected = written.count()
     written.delete()
     assert receptions.prolong_all() == expected
@@ -214,21 +220,26 @@ def test_cancel_one_date(client, scheduled, first, citizen, superuser):
     assert Notification.objects.filter(recipient=citizen).exists()
     assert services.free_slots(scheduled, service, first) == []
     assert receptions.prolong(scheduled) == 0  # the cancelled date stays off
+    notice = Notification.objects.get(recipient=citizen, event="queues.cancelled")
+    assert "Deputy is ill" in notice.body
+    # the date stays on the public page, marked cancelled with the reason, not bookable
     content = client.get(PAGE).content.decode()
-    assert first.strftime("%Y-%m-%d") not in content
-    # the rule itself survives and moved to the following reception
-    rule = receptions.rule_rows(scheduled).get()
-    assert rule.date > first
+    assert "Deputy is ill" in content and "Cancelled." in content
+    assert f"?day={first.isoformat()}" not in content
+    feed = client.get(reverse("queues-receptions:feed")).content.decode()
+    assert "STATUS:CANCELLED" in feed
+    # the rule itself survives and gives the following receptions
+    assert scheduled.reception_rules.count() == 1
+    assert scheduled.exceptions.filter(kind=ExceptionKind.EXTRA, date__gt=first).exists()
     assert Ticket.objects.filter(status=TicketStatus.BOOKED).count() == 0
 
 
 def test_admin_save_prolongs(reception_queue, first):
-    from addons.queues.models import ScheduleException
+    from addons.queues.models import ReceptionRule
     from addons.queues.wagtail_hooks import prolong_receptions_after_save
 
-    ScheduleException.objects.create(queue=reception_queue, date=first,
-                                     kind=ExceptionKind.EXTRA, start=time(15), end=time(17),
-                                     note=RULE)
+    ReceptionRule.objects.create(queue=reception_queue, ordinal=1, weekday=3,
+                                 starts_on=first, start=time(15), end=time(17))
     prolong_receptions_after_save(None, reception_queue)
     today = services.local_today(reception_queue)
     expected = receptions.occurrences(
@@ -237,7 +248,7 @@ def test_admin_save_prolongs(reception_queue, first):
 
 
 def test_reading_the_page_prolongs_once_a_day(client, scheduled, first):
-    written = scheduled.exceptions.exclude(note__startswith="RRULE:")
+    written = scheduled.exceptions.filter(generated=True)
     expected = written.count()
     written.delete()
     assert first.strftime("%Y") in client.get(PAGE).content.decode()
@@ -253,3 +264,143 @@ def test_page_gone_when_the_addon_is_off(client, scheduled, site):
     activation.disable(site, "queues")
     assert client.get(PAGE).status_code == 404
     assert client.get(reverse("queues-receptions:feed")).status_code == 404
+
+
+# --- the rule as the staff enter it -------------------------------------------------------
+
+
+def _rule(queue, **fields):
+    from addons.queues.models import ReceptionRule
+
+    values = {"queue": queue, "frequency": "monthly", "ordinal": 1, "weekday": 3,
+              "start": time(15), "end": time(17), "starts_on": date(2027, 1, 1)}
+    values.update(fields)
+    return ReceptionRule(**values)
+
+
+@pytest.mark.parametrize(("fields", "text"), [
+    ({}, "FREQ=MONTHLY;BYDAY=+1TH"),
+    ({"ordinal": -1, "weekday": 4}, "FREQ=MONTHLY;BYDAY=-1FR"),
+    ({"ordinal": 3, "weekday": 0, "interval": 2}, "FREQ=MONTHLY;INTERVAL=2;BYDAY=+3MO"),
+    ({"frequency": "weekly", "weekday": 1, "ordinal": None}, "FREQ=WEEKLY;BYDAY=TU"),
+    ({"rrule": "RRULE:FREQ=MONTHLY;BYDAY=+1TH,+3TH"}, "FREQ=MONTHLY;BYDAY=+1TH,+3TH"),
+])
+def test_rule_from_the_choices(reception_queue, fields, text):
+    rule = _rule(reception_queue, **fields)
+    rule.full_clean()
+    assert rule.rule_text() == text
+
+
+def test_rule_in_words(reception_queue):
+    from django.utils import translation
+
+    rule = _rule(reception_queue)
+    with translation.override("en"):
+        assert str(rule) == "the first Thursday of the month, 15:00–17:00"
+    with translation.override("uk"):
+        assert str(rule) == "перший четвер місяця, 15:00–17:00"
+    weekly = _rule(reception_queue, frequency="weekly", weekday=0, interval=2)
+    with translation.override("en"):
+        assert str(weekly) == "on Mondays, every 2 weeks, 15:00–17:00"
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"start": time(17), "end": time(15)}, "end"),
+    ({"ordinal": None}, "ordinal"),
+    ({"ends_on": date(2026, 12, 1)}, "ends_on"),
+    ({"rrule": "FREQ=SOMETIMES"}, "rrule"),
+    ({"rrule": "BYDAY=+1TH"}, "rrule"),
+    ({"rrule": "FREQ=MONTHLY;BYDAY=+1TH;UNTIL=20270105", "starts_on": date(2027, 1, 8)},
+     "rrule"),
+])
+def test_bad_rule_is_refused_with_a_message(reception_queue, fields, field):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        _rule(reception_queue, **fields).full_clean()
+    assert field in caught.value.message_dict
+    assert all(message for message in caught.value.message_dict[field])
+
+
+def test_rule_entered_in_the_admin(client, superuser, reception_queue, first):
+    """The queue's edit form takes the rule from its choices and writes its dates at once;
+    a rule ending before it starts is refused with the form kept."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    from addons.queues.models import ReceptionRule
+
+    client.force_login(superuser)
+    url = reverse("wagtailsnippets_queues_queue:edit", args=[reception_queue.pk])
+    service = reception_queue.services.get()
+
+    def form(rule):
+        return nested_form_data({
+            "site": reception_queue.site_id, "title": reception_queue.title,
+            "addressee": reception_queue.addressee_id, "description": "",
+            "place": reception_queue.place, "slot_minutes": 20, "capacity": 1,
+            "min_notice_hours": 1, "horizon_days": 120, "max_active_tickets": 1,
+            "no_show_limit": 2, "no_show_block_days": 30, "letter": "A",
+            "holidays_closed": "on", "active": "on",
+            "services": inline_formset([{"id": service.pk, "name": service.name,
+                                         "duration_slots": 1, "documents": ""}],
+                                       initial=1),
+            "fields": inline_formset([]), "schedules": inline_formset([]),
+            "exceptions": inline_formset([]),
+            "reception_rules": inline_formset([rule]),
+        })
+
+    good = {"frequency": "monthly", "interval": 1, "ordinal": 1, "weekday": 3,
+            "start": "15:00", "end": "17:00", "starts_on": first.isoformat(), "ends_on": "",
+            "rrule": ""}
+    bad = dict(good, start="17:00", end="15:00")
+    response = client.post(url, form(bad))
+    assert response.status_code == 200
+    assert "The reception ends before it starts." in response.content.decode()
+    assert 'value="17:00"' in response.content.decode()
+    assert not ReceptionRule.objects.exists()
+    response = client.post(url, form(good))
+    assert response.status_code == 302, response.context["form"].errors
+    rule = ReceptionRule.objects.get()
+    assert rule.rule_text() == "FREQ=MONTHLY;BYDAY=+1TH"
+    assert first in set(reception_queue.exceptions.filter(generated=True)
+                        .values_list("date", flat=True))
+
+
+def test_changed_rule_moves_the_dates_but_keeps_booked_ones(scheduled, first, citizen):
+    service = scheduled.services.get()
+    ticket = services.book(scheduled, service, citizen, at(first, 15))
+    rule = scheduled.reception_rules.get()
+    rule.rrule = "FREQ=MONTHLY;BYDAY=+1FR"
+    rule.save()
+    receptions.prolong(scheduled)
+    generated = set(scheduled.exceptions.filter(generated=True).values_list("date", flat=True))
+    assert first in generated  # somebody is booked there: the date stays
+    others = generated - {first}
+    assert others and all(day.weekday() == 4 for day in others)
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.BOOKED
+
+
+def test_rule_removed_removes_its_free_dates(scheduled, first):
+    scheduled.reception_rules.all().delete()
+    receptions.prolong(scheduled)
+    assert not scheduled.exceptions.filter(generated=True).exists()
+    assert not [item for item in receptions.upcoming(scheduled.site) if item.queue == scheduled]
+
+
+def test_vacation_wins_over_the_rule(scheduled, first):
+    from addons.queues.models import ScheduleException
+
+    ScheduleException.objects.create(queue=scheduled, date=first, kind=ExceptionKind.VACATION)
+    assert services.free_slots(scheduled, scheduled.services.get(), first) == []
+    listed = [item.day for item in receptions.upcoming(scheduled.site)
+              if item.queue == scheduled]
+    assert first not in listed
+
+
+def test_rule_shown_on_the_deputys_page(client, scheduled, deputy):
+    from addons.queues.models import QueuePlacement
+
+    QueuePlacement.objects.create(page=deputy, queue=scheduled)
+    content = client.get(deputy.url).content.decode()
+    assert "Receives citizens:" in content or "Приймає громадян:" in content

@@ -38,6 +38,7 @@ def addon_sections(context, page):
         placements = list(
             model.objects.filter(page_id=page.pk)
             .select_related(model.snippet_field)
+            .prefetch_related(*model.section_prefetch)
             .order_by("sort_order")
         )
         if not placements:
