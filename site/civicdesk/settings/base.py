@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "addons.appeals",
     "addons.reports",
     "addons.queues",
+    "addons.bulletins",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
