@@ -157,8 +157,11 @@ def test_ticket_booked_downloaded_scanned_and_served(demo, citizen, visit, axe_s
     login(desk, specialist.username, SPECIALIST_PASSWORD)
     desk.goto(urlsplit(scanned).path)
     assert citizen.full_name in desk.page.locator("main").inner_text()
+    desk.goto(reverse("queues:desk:today"))
+    check_axe(desk, axe_source, "desk, today's visits")
     desk.goto(reverse("queues:desk:find") + "?q=" + quote(scanned, safe=""))
     assert urlsplit(desk.page.url).path == reverse("queues:desk:ticket", args=[ticket.code])
+    check_axe(desk, axe_source, "desk, ticket")
     mark_form = desk.page.locator(
         f"form[action='{reverse('queues:desk:action', args=[ticket.code, 'mark'])}']")
     mark_form.locator("select").first.select_option("served")
@@ -168,6 +171,7 @@ def test_ticket_booked_downloaded_scanned_and_served(demo, citizen, visit, axe_s
     assert ticket.status == "served"
     # Back on the desk's ticket page, which shows the new status.
     assert "/desk/" in desk.page.url
+    check_axe(desk, axe_source, "desk, ticket served")
 
 
 def test_deputy_reception_listed_and_booked(demo, citizen, visit, axe_source):
@@ -179,7 +183,7 @@ def test_deputy_reception_listed_and_booked(demo, citizen, visit, axe_source):
 
     from addons.addressees.models import AddresseePage
     from addons.queues import receptions
-    from addons.queues.models import Queue, QueueService, Ticket
+    from addons.queues.models import Queue, QueuePlacement, QueueService, ReceptionRule, Ticket
 
     site = Site.objects.get(is_default_site=True)
     parent = (AddresseePage.objects.live().descendant_of(site.root_page).order_by("path")
@@ -193,8 +197,11 @@ def test_deputy_reception_listed_and_booked(demo, citizen, visit, axe_source):
     )
     QueueService.objects.create(queue=queue, name="Особистий прийом")
     today = date.today()
-    receptions.set_schedule(queue, "FREQ=MONTHLY;BYDAY=+1TH", today.replace(day=1),
-                            time(10), time(12))
+    # as the staff enter it in the admin: monthly, the first Thursday, 10:00-12:00
+    ReceptionRule.objects.create(queue=queue, frequency="monthly", ordinal=1, weekday=3,
+                                 starts_on=today.replace(day=1), start=time(10), end=time(12))
+    receptions.prolong(queue)
+    QueuePlacement.objects.create(page=deputy, queue=queue)
     upcoming = [item for item in receptions.upcoming(site) if item.queue == queue]
     assert upcoming, "the monthly rule gave no reception within the horizon"
     first = next(item for item in upcoming if item.day > today)
@@ -203,6 +210,8 @@ def test_deputy_reception_listed_and_booked(demo, citizen, visit, axe_source):
     tab = visit(demo.url)
     page = tab.page
     login(tab, citizen.username, citizen.e2e_password)
+    tab.goto(urlsplit(deputy.full_url).path)
+    assert "перший четвер місяця, 10:00–12:00" in page.locator("main").inner_text()
     tab.goto(reverse("queues-receptions:list"))
     check_axe(tab, axe_source, "receptions page")
     entry = page.locator(".reception").filter(has_text=deputy.title).filter(
