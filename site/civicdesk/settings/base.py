@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "addons.appeals",
     "addons.reports",
     "addons.queues",
+    "addons.surveys",
     "addons.bulletins",
     # Wagtail
     "wagtail.contrib.settings",

@@ -1,0 +1,195 @@
+"""Staff side of surveys in the Wagtail admin: the results with charts and free text,
+filters by date range and addressee, CSV/XLSX of the answers, the PDF report, publishing
+selected free-text answers and issuing one-time links.
+
+Who sees what: superusers and holders of ``surveys.view_results`` see every answer of
+their site's surveys; an addressee's moderators see the answers given on the addressees
+they moderate, nothing else.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import include, path, reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from wagtail.admin.menu import MenuItem
+
+from addons.core.permissions import moderated_addressee_ids
+
+from . import exports, reports, services
+from . import results as stats
+from .forms import InvitationIssueForm, ResultsFilterForm
+from .models import TEXT_KINDS, Answer, Response, Survey
+
+
+def sees_everything(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm("surveys.view_results"))
+
+
+def is_results_staff(user) -> bool:
+    return user.is_authenticated and (sees_everything(user) or bool(
+        moderated_addressee_ids(user)))
+
+
+def scoped_responses(user, survey):
+    """The answers of ``survey`` ``user`` may read; PermissionDenied for anyone else."""
+    if not is_results_staff(user):
+        raise PermissionDenied
+    responses = Response.objects.filter(survey=survey)
+    if not sees_everything(user):
+        responses = responses.filter(addressee_id__in=moderated_addressee_ids(user))
+    return responses
+
+
+def _addressees(user, survey):
+    from addons.addressees.models import AddresseePage
+
+    pages = AddresseePage.objects.filter(path__startswith=survey.site.root_page.path) \
+        .only("pk", "title").order_by("title")
+    if not sees_everything(user):
+        pages = pages.filter(pk__in=moderated_addressee_ids(user))
+    return pages
+
+
+def _filtered(request, survey):
+    responses = scoped_responses(request.user, survey)
+    addressees = list(_addressees(request.user, survey))
+    form = ResultsFilterForm(request.GET or None, addressees=addressees)
+    start = end = addressee = None
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        if form.cleaned_data["addressee"]:
+            addressee = next((p for p in addressees if p.pk == form.cleaned_data["addressee"]),
+                             None)
+    responses = reports.period_responses(survey, start, end, addressee).filter(
+        pk__in=responses.values("pk"))
+    return form, responses, start, end, addressee
+
+
+def _figures(survey, responses):
+    """Staff see every figure, however few answered (min_group=0)."""
+    questions = services.questions_of(survey)
+    return questions, stats.build(survey, questions, stats.answer_counts(responses),
+                                  min_group=0)
+
+
+@never_cache
+def results_index(request):
+    if not is_results_staff(request.user):
+        raise PermissionDenied
+    surveys = Survey.objects.select_related("site").annotate(answers=Count("responses"))
+    return render(request, "surveys/admin/index.html", {"surveys": surveys.order_by("title")})
+
+
+@never_cache
+def results(request, pk):
+    survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
+    form, responses, _start, _end, _addressee = _filtered(request, survey)
+    questions, figures = _figures(survey, responses)
+    text_questions = [q for q in questions if q.kind in TEXT_KINDS]
+    texts = (Answer.objects.filter(response__in=responses.values("pk"),
+                                   question__in=text_questions).exclude(text="")
+             .select_related("question", "response__addressee")
+             .order_by("-response__submitted_at"))
+    page_obj = Paginator(texts, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "surveys/admin/results.html", {
+        "survey": survey, "form": form, "results": figures, "texts": page_obj,
+        "query_string": query.urlencode(), "can_issue": sees_everything(request.user),
+    })
+
+
+@never_cache
+def export(request, pk, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    survey = get_object_or_404(Survey, pk=pk)
+    _form, responses, _start, _end, _addressee = _filtered(request, survey)
+    return exports.response(fmt, survey, services.questions_of(survey), responses)
+
+
+@never_cache
+def report(request, pk):
+    survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
+    _form, responses, start, end, addressee = _filtered(request, survey)
+    _questions, figures = _figures(survey, responses)
+    response = HttpResponse(reports.pdf_bytes(survey, figures, start, end, addressee),
+                            content_type="application/pdf")
+    name = reports.filename(survey, start, end)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def publish(request, answer_id):
+    answer = get_object_or_404(Answer.objects.select_related("question__survey", "response"),
+                               pk=answer_id)
+    survey = answer.question.survey
+    if not scoped_responses(request.user, survey).filter(pk=answer.response_id).exists():
+        raise PermissionDenied
+    try:
+        services.set_published(answer, request.POST.get("published") == "1")
+        messages.success(request, _("The answer is published.") if answer.published
+                         else _("The answer is no longer published."))
+    except services.SurveyError as error:
+        messages.error(request, str(error.message))
+    return redirect(request.POST.get("next") or reverse("surveys_admin:results",
+                                                        args=[survey.pk]))
+
+
+@never_cache
+def invitations(request, pk):
+    """Issue one-time links: a CSV of their URLs to print or send."""
+    from addons.core.exports import csv_response
+
+    survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
+    if not sees_everything(request.user):
+        raise PermissionDenied
+    addressees = list(_addressees(request.user, survey))
+    form = InvitationIssueForm(request.POST or None, addressees=addressees)
+    if request.method == "POST" and form.is_valid():
+        addressee = next((p for p in addressees if p.pk == form.cleaned_data["addressee"]), None)
+        links = [services.issue_invitation(survey, addressee=addressee,
+                                           note=form.cleaned_data["note"])
+                 for _n in range(form.cleaned_data["count"])]
+        return csv_response([_("Link"), _("Addressee"), _("Note")],
+                            ([services.invitation_url(link, request),
+                              addressee.title if addressee else "", link.note]
+                             for link in links), f"survey-{survey.pk}-links")
+    return render(request, "surveys/admin/invitations.html", {"survey": survey, "form": form},
+                  status=400 if form.is_bound else 200)
+
+
+urlpatterns = [
+    path("", results_index, name="index"),
+    path("<int:pk>/", results, name="results"),
+    path("<int:pk>/export.<str:fmt>", export, name="export"),
+    path("<int:pk>/report.pdf", report, name="report"),
+    path("<int:pk>/links/", invitations, name="invitations"),
+    path("answer/<int:answer_id>/publish/", publish, name="publish"),
+]
+
+
+def admin_urls():
+    return [path("survey-results/", include((urlpatterns, "surveys_admin"),
+                                            namespace="surveys_admin"))]
+
+
+class ResultsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return is_results_staff(request.user)
+
+
+def results_menu_item():
+    return ResultsMenuItem(gettext_lazy("Survey results"), reverse_lazy("surveys_admin:index"),
+                           name="survey-results", icon_name="table", order=260)

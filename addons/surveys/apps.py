@@ -1,0 +1,71 @@
+from django.utils.translation import gettext_lazy as _
+
+from addons.core.addon import AddonConfig, CabinetSection, ScheduledJob, StatisticsBlock
+
+
+def _cabinet_context(request):
+    from .views import cabinet_context
+
+    return cabinet_context(request)
+
+
+def _statistics_context(page, request):
+    from .results import addressee_ratings
+
+    ratings = addressee_ratings(page)
+    return {"ratings": ratings} if ratings else None
+
+
+class SurveysConfig(AddonConfig):
+    default = True  # AddonConfig is imported here too: name the default
+    name = "addons.surveys"
+    label = "surveys"
+    verbose_name = _("Surveys")
+    description = _("Quality-of-service surveys, the public opinion center and public "
+                    "statistics.")
+    default_enabled = True
+    urls = "addons.surveys.urls"
+    url_prefix = "surveys/"
+    placements = ("surveys.SurveyPlacement",)
+    statistics_blocks = (
+        StatisticsBlock(
+            key="surveys",
+            title=_("Quality of service"),
+            template="surveys/statistics.html",
+            get_context=_statistics_context,
+            order=30,
+            cache_timeout=60,
+        ),
+    )
+    cabinet_sections = (
+        CabinetSection(
+            key="surveys",
+            title=_("My survey answers"),
+            template="surveys/cabinet.html",
+            get_context=_cabinet_context,
+            order=40,
+        ),
+    )
+    scheduled_jobs = (
+        # Each survey's report for its last complete period, once per period.
+        ScheduledJob(
+            name="surveys.reports",
+            func="addons.surveys.reports.send_periodic_reports",
+            cron="45 6 * * *",
+        ),
+    )
+
+    def setup(self, site):
+        from .services import create_default_surveys
+
+        create_default_surveys(site)
+
+    def personal_data(self, user) -> dict:
+        from .services import personal_data
+
+        return personal_data(user)
+
+    def anonymise(self, user) -> None:
+        from .services import anonymise_citizen
+
+        anonymise_citizen(user)

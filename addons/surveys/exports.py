@@ -1,0 +1,68 @@
+"""Answers of a survey as CSV or XLSX (``core.exports``): one row per answer, one column
+per question (a matrix: one per row). Names only for surveys that are not anonymous."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from addons.core import exports as spreadsheet
+from addons.core.exports import CHUNK, local, safe
+
+from .models import Answer, QuestionKind
+
+
+def _columns(survey, questions):
+    heads = [_("Answer"), _("Submitted"), _("Addressee")]
+    if not survey.anonymous:
+        heads.append(_("Citizen"))
+    keys = []
+    for question in questions:
+        if question.kind == QuestionKind.MATRIX:
+            for row in question.rows.all():
+                heads.append(f"{question.text}: {row.label}")
+                keys.append((question.pk, row.pk))
+        else:
+            heads.append(question.text)
+            keys.append((question.pk, None))
+    return heads, keys
+
+
+def _value(question_kind, answer):
+    if answer.option_id:
+        return answer.option.label
+    if question_kind == QuestionKind.YES_NO:
+        return _("Yes") if answer.number == 1 else _("No")
+    if answer.number is not None:
+        return answer.number
+    return answer.text
+
+
+def rows(survey, questions, responses, keys):
+    kinds = {question.pk: question.kind for question in questions}
+    answers = Prefetch("answers", queryset=Answer.objects.select_related("option"))
+    queryset = (responses.select_related("addressee", "citizen").prefetch_related(answers)
+                .order_by("submitted_at", "pk"))
+    for response in queryset.iterator(chunk_size=CHUNK):
+        cells: dict = {}
+        for answer in response.answers.all():
+            key = (answer.question_id, answer.row_id)
+            value = _value(kinds.get(answer.question_id), answer)
+            cells[key] = f"{cells[key]}; {value}" if key in cells else value
+        line = [response.pk, local(response.submitted_at),
+                safe(response.addressee.title) if response.addressee else ""]
+        if not survey.anonymous:
+            citizen = response.citizen
+            line.append(safe(getattr(citizen, "full_name", "") or citizen.get_username())
+                        if citizen else "")
+        line += [safe(cells.get(key, "")) for key in keys]
+        yield line
+
+
+def response(fmt, survey, questions, responses):
+    heads, keys = _columns(survey, questions)
+    data = rows(survey, questions, responses, keys)
+    stem = f"survey-{survey.pk}-answers"
+    if fmt == "csv":
+        return spreadsheet.csv_response(heads, data, stem)
+    return spreadsheet.xlsx_response(heads, data, stem, _("Answers"))

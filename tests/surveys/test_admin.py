@@ -1,0 +1,228 @@
+"""Staff side: results with filters, free text only for staff in scope, exports, the PDF,
+publishing, one-time links, and the periodic report sent once per period."""
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from addons.surveys import reports, services
+from addons.surveys.models import Invitation, QuestionKind, ReportLog
+
+from .conftest import q
+
+pytestmark = pytest.mark.django_db
+
+
+def english_admin(user):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _english_admin(admin_user):
+    english_admin(admin_user)
+
+
+def streamed(response) -> str:
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+@pytest.fixture
+def answered(placed, addressee, other_addressee, make_citizen):
+    stars, text = q(placed, QuestionKind.STARS), q(placed, QuestionKind.LONG_TEXT)
+    single = q(placed, QuestionKind.SINGLE)
+    services.submit(placed, {stars.pk: 5, text.pk: "Remark about the center",
+                             single.pk: single.options.first().pk},
+                    user=make_citizen(), addressee=addressee)
+    services.submit(placed, {stars.pk: 2, text.pk: "Remark about social"},
+                    user=make_citizen(), addressee=other_addressee,
+                    now=timezone.now() - timedelta(days=40))
+    return placed
+
+
+@pytest.fixture
+def moderator(django_user_model, addressee):
+    user = django_user_model.objects.create_user("moderator", password="pw-12345-long",
+                                                 is_staff=True)
+    group = Group.objects.create(name="Center staff")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    assign_perm("addressees.moderate_addressee", group, addressee)
+    user.groups.add(group)
+    return english_admin(user)
+
+
+def test_results_show_charts_and_free_text_to_staff(admin_client, answered):
+    html = admin_client.get(reverse("surveys_admin:results", args=[answered.pk])).content
+    html = html.decode()
+    assert "Remark about the center" in html and "Remark about social" in html
+    assert "<svg" in html and "2 answers" in html
+
+
+def test_date_filter(admin_client, answered):
+    today = timezone.localdate()
+    url = reverse("surveys_admin:results", args=[answered.pk])
+    html = admin_client.get(url, {"start": (today - timedelta(days=7)).isoformat(),
+                                  "end": today.isoformat()}).content.decode()
+    assert "Remark about the center" in html and "Remark about social" not in html
+    bad = admin_client.get(url, {"start": today.isoformat(),
+                                 "end": (today - timedelta(days=1)).isoformat()})
+    assert "The end of the period is before its start." in bad.content.decode()
+
+
+def test_moderator_sees_only_their_addressee(client, answered, moderator, other_addressee):
+    client.force_login(moderator)
+    html = client.get(reverse("surveys_admin:results", args=[answered.pk])).content.decode()
+    assert "Remark about the center" in html
+    assert "Remark about social" not in html
+    csv_text = streamed(client.get(reverse("surveys_admin:export", args=[answered.pk, "csv"])))
+    assert "Remark about the center" in csv_text and "Remark about social" not in csv_text
+    # asking for another addressee gives nothing of it
+    html = client.get(reverse("surveys_admin:results", args=[answered.pk]),
+                      {"addressee": other_addressee.pk}).content.decode()
+    assert "Remark about social" not in html
+
+
+def test_citizens_and_strangers_cannot_read_results(client, answered, citizen):
+    url = reverse("surveys_admin:results", args=[answered.pk])
+    assert client.get(url).status_code == 302  # to the admin login
+    client.force_login(citizen)
+    assert client.get(url).status_code in (302, 403)
+    assert client.get(reverse("surveys_admin:export", args=[answered.pk, "csv"])
+                      ).status_code in (302, 403)
+
+
+def test_csv_one_row_per_answer_one_column_per_question(admin_client, answered):
+    text = streamed(admin_client.get(reverse("surveys_admin:export", args=[answered.pk, "csv"])))
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    assert "How was the service?" in header
+    assert "Rate each aspect: Waiting time" in header and "Rate each aspect: Politeness" in header
+    assert "Citizen" not in header  # anonymous survey
+    assert len(rows) == 3
+    stars = header.index("How was the service?")
+    assert sorted(row[stars] for row in rows[1:]) == ["2", "5"]
+    assert rows[2][header.index("Why did you come?")] == "Passport"
+
+
+def test_xlsx_export(admin_client, answered):
+    from openpyxl import load_workbook
+
+    response = admin_client.get(reverse("surveys_admin:export", args=[answered.pk, "xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert len(values) == 3 and "What could we do better?" in values[0]
+
+
+def test_pdf_report_draws_the_charts(admin_client, answered):
+    from pypdf import PdfReader
+
+    response = admin_client.get(reverse("surveys_admin:report", args=[answered.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "How was the service?" in text and "Answers: 2" in text
+    assert b" re" in reader.pages[0].get_contents().get_data()  # drawn bars
+
+
+def test_publish_a_free_text_answer(admin_client, answered, client):
+    answer = q(answered, QuestionKind.LONG_TEXT).answers.get(text="Remark about the center")
+    admin_client.post(reverse("surveys_admin:publish", args=[answer.pk]), {"published": "1"})
+    answer.refresh_from_db()
+    assert answer.published
+    assert "Remark about the center" in client.get(
+        reverse("surveys:results", args=[answered.pk])).content.decode()
+
+
+def test_moderator_cannot_publish_another_addressees_text(client, answered, moderator):
+    answer = q(answered, QuestionKind.LONG_TEXT).answers.get(text="Remark about social")
+    client.force_login(moderator)
+    response = client.post(reverse("surveys_admin:publish", args=[answer.pk]),
+                           {"published": "1"})
+    assert response.status_code in (302, 403)
+    answer.refresh_from_db()
+    assert not answer.published
+
+
+def test_issue_one_time_links(admin_client, placed, addressee):
+    response = admin_client.post(reverse("surveys_admin:invitations", args=[placed.pk]),
+                                 {"count": 3, "addressee": addressee.pk, "note": "window 2"})
+    rows = list(csv.reader(io.StringIO(streamed(response))))
+    assert len(rows) == 4
+    links = Invitation.objects.filter(survey=placed)
+    assert links.count() == 3 and all(link.addressee == addressee for link in links)
+    assert rows[1][0].endswith(links.first().get_absolute_url()) or any(
+        row[0].endswith(link.get_absolute_url()) for row in rows[1:] for link in links)
+
+
+def test_admin_survey_editor_saves_questions(admin_client, site):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    from addons.surveys.models import Survey
+
+    data = nested_form_data({
+        "site": site.pk, "title": "Park renewal", "intro": "", "audience": "citizens",
+        "anonymous": "on", "min_group_size": 5, "report_period": "", "report_recipients": "",
+        "public_results": "on", "category": "",
+        "questions": inline_formset([
+            {"kind": "single", "text": "Which park first?", "required": "on",
+             "choices": "Central\nRiverside", "help_text": "", "scale_min": 0,
+             "scale_max": 10},
+        ]),
+    })
+    response = admin_client.post(reverse("wagtailsnippets_surveys_survey:add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    survey = Survey.objects.get(title="Park renewal")
+    assert [o.label for o in survey.questions.get().options.all()] == ["Central", "Riverside"]
+
+
+def test_periodic_report_sent_once_per_period(answered, settings):
+    answered.report_period = "weekly"
+    answered.report_recipients = "head@city.example\nmayor@city.example"
+    answered.save()
+    today = timezone.localdate()
+    start, end, key = reports.last_period("weekly", today)
+    assert start.weekday() == 0 and end - start == timedelta(days=6) and end < today
+    assert reports.send_periodic_reports(today) == 1
+    assert reports.send_periodic_reports(today) == 0
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["head@city.example", "mayor@city.example"]
+    assert message.attachments[0][2] == "application/pdf"
+    assert ReportLog.objects.filter(survey=answered, period=key).count() == 1
+
+
+def test_failed_send_is_retried_next_run(answered, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    answered.report_period = "monthly"
+    answered.report_recipients = "head@city.example"
+    answered.save()
+
+    def broken(self, *args, **kwargs):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr(EmailMessage, "send", broken)
+    with pytest.raises(OSError):
+        reports.send_periodic_reports(date(2026, 3, 5))
+    assert not ReportLog.objects.exists()
+    monkeypatch.undo()
+    assert reports.send_periodic_reports(date(2026, 3, 5)) == 1
+    assert ReportLog.objects.get().period == "2026-02"
+
+
+def test_monthly_period():
+    assert reports.last_period("monthly", date(2026, 3, 5)) == (
+        date(2026, 2, 1), date(2026, 2, 28), "2026-02")
+    assert reports.last_period("", date(2026, 3, 5)) is None
+    assert isinstance(datetime.now(), datetime)
