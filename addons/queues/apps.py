@@ -1,6 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, CabinetSection, NotificationEvent, ScheduledJob
+from addons.core.addon import (
+    AddonConfig,
+    CabinetSection,
+    NotificationEvent,
+    RecipientSegment,
+    ScheduledJob,
+)
 
 
 def _cabinet_context(request):
@@ -30,6 +36,12 @@ class QueuesConfig(AddonConfig):
             get_context=_cabinet_context,
             order=20,
         ),
+    )
+    # mass email: everyone who booked a queue (addons/queues/segments.py)
+    recipient_segments = (
+        RecipientSegment("queues.visitors", _("Electronic queue"),
+                         resolve="addons.queues.segments.queue_visitors",
+                         choices="addons.queues.segments.queue_choices"),
     )
     notification_events = (
         NotificationEvent("queues.booked", _("Your visit is booked")),

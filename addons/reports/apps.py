@@ -4,6 +4,7 @@ from addons.core.addon import (
     AddonConfig,
     CabinetSection,
     NotificationEvent,
+    RecipientSegment,
     ScheduledJob,
 )
 
@@ -34,6 +35,12 @@ class ReportsConfig(AddonConfig):
             get_context=_cabinet_context,
             order=20,
         ),
+    )
+    # mass email: citizens whose postal address is in a district (addons/reports/segments.py)
+    recipient_segments = (
+        RecipientSegment("reports.district", _("Districts"),
+                         resolve="addons.reports.segments.district_citizens",
+                         choices="addons.reports.segments.district_choices"),
     )
     notification_events = (
         NotificationEvent("reports.submitted", _("Your problem report is registered")),

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "addons.appeals",
     "addons.reports",
     "addons.queues",
+    "addons.mailings",
     "addons.surveys",
     "addons.bulletins",
     # Wagtail
