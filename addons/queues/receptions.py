@@ -378,8 +378,10 @@ class ReceptionFilterForm(forms.Form):
                                     empty_value=None)
     group = forms.TypedChoiceField(label=gettext_lazy("District or faction"), required=False,
                                    coerce=int, empty_value=None)
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
+    since = forms.DateField(label=gettext_lazy("Receptions from"), required=False,
+                            widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("Receptions until"), required=False,
+                            widget=DateInput())
 
     def __init__(self, data=None, *, site, **kwargs):
         super().__init__(data, **kwargs)
