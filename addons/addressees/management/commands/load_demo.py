@@ -578,6 +578,10 @@ class DemoLoader:
             from addons.queues.demo import load_demo as load_queues
 
             load_queues(site)
+        if "surveys" in {a.label for a in registry.optional_addons()} and "surveys" not in disabled:
+            from addons.surveys.demo import load_demo as load_surveys
+
+            load_surveys(site)
         self.attachables(site, catalog, disabled)
         if "reports" in {a.label for a in registry.optional_addons()} and "reports" not in disabled:
             from addons.reports.demo import load_demo as load_reports
