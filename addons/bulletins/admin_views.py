@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
+from wagtail.snippets.action_menu import PublishMenuItem
 from wagtail.snippets.views.snippets import (
     CreateView,
     DeleteView,
@@ -43,6 +44,31 @@ class BulletinForm(WagtailAdminModelForm):
             for_user.is_superuser or for_user.has_perm("bulletins.change_bulletin")
         ):
             field.queryset = field.queryset.filter(pk__in=moderated_addressee_ids(for_user))
+
+
+class ScopedPublishMenuItem(PublishMenuItem):
+    """Wagtail's own item asks for the model-wide permission; a moderator's right to
+    publish is their addressee's, which the policy knows."""
+
+    def is_shown(self, context):
+        if context.get("locked_for_user"):
+            return False
+        user, instance = context["request"].user, context.get("instance")
+        if instance is not None and instance.pk:
+            return policy.user_has_permission_for_instance(user, "publish", instance)
+        return policy.user_has_permission(user, "publish")
+
+
+def add_publish_item(menu_items, request, context) -> None:
+    """``construct_snippet_action_menu`` hook: the publish item for bulletin moderators."""
+    if context.get("model") is not Bulletin:
+        return
+    if any(item.name == "action-publish" for item in menu_items):
+        return
+    item = ScopedPublishMenuItem()
+    if item.is_shown(context):
+        menu_items.append(item)
+        menu_items.sort(key=lambda entry: entry.order)
 
 
 class BulletinIndexView(ScopedIndexViewMixin, IndexView):

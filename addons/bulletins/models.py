@@ -10,6 +10,7 @@ Wagtail's (``DraftStateMixin``: ``live``, ``go_live_at``, ``expire_at``,
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -91,7 +92,8 @@ class Bulletin(DraftStateMixin, RevisionMixin, index.Indexed, ClusterableModel):
     objects = BulletinQuerySet.as_manager()
 
     panels = [
-        FieldPanel("addressee"),
+        # a plain list: a moderator sees only the addressees they moderate (admin_views)
+        FieldPanel("addressee", widget=forms.Select),
         FieldPanel("category"),
         FieldPanel("title"),
         FieldPanel("summary"),

@@ -1,0 +1,85 @@
+"""Demo bulletins: news, messages and announcements of a few addressees of each demo town,
+a bulletin stream on their pages and on the catalog's top addressees. Idempotent: bulletins
+are found again by addressee and title, placements by page and stream."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import Bulletin, BulletinStream, BulletinStreamPlacement, Category
+
+#: addressee slug -> [(category, title, summary, body, tags, days ago)]
+DEMO = {
+    "vykonkom": [
+        (Category.ANNOUNCEMENT, "Засідання виконавчого комітету 12 грудня",
+         "Порядок денний: бюджет на 2027 рік, тарифи на тепло, благоустрій.",
+         "<p>Засідання відбудеться о 10:00 у великій залі міської ради. Проєкти рішень "
+         "оприлюднено на сайті.</p>", ["бюджет", "засідання"], 1),
+    ],
+    "upravlinnia-zhkh": [
+        (Category.NEWS, "Ремонт дороги на вулиці Соборній",
+         "З 3 по 10 грудня рух вулицею Соборною обмежено.",
+         "<p>Об'їзд вулицями Дубовою та Шкільною. Громадський транспорт курсує за "
+         "зміненим маршрутом.</p>", ["дороги", "ремонт"], 0),
+        (Category.MESSAGE, "Графік прибирання снігу",
+         "Пріоритет: маршрути громадського транспорту, лікарні, школи.",
+         "<p>Бригади працюють цілодобово під час снігопаду.</p>", ["зима", "дороги"], 3),
+    ],
+    "vodokanal": [
+        (Category.ANNOUNCEMENT, "Планове відключення води 5 грудня",
+         "Вулиці Лісова, Садова, Миру: з 9:00 до 17:00.",
+         "<p>Підвіз питної води: двір школи № 3 з 10:00.</p>", ["вода", "відключення"], 0),
+    ],
+    "cnap": [
+        (Category.NEWS, "ЦНАП працює в суботу",
+         "Щосуботи з 9:00 до 14:00 — паспорти, реєстрація місця проживання.",
+         "<p>Запис через електронну чергу на сторінці ЦНАП.</p>", ["цнап"], 2),
+    ],
+    "salubrizare": [
+        (Category.ANNOUNCEMENT, "Colectarea deșeurilor voluminoase",
+         "Sâmbătă, 6 decembrie, în cartierele Centru și Est.",
+         "<p>Lăsați obiectele lângă punctele de colectare până la ora 8:00.</p>",
+         ["deșeuri"], 1),
+    ],
+    "stare-civila": [
+        (Category.NEWS, "Program prelungit la starea civilă",
+         "Joi, până la ora 18:00.", "<p>Programările se fac online.</p>", ["program"], 4),
+    ],
+}
+
+STREAM_TITLE = "Новини та оголошення"
+
+
+def load_demo(site) -> int:
+    """Create the demo bulletins on ``site`` for the addressees that exist there and put a
+    bulletin stream on their pages and on their parents' pages. Returns bulletins created."""
+    from addons.addressees.models import AddresseePage
+
+    created_count = 0
+    now = timezone.now()
+    root = site.root_page
+    stream, _created = BulletinStream.objects.get_or_create(
+        title=STREAM_TITLE, addressee=None, defaults={"include_subtree": True, "count": 5})
+    for slug, items in DEMO.items():
+        page = AddresseePage.objects.descendant_of(root).filter(slug=slug).first()
+        if page is None:
+            continue
+        for category, title, summary, body, tags, days_ago in items:
+            if Bulletin.objects.filter(addressee=page, title=title).exists():
+                continue
+            bulletin = Bulletin(addressee=page, category=category, title=title,
+                                summary=summary, body=body, live=True,
+                                first_published_at=now - timedelta(days=days_ago, hours=1))
+            bulletin.save()
+            bulletin.tags.add(*tags)
+            bulletin.save()
+            created_count += 1
+        parent = page.get_parent().specific
+        for host in (page, parent):
+            if isinstance(host, AddresseePage) and not BulletinStreamPlacement.objects.filter(
+                page=host, stream=stream
+            ).exists():
+                BulletinStreamPlacement.objects.create(page=host, stream=stream, sort_order=50)
+    return created_count
