@@ -582,6 +582,11 @@ class DemoLoader:
             from addons.surveys.demo import load_demo as load_surveys
 
             load_surveys(site)
+        if ("bulletins" in {a.label for a in registry.optional_addons()}
+                and "bulletins" not in disabled):
+            from addons.bulletins.demo import load_demo as load_bulletins
+
+            load_bulletins(site)
         self.attachables(site, catalog, disabled)
         if "reports" in {a.label for a in registry.optional_addons()} and "reports" not in disabled:
             from addons.reports.demo import load_demo as load_reports
