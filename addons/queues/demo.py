@@ -67,8 +67,9 @@ RECEPTIONS = ((1, 3, time(15), time(17)), (2, 1, time(10), time(12)),
 
 
 def load_receptions(site) -> int:
-    """A monthly reception of citizens for every deputy of ``site``, bookable by the queue
-    engine and listed on the receptions page."""
+    """A monthly reception of citizens for every deputy of ``site`` (on the weekday and
+    hours of the deputy's published reception hours, when there are some), bookable by the
+    queue engine and listed on the receptions page."""
     from addons.addressees.models import AddresseePage
     from addons.core.models import SiteProfile
 
@@ -77,8 +78,12 @@ def load_receptions(site) -> int:
     ukrainian = SiteProfile.for_site(site).default_language == "uk"
     created_count = 0
     deputies = AddresseePage.objects.descendant_of(site.root_page).filter(kind=DEPUTY)
-    for index, page in enumerate(deputies.order_by("path")):
+    for index, page in enumerate(deputies.order_by("path").prefetch_related("office_hours")):
         ordinal, weekday, start, end = RECEPTIONS[index % len(RECEPTIONS)]
+        hours = next(iter(page.office_hours.all()), None)
+        if hours is not None:
+            # booked receptions on one of the weekdays the deputy already receives on
+            weekday, start, end = hours.weekday, hours.opens, hours.closes
         queue, created = Queue.objects.get_or_create(
             site=site, addressee=page,
             title=f"{page.title}: " + ("прийом громадян" if ukrainian else "audiențe"),

@@ -56,3 +56,19 @@ def test_catalog_lists_top_level_and_addressee_shows_contacts(client, demo):
     deputies = AddresseeGroupPage.objects.get(slug="deputaty")
     html = get(client, UA_HOST, _path(deputies)).content.decode()
     assert "Бондар Андрій Васильович" in html
+
+
+def test_every_deputy_receives_by_a_rule_listed_on_the_receptions_page(client, demo):
+    from addons.queues.models import Queue
+
+    site = Site.objects.get(is_default_site=True)
+    deputies = AddresseePage.objects.descendant_of(site.root_page).filter(kind="deputy")
+    assert deputies.exists()
+    html = get(client, UA_HOST, "/queues/receptions/").content.decode()
+    for deputy in deputies:
+        queue = Queue.objects.get(addressee=deputy)
+        rule = queue.reception_rules.get()
+        hours = deputy.office_hours.first()
+        assert (rule.weekday, rule.start) == (hours.weekday, hours.opens)
+        assert queue.exceptions.filter(generated=True).exists()
+        assert deputy.title in html
