@@ -87,22 +87,30 @@ def plan(subscriptions, facts) -> dict[str, tuple[list, list]]:
 
 def _claim(email: str, bulletins) -> list:
     """Record ``bulletins`` as sent to ``email`` (inside the caller's transaction); return
-    those that were not sent before. A concurrent sender holding the same row makes this
-    wait for its commit, then skip the row."""
-    fresh = []
+    those that were not sent before. Written in one insert; when a concurrent sender holds
+    one of the rows (the insert waits for its commit, then fails), row by row."""
     already = set(SentBulletin.objects.filter(
         email=email, bulletin__in=[b.pk for b in bulletins]).values_list("bulletin_id",
                                                                          flat=True))
-    for bulletin in bulletins:
-        if bulletin.pk in already:
-            continue
+    fresh = [bulletin for bulletin in bulletins if bulletin.pk not in already]
+    if not fresh:
+        return []
+    try:
+        with transaction.atomic():
+            SentBulletin.objects.bulk_create(
+                [SentBulletin(email=email, bulletin=bulletin) for bulletin in fresh])
+        return fresh
+    except IntegrityError:
+        pass
+    claimed = []
+    for bulletin in fresh:
         try:
             with transaction.atomic():
                 SentBulletin.objects.create(email=email, bulletin=bulletin)
         except IntegrityError:
             continue
-        fresh.append(bulletin)
-    return fresh
+        claimed.append(bulletin)
+    return claimed
 
 
 def build_email(email, subscriptions, bulletins, frequency) -> EmailMultiAlternatives:

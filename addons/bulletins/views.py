@@ -8,9 +8,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
@@ -20,6 +22,9 @@ from .forms import DigestFilterForm, SubscribeForm
 from .models import Bulletin, Frequency, Subscription
 
 PAGE_SIZE = 20
+#: the digest counts at most this many bulletins: counting the whole archive would cost
+#: time in proportion to it; older ones are reached with the date filter
+COUNT_CAP = 1000
 FILTER_KEYS = ("addressee", "subtree", "category", "date_from", "date_to", "tags", "q")
 
 
@@ -45,11 +50,28 @@ def _query_string(request, keys=FILTER_KEYS) -> str:
                       if value])
 
 
+class DigestPaginator(Paginator):
+    """Counts up to ``COUNT_CAP`` rows of a queryset (``COUNT(*)`` over a ``LIMIT``), so a
+    page costs the same with a thousand bulletins or a million. Search results keep their
+    own count: their matches are what the words found."""
+
+    capped = False
+
+    @cached_property
+    def count(self):
+        if isinstance(self.object_list, QuerySet):
+            found = self.object_list[: COUNT_CAP + 1].count()
+            self.capped = found > COUNT_CAP
+            return min(found, COUNT_CAP)
+        return super().count
+
+
 def digest(request):
     """Every bulletin of the city, newest first, filtered and paginated."""
     site = _site(request)
     form, spec = filter_from_request(request, site)
-    paginator = Paginator(services.digest(site, spec), PAGE_SIZE, allow_empty_first_page=True)
+    paginator = DigestPaginator(services.digest(site, spec), PAGE_SIZE,
+                                allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = services.with_details(page.object_list)
     query = _query_string(request)
@@ -57,7 +79,8 @@ def digest(request):
     return render(request, "bulletins/digest.html", {
         "form": form, "page": page, "bulletins": page.object_list, "spec": spec,
         "query": query, "subscribe_query": subscribe_query,
-        "description": services.describe_filter(spec),
+        "description": services.describe_filter(spec), "capped": paginator.capped,
+        "cap": COUNT_CAP,
     })
 
 

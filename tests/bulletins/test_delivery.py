@@ -20,10 +20,11 @@ def unsubscribe_path(message) -> str:
 
 
 def test_daily_digest_merges_subscriptions_without_repeating(site, committee, roads, parks):
-    make_subscription(site, "reader@example.org", addressee=committee, include_subtree=True)
-    make_subscription(site, "reader@example.org", tags="roads")
+    make_subscription(site, "reader@example.org", addressee=committee, include_subtree=True,
+                      language="en")
+    make_subscription(site, "reader@example.org", tags="roads", language="en")
     make_subscription(site, "reader@example.org", frequency="weekly", addressee=parks)
-    make_subscription(site, "other@example.org", addressee=parks)
+    make_subscription(site, "other@example.org", addressee=parks, language="uk")
     both = make_bulletin(roads, "Road works on Main Street", tags=["roads"])
     committee_news = make_bulletin(committee, "Council session")
     make_bulletin(parks, "New playground")
@@ -36,7 +37,10 @@ def test_daily_digest_merges_subscriptions_without_repeating(site, committee, ro
     assert "Council session" in reader.body
     assert "New playground" not in reader.body and "Last month" not in reader.body
     assert reader.subject == "localhost: 2 new bulletins"
-    assert "New playground" in by_address["other@example.org"].body
+    other = by_address["other@example.org"]
+    assert "New playground" in other.body
+    assert other.subject == "localhost: нових бюлетенів — 1"  # in the subscriber's language
+    assert "Ви отримуєте цей лист, бо підписалися на:" in other.body
     assert set(SentBulletin.objects.filter(email="reader@example.org")
                .values_list("bulletin_id", flat=True)) == {both.pk, committee_news.pk}
 

@@ -174,3 +174,16 @@ def test_disabled_addon_hides_digest_and_stream(client, site, committee, bulleti
     assert "Council session on Friday" not in response.content.decode()
     activation.enable(site, "bulletins")
     assert "Council session on Friday" in client.get(committee.url).content.decode()
+
+
+def test_count_is_capped_and_says_so(client, roads, monkeypatch):
+    from addons.bulletins import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 5)
+    for n in range(7):
+        make_bulletin(roads, f"Bulletin {n}", published=timezone.now() - timedelta(hours=n))
+    response = client.get(DIGEST)
+    assert response.context["capped"] and response.context["page"].paginator.count == 5
+    assert "More than 5 bulletins" in response.content.decode()
+    older = (timezone.localdate() - timedelta(days=2)).isoformat()
+    assert not client.get(DIGEST, {"date_to": older}).context["capped"]
