@@ -18,15 +18,21 @@ With only SQLite at hand, it says so and exits 0. Exit status 1 when a query cou
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.perf.harness import (  # noqa: E402
+    bench_environment,
+    bench_url,
+    describe_machine,
+    setup_django,
+)
+
 OPEN_APPEALS = 300  # due now: the same in every size
 ADDRESSEES = 50
 
@@ -40,43 +46,6 @@ def parse_args(argv=None):
     parser.add_argument("--runs", type=int, default=15, help="timed views per page (median)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     return parser.parse_args(argv)
-
-
-def bench_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def scratch_database(url: str) -> str:
-    """Create an empty ``<name>_appeals_bench`` database; return its URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "postgres") + "_appeals_bench"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def drop_database(url: str, scratch: str) -> None:
-    import psycopg
-
-    name = urlsplit(scratch).path.lstrip("/")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def setup_django(database_url: str) -> None:
-    sys.path[:0] = [str(ROOT / "site"), str(ROOT)]
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "civicdesk.settings.test"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # -- the city ------------------------------------------------------------------------------
@@ -257,40 +226,25 @@ def pages(client, moderator, appeal, runs):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    url = bench_url()
+    url = bench_url(fallback_to_database_url=True)
     print()
     print("Appeals benchmark")
     if url is None:
         print("  skipped: needs PostgreSQL. Set BENCH_DATABASE_URL=postgres://user@host/db "
               "(a scratch database <db>_appeals_bench is created beside it).")
         return 0
-    scratch = scratch_database(url)
-    try:
-        return run(args, scratch)
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(url, scratch)
-        else:
-            print(f"\nScratch database kept: {scratch}")
+    with bench_environment("appeals_bench", keep=args.keep, url=url) as (workdir, scratch):
+        return run(args, workdir, scratch)
 
 
-def run(args, scratch) -> int:
-    setup_django(scratch)
-    import django
-    from django.db import connection
+def run(args, workdir, scratch) -> int:
+    setup_django(workdir, scratch, settings="civicdesk.settings.test")
     from django.test import Client
 
     from addons.appeals import services
     from addons.appeals.models import Appeal
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    print(f"  PostgreSQL {version}, Python {sys.version.split()[0]}, Django "
-          f"{django.get_version()}, {os.cpu_count()} CPUs")
+    print(f"  {describe_machine()}")
     site, addressees, form, moderator, citizen = make_city()
     insert_open(site, addressees, form, citizen)
     appeal = Appeal.objects.filter(addressee=addressees[0]).order_by("due_date", "pk").first()

@@ -21,16 +21,22 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
-import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.perf.harness import (  # noqa: E402
+    bench_environment,
+    bench_url,  # noqa: F401 (used by surveys_bench)
+    describe_machine,
+    drop_database,  # noqa: F401
+    setup_django,
+)
+
 WINDOWS = 10
 HORIZON_DAYS = 90
 SLOT_MINUTES = 15
@@ -46,50 +52,6 @@ def parse_args(argv=None):
                         help="slots the clients compete for in the throughput run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     return parser.parse_args(argv)
-
-
-def bench_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def scratch_database(url: str) -> str:
-    """Create an empty ``<name>_queues_bench`` database; return its URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "postgres") + "_queues_bench"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def drop_database(url: str, scratch: str) -> None:
-    import psycopg
-
-    name = urlsplit(scratch).path.lstrip("/")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def setup_django(workdir: Path, database_url: str | None) -> None:
-    import warnings
-
-    warnings.filterwarnings("ignore", message="No directory at")  # collectstatic not run
-    sys.path[:0] = [str(ROOT / "site"), str(ROOT)]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.perf.settings"
-    os.environ["CIVICDESK_BENCH_DIR"] = str(workdir)
-    if database_url:
-        os.environ["BENCH_DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("BENCH_DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # -- the city ------------------------------------------------------------------------------
@@ -366,30 +328,14 @@ def throughput(site, addressee, clients: int, slot_count: int, *, mail: bool) ->
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    url = bench_url()
     print()
     print("Electronic queue benchmark")
-    scratch = scratch_database(url) if url else None
-    workdir = Path(tempfile.mkdtemp(prefix="civicdesk-queues-bench-"))
-    try:
+    with bench_environment("queues_bench", keep=args.keep) as (workdir, scratch):
         return run(args, workdir, scratch)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if scratch and not args.keep:
-            drop_database(url, scratch)
-        elif scratch:
-            print(f"\nScratch database kept: {scratch}")
-        if not args.keep:
-            import shutil
-
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(args, workdir: Path, scratch: str | None) -> int:
     setup_django(workdir, scratch)
-    import django
     from django.db import connection
     from django_q.conf import Conf
 
@@ -397,14 +343,7 @@ def run(args, workdir: Path, scratch: str | None) -> int:
 
     # Mail goes to the task queue (as in production), not out in the booking thread.
     Conf.SYNC = False
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        database = "SQLite (file)"
-    print(f"  {database}, Python {sys.version.split()[0]}, Django {django.get_version()}, "
-          f"{os.cpu_count()} CPUs")
+    print(f"  {describe_machine()}")
     site, center = make_city()
     citizens = make_citizens(500, "citizen")
     queue_small, service_small = make_queue(site, center, "ЦНАП: паспорти (мало)")

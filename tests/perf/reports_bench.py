@@ -7,8 +7,9 @@ the raw indexed bbox query that fetches the same rows in the same run (goal: at 
 and the response size (goal: at most 300 KB city-wide). The "data" column is the endpoint's
 own work (its queries and the GeoJSON) without the HTTP request around it.
 
-SQLite in a temporary directory by default; an empty PostgreSQL database when
-``BENCH_DATABASE_URL`` is set (``postgres://postgres@127.0.0.1:5432/bench``). Exit status 1
+SQLite in a temporary directory by default; with ``BENCH_DATABASE_URL`` set
+(``postgres://postgres@127.0.0.1:5432/test``) a scratch database ``<name>_reports_bench`` is
+created beside the named one and dropped at the end (``--keep`` keeps it). Exit status 1
 when the query count differs between the viewports or the filters; timings never fail it.
 """
 
@@ -17,16 +18,17 @@ from __future__ import annotations
 import argparse
 import datetime
 import math
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.perf.harness import bench_environment, setup_django  # noqa: E402
+
 CENTRE = (49.4444, 32.0598)  # lat, lng of the generated city
 HALF_LAT, HALF_LNG = 0.1, 0.15  # the city's bounds around it
 
@@ -40,18 +42,6 @@ def parse_args(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the SQLite database")
     parser.add_argument("--workdir", help="folder of the SQLite database (reused if filled)")
     return parser.parse_args(argv)
-
-
-def setup_django(workdir: Path) -> None:
-    sys.path[:0] = [str(ROOT / "site"), str(ROOT)]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.perf.settings"
-    os.environ["CIVICDESK_BENCH_DIR"] = str(workdir)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def make_site():
@@ -268,9 +258,16 @@ def measure(client, site, name: str, bbox, zoom: int, args, filters=None, raw_wh
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="civicdesk-reports-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    setup_django(workdir)
+    if args.workdir:  # SQLite in a folder of one's own, kept for the next run
+        workdir = Path(args.workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        return run(args, workdir, None)
+    with bench_environment("reports_bench", keep=args.keep) as (workdir, scratch):
+        return run(args, workdir, scratch)
+
+
+def run(args, workdir: Path, scratch: str | None) -> int:
+    setup_django(workdir, scratch)
     from django.db import connection
     from django.test import Client
 
@@ -333,13 +330,8 @@ def main(argv=None) -> int:
         print(f"\nNote: city-wide response {city_kb:.0f} KB is over the 300 KB goal")
     if missed:
         print(f"\nNote: the 3x goal is not met for: {', '.join(missed)}")
-    if args.keep or args.workdir:
+    if args.workdir or (args.keep and not scratch):
         print(f"\nDatabase kept in {workdir}")
-    else:
-        import shutil
-
-        connection.close()
-        shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
 
 
