@@ -177,12 +177,23 @@ def deliver(planned, frequency) -> int:
     return sent
 
 
+def _enabled(site_ids) -> set[int]:
+    """The sites among ``site_ids`` where bulletins are switched on (a disabled add-on
+    sends nothing there; its subscriptions wait)."""
+    from wagtail.models import Site
+
+    from addons.core import activation
+
+    return {site.pk for site in Site.objects.filter(pk__in=set(site_ids))
+            if activation.is_enabled("bulletins", site=site)}
+
+
 def send_immediate(bulletin_id: int) -> int:
     """Send a just-published bulletin to its immediate subscribers (a django-q2 task,
     enqueued after the publishing transaction commits)."""
     bulletin = Bulletin.objects.public().filter(pk=bulletin_id).select_related(
         "addressee", "site").prefetch_related("tags").first()
-    if bulletin is None:
+    if bulletin is None or not _enabled([bulletin.site_id]):
         return 0
     subscriptions = Subscription.objects.confirmed().filter(
         site_id=bulletin.site_id, frequency=Frequency.IMMEDIATE).select_related("addressee")
@@ -196,9 +207,11 @@ def send_digest(frequency: str, now=None) -> int:
     since = now - PERIODS[frequency] - SLACK
     subscriptions = list(Subscription.objects.confirmed().filter(frequency=frequency)
                          .select_related("addressee"))
+    sites = _enabled({s.site_id for s in subscriptions})
+    subscriptions = [s for s in subscriptions if s.site_id in sites]
     if not subscriptions:
         return 0
-    facts = _facts(_bulletins({s.site_id for s in subscriptions}, since, now))
+    facts = _facts(_bulletins(sites, since, now))
     return deliver(plan(subscriptions, facts), frequency)
 
 

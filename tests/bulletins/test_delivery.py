@@ -207,3 +207,14 @@ def test_weekly_digest_covers_the_week(site, roads):
     assert delivery.send_digest("daily") == 0
     assert delivery.send_digest("weekly") == 1
     assert "Monday" in mail.outbox[0].body and "Too old" not in mail.outbox[0].body
+
+
+def test_nothing_is_sent_where_bulletins_are_disabled(site, roads):
+    from addons.core import activation
+
+    make_subscription(site, addressee=roads)
+    make_bulletin(roads, "Water outage")
+    activation.disable(site, "bulletins")
+    assert delivery.send_digest("daily") == 0
+    activation.enable(site, "bulletins")
+    assert delivery.send_digest("daily") == 1
