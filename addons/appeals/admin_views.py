@@ -18,15 +18,15 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import include, path, reverse, reverse_lazy
+from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from addons.addressees.models import AddresseePage
+from addons.core.admin_menu import Entry, staff_submenu
 
 from . import services, uploads
 from .models import (
@@ -618,20 +618,10 @@ def admin_urls():
 # --- menu ---------------------------------------------------------------------------------
 
 
-class AppealsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_appeals_staff(request.user)
-
-
 def appeals_menu_item():
     """The "Appeals" admin menu: the list, the inbox and the report (staff only)."""
-    menu = Menu(items=[
-        AppealsMenuItem(_lazy("My inbox"), reverse_lazy("appeals_admin:inbox"),
-                        name="appeals-inbox", icon_name="tasks", order=100),
-        AppealsMenuItem(_lazy("All appeals"), reverse_lazy("appeals_admin:list"),
-                        name="appeals-list", icon_name="list-ul", order=200),
-        AppealsMenuItem(_lazy("Report"), reverse_lazy("appeals_admin:report"),
-                        name="appeals-report", icon_name="doc-full", order=300),
-    ])
-    return SubmenuMenuItem(_lazy("Appeals"), menu, name="appeals", icon_name="mail",
-                           order=240)
+    return staff_submenu(_lazy("Appeals"), [
+        Entry(_lazy("My inbox"), "appeals_admin:inbox", "appeals-inbox", "tasks"),
+        Entry(_lazy("All appeals"), "appeals_admin:list", "appeals-list", "list-ul"),
+        Entry(_lazy("Report"), "appeals_admin:report", "appeals-report", "doc-full"),
+    ], allowed=is_appeals_staff, name="appeals", icon_name="mail", order=240)

@@ -496,12 +496,7 @@ def calendar(request, queue_id, token):
 
 def desk_menu_item():
     """"Desk" in the Wagtail menu, for those who work at a queue."""
-    from django.urls import reverse_lazy
-    from wagtail.admin.menu import MenuItem
+    from addons.core.admin_menu import staff_menu_item
 
-    class DeskMenuItem(MenuItem):
-        def is_shown(self, request):
-            return is_desk_staff(request.user)
-
-    return DeskMenuItem(gettext_lazy("Desk"), reverse_lazy("queues:desk:today"),
-                        name="queues-desk", icon_name="time", order=250)
+    return staff_menu_item(gettext_lazy("Desk"), "queues:desk:today", allowed=is_desk_staff,
+                           name="queues-desk", icon_name="time", order=250)

@@ -19,17 +19,17 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import include, path, reverse, reverse_lazy
+from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 from wagtail.models import Site
 
 from addons.addressees.models import AddresseePage
+from addons.core.admin_menu import Entry, staff_submenu
 from addons.core.geo import Point
 from addons.core.permissions import AddresseeScopedPermissionPolicy, moderated_addressee_ids
 
@@ -644,21 +644,14 @@ def admin_urls():
                                                  namespace="reports_admin"))]
 
 
-class ReportsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_reports_staff(request.user)
-
-
 def reports_menu_item():
     """The "Problem reports" admin menu: the list and the dashboard (staff only)."""
-    menu = Menu(items=[
-        ReportsMenuItem(gettext_lazy("All reports"), reverse_lazy("reports_admin:list"),
-                        name="problem-reports-list", icon_name="list-ul", order=100),
-        ReportsMenuItem(gettext_lazy("Hot spots"), reverse_lazy("reports_admin:dashboard"),
-                        name="problem-reports-dashboard", icon_name="site", order=200),
-    ])
-    return SubmenuMenuItem(gettext_lazy("Problem reports"), menu, name="problem-reports",
-                           icon_name="warning", order=250)
+    return staff_submenu(gettext_lazy("Problem reports"), [
+        Entry(gettext_lazy("All reports"), "reports_admin:list", "problem-reports-list",
+              "list-ul"),
+        Entry(gettext_lazy("Hot spots"), "reports_admin:dashboard", "problem-reports-dashboard",
+              "site"),
+    ], allowed=is_reports_staff, name="problem-reports", icon_name="warning", order=250)
 
 
 class Open311ApiKeyViewSet(ModelViewSet):
