@@ -147,11 +147,19 @@ def claim(campaign_id: int, size: int, now=None) -> tuple[str, list[Delivery]]:
     now = now or timezone.now()
     token = uuid.uuid4().hex
     claimable = _claimable(now)
+    stale = Q(status=DeliveryStatus.SENDING,
+              claimed_at__lt=now - timedelta(seconds=lease_seconds()))
     with transaction.atomic():
-        rows = Delivery.objects.filter(campaign_id=campaign_id).filter(claimable).order_by("pk")
-        if db_connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        ids = list(rows.values_list("pk", flat=True)[:size])
+        ids = []
+        # expired leases first (a killed worker's rows), then the queue: two index range
+        # scans on (campaign, status, id) instead of one scan of the whole campaign
+        for condition in (stale, Q(status=DeliveryStatus.QUEUED)):
+            rows = Delivery.objects.filter(condition, campaign_id=campaign_id).order_by("pk")
+            if db_connection.features.has_select_for_update_skip_locked:
+                rows = rows.select_for_update(skip_locked=True)
+            ids += list(rows.values_list("pk", flat=True)[: size - len(ids)])
+            if len(ids) >= size:
+                break
         if not ids:
             return token, []
         Delivery.objects.filter(pk__in=ids).filter(claimable).update(
@@ -256,6 +264,14 @@ def run_campaign(campaign_id: int, *, seconds: float | None = None, mail_connect
     mail_connection = mail_connection or get_connection()
     total = 0
     timed_out = False
+    try:
+        # one SMTP session for the whole run (a backend not opened first would connect and
+        # quit around every single message)
+        mail_connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("campaign %s: mail server unreachable (%s); retried later",
+                       campaign_id, exc)
+        return 0
     try:
         while True:
             if time.monotonic() >= deadline:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import socket
 import threading
+import time
 from email.parser import BytesHeaderParser
 
 
@@ -22,14 +23,15 @@ class CountingSink:
         self.by_address: collections.Counter = collections.Counter()
         self.ids_by_address: dict[str, collections.Counter] = collections.defaultdict(
             collections.Counter)
-        self.headers = []  # the first few messages' headers, for checks
+        self.last_at = 0.0  # time.perf_counter() of the last message
+        self.last_headers = None  # the last message's headers, for checks
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         headers = BytesHeaderParser().parsebytes(envelope.content)
         with self.lock:
             self.messages += 1
-            if len(self.headers) < 5:
-                self.headers.append(headers)
+            self.last_at = time.perf_counter()
+            self.last_headers = headers
             for address in envelope.rcpt_tos:
                 address = address.lower()
                 self.by_address[address] += 1

@@ -232,3 +232,17 @@ def test_personal_data_and_anonymise(site, profile, django_user_model, start):
     config.anonymise(user)
     assert not Delivery.objects.filter(email="ana@example.org").exists()
     assert services.report(campaign)["sent"] == 3
+
+
+def test_unreachable_server_leaves_everything_queued(site, profile, monkeypatch, start):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def down(self):
+        raise ConnectionRefusedError("no SMTP server")
+
+    monkeypatch.setattr(EmailBackend, "open", down, raising=False)
+    campaign = make_campaign(site, emails=EMAILS)
+    start(campaign)
+    assert not mail.outbox
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.QUEUED}
+    assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.SENDING
