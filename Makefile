@@ -51,7 +51,9 @@ bench: install-test
 	$(PY) tests/perf/triage_bench.py
 	$(PY) tests/perf/reports_bench.py
 	$(PY) tests/perf/queues_bench.py
+	$(PY) tests/perf/mailings_bench.py
 	$(PY) tests/perf/bulletins_bench.py
+	$(PY) tests/perf/surveys_bench.py
 
 lint: install-test
 	$(PY) -m ruff check .
