@@ -68,11 +68,17 @@ def _bulletins(site_ids, since, until=None):
 def plan(subscriptions, facts) -> dict[str, tuple[list, list]]:
     """``{email: (subscriptions, bulletins)}``: each subscriber's matching bulletins,
     once each, newest first; a subscription sees only bulletins published after it was
-    confirmed."""
+    confirmed. A subscription to one addressee looks only at that addressee's bulletins."""
+    by_addressee: dict[int, list] = {}
+    for fact in facts:
+        by_addressee.setdefault(fact.bulletin.addressee_id, []).append(fact)
     found: dict[str, tuple[list, dict]] = {}
     for subscription in subscriptions:
         start = subscription.confirmed_at
-        for fact in facts:
+        candidates = facts
+        if subscription.addressee_id and not subscription.include_subtree:
+            candidates = by_addressee.get(subscription.addressee_id, ())
+        for fact in candidates:
             bulletin = fact.bulletin
             if bulletin.first_published_at < start or not matches(subscription, fact):
                 continue

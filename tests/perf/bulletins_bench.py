@@ -175,24 +175,27 @@ def fill(site, addressees, count: int, seed: int) -> None:
 # -- measuring -----------------------------------------------------------------------------
 
 
-def measure(client, host: str, path: str, params: dict, runs: int):
-    """(queries, median seconds, matches) of GET ``path`` on ``host``."""
+def measure(client, path: str, cases: list[tuple[str, dict]], runs: int):
+    """For each (host, params): (queries, median seconds, matches) of GET ``path``. The
+    hosts take turns within each run, so both see the same load on the machine."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get(path, params, HTTP_HOST=host)  # warm caches
-    times = []
-    queries = None
+    times = [[] for _ in cases]
+    queries = [0 for _ in cases]
+    matches = [0 for _ in cases]
+    for host, params in cases:
+        client.get(path, params, HTTP_HOST=host)  # warm caches
     for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(path, params, HTTP_HOST=host)
-            times.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.status_code
-        count = len(captured)
-        queries = count if queries is None else max(queries, count)
-    matches = response.context["page"].paginator.count
-    return queries, statistics.median(times), matches
+        for index, (host, params) in enumerate(cases):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path, params, HTTP_HOST=host)
+                times[index].append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+            queries[index] = max(queries[index], len(captured))
+            matches[index] = response.context["page"].paginator.count
+    return [(queries[i], statistics.median(times[i]), matches[i]) for i in range(len(cases))]
 
 
 def digest_figures(args, small, large) -> int:
@@ -203,37 +206,29 @@ def digest_figures(args, small, large) -> int:
     cases = [
         ("filtered page (subtree + category)", lambda a: {"addressee": a[0].pk,
                                                           "subtree": "on",
-                                                          "category": "news"}),
-        ("unfiltered, page 10", lambda a: {"page": 10}),
-        (f"search, a word in {RARE_COUNT} bulletins", lambda a: {"q": RARE_WORD}),
+                                                          "category": "news"}, ""),
+        ("unfiltered, page 10", lambda a: {"page": 10}, ""),
+        (f"search, a word in {RARE_COUNT} bulletins", lambda a: {"q": RARE_WORD}, ""),
         ("search + addressee subtree", lambda a: {"q": RARE_WORD, "addressee": a[6].pk,
-                                                  "subtree": "on"}),
+                                                  "subtree": "on"}, ""),
+        ("search, a word in 1 bulletin of 10", lambda a: {"q": COMMON_WORD},
+         "  (cost follows the matches)"),
     ]
     print(f"\n(g) E-digest: {args.base:,} vs {args.bulletins:,} bulletins, "
           f"median of {args.runs}")
     small_label, large_label = f"ms ({args.base:,})", f"ms ({args.bulletins:,})"
     print(f"  {'request':<40} {'queries':>9} {small_label:>9} {large_label:>10} "
           f"{'ratio':>6} {'matches':>15}")
-    for label, params in cases:
-        q_small, t_small, m_small = measure(client, small[0].hostname, "/bulletins/",
-                                            params(small[1]), args.runs)
-        q_large, t_large, m_large = measure(client, large[0].hostname, "/bulletins/",
-                                            params(large[1]), args.runs)
-        ratio = t_large / t_small
-        flag = "" if q_small == q_large else "  QUERY COUNT GROWS"
+    for label, params, note in cases:
+        (q_small, t_small, m_small), (q_large, t_large, m_large) = measure(
+            client, "/bulletins/", [(small[0].hostname, params(small[1])),
+                                    (large[0].hostname, params(large[1]))], args.runs)
         if q_small != q_large:
             status = 1
+            note += "  QUERY COUNT GROWS"
         print(f"  {label:<40} {q_small:>4}/{q_large:<4} {t_small * 1000:>9.1f} "
-              f"{t_large * 1000:>10.1f} {ratio:>5.2f}x {m_small:>7,}/{m_large:<7,}{flag}")
-    q_small, t_small, m_small = measure(client, small[0].hostname, "/bulletins/",
-                                        {"q": COMMON_WORD}, args.runs)
-    q_large, t_large, m_large = measure(client, large[0].hostname, "/bulletins/",
-                                        {"q": COMMON_WORD}, args.runs)
-    print(f"  {'search, a word in 1 bulletin of 10':<40} {q_small:>4}/{q_large:<4} "
-          f"{t_small * 1000:>9.1f} {t_large * 1000:>10.1f} {t_large / t_small:>5.2f}x "
-          f"{m_small:>7,}/{m_large:<7,}  (cost follows the matches)")
-    if q_small != q_large:
-        status = 1
+              f"{t_large * 1000:>10.1f} {t_large / t_small:>5.2f}x "
+              f"{m_small:>7,}/{m_large:<7,}{note}")
     return status
 
 
