@@ -21,17 +21,17 @@ the end (``--keep`` keeps it). Exit status 1 when a query count differs between 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.perf.harness import bench_environment, describe_machine, setup_django  # noqa: E402
+
 RARE_WORD = "гідрант"
 RARE_COUNT = 30
 WORDS = ("ремонт дороги вода тепло світло школа парк сквер транспорт автобус тролейбус "
@@ -50,49 +50,6 @@ def parse_args(argv=None):
     parser.add_argument("--runs", type=int, default=15, help="timed requests (median)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     return parser.parse_args(argv)
-
-
-def bench_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def scratch_database(url: str) -> str:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "postgres") + "_bulletins_bench"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def drop_database(url: str, scratch: str) -> None:
-    import psycopg
-
-    name = urlsplit(scratch).path.lstrip("/")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def setup_django(workdir: Path, database_url: str | None) -> None:
-    import warnings
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    sys.path[:0] = [str(ROOT / "site"), str(ROOT)]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.perf.settings"
-    os.environ["CIVICDESK_BENCH_DIR"] = str(workdir)
-    if database_url:
-        os.environ["BENCH_DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("BENCH_DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # -- the two towns -------------------------------------------------------------------------
@@ -293,44 +250,21 @@ def matching_figures(args, large) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    url = bench_url()
     print()
     print("Bulletins benchmark")
-    scratch = scratch_database(url) if url else None
-    workdir = Path(tempfile.mkdtemp(prefix="civicdesk-bulletins-bench-"))
-    try:
+    with bench_environment("bulletins_bench", keep=args.keep) as (workdir, scratch):
         return run(args, workdir, scratch)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if scratch and not args.keep:
-            drop_database(url, scratch)
-        elif scratch:
-            print(f"\nScratch database kept: {scratch}")
-        if not args.keep:
-            import shutil
-
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(args, workdir: Path, scratch: str | None) -> int:
     setup_django(workdir, scratch)
-    import django
     from django.db import connection
     from django.test.utils import setup_test_environment
     from django.utils import translation
 
     setup_test_environment()  # responses carry their context; mail stays in memory
     translation.activate("uk")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        database = "SQLite (file)"
-    print(f"  {database}, Python {sys.version.split()[0]}, Django {django.get_version()}, "
-          f"{os.cpu_count()} CPUs")
+    print(f"  {describe_machine()}")
     small = make_site("small.bench", True)
     large = make_site("large.bench", False)
     started = time.perf_counter()
