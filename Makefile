@@ -53,6 +53,7 @@ bench: install-test
 	$(PY) tests/perf/queues_bench.py
 	$(PY) tests/perf/mailings_bench.py
 	$(PY) tests/perf/bulletins_bench.py
+	$(PY) tests/perf/surveys_bench.py
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -74,11 +74,15 @@ def _filtered(request, survey):
     return form, responses, start, end, addressee
 
 
-def _figures(survey, responses):
-    """Staff see every figure, however few answered (min_group=0)."""
+def _figures(request, survey, responses, filtered):
+    """Staff see every figure, however few answered (min_group=0). Unfiltered, for those
+    who see every answer, the counters serve; otherwise the answers are aggregated."""
     questions = services.questions_of(survey)
-    return questions, stats.build(survey, questions, stats.answer_counts(responses),
-                                  min_group=0)
+    if not filtered and sees_everything(request.user):
+        counts = stats.tally_counts(survey, 0)
+    else:
+        counts = stats.answer_counts(responses)
+    return questions, stats.build(survey, questions, counts, min_group=0)
 
 
 @never_cache
@@ -92,8 +96,9 @@ def results_index(request):
 @never_cache
 def results(request, pk):
     survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
-    form, responses, _start, _end, _addressee = _filtered(request, survey)
-    questions, figures = _figures(survey, responses)
+    form, responses, start, end, addressee = _filtered(request, survey)
+    filtered = bool(start or end or addressee)
+    questions, figures = _figures(request, survey, responses, filtered)
     text_questions = [q for q in questions if q.kind in TEXT_KINDS]
     texts = (Answer.objects.filter(response__in=responses.values("pk"),
                                    question__in=text_questions).exclude(text="")
@@ -121,7 +126,7 @@ def export(request, pk, fmt):
 def report(request, pk):
     survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
     _form, responses, start, end, addressee = _filtered(request, survey)
-    _questions, figures = _figures(survey, responses)
+    _questions, figures = _figures(request, survey, responses, bool(start or end or addressee))
     response = HttpResponse(reports.pdf_bytes(survey, figures, start, end, addressee),
                             content_type="application/pdf")
     name = reports.filename(survey, start, end)

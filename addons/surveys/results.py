@@ -151,14 +151,20 @@ def tally_counts(survey: Survey, scope: int = 0) -> dict:
             .values_list("question_id", "bucket", "count")}
 
 
-def published_texts(survey: Survey, scope: int = 0) -> dict:
-    """Free-text answers staff published, newest first, per question: one query."""
-    answers = (Answer.objects.filter(question__survey=survey, published=True)
-               .exclude(text="").select_related("response").order_by("-response__submitted_at"))
+def published_texts(survey: Survey, questions, scope: int = 0) -> dict:
+    """Free-text answers staff published, newest first, per question: one query, on the
+    (question, published) index, so it does not read the unpublished answers."""
+    text_ids = [question.pk for question in questions if question.kind in TEXT_KINDS]
+    if not text_ids:
+        return {}
+    # newest first by the answer's own response id: ordering by the response's date would
+    # let the database walk every response of the survey in date order
+    answers = (Answer.objects.filter(question_id__in=text_ids, published=True)
+               .exclude(text="").select_related("response").order_by("-response_id", "pk"))
     if scope:
         answers = answers.filter(response__scope=scope)
     grouped: dict = {}
-    for answer in answers[: PUBLISHED_TEXTS * 10]:
+    for answer in answers[: PUBLISHED_TEXTS * len(text_ids)]:
         items = grouped.setdefault(answer.question_id, [])
         if len(items) < PUBLISHED_TEXTS:
             items.append(answer)
@@ -167,7 +173,7 @@ def published_texts(survey: Survey, scope: int = 0) -> dict:
 
 def public_results(survey: Survey, questions, scope: int = 0) -> SurveyResults:
     return build(survey, questions, tally_counts(survey, scope),
-                 texts=published_texts(survey, scope))
+                 texts=published_texts(survey, questions, scope))
 
 
 # --- counts from the answers (staff filters) ----------------------------------------------

@@ -226,3 +226,20 @@ def test_monthly_period():
         date(2026, 2, 1), date(2026, 2, 28), "2026-02")
     assert reports.last_period("", date(2026, 3, 5)) is None
     assert isinstance(datetime.now(), datetime)
+
+
+def test_admin_lists_and_edit_forms_render(admin_client, placed):
+    assert admin_client.get(reverse("wagtailsnippets_surveys_survey:list")).status_code == 200
+    edit = admin_client.get(reverse("wagtailsnippets_surveys_survey:edit", args=[placed.pk]))
+    assert edit.status_code == 200 and "How was the service?" in edit.content.decode()
+    assert admin_client.get(reverse("surveys_admin:index")).status_code == 200
+    assert admin_client.get(
+        reverse("wagtailsnippets_surveys_surveycategory:list")).status_code == 200
+
+
+def test_menu_shows_results_to_staff_only(client, admin_client, moderator, citizen):
+    assert "Survey results" in admin_client.get(reverse("wagtailadmin_home")).content.decode()
+    client.force_login(moderator)
+    assert "Survey results" in client.get(reverse("wagtailadmin_home")).content.decode()
+    client.force_login(citizen)
+    assert client.get(reverse("surveys_admin:index")).status_code in (302, 403)

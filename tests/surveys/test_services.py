@@ -255,3 +255,17 @@ def test_tallies_are_not_read_from_the_answers(survey, citizen, django_assert_nu
     Answer.objects.all().delete()  # the public figures come from the counters
     assert results.tally_counts(survey)[(q(survey, QuestionKind.STARS).pk, "v5")] == 1
     assert Tally.objects.filter(survey=survey, scope=0).exists()
+
+
+def test_personal_data_and_anonymise(site, citizen, survey):
+    named = make_survey(site, title="Named", anonymous=False)
+    add_question(named, QuestionKind.STARS)
+    services.submit(named, stars_items(named, 4), user=citizen)
+    services.submit(survey, stars_items(survey, 5), user=citizen)
+    data = services.personal_data(citizen)["survey_answers"]
+    assert [item["survey"] for item in data] == ["Named"]  # the anonymous one is not linked
+    assert data[0]["answers"] == [4]
+    services.anonymise_citizen(citizen)
+    assert services.personal_data(citizen)["survey_answers"] == []
+    assert Response.objects.filter(survey=named).count() == 1
+    assert results.tally_counts(named)[(None, "responses")] == 1
