@@ -595,6 +595,11 @@ class DemoLoader:
             from addons.reports.situational.demo import attach_maps
 
             attach_maps(site)
+        if ("mailings" in {a.label for a in registry.optional_addons()}
+                and "mailings" not in disabled):
+            from addons.mailings.demo import load_demo as load_mailings
+
+            load_mailings(site)  # after the queues and districts its segments read
         return {"site": site, "home": home, "catalog": catalog, "disabled": disabled,
                 "url": data["site"].get("url") or site.root_url + "/",
                 "name": data["profile"]["municipality_name"]}
