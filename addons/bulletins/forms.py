@@ -16,9 +16,9 @@ class DigestFilterForm(forms.Form):
     subtree = forms.BooleanField(label=_("with subordinate addressees"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("All categories")), *Category.choices])
-    date_from = forms.DateField(label=_("From"), required=False,
+    date_from = forms.DateField(label=_("Published from"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
+    date_to = forms.DateField(label=_("Published until"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
     tags = forms.CharField(label=_("Tags"), required=False, max_length=200,
                            help_text=_("Separated by commas."))

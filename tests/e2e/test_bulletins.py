@@ -99,6 +99,16 @@ def test_filter_subscribe_publish_digest_unsubscribe(demo, citizen, visit, axe_s
     bulletin = Bulletin.objects.get(title=TITLE)
     assert bulletin.live and bulletin.addressee_id == addressee.pk
 
+    # It is on the addressee's page (the demo's stream) and has a page of its own.
+    tab.goto(urlsplit(addressee.url).path)
+    stream = page.locator("main section.bulletins-section")
+    assert TITLE in stream.inner_text()
+    check_axe(tab, axe_source, "addressee page with its bulletin stream")
+    with page.expect_navigation():
+        stream.get_by_role("link", name=TITLE).click()
+    assert page.locator("main h1").inner_text() == TITLE
+    check_axe(tab, axe_source, "bulletin page")
+
     # The daily digest job: the email arrives at the SMTP sink.
     assert delivery.send_digest("daily") >= 1
     messages = smtp_sink.wait_for(citizen.email)
