@@ -9,7 +9,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -298,9 +298,15 @@ def cancel_campaign(campaign: Campaign, *, user=None) -> int:
         if campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING,
                                    CampaignStatus.DRAFT):
             raise MailingError(_("This campaign is already finished."))
-        cancelled = Delivery.objects.filter(
-            campaign=campaign, status=DeliveryStatus.QUEUED
-        ).update(status=DeliveryStatus.CANCELLED)
+        from .sending import lease_seconds
+
+        # queued rows, and rows a killed worker had claimed (their lease is over); a live
+        # worker finishes the batch it holds and then stops
+        expired = timezone.now() - timedelta(seconds=lease_seconds())
+        cancelled = Delivery.objects.filter(campaign=campaign).filter(
+            Q(status=DeliveryStatus.QUEUED)
+            | Q(status=DeliveryStatus.SENDING, claimed_at__lt=expired)
+        ).update(status=DeliveryStatus.CANCELLED, claim="")
         campaign.status = CampaignStatus.CANCELLED
         campaign.finished_at = timezone.now()
         campaign.save(update_fields=["status", "finished_at"])

@@ -113,3 +113,15 @@ def test_task_hands_over_when_its_time_is_up(campaign, monkeypatch):
     sending.run_campaign(campaign.pk, seconds=0)
     assert queued == [campaign.pk]
     assert Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.QUEUED).count() == 50
+
+
+def test_cancel_also_ends_a_killed_workers_claims(campaign, monkeypatch):
+    from addons.mailings import services
+
+    sending.claim(campaign.pk, 10)  # a worker took ten rows and died
+    later = timezone.now() + timedelta(seconds=61)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert services.cancel_campaign(campaign) == 50
+    assert not Delivery.objects.filter(campaign=campaign, status__in=[
+        DeliveryStatus.QUEUED, DeliveryStatus.SENDING]).exists()
+    assert sending.run_campaign(campaign.pk) == 0 and not mail.outbox
