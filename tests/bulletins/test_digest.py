@@ -187,3 +187,23 @@ def test_count_is_capped_and_says_so(client, roads, monkeypatch):
     assert "More than 5 bulletins" in response.content.decode()
     older = (timezone.localdate() - timedelta(days=2)).isoformat()
     assert not client.get(DIGEST, {"date_to": older}).context["capped"]
+
+
+def test_detail_shows_image_and_attachments(client, roads, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from addons.bulletins.models import BulletinAttachment
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    image = Image.objects.create(title="Closed street", file=get_test_image_file())
+    document = Document.objects.create(title="detour-map",
+                                       file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="map.pdf"))
+    bulletin = make_bulletin(roads, "Road closed", image=image)
+    BulletinAttachment.objects.create(bulletin=bulletin, document=document,
+                                      title="Detour map")
+    body = client.get(bulletin.get_absolute_url()).content.decode()
+    assert "<img" in body and 'alt="Closed street"' in body
+    assert "Detour map" in body and document.url in body and "(PDF)" in body
