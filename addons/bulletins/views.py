@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 from wagtail.models import Site
 
 from . import services
@@ -25,6 +26,8 @@ PAGE_SIZE = 20
 #: the digest counts at most this many bulletins: counting the whole archive would cost
 #: time in proportion to it; older ones are reached with the date filter
 COUNT_CAP = 1000
+#: subscriptions a visitor without an account may ask for from one address
+SUBSCRIBE_RATE = "10/h"
 FILTER_KEYS = ("addressee", "subtree", "category", "date_from", "date_to", "tags", "q")
 
 
@@ -94,6 +97,7 @@ def detail(request, pk):
     })
 
 
+@ratelimit(key="ip", rate=SUBSCRIBE_RATE, method="POST", block=False)
 def subscribe(request):
     """Subscribe to a digest filter (or to one addressee, from its page)."""
     site = _site(request)
@@ -101,7 +105,13 @@ def subscribe(request):
     status = 200
     if request.method == "POST":
         form = SubscribeForm(request.POST, site=site, user=user)
-        if form.is_valid():
+        # confirmation emails to any address: a visitor may not send them in bulk
+        limited = user is None and getattr(request, "limited", False)
+        if limited:
+            form.is_valid()
+            form.add_error(None, _("You have asked for several subscriptions in a short "
+                                   "time. Please wait a few minutes and try again."))
+        elif form.is_valid():
             try:
                 subscription = services.subscribe(
                     site, form.to_filter(), form.cleaned_data["frequency"], user=user,
@@ -117,7 +127,7 @@ def subscribe(request):
                     return redirect("bulletins:subscriptions" if user else "bulletins:digest")
                 return render(request, "bulletins/subscribe_sent.html",
                               {"subscription": subscription})
-        status = 400
+        status = 429 if limited else 400
     else:
         form = SubscribeForm(initial={**request.GET.dict(), "frequency": Frequency.DAILY},
                              site=site, user=user)

@@ -127,3 +127,21 @@ def test_personal_data_and_anonymise(site, citizen, roads):
     assert data["subscriptions"][0]["filter"] == "Roads department"
     config.anonymise(citizen)
     assert Subscription.objects.count() == 0
+
+
+def test_a_visitor_cannot_send_confirmations_in_bulk(client, roads,
+                                                    django_capture_on_commit_callbacks):
+    from addons.bulletins import views
+
+    limit = int(views.SUBSCRIBE_RATE.split("/")[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(limit):
+            assert client.post(SUBSCRIBE, {"addressee": roads.pk, "frequency": "daily",
+                                           "email": f"v{n}@example.org"}).status_code == 200
+        response = client.post(SUBSCRIBE, {"addressee": roads.pk, "frequency": "daily",
+                                           "email": "one-too-many@example.org"})
+    assert response.status_code == 429
+    assert "several subscriptions in a short time" in response.content.decode()
+    assert response.context["form"]["email"].value() == "one-too-many@example.org"
+    assert len(mail.outbox) == limit
+    assert not Subscription.objects.filter(email="one-too-many@example.org").exists()
