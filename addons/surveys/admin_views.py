@@ -103,7 +103,7 @@ def results(request, pk):
     texts = (Answer.objects.filter(response__in=responses.values("pk"),
                                    question__in=text_questions).exclude(text="")
              .select_related("question", "response__addressee")
-             .order_by("-response__submitted_at"))
+             .order_by("-response_id", "pk"))
     page_obj = Paginator(texts, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

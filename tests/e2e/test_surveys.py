@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from .browser import format_violations, login
+from .browser import PHONE, format_violations, login
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +66,7 @@ def test_citizen_rates_service_results_update_second_answer_refused(demo, citize
     assert tab.page.locator("main svg.survey-chart-svg").count() >= 1
     assert tab.page.locator("main table.survey-chart-table").count() >= 1
     check_axe(tab, axe_source, "results page")
+    tab.screenshot("survey-results-1280", full_page=True)
 
     # The addressee page now says the citizen has answered.
     tab.goto(urlsplit(page.full_url).path)
@@ -104,3 +105,21 @@ def test_opinion_center_and_archive(demo, visit, axe_source):
     assert "This survey is closed; its results stay here" in tab.page.locator(
         "main").inner_text()
     check_axe(tab, axe_source, "results of a closed survey")
+
+
+def test_survey_pages_on_a_phone(demo, visit, axe_source):
+    """The survey form and its results at 375 px: no sideways scrolling, nothing for axe."""
+    from wagtail.models import Site
+
+    from addons.surveys.models import Survey
+
+    survey = Survey.objects.get(site=Site.objects.get(is_default_site=True), key="quality")
+    tab = visit(demo.url, viewport=PHONE)
+    english(tab)
+    for path in (reverse("surveys:results", args=[survey.pk]),
+                 reverse("surveys:survey", args=[survey.pk])):
+        tab.goto(path)
+        assert tab.horizontal_overflow() == 0, tab.overflowing_elements()
+        check_axe(tab, axe_source, f"{path} at 375 px")
+    tab.goto(reverse("surveys:results", args=[survey.pk]))
+    tab.screenshot("survey-results-375", full_page=True)
