@@ -166,7 +166,7 @@ def digest_figures(args, small, large) -> int:
                                                           "category": "news"}, ""),
         ("unfiltered, page 10", lambda a: {"page": 10}, ""),
         (f"search, a word in {RARE_COUNT} bulletins", lambda a: {"q": RARE_WORD}, ""),
-        ("search + addressee subtree", lambda a: {"q": RARE_WORD, "addressee": a[6].pk,
+        ("search + addressee subtree", lambda a: {"q": RARE_WORD, "addressee": a[0].pk,
                                                   "subtree": "on"}, ""),
         ("search, a word in 1 bulletin of 10", lambda a: {"q": COMMON_WORD},
          "  (cost follows the matches)"),
