@@ -142,22 +142,29 @@ def _claimable(now):
                                                claimed_at__lt=stale)
 
 
-def claim(campaign_id: int, size: int, now=None) -> tuple[str, list[Delivery]]:
-    """Take up to ``size`` claimable deliveries of the campaign for this worker."""
+def claim(campaign_id: int, size: int, now=None, after: int = 0) -> tuple[str, list[Delivery]]:
+    """Take up to ``size`` claimable deliveries of the campaign for this worker.
+
+    ``after``: the highest id this worker claimed so far. The queue is taken in id order,
+    so the scan starts there rather than over every row already sent; rows put back below
+    it (a server that was down) are found by a last scan from the start."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
     claimable = _claimable(now)
     stale = Q(status=DeliveryStatus.SENDING,
               claimed_at__lt=now - timedelta(seconds=lease_seconds()))
+    queued = Q(status=DeliveryStatus.QUEUED)
+    conditions = [stale, queued & Q(pk__gt=after), queued] if after else [stale, queued]
     with transaction.atomic():
         ids = []
-        # expired leases first (a killed worker's rows), then the queue: two index range
-        # scans on (campaign, status, id) instead of one scan of the whole campaign
-        for condition in (stale, Q(status=DeliveryStatus.QUEUED)):
+        # expired leases first (a killed worker's rows), then the queue: index range scans
+        # on (campaign, status, id) instead of one scan of the whole campaign
+        for condition in conditions:
             rows = Delivery.objects.filter(condition, campaign_id=campaign_id).order_by("pk")
             if db_connection.features.has_select_for_update_skip_locked:
                 rows = rows.select_for_update(skip_locked=True)
-            ids += list(rows.values_list("pk", flat=True)[: size - len(ids)])
+            ids += list(rows.exclude(pk__in=ids).values_list("pk", flat=True)[: size - len(ids)]
+                        if ids else rows.values_list("pk", flat=True)[:size])
             if len(ids) >= size:
                 break
         if not ids:
@@ -263,6 +270,7 @@ def run_campaign(campaign_id: int, *, seconds: float | None = None, mail_connect
     own_connection = mail_connection is None
     mail_connection = mail_connection or get_connection()
     total = 0
+    after = 0
     timed_out = False
     try:
         # one SMTP session for the whole run (a backend not opened first would connect and
@@ -281,9 +289,10 @@ def run_campaign(campaign_id: int, *, seconds: float | None = None, mail_connect
                                             ).update(heartbeat_at=timezone.now())
             if not alive:  # cancelled meanwhile
                 return total
-            token, batch = claim(campaign_id, size)
+            token, batch = claim(campaign_id, size, after=after)
             if not batch:
                 break
+            after = max(after, batch[-1].pk)
             try:
                 total += send_batch(campaign, context, token, batch, mail_connection, limiter)
             except _ServerDown as exc:
