@@ -21,16 +21,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.perf.harness import ROOT, bench_environment, describe_machine, setup_django
 
 
 def parse_args(argv=None):
@@ -44,63 +44,6 @@ def parse_args(argv=None):
                         help="kill the first worker after this share of the recipients")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     return parser.parse_args(argv)
-
-
-def bench_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def scratch_database(url: str) -> str:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'postgres'}_mailings_bench"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def drop_database(url: str, scratch: str) -> None:
-    import psycopg
-
-    name = urlsplit(scratch).path.lstrip("/")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def setup_django(workdir: Path, scratch: str | None) -> None:
-    import warnings
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    sys.path[:0] = [str(ROOT / "site"), str(ROOT)]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.perf.settings"
-    os.environ["CIVICDESK_BENCH_DIR"] = str(workdir)
-    if scratch:
-        os.environ["BENCH_DATABASE_URL"] = scratch
-    else:
-        os.environ.pop("BENCH_DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def describe_machine() -> str:
-    import django
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        database = "SQLite (file)"
-    return (f"{database}, Python {sys.version.split()[0]}, Django {django.get_version()}, "
-            f"{os.cpu_count()} CPUs")
 
 
 # -- the city and its campaign ------------------------------------------------------------
@@ -179,20 +122,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     print()
     print("Mass-mailing benchmark")
-    url = bench_url()
-    scratch = scratch_database(url) if url else None
-    workdir = Path(tempfile.mkdtemp(prefix="civicdesk-mailings-bench-"))
-    try:
+    with bench_environment("mailings_bench", keep=args.keep) as (workdir, scratch):
         return run(args, workdir, scratch)
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if scratch and not args.keep:
-            drop_database(url, scratch)
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(args, workdir: Path, scratch: str | None) -> int:
