@@ -1,5 +1,5 @@
 """Demo bulletins: news, messages and announcements of a few addressees of each demo town,
-a bulletin stream on their pages and on the catalog's top addressees. Idempotent: bulletins
+a bulletin stream on their pages, their parents' pages and the home page. Idempotent: bulletins
 are found again by addressee and title, placements by page and stream."""
 
 from __future__ import annotations
@@ -82,4 +82,7 @@ def load_demo(site) -> int:
                 page=host, stream=stream
             ).exists():
                 BulletinStreamPlacement.objects.create(page=host, stream=stream, sort_order=50)
+    # the home page shows the whole city's newest bulletins
+    if created_count and not BulletinStreamPlacement.objects.filter(page_id=root.pk).exists():
+        BulletinStreamPlacement.objects.create(page_id=root.pk, stream=stream, sort_order=50)
     return created_count

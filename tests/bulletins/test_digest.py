@@ -207,3 +207,14 @@ def test_detail_shows_image_and_attachments(client, roads, settings, tmp_path):
     body = client.get(bulletin.get_absolute_url()).content.decode()
     assert "<img" in body and 'alt="Closed street"' in body
     assert "Detour map" in body and document.url in body and "(PDF)" in body
+
+
+def test_stream_on_the_home_page_shows_the_whole_city(client, home, bulletins):
+    from addons.bulletins.models import BulletinStream, BulletinStreamPlacement
+
+    stream = BulletinStream.objects.create(title="City news", count=3)
+    BulletinStreamPlacement.objects.create(page=home, stream=stream)
+    page = client.get(home.url).content.decode()
+    assert "New playground in the central park" in page
+    assert "Council session on Friday" in page and "Road works on Main Street" in page
+    assert "Winter gritting plan" not in page
