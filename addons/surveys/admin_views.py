@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path, reverse, reverse_lazy
@@ -89,7 +89,11 @@ def _figures(request, survey, responses, filtered):
 def results_index(request):
     if not is_results_staff(request.user):
         raise PermissionDenied
-    surveys = Survey.objects.select_related("site").annotate(answers=Count("responses"))
+    answers = Count("responses")
+    if not sees_everything(request.user):  # a moderator counts their addressees' answers
+        answers = Count("responses", filter=Q(
+            responses__addressee_id__in=moderated_addressee_ids(request.user)))
+    surveys = Survey.objects.select_related("site").annotate(answers=answers)
     return render(request, "surveys/admin/index.html", {"surveys": surveys.order_by("title")})
 
 
@@ -198,3 +202,14 @@ class ResultsMenuItem(MenuItem):
 def results_menu_item():
     return ResultsMenuItem(gettext_lazy("Survey results"), reverse_lazy("surveys_admin:index"),
                            name="survey-results", icon_name="table", order=260)
+
+
+def refuse_deleting_answered(request, instances):
+    """A survey with answers is closed, not deleted: its results stay in the archive."""
+    answered = [item for item in instances
+                if isinstance(item, Survey) and item.responses.exists()]
+    if not answered:
+        return None
+    messages.error(request, _("A survey with answers cannot be deleted: close it instead, "
+                              "and its results stay readable in the archive."))
+    return redirect(reverse("wagtailsnippets_surveys_survey:edit", args=[answered[0].pk]))

@@ -47,3 +47,10 @@ def register_survey_results_menu():
     from .admin_views import results_menu_item
 
     return results_menu_item()
+
+
+@hooks.register("before_delete_snippet")
+def keep_answered_surveys(request, instances):
+    from .admin_views import refuse_deleting_answered
+
+    return refuse_deleting_answered(request, instances)

@@ -243,3 +243,23 @@ def test_menu_shows_results_to_staff_only(client, admin_client, moderator, citiz
     assert "Survey results" in client.get(reverse("wagtailadmin_home")).content.decode()
     client.force_login(citizen)
     assert client.get(reverse("surveys_admin:index")).status_code in (302, 403)
+
+
+def test_answered_survey_is_closed_not_deleted(admin_client, answered, site):
+    from addons.surveys.models import Survey
+
+    response = admin_client.post(reverse("wagtailsnippets_surveys_survey:delete",
+                                         args=[answered.pk]))
+    assert response.status_code == 302
+    assert Survey.objects.filter(pk=answered.pk).exists()
+    follow = admin_client.get(response["Location"])
+    assert "A survey with answers cannot be deleted" in follow.content.decode()
+    empty = Survey.objects.create(site=site, title="Never answered")
+    admin_client.post(reverse("wagtailsnippets_surveys_survey:delete", args=[empty.pk]))
+    assert not Survey.objects.filter(pk=empty.pk).exists()
+
+
+def test_results_not_public_when_the_survey_says_so(client, placed):
+    placed.public_results = False
+    placed.save()
+    assert client.get(reverse("surveys:results", args=[placed.pk])).status_code == 404
