@@ -45,7 +45,9 @@ e2e: install-test
 	$(PY) -m pytest -p no:cacheprovider -m e2e tests/e2e $(PYTEST_ARGS)
 
 ## Figures: catalog and addressee pages, appeals (PostgreSQL: BENCH_DATABASE_URL=postgres://...),
-## the report classifier's accuracy, the situational-center GeoJSON.
+## the report classifier's accuracy, the situational-center GeoJSON, free slots and booking
+## throughput, a 100,000-recipient campaign with a killed worker, the e-digest and digest
+## matching, the survey results page.
 bench: install-test
 	$(PY) tests/perf/run.py
 	$(PY) tests/perf/triage_bench.py
