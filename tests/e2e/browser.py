@@ -164,6 +164,12 @@ def format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def check_axe(visit_: Visit, axe_source: Path, what: str) -> None:
+    """Fail with axe-core's findings on the page ``visit_`` shows, if it has any."""
+    violations = visit_.axe(axe_source)
+    assert not violations, f"{what}:\n{format_violations(violations)}"
+
+
 def login(visit_: Visit, username: str, password: str) -> None:
     """Log in through the site's own login form."""
     from django.urls import reverse

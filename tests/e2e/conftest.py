@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
+import time
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -166,3 +169,54 @@ def citizen(demo):
     user.save()
     user.e2e_password = CITIZEN_PASSWORD
     return user
+
+
+class Sink:
+    """Messages a local aiosmtpd server received, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait_for(self, address: str, timeout: float = 10.0) -> list:
+        """The messages to ``address``, waiting up to ``timeout`` seconds for one."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [item for item in self.messages if address in str(item["To"])]
+            if found:
+                return found
+            time.sleep(0.1)
+        return []
+
+    def wait_count(self, count: int, timeout: float = 15.0) -> list:
+        """All messages, once ``count`` have come (or ``timeout`` seconds have passed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.1)
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """Outgoing mail goes over real SMTP to a local sink (no sending pause for campaigns)."""
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    sink = Sink()
+    port = free_port()
+    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.CIVICDESK_MAILINGS_RATE = 0
+    yield sink
+    controller.stop()

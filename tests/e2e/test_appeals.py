@@ -6,9 +6,6 @@ arrives, in the citizen's language, at a local SMTP sink (aiosmtpd)."""
 from __future__ import annotations
 
 import re
-import socket
-import time
-from email import message_from_bytes, policy
 
 import pytest
 from django.urls import reverse
@@ -19,47 +16,6 @@ pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MODERATOR_PASSWORD = "Moderator-2024-Kalyna"
-
-
-class Sink:
-    """Messages aiosmtpd received, parsed."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def wait_for(self, address: str, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [item for item in self.messages if address in str(item["To"])]
-            if found:
-                return found
-            time.sleep(0.1)
-        return []
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_sink(settings):
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    sink = Sink()
-    port = free_port()
-    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield sink
-    controller.stop()
 
 
 def addressee_with_form():

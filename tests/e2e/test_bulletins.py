@@ -12,18 +12,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from .browser import format_violations, login
-from .test_appeals import smtp_sink  # noqa: F401 - the SMTP sink fixture
+from .browser import check_axe, login
 
 pytestmark = pytest.mark.e2e
 
 MODERATOR_PASSWORD = "Moderator-2024-Yavir"
 TITLE = "Ремонт тротуару на вулиці Шкільній"
-
-
-def check_axe(tab, axe_source, what: str) -> None:
-    violations = tab.axe(axe_source)
-    assert not violations, f"{what}:\n{format_violations(violations)}"
 
 
 def addressee_and_moderator():
@@ -43,7 +37,7 @@ def addressee_and_moderator():
 
 
 def test_filter_subscribe_publish_digest_unsubscribe(demo, citizen, visit, axe_source,
-                                                     smtp_sink):  # noqa: F811
+                                                     smtp_sink):
     from addons.bulletins import delivery
     from addons.bulletins.models import Bulletin, Subscription
 

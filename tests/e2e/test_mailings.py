@@ -8,57 +8,17 @@ unsubscribe pages."""
 from __future__ import annotations
 
 import re
-import time
-from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
 import pytest
 
-from .browser import format_violations, login
+from .browser import check_axe, login
 
 pytestmark = pytest.mark.e2e
 
 WEBMASTER_PASSWORD = "Webmaster-2024-Kalyna"
 GOOD = "email,name,language\nana@example.org,Ana,en\nbogdan@example.org,Bogdan,en\n"
 BROKEN = GOOD + "not-an-email,Nobody,en\n"
-
-
-class Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout: float = 15.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.messages) < count:
-            time.sleep(0.1)
-        return self.messages
-
-
-@pytest.fixture
-def smtp_sink(settings):
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    from tests.mailings.sink import free_port
-
-    sink = Sink()
-    port = free_port()
-    controller = controller_module.Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.CIVICDESK_MAILINGS_RATE = 0
-    yield sink
-    controller.stop()
-
-
-def check_axe(tab, axe_source, what: str) -> None:
-    violations = tab.axe(axe_source)
-    assert violations == [], f"{what}:\n{format_violations(violations)}"
 
 
 def test_csv_import_campaign_and_one_click_unsubscribe(demo, visit, axe_source, smtp_sink,
@@ -113,7 +73,7 @@ def test_csv_import_campaign_and_one_click_unsubscribe(demo, visit, axe_source, 
     assert "List-Unsubscribe-Post" in page.content()  # the preview shows the headers
     with page.expect_navigation():
         page.get_by_role("button", name="Send now").click()
-    messages = smtp_sink.wait_for(2)
+    messages = smtp_sink.wait_count(2)
     assert sorted(str(m["To"]) for m in messages) == ["Ana <ana@example.org>",
                                                       "Bogdan <bogdan@example.org>"]
     for message in messages:

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from django.urls import reverse
 
-from .browser import format_violations, login
+from .browser import check_axe, login
 
 pytestmark = pytest.mark.e2e
 
@@ -99,11 +99,6 @@ def queue_on_an_addressee():
     )
     specialist.groups.add(page.moderators)
     return queue, service, specialist
-
-
-def check_axe(tab, axe_source, what: str) -> None:
-    violations = tab.axe(axe_source)
-    assert not violations, f"{what}:\n{format_violations(violations)}"
 
 
 def test_ticket_booked_downloaded_scanned_and_served(demo, citizen, visit, axe_source):

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .browser import CITIZEN_PASSWORD, PHONE, format_violations, login
+from .browser import CITIZEN_PASSWORD, PHONE, check_axe, login
 
 pytestmark = pytest.mark.e2e
 
@@ -33,11 +33,6 @@ def jpeg_bytes() -> bytes:
 
 
 PHOTO = {"name": "pothole.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}
-
-
-def assert_accessible(tab, axe_source, what: str) -> None:
-    violations = tab.axe(axe_source)
-    assert not violations, f"{what}:\n{format_violations(violations)}"
 
 
 def make_user(username: str, *, staff: bool = False):
@@ -76,7 +71,7 @@ def test_pothole_reported_cosigned_resolved_and_rated(demo, citizen, visit, axe_
     page = tab.page
     tab.goto(reverse("reports:new"))
     page.wait_for_selector(".report-map.leaflet-container", timeout=10_000)
-    assert_accessible(tab, axe_source, "the report form")
+    check_axe(tab, axe_source, "the report form")
 
     page.fill("textarea[name=description]", DESCRIPTION)
     page.wait_for_selector(".report-suggestions li", timeout=10_000)
@@ -106,7 +101,7 @@ def test_pothole_reported_cosigned_resolved_and_rated(demo, citizen, visit, axe_
 
     tab.goto(report.get_absolute_url())
     assert page.locator("main img").count() >= 1
-    assert_accessible(tab, axe_source, "the report page")
+    check_axe(tab, axe_source, "the report page")
 
     # -- a second citizen finds it nearby and co-signs ---------------------------------------
     neighbour = make_user("taras.e2e")
@@ -212,7 +207,7 @@ def test_situational_map_draws_reports_and_filters_without_javascript(
     assert re.fullmatch(r"/reports/[A-Z]+-\d{4}-\d+/", link.get_attribute("href"))
 
     tab.goto(reverse("reports:situational:list"))
-    assert_accessible(tab, axe_source, "the situational center")
+    check_axe(tab, axe_source, "the situational center")
     listed = page.locator(".situational-list > li").count()
     assert listed >= 1
     page.select_option("select[name=state]", "closed")

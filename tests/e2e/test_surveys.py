@@ -10,14 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from .browser import PHONE, format_violations, login
+from .browser import PHONE, check_axe, login
 
 pytestmark = pytest.mark.e2e
-
-
-def check_axe(tab, axe_source, what: str) -> None:
-    violations = tab.axe(axe_source)
-    assert not violations, f"{what}:\n{format_violations(violations)}"
 
 
 def english(tab) -> None:
