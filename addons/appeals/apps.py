@@ -9,18 +9,6 @@ from addons.core.addon import (
 )
 
 
-def _cabinet_context(request):
-    from .views import cabinet_context
-
-    return cabinet_context(request)
-
-
-def _statistics_context(page, request):
-    from .statistics import statistics_context
-
-    return statistics_context(page, request)
-
-
 class AppealsConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.appeals"
@@ -37,7 +25,7 @@ class AppealsConfig(AddonConfig):
             key="appeals",
             title=_("Appeals"),
             template="appeals/statistics.html",
-            get_context=_statistics_context,
+            get_context="addons.appeals.statistics.statistics_context",
             order=10,
         ),
     )
@@ -46,7 +34,7 @@ class AppealsConfig(AddonConfig):
             key="appeals",
             title=_("My appeals"),
             template="appeals/cabinet.html",
-            get_context=_cabinet_context,
+            get_context="addons.appeals.views.cabinet_context",
             order=10,
         ),
     )

@@ -3,12 +3,6 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import AddonConfig, CabinetSection, RecipientSegment, ScheduledJob
 
 
-def _cabinet_context(request):
-    from .views import cabinet_context
-
-    return cabinet_context(request)
-
-
 class BulletinsConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.bulletins"
@@ -25,7 +19,7 @@ class BulletinsConfig(AddonConfig):
             key="bulletins",
             title=_("My subscriptions"),
             template="bulletins/cabinet.html",
-            get_context=_cabinet_context,
+            get_context="addons.bulletins.views.cabinet_context",
             order=40,
         ),
     )

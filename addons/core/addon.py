@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.module_loading import import_string
+
+
+def _call(function, *args):
+    """Call ``function``, given as a callable or as a dotted path imported when first used
+    (an add-on's apps.py then names its views without importing them)."""
+    if isinstance(function, str):
+        function = import_string(function)
+    return function(*args)
 
 
 @dataclass(frozen=True)
@@ -23,9 +32,13 @@ class CabinetSection:
     key: str
     title: Any  # a lazy translatable string
     template: str
-    # get_context(request) -> dict; runs only when the add-on is enabled on the site.
-    get_context: Callable[[Any], dict]
+    # get_context(request) -> dict, or its dotted path; runs only when the add-on is enabled
+    # on the site.
+    get_context: Callable[[Any], dict] | str
     order: int = 100
+
+    def context(self, request) -> dict:
+        return _call(self.get_context, request)
 
 
 @dataclass(frozen=True)
@@ -37,10 +50,13 @@ class StatisticsBlock:
     template: str
     # get_context(page, request) -> dict or None (None: nothing to show). Statistics are
     # public and the same for every visitor: never put anything user-specific in them.
-    get_context: Callable[[Any, Any], dict | None]
+    get_context: Callable[[Any, Any], dict | None] | str
     order: int = 100
     #: seconds the rendered block is kept in the cache (0: computed on every view)
     cache_timeout: int = 300
+
+    def context(self, page, request) -> dict | None:
+        return _call(self.get_context, page, request)
 
 
 @dataclass(frozen=True)

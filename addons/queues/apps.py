@@ -9,12 +9,6 @@ from addons.core.addon import (
 )
 
 
-def _cabinet_context(request):
-    from .views import cabinet_context
-
-    return cabinet_context(request)
-
-
 class QueuesConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.queues"
@@ -33,7 +27,7 @@ class QueuesConfig(AddonConfig):
             key="queues",
             title=_("My tickets"),
             template="queues/cabinet.html",
-            get_context=_cabinet_context,
+            get_context="addons.queues.views.cabinet_context",
             order=20,
         ),
     )

@@ -9,12 +9,6 @@ from addons.core.addon import (
 )
 
 
-def _cabinet_context(request):
-    from .views import cabinet_context
-
-    return cabinet_context(request)
-
-
 class ReportsConfig(AddonConfig):
     default = True
     name = "addons.reports"
@@ -32,7 +26,7 @@ class ReportsConfig(AddonConfig):
             key="reports",
             title=_("My problem reports"),
             template="reports/cabinet.html",
-            get_context=_cabinet_context,
+            get_context="addons.reports.views.cabinet_context",
             order=20,
         ),
     )

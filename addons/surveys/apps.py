@@ -3,19 +3,6 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import AddonConfig, CabinetSection, ScheduledJob, StatisticsBlock
 
 
-def _cabinet_context(request):
-    from .views import cabinet_context
-
-    return cabinet_context(request)
-
-
-def _statistics_context(page, request):
-    from .results import addressee_ratings
-
-    ratings = addressee_ratings(page)
-    return {"ratings": ratings} if ratings else None
-
-
 class SurveysConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.surveys"
@@ -32,7 +19,7 @@ class SurveysConfig(AddonConfig):
             key="surveys",
             title=_("Quality of service"),
             template="surveys/statistics.html",
-            get_context=_statistics_context,
+            get_context="addons.surveys.results.statistics_context",
             order=30,
             cache_timeout=60,
         ),
@@ -42,7 +29,7 @@ class SurveysConfig(AddonConfig):
             key="surveys",
             title=_("My survey answers"),
             template="surveys/cabinet.html",
-            get_context=_cabinet_context,
+            get_context="addons.surveys.views.cabinet_context",
             order=40,
         ),
     )

@@ -292,3 +292,9 @@ def addressee_ratings(page) -> list[dict]:
                                    "of": len(ranked)})
         items.append({"survey": survey, "result": result, "places": places})
     return items
+
+
+def statistics_context(page, request):
+    """The "Quality of service" block of an addressee page: its ratings, or None."""
+    ratings = addressee_ratings(page)
+    return {"ratings": ratings} if ratings else None

@@ -70,7 +70,7 @@ def addon_statistics(context, page):
             if cached is not None:
                 html.append(cached)
                 continue
-        block_context = block.get_context(page, request)
+        block_context = block.context(page, request)
         rendered = ""
         if block_context is not None:
             rendered = render_to_string(
@@ -94,7 +94,7 @@ def cabinet_sections(context):
         html.append(
             render_to_string(
                 section.template,
-                {"section": section, **section.get_context(request)},
+                {"section": section, **section.context(request)},
                 request=request,
             )
         )
