@@ -1,6 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, CabinetSection, RecipientSegment, ScheduledJob
+from addons.core.addon import (
+    AddonConfig,
+    CabinetSection,
+    MenuLink,
+    RecipientSegment,
+    ScheduledJob,
+)
 
 
 class BulletinsConfig(AddonConfig):
@@ -14,6 +20,7 @@ class BulletinsConfig(AddonConfig):
     urls = "addons.bulletins.urls"
     url_prefix = "bulletins/"
     placements = ("bulletins.BulletinStreamPlacement",)
+    menu_links = (MenuLink(_("News"), "bulletins:digest", order=10),)
     cabinet_sections = (
         CabinetSection(
             key="bulletins",

@@ -60,6 +60,16 @@ class StatisticsBlock:
 
 
 @dataclass(frozen=True)
+class MenuLink:
+    """A public page of an add-on that is not a Wagtail page (the e-digest, the receptions),
+    added to the site's main menu after the pages while the add-on is on there."""
+
+    title: Any  # a lazy translatable string
+    url_name: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class NotificationEvent:
     """An event that can notify someone. Its texts live in templates
     ``notifications/<key>/subject.txt`` and ``notifications/<key>/body.txt``."""
@@ -113,6 +123,7 @@ class AddonConfig(AppConfig):
     #: dotted paths of Placement models ("appeals.AppealFormPlacement").
     placements: tuple[str, ...] = ()
     cabinet_sections: tuple[CabinetSection, ...] = ()
+    menu_links: tuple[MenuLink, ...] = ()
     statistics_blocks: tuple[StatisticsBlock, ...] = ()
     notification_events: tuple[NotificationEvent, ...] = ()
     scheduled_jobs: tuple[ScheduledJob, ...] = ()

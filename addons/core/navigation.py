@@ -35,8 +35,31 @@ def invalidate(**kwargs) -> None:
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
 
 
+def _addon_links(request) -> list[tuple[str, str]]:
+    """(title, url) of the menu links the add-ons enabled on the request's site declare."""
+    from django.urls import NoReverseMatch, reverse
+
+    from . import registry
+    from .activation import enabled_labels_for_request
+
+    enabled = enabled_labels_for_request(request)
+    links = sorted(
+        (link for addon in registry.addons() if addon.label in enabled
+         for link in addon.menu_links),
+        key=lambda link: link.order,
+    )
+    result = []
+    for link in links:
+        try:
+            result.append((str(link.title), reverse(link.url_name)))
+        except NoReverseMatch:
+            continue
+    return result
+
+
 def menu_items(request) -> list[dict]:
-    """[{"title", "url", "active"}] for the live in-menu children of the site's root."""
+    """[{"title", "url", "active", "addon"}] for the live in-menu children of the site's root, then
+    the menu links of the add-ons enabled there (in the visitor's language)."""
     site = Site.find_for_request(request)
     if site is None:
         return []
@@ -50,8 +73,10 @@ def menu_items(request) -> list[dict]:
         cache.set(key, items, TIMEOUT)
     path = request.path
     return [
-        {"title": title, "url": url, "active": bool(url) and path.startswith(url)}
-        for title, url in items
+        {"title": title, "url": url, "active": bool(url) and path.startswith(url),
+         "addon": addon}
+        for addon, entries in ((False, items), (True, _addon_links(request)))
+        for title, url in entries
     ]
 
 

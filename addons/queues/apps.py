@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
+    MenuLink,
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
@@ -22,6 +23,7 @@ class QueuesConfig(AddonConfig):
     placements = ("queues.QueuePlacement",)
     # deputies' receptions: the public list and its feed (addons/queues/receptions.py)
     root_urls = (("queues/receptions/", "addons.queues.receptions", "receptions"),)
+    menu_links = (MenuLink(_("Receptions"), "queues-receptions:list", order=20),)
     cabinet_sections = (
         CabinetSection(
             key="queues",

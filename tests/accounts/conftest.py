@@ -73,6 +73,8 @@ class DemoAddon:
     statistics_blocks = ()
     notification_events = ()
     scheduled_jobs = ()
+    menu_links = ()
+    recipient_segments = ()
 
     def __init__(self):
         from addons.core.addon import CabinetSection

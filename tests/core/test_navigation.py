@@ -3,8 +3,12 @@
 from addons.addressees.models import AddresseeCatalogPage
 
 
+def _pages(items):
+    return [item for item in items if not item["addon"]]
+
+
 def _menu(client):
-    return client.get("/", HTTP_HOST="localhost").context["civic_nav"]
+    return _pages(client.get("/", HTTP_HOST="localhost").context["civic_nav"])
 
 
 def test_menu_lists_live_in_menu_children_and_marks_current(client, home):
@@ -17,7 +21,7 @@ def test_menu_lists_live_in_menu_children_and_marks_current(client, home):
     titles = [item["title"] for item in _menu(client)]
     assert titles == ["Catalog"]
     response = client.get("/catalog/", HTTP_HOST="localhost")
-    assert [item["active"] for item in response.context["civic_nav"]] == [True]
+    assert [item["active"] for item in _pages(response.context["civic_nav"])] == [True]
 
 
 def test_menu_follows_publish_unpublish_and_rename(client, home, django_assert_max_num_queries):
@@ -42,8 +46,28 @@ def test_cached_menu_costs_no_page_queries(rf, home):
         instance=AddresseeCatalogPage(title="Catalog", slug="catalog", show_in_menus=True)
     )
     request = rf.get("/", HTTP_HOST="localhost")
-    assert [item["title"] for item in menu_items(request)] == ["Catalog"]
+    assert [item["title"] for item in _pages(menu_items(request))] == ["Catalog"]
     with CaptureQueriesContext(connection) as queries:
         again = menu_items(rf.get("/", HTTP_HOST="localhost"))
-    assert [item["title"] for item in again] == ["Catalog"]
+    assert [item["title"] for item in _pages(again)] == ["Catalog"]
     assert not [q for q in queries.captured_queries if '"wagtailcore_page"."depth" =' in q["sql"]]
+
+
+def test_addon_pages_follow_the_pages_in_the_visitors_language(client, home, site):
+    from addons.core import activation
+
+    home.add_child(
+        instance=AddresseeCatalogPage(title="Catalog", slug="catalog", show_in_menus=True)
+    )
+    client.cookies["civicdesk_language"] = "en"
+    menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
+    assert [(item["title"], item["addon"]) for item in menu] == [
+        ("Catalog", False), ("News", True), ("Receptions", True)]
+    assert [item["url"] for item in menu if item["addon"]] == ["/bulletins/",
+                                                                "/queues/receptions/"]
+    client.cookies["civicdesk_language"] = "uk"
+    menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
+    assert [item["title"] for item in menu if item["addon"]] == ["Новини", "Прийоми"]
+    activation.disable(site, "bulletins")
+    menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
+    assert [item["title"] for item in menu if item["addon"]] == ["Прийоми"]
