@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 
 from addons.addressees.models import AddresseePage
 from addons.core.admin_menu import Entry, staff_submenu
+from addons.core.forms import DateInput
 
 from . import services, uploads
 from .models import (
@@ -91,13 +92,6 @@ def forward_targets(appeal=None):
 
 
 # --- the filters --------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class AppealFilterForm(forms.Form):

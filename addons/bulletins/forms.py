@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from addons.core.forms import DateInput
+
 from .models import Category, Frequency
 from .services import DigestFilter, addressee_choices, tag_slugs
 
@@ -17,9 +19,9 @@ class DigestFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("All categories")), *Category.choices])
     date_from = forms.DateField(label=_("Published from"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
     date_to = forms.DateField(label=_("Published until"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=DateInput())
     tags = forms.CharField(label=_("Tags"), required=False, max_length=200,
                            help_text=_("Separated by commas."))
     q = forms.CharField(label=_("Words"), required=False, max_length=200)

@@ -50,3 +50,14 @@ class AddonActivationForm(WagtailAdminModelForm):
                 {addon.label: addon.label in chosen for addon in registry.optional_addons()},
             )
         return instance
+
+
+class DateInput(forms.DateInput):
+    """A date field the browser shows as its date picker (ISO value, works without
+    JavaScript: older browsers show a text box that takes YYYY-MM-DD)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(attrs, **kwargs)

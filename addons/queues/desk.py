@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from addons.core.forms import DateInput
 from addons.core.permissions import moderated_addressee_ids
 
 from . import services
@@ -213,13 +214,6 @@ def plan_next_visit(ticket: Ticket, actor, when: datetime, *, book: bool = False
 
 
 # --- forms --------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class DayForm(forms.Form):

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
 from addons.core import calendars
+from addons.core.forms import DateInput
 
 from .models import (
     ExceptionKind,
@@ -364,13 +365,6 @@ def upcoming(site, *, deputy=None, group=None, since: date | None = None,
         ))
     result.sort(key=lambda item: (item.start, item.queue.title))
     return result
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ReceptionFilterForm(forms.Form):

@@ -30,6 +30,7 @@ from wagtail.models import Site
 
 from addons.addressees.models import AddresseePage
 from addons.core.admin_menu import Entry, staff_submenu
+from addons.core.forms import DateInput
 from addons.core.geo import Point
 from addons.core.permissions import AddresseeScopedPermissionPolicy, moderated_addressee_ids
 
@@ -94,13 +95,6 @@ def addressees_in_scope(user):
 
 
 # --- the filters --------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ReportFilterForm(forms.Form):

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from addons.core.forms import DateInput
+
 from .models import QuestionKind
 from .services import LONG_TEXT_MAX, SHORT_TEXT_MAX
 
@@ -108,13 +110,6 @@ class InvitationIssueForm(forms.Form):
     def __init__(self, *args, addressees=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["addressee"].choices = [("", "—")] + [(p.pk, p.title) for p in addressees]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ResultsFilterForm(forms.Form):

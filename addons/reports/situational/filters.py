@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from addons.core.forms import DateInput
+
 from ..models import Report, ReportCategory, ReportStatus
 from .models import MapState
 
@@ -49,13 +51,6 @@ class OneOrMany(forms.Select):
         if isinstance(value, list | tuple):
             return [str(v) for v in value]
         return [str(value)]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ReportFilterForm(forms.Form):
