@@ -31,9 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tests.perf.harness import (  # noqa: E402
     bench_environment,
-    bench_url,  # noqa: F401 (used by surveys_bench)
     describe_machine,
-    drop_database,  # noqa: F401
     setup_django,
 )
 
