@@ -15,13 +15,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import include, path, reverse, reverse_lazy
+from django.urls import include, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from wagtail.admin.menu import MenuItem
 
+from addons.core.admin_menu import staff_menu_item
 from addons.core.permissions import moderated_addressee_ids
 
 from . import exports, reports, services
@@ -194,14 +194,11 @@ def admin_urls():
                                             namespace="surveys_admin"))]
 
 
-class ResultsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_results_staff(request.user)
-
-
 def results_menu_item():
-    return ResultsMenuItem(gettext_lazy("Survey results"), reverse_lazy("surveys_admin:index"),
-                           name="survey-results", icon_name="table", order=260)
+    """"Survey results" in the admin menu, for those who may read results."""
+    return staff_menu_item(gettext_lazy("Survey results"), "surveys_admin:index",
+                           allowed=is_results_staff, name="survey-results", icon_name="table",
+                           order=260)
 
 
 def refuse_deleting_answered(request, instances):
