@@ -44,3 +44,28 @@ def private_storage(settings, tmp_path):
     storages._storages.pop("private", None)
     storages._backends = None
     cache.clear()
+
+
+# Figures a test measures (counts of requests, refusals, lock-outs): collected here and
+# printed at the end of the run, so that `make test` shows them without `-s`.
+_FIGURES = []
+
+
+class _Figures:
+    def add(self, name, text):
+        _FIGURES.append((name, str(text)))
+
+
+@pytest.fixture
+def figures():
+    """`figures.add("lock-out", "12 spellings tried, 0 checked")` prints the line in the
+    run's summary."""
+    return _Figures()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FIGURES:
+        return
+    terminalreporter.section("figures")
+    for name, text in _FIGURES:
+        terminalreporter.write_line(f"{name}: {text}")
