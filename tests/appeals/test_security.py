@@ -407,3 +407,18 @@ def test_huge_values_in_admin_forms_and_filters(client, superuser, appeal):
     assert client.get(reverse("appeals_admin:detail", args=[appeal.pk]),
                       {"template": "²"}).status_code == 200
     assert client.get(reverse("appeals:mine"), {"page": HUGE}).status_code == 200
+
+
+def test_storage_quota_applies_to_comments_too(settings, client, citizen, file_one):
+    settings.CIVICDESK_APPEALS_STORAGE_QUOTA_MB = 1
+    appeal = file_one()
+    AppealAttachment.objects.create(appeal=appeal, original_name="big.pdf", extension="pdf",
+                                    size=1024 * 1024 - 10, content_type="application/pdf",
+                                    uploaded_by=citizen, file="x")
+    client.force_login(citizen)
+    response = client.post(reverse("appeals:comment", args=[appeal.pk]),
+                           {"text": "Comment text kept", "attachments": [upload()]})
+    assert response.status_code == 400
+    assert "Comment text kept" in response.content.decode()
+    assert "MB" in response.content.decode()
+    assert not appeal.messages.exists()
