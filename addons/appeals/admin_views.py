@@ -24,10 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
+from wagtail.models import Site
 
 from addons.addressees.models import AddresseePage
 from addons.core.admin_menu import Entry, staff_submenu
 from addons.core.forms import DateInput
+from addons.core.validation import parse_pk
 
 from . import services, uploads
 from .models import (
@@ -65,30 +67,107 @@ def staff_appeals(user):
     return Appeal.objects.handled_by(user)
 
 
-def addressees_in_scope(user):
-    """Addressees whose appeals ``user`` may filter by and forward to.
+def _site_roots() -> dict[int, str]:
+    """Each site's id and the tree path of its root page."""
+    return dict(Site.objects.values_list("pk", "root_page__path"))
 
-    Superusers and the appeals department: every addressee (of the department's sites); a
-    moderator: the addressees they moderate (they forward through the services to others,
-    see ``forward_targets``)."""
+
+def staff_site_ids(user) -> set[int]:
+    """Sites where ``user`` handles appeals: those of the addressees they moderate and those
+    whose appeals department they moderate (superusers: every site)."""
+    from addons.core.permissions import moderated_addressee_ids
+
+    roots = _site_roots()
+    if user.is_superuser:
+        return set(roots)
+    sites = set(department_site_ids(user))
+    ids = moderated_addressee_ids(user)
+    if ids:
+        for page_path in AddresseePage.objects.filter(pk__in=ids).values_list("path", flat=True):
+            sites |= {pk for pk, root in roots.items() if page_path.startswith(root)}
+    return sites
+
+
+def working_site(request):
+    """The municipality the staff member is working on: the site of the address they use,
+    unless they handle appeals of one other site only (then that one)."""
+    site = Site.find_for_request(request)
+    user = request.user
+    if user.is_superuser:
+        return site
+    sites = staff_site_ids(user)
+    if site is not None and site.pk in sites:
+        return site
+    if len(sites) == 1:
+        return Site.objects.select_related("root_page").filter(pk=next(iter(sites))).first()
+    return site
+
+
+def addressees_in_scope(user):
+    """Addressees whose appeals ``user`` may filter by.
+
+    Superusers: every addressee; the appeals department: every addressee of the
+    department's sites; a moderator: the addressees they moderate (they forward to others
+    of their site, see ``forward_targets``)."""
     from addons.core.permissions import moderated_addressee_ids
 
     pages = AddresseePage.objects.only("pk", "title", "path", "depth").order_by("title")
     if user.is_superuser:
         return pages
     condition = Q(pk__in=moderated_addressee_ids(user))
-    if department_site_ids(user):
-        condition |= Q(pk__isnull=False)
+    roots = _site_roots()
+    for site_id in department_site_ids(user):
+        if site_id in roots:
+            condition |= Q(path__startswith=roots[site_id])
     return pages.filter(condition)
 
 
-def forward_targets(appeal=None):
-    """Live addressees an appeal may be forwarded to (those of the appeal's site)."""
+def forward_targets(appeal=None, *, site=None):
+    """Live addressees an appeal may be forwarded to: those of the appeal's site (or of
+    ``site`` for several appeals at once). An appeal never leaves its municipality."""
     pages = AddresseePage.objects.live().only("pk", "title", "path", "depth").order_by("title")
     if appeal is not None:
-        root = appeal.site.root_page
-        pages = pages.filter(path__startswith=root.path).exclude(pk=appeal.addressee_id)
+        site = appeal.site
+    if site is None:
+        return pages.none()
+    pages = pages.filter(path__startswith=site.root_page.path)
+    if appeal is not None:
+        pages = pages.exclude(pk=appeal.addressee_id)
     return pages
+
+
+OTHER_MUNICIPALITY = gettext_lazy(
+    "Choose an addressee of this municipality: an appeal is never forwarded to another "
+    "municipality."
+)
+
+
+class KeyChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose submitted value must be a database key first (a number the
+    database cannot hold is an invalid choice, not a server error)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if parse_pk(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(parse_pk(value))
+
+
+class KeysChoiceField(forms.ModelMultipleChoiceField):
+    """The same for several keys."""
+
+    def _check_values(self, value):
+        try:
+            values = list(value)
+        except TypeError:
+            raise ValidationError(self.error_messages["invalid_list"],
+                                  code="invalid_list") from None
+        keys = [parse_pk(item) for item in values]
+        if None in keys:
+            raise ValidationError(self.error_messages["invalid_choice"],
+                                  code="invalid_choice", params={"value": ""})
+        return super()._check_values([str(key) for key in keys])
 
 
 # --- the filters --------------------------------------------------------------------------
@@ -196,21 +275,28 @@ def filtered_appeals(request, *, inbox=False):
 
 
 class BulkForwardForm(forms.Form):
-    appeals = forms.ModelMultipleChoiceField(
+    """Several appeals the user handles, to one addressee of the municipality they work
+    on (``working_site``)."""
+
+    appeals = KeysChoiceField(
         label=gettext_lazy("Appeals"), queryset=Appeal.objects.none(),
-        error_messages={"required": gettext_lazy("Select at least one appeal.")},
+        error_messages={
+            "required": gettext_lazy("Select at least one appeal."),
+            "invalid_choice": gettext_lazy("Select only appeals you handle."),
+        },
     )
-    to_addressee = forms.ModelChoiceField(
+    to_addressee = KeyChoiceField(
         label=gettext_lazy("Forward to"), queryset=AddresseePage.objects.none(),
         empty_label=gettext_lazy("Choose an addressee"),
+        error_messages={"invalid_choice": OTHER_MUNICIPALITY},
     )
     reason = forms.CharField(label=gettext_lazy("Reason (the applicants are told)"),
                              required=False, max_length=1000)
 
-    def __init__(self, data=None, *, user, **kwargs):
+    def __init__(self, data=None, *, user, site, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["appeals"].queryset = Appeal.objects.handled_by(user)
-        self.fields["to_addressee"].queryset = forward_targets()
+        self.fields["to_addressee"].queryset = forward_targets(site=site)
 
 
 def _list_context(request, *, inbox):
@@ -234,7 +320,7 @@ def _list_context(request, *, inbox):
 def appeal_list(request):
     """Every appeal the user handles, newest first, with search and filters."""
     context = _list_context(request, inbox=False)
-    context["bulk_form"] = BulkForwardForm(user=request.user)
+    context["bulk_form"] = BulkForwardForm(user=request.user, site=working_site(request))
     return render(request, "appeals/admin/list.html", context)
 
 
@@ -244,12 +330,13 @@ def inbox(request):
     return render(request, "appeals/admin/list.html", _list_context(request, inbox=True))
 
 
+@never_cache
 def bulk_forward(request):
     """Forward the selected appeals to one addressee, each through ``services.forward``."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     staff_appeals(request.user)
-    form = BulkForwardForm(request.POST, user=request.user)
+    form = BulkForwardForm(request.POST, user=request.user, site=working_site(request))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -288,9 +375,10 @@ def _back(request) -> str:
 
 
 class ForwardForm(forms.Form):
-    to_addressee = forms.ModelChoiceField(
+    to_addressee = KeyChoiceField(
         label=gettext_lazy("Competent addressee"), queryset=AddresseePage.objects.none(),
         empty_label=gettext_lazy("Choose an addressee"),
+        error_messages={"invalid_choice": OTHER_MUNICIPALITY},
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason (the applicant is told)"), required=False,
@@ -339,7 +427,7 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}), max_length=50000,
         help_text=gettext_lazy("Sent to the applicant's email and cabinet."),
     )
-    template = forms.ModelChoiceField(
+    template = KeyChoiceField(
         label=gettext_lazy("Reply template"), required=False,
         queryset=ReplyTemplate.objects.none(), empty_label=gettext_lazy("None"),
         help_text=gettext_lazy("Used when the text is left empty."),
@@ -439,6 +527,8 @@ def _make_form(name, appeal, data=None, files=None, initial=None, limit=None):
 
 def _staff_appeal(request, pk):
     """The appeal if the user handles it; 404 otherwise (its existence is not revealed)."""
+    if parse_pk(pk) is None:
+        raise Http404
     queryset = staff_appeals(request.user).select_related(
         "site", "addressee", "form", "author", "forwarded_from", "requested_addressee"
     )
@@ -465,10 +555,10 @@ def _actions_for(appeal, bound=None, request=None, limit=None):
 
 def _reply_initial(request, appeal):
     """A reply started from a template (``?template=<id>``), without JavaScript."""
-    value = request.GET.get("template")
-    if not value or not value.isdigit():
+    key = parse_pk(request.GET.get("template"))
+    if key is None:
         return None
-    template = reply_templates(appeal).filter(pk=int(value)).first()
+    template = reply_templates(appeal).filter(pk=key).first()
     if template is None:
         return None
     return {"text": services.render_template_text(template, appeal), "template": template.pk}
@@ -501,6 +591,7 @@ def appeal_detail(request, pk):
     return render(request, "appeals/admin/detail.html", _detail_context(request, appeal))
 
 
+@never_cache
 def appeal_action(request, pk, action):
     """Run one action's form through its service; on refusal show the page again with the
     service's message on the form and everything typed kept."""

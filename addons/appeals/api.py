@@ -12,11 +12,14 @@ from django import forms
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+
+from addons.core.validation import DatabaseIntegerField, parse_pk
 
 from . import services
 from .admin_views import AppealFilterForm
@@ -96,12 +99,13 @@ class AppealDetailSerializer(AppealListSerializer):
 
 
 class ApiFilterForm(AppealFilterForm):
-    """The admin's filters; any addressee id is accepted (the rights narrow the rows)."""
+    """The admin's filters; any addressee id the database can hold is accepted (the rights
+    narrow the rows). A filter that is not valid is answered with 400 and its errors."""
 
     def __init__(self, data=None, *, user, **kwargs):
         forms.Form.__init__(self, data, **kwargs)
         self.user = user
-        self.fields["addressee"] = forms.IntegerField(required=False, min_value=1)
+        self.fields["addressee"] = DatabaseIntegerField(required=False, min_value=1)
 
 
 class AppealPagination(PageNumberPagination):
@@ -123,7 +127,8 @@ FILTER_PARAMETERS = [
 
 
 class AppealViewSet(viewsets.ReadOnlyModelViewSet):
-    """Appeals the authenticated user may see."""
+    """Appeals the authenticated user may see. Nothing here is stored by a browser or a
+    proxy (``Cache-Control: private, no-store``): the answers hold personal data."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
@@ -139,14 +144,34 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
                     Prefetch("attachments", queryset=AppealAttachment.objects.order_by("pk")))),
                 Prefetch("attachments", queryset=AppealAttachment.objects.order_by("pk")),
             )
-        form = ApiFilterForm(self.request.query_params or None, user=self.request.user)
-        return form.apply(queryset).order_by("-received_at", "-pk")
+        return self.filter_form().apply(queryset).order_by("-received_at", "-pk")
+
+    def filter_form(self):
+        if not hasattr(self, "_filter_form"):
+            self._filter_form = ApiFilterForm(self.request.query_params or None,
+                                              user=self.request.user)
+        return self._filter_form
+
+    def get_object(self):
+        if parse_pk(self.kwargs.get(self.lookup_field)) is None:
+            raise NotFound
+        return super().get_object()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def get_serializer_class(self):
         return AppealDetailSerializer if self.action == "retrieve" else AppealListSerializer
 
     @extend_schema(parameters=FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
+        form = self.filter_form()
+        if form.is_bound and not form.is_valid():
+            errors = {name: [str(error) for error in items]
+                      for name, items in form.errors.items()}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +35,19 @@ def _accept(allowed_types) -> str:
     return ",".join(ext for ext, kind in uploads.EXTENSIONS.items() if kind in allowed_types)
 
 
-#: fields whose values are kept in the session draft (files cannot be kept)
-DRAFT_PREFIXES = ("applicant_", "organisation_", "subject", "text", "extra_", "priority",
-                  "do_not_disclose", "submission_token")
+#: how much of what a visitor typed the session draft keeps (files are never kept): the
+#: substance up to DRAFT_TEXT_LIMIT characters, a long answer (text area) up to
+#: DRAFT_AREA_LIMIT, any other field up to DRAFT_VALUE_LIMIT (or its own maximum length),
+#: and the whole draft, as the session stores it, within DRAFT_MAX_BYTES
+DRAFT_TEXT_LIMIT = 10_000
+DRAFT_AREA_LIMIT = 5_000
+DRAFT_VALUE_LIMIT = 500
+DRAFT_MAX_BYTES = 30 * 1024
+
+
+def stored_size(value) -> int:
+    """Bytes ``value`` takes in a session row (signed, compressed JSON)."""
+    return len(signing.dumps(value, compress=True))
 
 
 class AppealFilingForm(forms.Form):
@@ -178,12 +189,34 @@ class AppealFilingForm(forms.Form):
         data["answers"] = answers
         return data
 
+    def _draft_limit(self, name, field) -> int:
+        if name == "text":
+            return DRAFT_TEXT_LIMIT
+        own = getattr(field, "max_length", None)
+        if isinstance(field.widget, forms.Textarea):
+            return min(own or DRAFT_AREA_LIMIT, DRAFT_AREA_LIMIT)
+        return min(own or DRAFT_VALUE_LIMIT, DRAFT_VALUE_LIMIT)
+
     def draft(self) -> dict:
-        """What was typed, for the session (files cannot be kept)."""
-        return {
-            key: value for key, value in self.data.items()
-            if key.startswith(DRAFT_PREFIXES) and isinstance(value, str)
-        }
+        """What was typed, for the session: the form's own fields only (files cannot be
+        kept), each value and the whole draft bounded, so a visitor cannot fill the
+        session store."""
+        kept = {}
+        for name, field in self.fields.items():
+            if isinstance(field, forms.FileField):
+                continue
+            value = self.data.get(self.add_prefix(name))
+            if not isinstance(value, str) or not value:
+                continue
+            kept[name] = value[: self._draft_limit(name, field)]
+        while kept and stored_size(kept) > DRAFT_MAX_BYTES:
+            longest = max(kept, key=lambda key: len(kept[key]))
+            shorter = kept[longest][: len(kept[longest]) * 3 // 4]
+            if shorter:
+                kept[longest] = shorter
+            else:
+                del kept[longest]
+        return kept
 
 
 class CommentForm(forms.Form):

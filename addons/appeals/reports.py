@@ -17,6 +17,7 @@ import io
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -114,7 +115,8 @@ def _percent(value: float | None) -> str:
 
 
 def pdf_bytes(figures: ReportFigures) -> bytes:
-    """The report as a PDF document."""
+    """The report as a PDF document. Every text goes into a ReportLab ``Paragraph`` escaped:
+    titles and names are plain text, never paragraph markup."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -131,12 +133,12 @@ def pdf_bytes(figures: ReportFigures) -> bytes:
     }
     scope = figures.addressee_title or _("Every addressee")
     story = [
-        Paragraph(title, styles["Title"]),
-        Paragraph(period, styles["Normal"]),
-        Paragraph(f"{_('Addressee')}: {scope}", styles["Normal"]),
+        Paragraph(escape(title), styles["Title"]),
+        Paragraph(escape(period), styles["Normal"]),
+        Paragraph(escape(f"{_('Addressee')}: {scope}"), styles["Normal"]),
     ]
     if figures.site_name:
-        story.append(Paragraph(figures.site_name, styles["Normal"]))
+        story.append(Paragraph(escape(figures.site_name), styles["Normal"]))
     story.append(Spacer(1, 6 * mm))
     average = figures.average_handling_days
     summary = [
@@ -160,10 +162,10 @@ def pdf_bytes(figures: ReportFigures) -> bytes:
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ])
     story += [
-        Paragraph(_("Summary"), styles["Heading2"]),
+        Paragraph(escape(_("Summary")), styles["Heading2"]),
         Table(summary, colWidths=[100 * mm, 60 * mm], style=style),
         Spacer(1, 6 * mm),
-        Paragraph(_("By status"), styles["Heading2"]),
+        Paragraph(escape(_("By status")), styles["Heading2"]),
         Table(statuses, colWidths=[100 * mm, 60 * mm],
               style=TableStyle([*style.getCommands(),
                                 ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)])),

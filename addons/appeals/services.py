@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from addons.core import deadlines
@@ -216,6 +219,82 @@ def _save_files(appeal, checked_files, *, message=None, user=None,
 
 # --- filing -------------------------------------------------------------------------------
 
+#: days over which an account's stored files count against its quota
+QUOTA_DAYS = 30
+MB = 1024 * 1024
+
+
+class LimitReached(AppealError):
+    """The citizen has filed as much as one account (or address) may for now."""
+
+
+def appeals_per_day() -> int:
+    """Appeals one account may file through the public form in 24 hours (0: no limit)."""
+    return int(getattr(settings, "CIVICDESK_APPEALS_PER_DAY", 10))
+
+
+def anonymous_appeals_per_day() -> int:
+    """Appeals one address may file without an account in 24 hours (0: no limit)."""
+    return int(getattr(settings, "CIVICDESK_APPEALS_ANONYMOUS_PER_DAY", 10))
+
+
+def storage_quota() -> int:
+    """Bytes of files one account may store with its appeals in QUOTA_DAYS (0: no limit)."""
+    return int(getattr(settings, "CIVICDESK_APPEALS_STORAGE_QUOTA_MB", 100)) * MB
+
+
+def daily_limit_message(limit: int) -> str:
+    return ngettext(
+        "You have filed %(count)s appeal in the last 24 hours, as many as one applicant may "
+        "file in a day. Please try again tomorrow. What you typed is kept below; the files "
+        "must be attached again.",
+        "You have filed %(count)s appeals in the last 24 hours, as many as one applicant may "
+        "file in a day. Please try again tomorrow. What you typed is kept below; the files "
+        "must be attached again.",
+        limit,
+    ) % {"count": limit}
+
+
+def check_filing_limits(author, files=(), now=None) -> None:
+    """Refuse (LimitReached, with a message for the citizen) an appeal ``author`` may not
+    file now: more appeals in 24 hours than ``appeals_per_day()``, or files beyond the
+    storage quota. The public form calls it; staff entering appeals do not."""
+    if not _is_user(author):
+        return
+    now = now or timezone.now()
+    limit = appeals_per_day()
+    if limit and Appeal.objects.filter(
+        author=author, received_at__gte=now - timedelta(days=1)
+    ).count() >= limit:
+        raise LimitReached(daily_limit_message(limit))
+    check_storage_quota(author, files, now=now)
+
+
+def stored_bytes(author, now=None) -> int:
+    """Bytes of the files ``author`` stored with appeals in the last QUOTA_DAYS days."""
+    since = (now or timezone.now()) - timedelta(days=QUOTA_DAYS)
+    total = AppealAttachment.objects.filter(
+        uploaded_by=author, created_at__gte=since
+    ).aggregate(total=Sum("size"))["total"]
+    return int(total or 0)
+
+
+def check_storage_quota(author, files=(), now=None) -> None:
+    """LimitReached when ``files`` would take ``author`` beyond the storage quota."""
+    quota = storage_quota()
+    adding = sum(int(getattr(item, "size", 0) or 0) for item in files)
+    if not quota or not adding or not _is_user(author):
+        return
+    used = stored_bytes(author, now)
+    if used + adding > quota:
+        raise LimitReached(
+            _("These files would take you beyond the %(quota)s MB of files one applicant may "
+              "send in %(days)s days (%(used)s MB sent already). Send smaller files, fewer "
+              "files or none. What you typed is kept below; the files must be attached "
+              "again.") % {"quota": quota // MB, "days": QUOTA_DAYS,
+                           "used": f"{used / MB:.1f}"}
+        )
+
 
 def file_appeal(
     *,
@@ -362,12 +441,23 @@ def register(appeal: Appeal, actor) -> Appeal:
                        allowed_from=(Status.SUBMITTED,))
 
 
+def same_site(appeal: Appeal, addressee) -> bool:
+    """Whether ``addressee`` (a page) belongs to the site of ``appeal``."""
+    root_path = appeal.site.root_page.path
+    return bool(addressee is not None and getattr(addressee, "path", "").startswith(root_path))
+
+
 @transaction.atomic
 def forward(appeal: Appeal, actor, to_addressee, reason: str = "") -> Appeal:
     """Hand the appeal to ``to_addressee`` (the competent one). The citizen is told."""
     _require_staff(actor, appeal)
     if to_addressee.pk == appeal.addressee_id:
         raise AppealError(_("The appeal is already with this addressee."))
+    if not same_site(appeal, to_addressee):
+        raise AppealError(_("An appeal can be forwarded only to an addressee of its own "
+                            "municipality."))
+    if not getattr(to_addressee, "live", False):
+        raise AppealError(_("This addressee does not take appeals now."))
     previous_addressee = appeal.addressee
     _transition(
         appeal, actor, to_status=Status.FORWARDED, action=AppealEvent.Action.FORWARDED,
@@ -538,6 +628,7 @@ def comment(appeal: Appeal, user, text: str, files=()) -> AppealMessage:
     text = (text or "").strip()
     if not text:
         raise AppealError(_("Write your comment."))
+    check_storage_quota(user, files)
     message = AppealMessage.objects.create(
         appeal=appeal, kind=AppealMessage.Kind.COMMENT, author=user, text=text
     )

@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
 from wagtail.models import Site
 
 from addons.addressees.models import AddresseePage
+from addons.core.validation import parse_pk
 
 from . import jurisdictions, services
 from .forms import AppealFilingForm, CommentForm, RatingForm
@@ -34,7 +36,9 @@ from .models import (
 from .permissions import can_view, is_staff_for
 
 DRAFT_KEY = "appeals_draft:{form}:{addressee}"
+DRAFT_PREFIX = "appeals_draft:"
 CABINET_LIMIT = 10
+ANONYMOUS_GROUP = "appeals.file"
 
 
 def _site(request):
@@ -43,10 +47,9 @@ def _site(request):
 
 def _addressee_for(request, appeal_form, value):
     """The live addressee of this site the form is attached to, or 404."""
-    try:
-        addressee_id = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    addressee_id = parse_pk(value)
+    if addressee_id is None:
+        raise Http404
     site = _site(request)
     addressee = AddresseePage.objects.live().filter(pk=addressee_id).first()
     if addressee is None or site is None or not addressee.path.startswith(site.root_page.path):
@@ -102,6 +105,8 @@ def _initial(request, draft_key) -> dict:
 def new_appeal(request, form_id):
     """File an appeal with form ``form_id`` to the addressee ``?addressee=<id>``."""
     site = _site(request)
+    if parse_pk(form_id) is None:
+        raise Http404
     appeal_form = get_object_or_404(AppealForm.objects.prefetch_related("fields"), pk=form_id)
     if appeal_form.site_id and site and appeal_form.site_id != site.pk:
         raise Http404
@@ -117,18 +122,30 @@ def new_appeal(request, form_id):
         form = AppealFilingForm(request.POST, request.FILES, appeal_form=appeal_form,
                                 jurisdiction=code)
         if refused:
-            # Nothing typed is lost: the draft waits in the session for the way back.
+            # Nothing typed is lost: the draft waits in the session for the way back (one
+            # draft per visitor, bounded in size).
+            for key in [key for key in request.session.keys() if key.startswith(DRAFT_PREFIX)]:
+                del request.session[key]
             request.session[draft_key] = form.draft()
             status = 403
         elif form.is_valid():
-            appeal, created = services.file_appeal(
-                site=site, form=appeal_form, addressee=addressee,
-                author=request.user if request.user.is_authenticated else None,
-                data=form.service_data(), files=form.checked_files,
-                token=form.cleaned_data["submission_token"],
-            )
-            request.session.pop(draft_key, None)
-            return _filed_response(request, appeal, created)
+            author = request.user if request.user.is_authenticated else None
+            token = form.cleaned_data["submission_token"]
+            try:
+                if not Appeal.objects.filter(submission_token=token).exists():
+                    _check_limits(request, author, form.checked_files)
+            except services.LimitReached as error:
+                form.add_error(None, error.message)
+                status = 429
+            else:
+                appeal, created = services.file_appeal(
+                    site=site, form=appeal_form, addressee=addressee, author=author,
+                    data=form.service_data(), files=form.checked_files, token=token,
+                )
+                if created and author is None:
+                    _anonymous_usage(request, increment=True)
+                request.session.pop(draft_key, None)
+                return _filed_response(request, appeal, created)
         else:
             status = 400
     else:
@@ -138,6 +155,26 @@ def new_appeal(request, form_id):
         "appeal_form": appeal_form, "addressee": addressee, "form": form, "barrier": refused,
         "today": timezone.localdate(), "has_draft": draft_key in request.session,
     }, status=status)
+
+
+def _anonymous_usage(request, *, increment=False) -> int:
+    """Appeals filed without an account from this address today (counted per address)."""
+    limit = services.anonymous_appeals_per_day()
+    if not limit:
+        return 0
+    usage = get_usage(request, group=ANONYMOUS_GROUP, key="ip", rate=f"{limit}/d",
+                      method="POST", increment=increment)
+    return usage["count"] if usage else 0
+
+
+def _check_limits(request, author, files):
+    """LimitReached when this applicant may not file more now (see services)."""
+    if author is not None:
+        services.check_filing_limits(author, files)
+        return
+    limit = services.anonymous_appeals_per_day()
+    if limit and _anonymous_usage(request) >= limit:
+        raise services.LimitReached(services.daily_limit_message(limit))
 
 
 def _filed_response(request, appeal, created):
@@ -160,6 +197,8 @@ def _filed_response(request, appeal, created):
 def _visible_appeal(request, pk):
     if not request.user.is_authenticated:
         return None
+    if parse_pk(pk) is None:
+        raise Http404
     return get_object_or_404(
         Appeal.objects.visible_to(request.user).select_related("addressee", "form", "site"),
         pk=pk,
@@ -203,6 +242,7 @@ def appeal_detail(request, pk):
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
 
 
+@never_cache
 @require_POST
 def add_comment(request, pk):
     appeal = _visible_appeal(request, pk)
@@ -224,6 +264,7 @@ def add_comment(request, pk):
     return render(request, "appeals/detail.html", context, status=400)
 
 
+@never_cache
 @require_POST
 def resolve(request, pk):
     appeal = _visible_appeal(request, pk)
@@ -238,6 +279,7 @@ def resolve(request, pk):
     return redirect(appeal.get_absolute_url())
 
 
+@never_cache
 @require_POST
 def rate(request, pk):
     appeal = _visible_appeal(request, pk)
@@ -259,7 +301,7 @@ def rate(request, pk):
 @never_cache
 def attachment(request, pk, attachment_pk):
     """A file of an appeal, only for those who may see the appeal; always a download."""
-    if not request.user.is_authenticated:
+    if not request.user.is_authenticated or parse_pk(pk) is None or parse_pk(attachment_pk) is None:
         raise Http404
     item = get_object_or_404(
         AppealAttachment.objects.select_related("appeal", "message"),
