@@ -257,7 +257,12 @@ def test_a_forged_device_cookie_is_not_trusted(make_user, password, clock):
     for n in range(throttle.config()["account_failures"]):
         post(client_class(), LOGIN, owner.email, "wrong", ip=f"203.0.113.{n + 1}")
     forger = client_class()
-    forger.cookies[throttle.DEVICE_COOKIE] = '{"n": "x", "a": [%d]}' % owner.pk
+    from django.core import signing
+
+    # unsigned, and signed with another salt
+    forger.cookies[throttle.DEVICE_COOKIE] = f'{{"n": "x", "a": [{owner.pk}]}}'
+    assert post(forger, LOGIN, owner.email, password, ip="192.0.2.20").status_code == 429
+    forger.cookies[throttle.DEVICE_COOKIE] = signing.dumps({"n": "x", "a": [owner.pk]})
     assert post(forger, LOGIN, owner.email, password, ip="192.0.2.20").status_code == 429
 
 
