@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, NotificationEvent
+from addons.core.addon import AddonConfig, NotificationEvent, ScheduledJob
 
 
 class AccountsConfig(AddonConfig):
@@ -15,7 +15,31 @@ class AccountsConfig(AddonConfig):
         NotificationEvent("accounts.confirm_email", _("Confirm your email address")),
         NotificationEvent("accounts.confirm_new_email", _("Confirm your new email address")),
         NotificationEvent("accounts.email_changed", _("Your email address was changed")),
+        NotificationEvent(
+            "accounts.registration_attempt", _("Someone tried to register with your address")
+        ),
+        NotificationEvent(
+            "accounts.email_change_attempt",
+            _("Someone tried to use your address for another account"),
+        ),
     )
+    scheduled_jobs = (
+        # Expired sessions (idle, logged out or old) leave the session store every night.
+        ScheduledJob(
+            name="accounts.clear_expired_sessions",
+            func="addons.accounts.jobs.clear_expired_sessions",
+            cron="17 3 * * *",
+        ),
+    )
+
+    def ready(self):
+        super().ready()
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from .signals import logged_in, login_failed
+
+        user_login_failed.connect(login_failed, dispatch_uid="civicdesk_accounts_login_failed")
+        user_logged_in.connect(logged_in, dispatch_uid="civicdesk_accounts_logged_in")
 
     def personal_data(self, user) -> dict:
         from .services import own_personal_data

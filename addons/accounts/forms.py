@@ -10,9 +10,12 @@ from django.contrib.auth.forms import (
     SetPasswordMixin,
 )
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
-from . import services
+from . import services, throttle
 
 User = get_user_model()
 
@@ -89,7 +92,7 @@ class RegistrationForm(PlainPasswordHelpMixin, ProfileFieldsMixin, SetPasswordMi
     email = _email_field(help_text=_("We send a link to this address to confirm it."))
     password1, password2 = SetPasswordMixin.create_password_fields()
     full_name = _model_field("full_name", required=True)
-    postal_address = _model_field("postal_address", required=False)
+    postal_address = _model_field("postal_address", required=False, max_length=500)
     phone = _model_field("phone", required=False)
     consent = forms.BooleanField(
         label=_("I agree that my personal data are processed to handle my requests."),
@@ -111,16 +114,9 @@ class RegistrationForm(PlainPasswordHelpMixin, ProfileFieldsMixin, SetPasswordMi
         )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if services.email_in_use(email):
-            raise ValidationError(
-                _(
-                    "An account with this email address already exists. Log in, or reset "
-                    "your password if you forgot it."
-                ),
-                code="email_taken",
-            )
-        return email
+        # An address already in use is not reported here: the view answers as for a new
+        # one and tells the address's owner (no account enumeration).
+        return self.cleaned_data["email"].strip()
 
     def clean(self):
         cleaned = super().clean()
@@ -141,7 +137,63 @@ class ResendConfirmationForm(forms.Form):
     email = _email_field()
 
 
-class CitizenLoginForm(AuthenticationForm):
+def throttled_message(seconds: int) -> str:
+    if seconds >= 120:
+        minutes = (seconds + 59) // 60
+        return ngettext(
+            "Too many failed login attempts. Please wait %(count)d minute and try again.",
+            "Too many failed login attempts. Please wait %(count)d minutes and try again.",
+            minutes,
+        ) % {"count": minutes}
+    return ngettext(
+        "Too many failed login attempts. Please wait %(count)d second and try again.",
+        "Too many failed login attempts. Please wait %(count)d seconds and try again.",
+        seconds,
+    ) % {"count": seconds}
+
+
+class ThrottledLoginMixin:
+    """Refuses, before any password is checked, a login the throttles slow down
+    (``throttle.wait_seconds``): per account across addresses, per address across
+    accounts, except from a known device."""
+
+    #: seconds the client must wait (0 unless the last clean() refused)
+    throttled_for = 0
+
+    def check_throttle(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username and password and self.request is not None:
+            wait = throttle.wait_seconds(self.request, username)
+            if wait:
+                self.throttled_for = wait
+                raise ValidationError(throttled_message(wait), code="throttled")
+
+
+def _bound_username(form):
+    """AuthenticationForm sets ``max_length`` after construction, without a validator:
+    add it, so an over-long login gets the form's error instead of reaching the database."""
+    field = form.fields["username"]
+    field.max_length = throttle.MAX_LOGIN_LENGTH
+    if not any(isinstance(v, MaxLengthValidator) for v in field.validators):
+        field.validators.append(MaxLengthValidator(throttle.MAX_LOGIN_LENGTH))
+    field.widget.attrs["maxlength"] = throttle.MAX_LOGIN_LENGTH
+
+
+class AdminLoginForm(ThrottledLoginMixin, WagtailLoginForm):
+    """The Wagtail admin's login (``WAGTAILADMIN_USER_LOGIN_FORM``), with the same
+    throttles and length limit as the public one."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        _bound_username(self)
+
+    def clean(self):
+        self.check_throttle()
+        return super().clean()
+
+
+class CitizenLoginForm(ThrottledLoginMixin, AuthenticationForm):
     """The public login: email or username, and a clear message for an account whose
     email is not confirmed yet."""
 
@@ -162,10 +214,11 @@ class CitizenLoginForm(AuthenticationForm):
         self.unconfirmed_email = ""
         field = self.fields["username"]
         field.label = _("Email or username")
-        field.max_length = 254
-        field.widget.attrs.update({"autocomplete": "username", "maxlength": 254})
+        _bound_username(self)
+        field.widget.attrs["autocomplete"] = "username"
 
     def clean(self):
+        self.check_throttle()
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if username and password:
@@ -192,11 +245,18 @@ class CitizenLoginForm(AuthenticationForm):
 
 class ProfileForm(ProfileFieldsMixin, forms.Form):
     full_name = _model_field("full_name", required=False)
-    postal_address = _model_field("postal_address", required=False)
+    postal_address = _model_field("postal_address", required=False, max_length=500)
     phone = _model_field("phone", required=False)
     email = _email_field(
         help_text=_("If you change it, we send a link to the new address; the change takes "
                     "effect once you open it.")
+    )
+    current_password = forms.CharField(
+        label=_("Current password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed only to change the email address."),
     )
     language = forms.ChoiceField(
         label=_("Language"),
@@ -204,8 +264,9 @@ class ProfileForm(ProfileFieldsMixin, forms.Form):
         help_text=_("The language of this site and of the emails we send you."),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, email_change_limited=False, **kwargs):
         self.user = user
+        self.email_change_limited = email_change_limited
         kwargs.setdefault(
             "initial",
             {
@@ -225,14 +286,32 @@ class ProfileForm(ProfileFieldsMixin, forms.Form):
                 field.help_text = f"{field.help_text} {note}" if field.help_text else note
 
     def clean_email(self):
+        # Whether another account has the address is not said here: the link (or, for a
+        # taken address, a notice to its owner) goes to the new address either way.
         email = self.cleaned_data["email"].strip()
-        if email.casefold() != self.user.email.casefold() and services.email_in_use(
-            email, exclude=self.user
-        ):
+        if email.casefold() != self.user.email.casefold() and self.email_change_limited:
             raise ValidationError(
-                _("Another account already uses this email address."), code="email_taken"
+                _("You have asked to change the email address too often. Please try again "
+                  "in an hour."),
+                code="email_change_limited",
             )
         return email
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and email.casefold() != self.user.email.casefold():
+            password = cleaned.get("current_password")
+            if not password:
+                self.add_error("current_password", ValidationError(
+                    _("Enter your current password to change the email address."),
+                    code="password_required",
+                ))
+            elif not self.user.check_password(password):
+                self.add_error("current_password", ValidationError(
+                    _("The password is not correct."), code="wrong_password"
+                ))
+        return cleaned
 
 
 class DeleteAccountForm(forms.Form):

@@ -30,6 +30,8 @@ from . import tokens
 EVENT_CONFIRM_EMAIL = "accounts.confirm_email"
 EVENT_CONFIRM_NEW_EMAIL = "accounts.confirm_new_email"
 EVENT_EMAIL_CHANGED = "accounts.email_changed"
+EVENT_REGISTRATION_ATTEMPT = "accounts.registration_attempt"
+EVENT_EMAIL_CHANGE_ATTEMPT = "accounts.email_change_attempt"
 
 #: the profile fields a citizen edits
 PROFILE_FIELDS = ("full_name", "postal_address", "phone", "language")
@@ -148,6 +150,7 @@ def register_citizen(
     User = _users()
     email = User.objects.normalize_email(email.strip())
     if email_in_use(email):
+        User().set_password(password)  # as long as a new registration takes
         raise EmailTaken(email)
     user = User(
         username=_username_for(email),
@@ -168,6 +171,41 @@ def register_citizen(
         raise EmailTaken(email)  # a concurrent registration won the race
     _send_confirmation_link(user, email, tokens.CONFIRM_REGISTRATION, base_url=base_url, site=site)
     return user
+
+
+def warn_address_owner(email: str, attempt: str, *, base_url: str, site=None) -> bool:
+    """Someone asked to register (``attempt="register"``) or to move another account
+    (``attempt="email_change"``) to ``email``, which an account already has. The asker is
+    answered as for a free address; the owner is told by email, with links to log in and
+    to reset the password. An account still awaiting confirmation gets a fresh
+    confirmation link instead. Returns whether a message was sent."""
+    user = _users().objects.filter(email__iexact=email.strip()).first()
+    if user is None or user.anonymised_at is not None:
+        return False
+    if attempt == "register" and awaits_confirmation(user):
+        _send_confirmation_link(
+            user, user.email, tokens.CONFIRM_REGISTRATION, base_url=base_url, site=site
+        )
+        return True
+    if attempt == "register":
+        event, template = EVENT_REGISTRATION_ATTEMPT, "registration_attempt"
+    else:
+        event, template = EVENT_EMAIL_CHANGE_ATTEMPT, "email_change_attempt"
+    context = {
+        "user": user,
+        "email": user.email,
+        "login_link": base_url.rstrip("/") + reverse("accounts:login"),
+        "reset_link": base_url.rstrip("/") + reverse("accounts:password_reset"),
+        "site_name": _site_name(site),
+    }
+    with translation.override(user.language or translation.get_language()):
+        subject = render_to_string(f"accounts/emails/{template}_subject.txt", context)
+        body = render_to_string(f"accounts/emails/{template}_body.txt", context)
+    notify(
+        None, event, {"user_id": user.pk}, site=site, email=user.email,
+        subject=" ".join(subject.split()), body=body,
+    )
+    return True
 
 
 def awaits_confirmation(user) -> bool:
@@ -226,7 +264,8 @@ def confirm_registration(token: str) -> tuple[ConfirmationResult, object | None]
 @transaction.atomic
 def update_profile(user, data: dict, *, base_url: str, site=None) -> ProfileChange:
     """Save the profile fields in ``data``. A different email is not saved: a link to
-    confirm it goes to the new address (raises EmailTaken if another account has it)."""
+    confirm it goes to the new address. When another account has that address its owner
+    is told instead, and the answer is the same (no account enumeration)."""
     saved = []
     for name in PROFILE_FIELDS:
         if name in data:
@@ -240,10 +279,11 @@ def update_profile(user, data: dict, *, base_url: str, site=None) -> ProfileChan
     if new_email and new_email.casefold() != user.email.casefold():
         new_email = _users().objects.normalize_email(new_email)
         if email_in_use(new_email, exclude=user):
-            raise EmailTaken(new_email)
-        _send_confirmation_link(
-            user, new_email, tokens.CONFIRM_NEW_EMAIL, base_url=base_url, site=site
-        )
+            warn_address_owner(new_email, "email_change", base_url=base_url, site=site)
+        else:
+            _send_confirmation_link(
+                user, new_email, tokens.CONFIRM_NEW_EMAIL, base_url=base_url, site=site
+            )
         pending = new_email
     return ProfileChange(saved_fields=saved, pending_email=pending)
 

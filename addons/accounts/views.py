@@ -38,6 +38,8 @@ from .forms import (
 #: POSTs allowed per client; override any of them in settings.CIVICDESK_ACCOUNTS_RATES
 DEFAULT_RATES = {
     "register": "10/h",
+    "register_email": "3/h",
+    "email_change": "5/h",
     "resend": "5/h",
     "resend_email": "3/h",
     "password_reset": "5/h",
@@ -106,7 +108,7 @@ class RegisterView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        if limited(request, "register"):
+        if limited(request, "register", per_email=True):
             return rate_limited(request)
         return super().post(request, *args, **kwargs)
 
@@ -125,8 +127,11 @@ class RegisterView(FormView):
                 site=_site(self.request),
             )
         except services.EmailTaken:
-            form.add_error("email", _("An account with this email address already exists."))
-            return self.form_invalid(form)
+            # The same answer as for a new address; the address's owner is told.
+            services.warn_address_owner(
+                data["email"], "register", base_url=_base_url(self.request),
+                site=_site(self.request),
+            )
         self.request.session["accounts_registered_email"] = data["email"]
         return redirect("accounts:register_done")
 
@@ -200,6 +205,13 @@ class LoginView(auth_views.LoginView):
             )
         return context
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled_for:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled_for)
+        return response
+
     def form_valid(self, form):
         response = super().form_valid(form)
         language = form.get_user().language
@@ -259,13 +271,30 @@ def _field_labels(names):
     return [User._meta.get_field(name).verbose_name for name in names]
 
 
+@method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class ProfileView(LoginRequiredMixin, FormView):
     template_name = "accounts/profile.html"
     form_class = ProfileForm
 
+    email_change_limited = False
+
+    def post(self, request, *args, **kwargs):
+        posted = request.POST.get("email", "").strip()
+        if posted and posted.casefold() != request.user.email.casefold():
+            # each request to change the address counts, per account
+            self.email_change_limited = is_ratelimited(
+                request, group="accounts.email_change", key="user",
+                rate=_rate("email_change"), method="POST", increment=True,
+            )
+        return super().post(request, *args, **kwargs)
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+        return {
+            **super().get_form_kwargs(),
+            "user": self.request.user,
+            "email_change_limited": self.email_change_limited,
+        }
 
     def get_initial(self):
         user = self.request.user
@@ -287,14 +316,10 @@ class ProfileView(LoginRequiredMixin, FormView):
         )
 
     def form_valid(self, form):
-        try:
-            change = services.update_profile(
-                self.request.user, form.cleaned_data,
-                base_url=_base_url(self.request), site=_site(self.request),
-            )
-        except services.EmailTaken:
-            form.add_error("email", _("Another account already uses this email address."))
-            return self.form_invalid(form)
+        change = services.update_profile(
+            self.request.user, form.cleaned_data,
+            base_url=_base_url(self.request), site=_site(self.request),
+        )
         language = form.cleaned_data["language"]
         with translation.override(language):
             messages.success(self.request, _("Your profile is saved."))

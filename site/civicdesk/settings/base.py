@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "addons.accounts.sessions.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "addons.core.middleware.AddonGateMiddleware",
@@ -141,6 +142,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:cabinet"
 LOGOUT_REDIRECT_URL = "/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAILADMIN_USER_LOGIN_FORM = "addons.accounts.forms.AdminLoginForm"
 
 # Internationalisation: the interface in four languages; each site picks its default.
 LANGUAGE_CODE = env("LANGUAGE_CODE", "uk")
@@ -151,6 +153,8 @@ LANGUAGES = [
     ("en", "English"),
 ]
 LANGUAGE_COOKIE_NAME = "civicdesk_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 LOCALE_PATHS = [ROOT_DIR / "themes" / "locale", PROJECT_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -254,10 +258,19 @@ LEAFLET_CONFIG = {"TILES": [], "RESET_VIEW": False, "NO_GLOBALS": False}
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-# Login throttling
+# The client's address: REMOTE_ADDR, or behind N trusted proxies the N-th address from
+# the right of X-Forwarded-For. Every per-address rate limit and the lock-out read it.
+CIVICDESK_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+RATELIMIT_IP_META_KEY = "addons.core.clientip.client_ip"
+
+# Login throttling. The lock-out counts per (account, address): the account a login
+# resolves to, whatever its spelling (see addons/accounts/throttle.py for the per-account
+# and per-address throttles on top).
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "addons.accounts.throttle.axes_username"
+AXES_CLIENT_IP_CALLABLE = "addons.core.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
@@ -326,6 +339,10 @@ CIVICDESK_NOTIFICATION_MAX_ATTEMPTS = 5
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Signed-in sessions end after this long without a request, and staff sessions (anyone who
+# may open the admin) this long after the login (seconds; see addons/accounts/sessions.py).
+CIVICDESK_SESSION_IDLE_TIMEOUT = {"citizen": 2 * 3600, "staff": 30 * 60}
+CIVICDESK_SESSION_MAX_AGE = {"citizen": None, "staff": 12 * 3600}
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
