@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from wagtail.models import Site
 
+from addons.core.validation import parse_pk
+
 from . import results as stats
 from . import services
 from .forms import SurveyForm
@@ -35,7 +37,7 @@ def _site(request):
 
 
 def _survey(request, pk) -> Survey:
-    survey = get_object_or_404(Survey.objects.select_related("category"), pk=pk)
+    survey = get_object_or_404(Survey.objects.select_related("category"), pk=parse_pk(pk))
     if survey.site_id != _site(request).pk:
         raise Http404
     return survey
@@ -45,9 +47,8 @@ def _placed_addressee(survey, value):
     """The live addressee page ``value`` names, if ``survey`` hangs on it."""
     from addons.addressees.models import AddresseePage
 
-    try:
-        page_id = int(value)
-    except (TypeError, ValueError):
+    page_id = parse_pk(value)
+    if page_id is None:
         return None
     if not SurveyPlacement.objects.filter(survey=survey, page_id=page_id).exists():
         return None
@@ -57,9 +58,8 @@ def _placed_addressee(survey, value):
 def _any_addressee(request, value):
     from addons.addressees.models import AddresseePage
 
-    try:
-        page_id = int(value)
-    except (TypeError, ValueError):
+    page_id = parse_pk(value)
+    if page_id is None:
         return None
     return (AddresseePage.objects.live().descendant_of(_site(request).root_page)
             .filter(pk=page_id).first())
