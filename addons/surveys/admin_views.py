@@ -78,12 +78,13 @@ def _filtered(request, survey):
 
 def _figures(request, survey, responses, filtered):
     """Staff see every figure, however few answered (min_group=0). Unfiltered, for those
-    who see every answer, the counters serve; otherwise the answers are aggregated."""
+    who see every answer, the counters serve; otherwise the answers are aggregated. Answers
+    held as suspicious are counted in neither."""
     questions = services.questions_of(survey)
     if not filtered and sees_everything(request.user):
         counts = stats.tally_counts(survey, 0)
-    else:
-        counts = stats.answer_counts(responses)
+    else:  # suspicious answers are left out, as from the counters
+        counts = stats.answer_counts(responses.filter(suspicious=False))
     return questions, stats.build(survey, questions, counts, min_group=0)
 
 
@@ -105,17 +106,21 @@ def results(request, pk):
     form, responses, start, end, addressee = _filtered(request, survey)
     filtered = bool(start or end or addressee)
     questions, figures = _figures(request, survey, responses, filtered)
+    suspicious = responses.filter(suspicious=True).count()
     text_questions = [q for q in questions if q.kind in TEXT_KINDS]
     texts = (Answer.objects.filter(response__in=responses.values("pk"),
                                    question__in=text_questions).exclude(text="")
-             .select_related("question", "response__addressee")
-             .order_by("-response_id", "pk"))
+             .select_related("question", "response__addressee"))
+    # anonymous: newest day first, in no order within the day that follows the answers'
+    texts = (texts.order_by("-response__submitted_on", "question__sort_order", "text", "pk")
+             if survey.anonymous else texts.order_by("-response_id", "pk"))
     page_obj = Paginator(texts, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "surveys/admin/results.html", {
         "survey": survey, "form": form, "results": figures, "texts": page_obj,
         "query_string": query.urlencode(), "can_issue": sees_everything(request.user),
+        "suspicious": suspicious,
     })
 
 
