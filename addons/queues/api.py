@@ -122,6 +122,18 @@ class ConflictSerializer(serializers.Serializer):
     alternatives = serializers.ListField(child=serializers.DateTimeField())
 
 
+def _site_queue(request, queue_id, **filters) -> Queue:
+    """The queue ``queue_id`` names, on the site the request is for (as the booking page)."""
+    from wagtail.models import Site
+
+    queue = get_object_or_404(Queue.objects.select_related("site"), pk=parse_pk(queue_id),
+                              **filters)
+    site = Site.find_for_request(request)
+    if site is not None and queue.site_id != site.pk:
+        raise NotFound()
+    return queue
+
+
 def _service(queue: Queue, service_id: int) -> QueueService | None:
     pk = parse_pk(service_id)
     return QueueService.objects.filter(queue=queue, pk=pk).first() if pk else None
@@ -171,8 +183,7 @@ class QueueSlotsView(APIView):
         responses={200: DaySlotsSerializer, 400: OpenApiResponse(description="Bad input")},
     )
     def get(self, request, queue_id):
-        queue = get_object_or_404(Queue.objects.select_related("site"),
-                                  pk=parse_pk(queue_id), active=True)
+        queue = _site_queue(request, queue_id, active=True)
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         service = _service(queue, query.validated_data["service"])
@@ -199,7 +210,7 @@ class QueueTicketsView(PersonalDataMixin, APIView):
                    409: ConflictSerializer},
     )
     def post(self, request, queue_id):
-        queue = get_object_or_404(Queue, pk=parse_pk(queue_id))
+        queue = _site_queue(request, queue_id)
         data = BookingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -193,6 +193,8 @@ class Survey(ClusterableModel):
     def clean(self):
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("The survey must close after it opens.")})
+        if self.category_id and self.site_id and self.category.site_id != self.site_id:
+            raise ValidationError({"category": _("Choose a category of the survey's site.")})
 
 
 def _lines(text: str) -> list[str]:

@@ -209,3 +209,43 @@ def test_next_visit_far_ahead_is_refused_not_crashed(queue, service, citizen):
     with pytest.raises(services.OutsideSchedule):
         services.book(queue, service, citizen, at(services.local_today(queue)
                                                    + timedelta(days=365 * 2000), 9))
+
+
+# --- the hunt: records of another site ----------------------------------------------------
+
+
+@pytest.fixture
+def other_town(root_page):
+    from wagtail.models import Site
+
+    from addons.addressees.models import AddresseePage, HomePage
+
+    home = root_page.add_child(instance=HomePage(title="Valea Verde", slug="valea-verde"))
+    town = Site.objects.create(hostname="valea.localhost", port=80, root_page=home)
+    primar = home.add_child(instance=AddresseePage(title="Primar", slug="primar"))
+    return town, primar
+
+
+def test_queue_addressee_must_be_of_its_site(queue, other_town, addressee):
+    from django.core.exceptions import ValidationError
+
+    _town, primar = other_town
+    queue.addressee = primar
+    with pytest.raises(ValidationError) as error:
+        queue.full_clean()
+    assert "addressee" in error.value.message_dict
+    queue.addressee = addressee
+    queue.full_clean()
+
+
+def test_api_books_only_queues_of_the_requested_site(client, queue, service, citizen, day,
+                                                     other_town):
+    token_client(client, citizen)
+    response = client.post(tickets_url(queue), booking(service, at(day, 9)),
+                           content_type="application/json", HTTP_HOST="valea.localhost")
+    assert response.status_code == 404
+    slots = client.get(f"/api/v1/queues/{queue.pk}/slots/",
+                       {"service": service.pk, "date": day.isoformat()},
+                       HTTP_HOST="valea.localhost")
+    assert slots.status_code == 404
+    assert not Ticket.objects.exists()

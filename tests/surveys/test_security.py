@@ -311,3 +311,27 @@ def test_who_may_answer_help_points_to_accounts_and_links():
 
     help_text = str(Survey._meta.get_field("audience").help_text)
     assert "one-time links" in help_text and "votes that matter" in help_text
+
+
+# --- the hunt: records of another site ----------------------------------------------------
+
+
+def test_survey_category_must_be_of_its_site(site, root_page):
+    from django.core.exceptions import ValidationError
+    from wagtail.models import Site
+
+    from addons.addressees.models import HomePage
+    from addons.surveys.models import SurveyCategory
+
+    from .conftest import make_survey
+
+    home = root_page.add_child(instance=HomePage(title="Valea Verde", slug="valea-verde"))
+    town = Site.objects.create(hostname="valea.localhost", port=80, root_page=home)
+    theirs = SurveyCategory.objects.create(site=town, name="Parcuri", slug="parcuri")
+    ours = SurveyCategory.objects.create(site=site, name="Parks", slug="parks")
+    survey = make_survey(site, category=theirs)
+    with pytest.raises(ValidationError) as error:
+        survey.full_clean()
+    assert "category" in error.value.message_dict
+    survey.category = ours
+    survey.full_clean()
