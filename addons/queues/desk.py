@@ -446,7 +446,6 @@ class ExportForm(forms.Form):
         return cleaned
 
 
-@never_cache
 @in_site_zone
 def export(request, queue_id, fmt):
     """Tickets of a queue (``?start=&end=`` days, default: today) as CSV or XLSX."""

@@ -172,7 +172,7 @@ def test_anonymous_export_has_no_answer_numbers_and_no_times(admin_client, answe
     assert not any(line.split(",")[0] in numbers for line in lines[1:])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_data_migration_separates_participations(site):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
