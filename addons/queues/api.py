@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,7 +25,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from addons.core.validation import parse_pk
+
 from . import desk, services
+from .forms import FIRST_DAY, LAST_DAY, out_of_range_message
 from .models import FieldType, Queue, QueueService, Ticket
 
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
@@ -48,9 +52,27 @@ class DaySlotsSerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
+class StartField(serializers.DateTimeField):
+    """A date and time whose day lies in the queue's calendar range (FIRST_DAY..LAST_DAY):
+    a year-1 or year-9999 time is a field error before any time-zone conversion."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and not FIRST_DAY <= parsed.date() <= LAST_DAY:
+                raise serializers.ValidationError(out_of_range_message())
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(out_of_range_message()) from None
+
+
 class BookingSerializer(serializers.Serializer):
     service = serializers.IntegerField(min_value=1)
-    start = serializers.DateTimeField()
+    start = StartField()
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True),
                                     required=False, default=dict)
     token = serializers.CharField(required=False, allow_blank=True, max_length=64,
@@ -100,8 +122,30 @@ class ConflictSerializer(serializers.Serializer):
     alternatives = serializers.ListField(child=serializers.DateTimeField())
 
 
+def _site_queue(request, queue_id, **filters) -> Queue:
+    """The queue ``queue_id`` names, on the site the request is for (as the booking page)."""
+    from wagtail.models import Site
+
+    queue = get_object_or_404(Queue.objects.select_related("site"), pk=parse_pk(queue_id),
+                              **filters)
+    site = Site.find_for_request(request)
+    if site is not None and queue.site_id != site.pk:
+        raise NotFound()
+    return queue
+
+
 def _service(queue: Queue, service_id: int) -> QueueService | None:
-    return QueueService.objects.filter(queue=queue, pk=service_id).first()
+    pk = parse_pk(service_id)
+    return QueueService.objects.filter(queue=queue, pk=pk).first() if pk else None
+
+
+class PersonalDataMixin:
+    """Answers with personal data: never kept by a browser or a shared cache."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
 
 def clean_answers(queue: Queue, given: dict) -> tuple[dict, dict]:
@@ -139,8 +183,7 @@ class QueueSlotsView(APIView):
         responses={200: DaySlotsSerializer, 400: OpenApiResponse(description="Bad input")},
     )
     def get(self, request, queue_id):
-        queue = get_object_or_404(Queue.objects.select_related("site"), pk=queue_id,
-                                  active=True)
+        queue = _site_queue(request, queue_id, active=True)
         query = SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         service = _service(queue, query.validated_data["service"])
@@ -155,7 +198,7 @@ class QueueSlotsView(APIView):
         }).data)
 
 
-class QueueTicketsView(APIView):
+class QueueTicketsView(PersonalDataMixin, APIView):
     """Books a visit for the authenticated citizen."""
 
     authentication_classes = AUTHENTICATION
@@ -167,7 +210,7 @@ class QueueTicketsView(APIView):
                    409: ConflictSerializer},
     )
     def post(self, request, queue_id):
-        queue = get_object_or_404(Queue, pk=queue_id)
+        queue = _site_queue(request, queue_id)
         data = BookingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -198,7 +241,7 @@ class QueueTicketsView(APIView):
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
-class TicketDetailView(APIView):
+class TicketDetailView(PersonalDataMixin, APIView):
     """A ticket, for its owner and the staff of its queue; 404 for anyone else."""
 
     authentication_classes = AUTHENTICATION

@@ -29,8 +29,10 @@ from django.views.decorators.http import require_POST
 
 from addons.core.forms import DateInput
 from addons.core.permissions import moderated_addressee_ids
+from addons.core.validation import parse_pk
 
 from . import services
+from .forms import BoundedDateField, BoundedDateTimeField
 from .models import Queue, Ticket, TicketFile, TicketStatus
 
 MAX_FILE_SIZE = 10 * 1024 * 1024
@@ -217,7 +219,7 @@ def plan_next_visit(ticket: Ticket, actor, when: datetime, *, book: bool = False
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Day"), required=False, widget=DateInput())
+    date = BoundedDateField(label=gettext_lazy("Day"), required=False, widget=DateInput())
 
 
 class LookupForm(forms.Form):
@@ -259,7 +261,7 @@ class FileForm(forms.Form):
 
 
 class NextVisitForm(forms.Form):
-    when = forms.DateTimeField(
+    when = BoundedDateTimeField(
         label=gettext_lazy("Next visit"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -383,7 +385,7 @@ def ticket_action(request, code, action):
 def ticket_file(request, code, pk):
     """A file of a ticket, for the desk staff only; always a download."""
     ticket = _desk_ticket(request, code)
-    item = get_object_or_404(TicketFile, pk=pk, ticket=ticket)
+    item = get_object_or_404(TicketFile, pk=parse_pk(pk), ticket=ticket)
     try:
         handle = item.file.open("rb")
     except OSError as error:
@@ -403,7 +405,7 @@ def can_cancel_days(user, queue) -> bool:
 
 
 class CancelDayForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Day"), widget=DateInput())
+    date = BoundedDateField(label=gettext_lazy("Day"), widget=DateInput())
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False,
                              help_text=gettext_lazy("Sent to everyone booked on that day."))
 
@@ -414,7 +416,7 @@ def cancel_day(request, queue_id):
     """Call off one day's reception of a queue: its hours go and those booked are told."""
     from . import receptions
 
-    queue = get_object_or_404(desk_queues(request.user), pk=queue_id)
+    queue = get_object_or_404(desk_queues(request.user), pk=parse_pk(queue_id))
     if not can_cancel_days(request.user, queue):
         raise Http404
     form = CancelDayForm(request.POST, prefix=f"cancel-{queue.pk}")
@@ -434,8 +436,8 @@ def cancel_day(request, queue_id):
 
 
 class ExportForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
+    start = BoundedDateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    end = BoundedDateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()
@@ -449,7 +451,7 @@ def export(request, queue_id, fmt):
     """Tickets of a queue (``?start=&end=`` days, default: today) as CSV or XLSX."""
     from . import exports
 
-    queue = get_object_or_404(desk_queues(request.user), pk=queue_id)
+    queue = get_object_or_404(desk_queues(request.user), pk=parse_pk(queue_id))
     if fmt not in ("csv", "xlsx"):
         raise Http404
     form = ExportForm(request.GET or None)
@@ -474,11 +476,12 @@ def calendar_url(queue) -> str:
     return reverse("queues:desk:calendar", args=[queue.pk, calendar_token(queue)])
 
 
+@never_cache
 def calendar(request, queue_id, token):
     """The visits of a queue as an iCalendar feed for the specialist's calendar."""
     from . import exports
 
-    queue = get_object_or_404(Queue, pk=queue_id)
+    queue = get_object_or_404(Queue, pk=parse_pk(queue_id))
     if not constant_time_compare(token, calendar_token(queue)):
         raise Http404
     return exports.ics_response(queue, request)

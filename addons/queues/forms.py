@@ -3,13 +3,44 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import FieldType
+
+#: the longest one-time value a booking form carries (``Ticket.token``)
+TOKEN_MAX = 64
+#: dates a queue form accepts: anything outside is a typing error, not a day of the queue
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def out_of_range_message():
+    return _("Enter a date between %(first)s and %(last)s.") % {
+        "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+
+
+class BoundedDateField(forms.DateField):
+    """A date between FIRST_DAY and LAST_DAY (days before and after it are computed
+    without overflowing), with a translated error."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not FIRST_DAY <= value <= LAST_DAY:
+            raise forms.ValidationError(out_of_range_message(), code="out_of_range")
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time whose day lies between FIRST_DAY and LAST_DAY."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and not FIRST_DAY <= result.date() <= LAST_DAY:
+            raise forms.ValidationError(out_of_range_message(), code="out_of_range")
+        return result
 
 
 def slot_value(start: datetime) -> str:
@@ -56,9 +87,24 @@ class BookingForm(forms.Form):
 
     def clean_start(self) -> datetime:
         try:
-            return datetime.fromisoformat(self.cleaned_data["start"])
+            start = datetime.fromisoformat(self.cleaned_data["start"])
         except (TypeError, ValueError):
             raise forms.ValidationError(_("Choose one of the free times.")) from None
+        if not FIRST_DAY <= start.date() <= LAST_DAY:
+            raise forms.ValidationError(_("Choose one of the free times."))
+        return start
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data.get("token") or ""
+        if len(token) > TOKEN_MAX:
+            self.add_error(None, _("This form has expired. Check your answers and send it "
+                                   "again."))
+            return ""
+        return token
+
+    @property
+    def token_refused(self) -> bool:
+        return len(self.data.get(self.add_prefix("token"), "") or "") > TOKEN_MAX
 
     def answers(self) -> dict:
         """{label: answer} of the queue's questions, as text."""

@@ -174,6 +174,18 @@ class Queue(ClusterableModel):
     def get_absolute_url(self) -> str:
         return reverse("queues:book", args=[self.pk])
 
+    def clean(self):
+        """The addressee must be a page of the queue's own site: its moderators and
+        specialists work the queue's desk and read its tickets."""
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.addressee_id and self.site_id:
+            root = self.site.root_page
+            if not (self.addressee.path.startswith(root.path)):
+                raise ValidationError({"addressee": _("Choose an addressee of the queue's "
+                                                      "site.")})
+
     def profile_fields(self) -> list[str]:
         """The citizen's profile fields a booking needs."""
         fields = ["full_name"]

@@ -31,6 +31,7 @@ from wagtail.models import Site
 from addons.core import calendars
 from addons.core.forms import DateInput
 
+from .forms import BoundedDateField
 from .models import (
     ExceptionKind,
     Frequency,
@@ -372,9 +373,9 @@ class ReceptionFilterForm(forms.Form):
                                     empty_value=None)
     group = forms.TypedChoiceField(label=gettext_lazy("District or faction"), required=False,
                                    coerce=int, empty_value=None)
-    since = forms.DateField(label=gettext_lazy("Receptions from"), required=False,
+    since = BoundedDateField(label=gettext_lazy("Receptions from"), required=False,
                             widget=DateInput())
-    until = forms.DateField(label=gettext_lazy("Receptions until"), required=False,
+    until = BoundedDateField(label=gettext_lazy("Receptions until"), required=False,
                             widget=DateInput())
 
     def __init__(self, data=None, *, site, **kwargs):

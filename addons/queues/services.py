@@ -258,6 +258,8 @@ def free_slots(queue: Queue, service, day: date) -> list[tuple[datetime, datetim
     """The start times ``service`` can be booked at on ``day`` (the site's local date):
     a list of (start, end, free places), full times included with 0. Past the minimum notice
     and within the horizon only."""
+    if not local_today(queue) - timedelta(days=1) <= day <= last_bookable_day(queue):
+        return []  # nothing to offer, and no time-zone arithmetic on far-off dates
     return _Calendar(queue, day, day).slots(service, day)
 
 
@@ -307,6 +309,16 @@ def _aware(queue: Queue, moment: datetime) -> datetime:
     if timezone.is_naive(moment):
         return moment.replace(tzinfo=queue_timezone(queue))
     return moment
+
+
+def _check_calendar(queue: Queue, start: datetime) -> None:
+    """Refuse a start far outside the bookable days before any time-zone arithmetic (a
+    year-1 or year-9999 time would overflow when converted)."""
+    day = start.date()  # the day as given: off by at most a day from the local one
+    if day < local_today(queue) - timedelta(days=2):
+        raise OutsideSchedule(_("This time is in the past."))
+    if day > last_bookable_day(queue) + timedelta(days=2):
+        raise OutsideSchedule(_("This day is beyond the booking horizon."))
 
 
 def _check_service(queue: Queue, service):
@@ -425,6 +437,7 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
     missing = missing_profile(queue, citizen)
     if missing:
         raise ProfileIncomplete(missing)
+    _check_calendar(queue, start)
     start = _aware(queue, start)
     _slot_start, end, free = _check_time(queue, service, start)
     until = blocked_until(queue, citizen)
@@ -553,6 +566,7 @@ def move(ticket: Ticket, user, new_start: datetime) -> Ticket:
     service = ticket.service
     if service is None:
         raise InvalidService()
+    _check_calendar(queue, new_start)
     new_start = _aware(queue, new_start)
     _s, new_end, free = _check_time(queue, service, new_start, ignore_ticket=ticket)
     if free <= 0:

@@ -3,6 +3,7 @@ ticket. Every rule is in ``services``; these views only ask and show."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -10,14 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
+
+from addons.core.validation import parse_pk
 
 from . import services
 from .documents import qr_data_uri, ticket_lines, ticket_url
 from .documents import ticket_ics as build_ics
 from .documents import ticket_pdf as build_pdf
-from .forms import BookingForm
+from .forms import FIRST_DAY, LAST_DAY, BookingForm
 from .models import Queue, Ticket
 
 
@@ -26,8 +30,8 @@ def _site(request):
 
 
 def _queue(request, queue_id) -> Queue:
-    queue = get_object_or_404(Queue.objects.select_related("addressee", "site"), pk=queue_id,
-                              active=True)
+    queue = get_object_or_404(Queue.objects.select_related("addressee", "site"),
+                              pk=parse_pk(queue_id), active=True)
     site = _site(request)
     if site is not None and queue.site_id != site.pk:
         raise Http404
@@ -36,16 +40,15 @@ def _queue(request, queue_id) -> Queue:
 
 def _parse_day(value) -> date | None:
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat(value or "")
     except ValueError:
         return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _service(queue, value):
-    try:
-        return queue.services.get(pk=int(value))
-    except (TypeError, ValueError, queue.services.model.DoesNotExist):
-        return None
+    pk = parse_pk(value)
+    return queue.services.filter(pk=pk).first() if pk is not None else None
 
 
 def _calendar(queue, service, selected):
@@ -93,7 +96,11 @@ def _time_step(request, queue, service, *, ticket=None, template="queues/book.ht
                 form.add_error(None, str(error.message))
         status = 400
         slots = services.free_slots(queue, service, day) if day else []
-        rebound = BookingForm(request.POST, slots=slots, fields=fields, tz=tz)
+        data = request.POST
+        if form.token_refused:  # the form comes back with a fresh one-time value
+            data = data.copy()
+            data[form.add_prefix("token")] = uuid.uuid4().hex
+        rebound = BookingForm(data, slots=slots, fields=fields, tz=tz)
         rebound._errors = form.errors  # keep the errors, offer only free times
         form = rebound
     else:
@@ -110,6 +117,7 @@ def _time_step(request, queue, service, *, ticket=None, template="queues/book.ht
     return render(request, template, context, status=status)
 
 
+@never_cache
 @login_required
 def book(request, queue_id):
     """Choose the service, then a day in the calendar, then a time; fill the fields and
@@ -131,6 +139,7 @@ def _ticket(code) -> Ticket:
     )
 
 
+@never_cache
 def ticket(request, code):
     """The ticket: in full for its owner and the queue's staff; otherwise nothing personal."""
     item = _ticket(code)
@@ -151,6 +160,7 @@ def _owned(request, code) -> Ticket:
     return item
 
 
+@never_cache
 @login_required
 def ticket_pdf(request, code):
     item = _owned(request, code)
@@ -160,6 +170,7 @@ def ticket_pdf(request, code):
     return response
 
 
+@never_cache
 @login_required
 def ticket_ics(request, code):
     item = _owned(request, code)
@@ -197,6 +208,7 @@ def cancel_ticket(request, code):
     return redirect(item.get_absolute_url())
 
 
+@never_cache
 @login_required
 def move_ticket(request, code):
     item = _owned(request, code)
@@ -219,6 +231,7 @@ def _with_local_times(tickets):
     return tickets
 
 
+@never_cache
 @login_required
 def my_tickets(request):
     tickets = _with_local_times(list(

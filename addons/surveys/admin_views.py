@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from addons.core.admin_menu import staff_menu_item
 from addons.core.permissions import moderated_addressee_ids
+from addons.core.validation import parse_pk
 
 from . import exports, reports, services
 from . import results as stats
@@ -76,12 +78,13 @@ def _filtered(request, survey):
 
 def _figures(request, survey, responses, filtered):
     """Staff see every figure, however few answered (min_group=0). Unfiltered, for those
-    who see every answer, the counters serve; otherwise the answers are aggregated."""
+    who see every answer, the counters serve; otherwise the answers are aggregated. Answers
+    held as suspicious are counted in neither."""
     questions = services.questions_of(survey)
     if not filtered and sees_everything(request.user):
         counts = stats.tally_counts(survey, 0)
-    else:
-        counts = stats.answer_counts(responses)
+    else:  # suspicious answers are left out, as from the counters
+        counts = stats.answer_counts(responses.filter(suspicious=False))
     return questions, stats.build(survey, questions, counts, min_group=0)
 
 
@@ -99,21 +102,25 @@ def results_index(request):
 
 @never_cache
 def results(request, pk):
-    survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
+    survey = get_object_or_404(Survey.objects.select_related("site"), pk=parse_pk(pk))
     form, responses, start, end, addressee = _filtered(request, survey)
     filtered = bool(start or end or addressee)
     questions, figures = _figures(request, survey, responses, filtered)
+    suspicious = responses.filter(suspicious=True).count()
     text_questions = [q for q in questions if q.kind in TEXT_KINDS]
     texts = (Answer.objects.filter(response__in=responses.values("pk"),
                                    question__in=text_questions).exclude(text="")
-             .select_related("question", "response__addressee")
-             .order_by("-response_id", "pk"))
+             .select_related("question", "response__addressee"))
+    # anonymous: newest day first, in no order within the day that follows the answers'
+    texts = (texts.order_by("-response__submitted_on", "question__sort_order", "text", "pk")
+             if survey.anonymous else texts.order_by("-response_id", "pk"))
     page_obj = Paginator(texts, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "surveys/admin/results.html", {
         "survey": survey, "form": form, "results": figures, "texts": page_obj,
         "query_string": query.urlencode(), "can_issue": sees_everything(request.user),
+        "suspicious": suspicious,
     })
 
 
@@ -121,14 +128,14 @@ def results(request, pk):
 def export(request, pk, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    survey = get_object_or_404(Survey, pk=pk)
+    survey = get_object_or_404(Survey, pk=parse_pk(pk))
     _form, responses, _start, _end, _addressee = _filtered(request, survey)
     return exports.response(fmt, survey, services.questions_of(survey), responses)
 
 
 @never_cache
 def report(request, pk):
-    survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
+    survey = get_object_or_404(Survey.objects.select_related("site"), pk=parse_pk(pk))
     _form, responses, start, end, addressee = _filtered(request, survey)
     _questions, figures = _figures(request, survey, responses, bool(start or end or addressee))
     response = HttpResponse(reports.pdf_bytes(survey, figures, start, end, addressee),
@@ -142,7 +149,7 @@ def report(request, pk):
 @require_POST
 def publish(request, answer_id):
     answer = get_object_or_404(Answer.objects.select_related("question__survey", "response"),
-                               pk=answer_id)
+                               pk=parse_pk(answer_id))
     survey = answer.question.survey
     if not scoped_responses(request.user, survey).filter(pk=answer.response_id).exists():
         raise PermissionDenied
@@ -152,8 +159,16 @@ def publish(request, answer_id):
                          else _("The answer is no longer published."))
     except services.SurveyError as error:
         messages.error(request, str(error.message))
-    return redirect(request.POST.get("next") or reverse("surveys_admin:results",
-                                                        args=[survey.pk]))
+    return redirect(_back(request, reverse("surveys_admin:results", args=[survey.pk])))
+
+
+def _back(request, fallback: str) -> str:
+    """The ``next`` page posted with a form when it is on this site, else ``fallback``."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
 
 
 @never_cache
@@ -161,7 +176,7 @@ def invitations(request, pk):
     """Issue one-time links: a CSV of their URLs to print or send."""
     from addons.core.exports import csv_response
 
-    survey = get_object_or_404(Survey.objects.select_related("site"), pk=pk)
+    survey = get_object_or_404(Survey.objects.select_related("site"), pk=parse_pk(pk))
     if not sees_everything(request.user):
         raise PermissionDenied
     addressees = list(_addressees(request.user, survey))

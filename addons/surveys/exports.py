@@ -1,5 +1,7 @@
 """Answers of a survey as CSV or XLSX (``core.exports``): one row per answer, one column
-per question (a matrix: one per row). Names only for surveys that are not anonymous."""
+per question (a matrix: one per row). Names only for surveys that are not anonymous; an
+anonymous survey's rows carry no answer number and only the day, in a shuffled order within
+each day, so they cannot be matched with access logs."""
 
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from .models import Answer, QuestionKind
 
 
 def _columns(survey, questions):
-    heads = [_("Answer"), _("Submitted"), _("Addressee")]
+    heads = [_("Submitted"), _("Addressee"), _("Suspicious")]
     if not survey.anonymous:
-        heads.append(_("Citizen"))
+        heads = [_("Answer"), *heads, _("Citizen")]
     keys = []
     for question in questions:
         if question.kind == QuestionKind.MATRIX:
@@ -41,20 +43,26 @@ def _value(question_kind, answer):
 def rows(survey, questions, responses, keys):
     kinds = {question.pk: question.kind for question in questions}
     answers = Prefetch("answers", queryset=Answer.objects.select_related("option"))
-    queryset = (responses.select_related("addressee", "citizen").prefetch_related(answers)
-                .order_by("submitted_at", "pk"))
+    queryset = responses.select_related("addressee", "citizen").prefetch_related(answers)
+    if survey.anonymous:
+        queryset = queryset.order_by("submitted_on", "?")
+    else:
+        queryset = queryset.order_by("submitted_on", "submitted_at", "pk")
     for response in queryset.iterator(chunk_size=CHUNK):
         cells: dict = {}
         for answer in response.answers.all():
             key = (answer.question_id, answer.row_id)
             value = _value(kinds.get(answer.question_id), answer)
             cells[key] = f"{cells[key]}; {value}" if key in cells else value
-        line = [response.pk, local(response.submitted_at),
-                safe(response.addressee.title) if response.addressee else ""]
+        line = [response.submitted_on if survey.anonymous or not response.submitted_at
+                else local(response.submitted_at),
+                safe(response.addressee.title) if response.addressee else "",
+                _("Yes") if response.suspicious else ""]
         if not survey.anonymous:
             citizen = response.citizen
-            line.append(safe(getattr(citizen, "full_name", "") or citizen.get_username())
-                        if citizen else "")
+            line = [response.pk, *line,
+                    safe(getattr(citizen, "full_name", "") or citizen.get_username())
+                    if citizen else ""]
         line += [safe(cells.get(key, "")) for key in keys]
         yield line
 

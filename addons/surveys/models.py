@@ -13,6 +13,7 @@ transaction, never from reading the answers. Business rules live in ``services``
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -115,12 +116,19 @@ class Survey(ClusterableModel):
     category = models.ForeignKey(SurveyCategory, verbose_name=_("category"), null=True,
                                  blank=True, on_delete=models.SET_NULL, related_name="surveys")
     intro = models.TextField(_("introduction"), blank=True)
-    audience = models.CharField(_("who may answer"), max_length=20, choices=Audience.choices,
-                                default=Audience.CITIZENS)
+    audience = models.CharField(
+        _("who may answer"), max_length=20, choices=Audience.choices,
+        default=Audience.CITIZENS,
+        help_text=_("\"Anyone\" suits opinion polls: answers are limited per browser, address "
+                    "and network, and bursts are marked suspicious, but a determined person "
+                    "can still answer more than once. For binding decisions and votes that "
+                    "matter, use logged-in citizens or one-time links."),
+    )
     anonymous = models.BooleanField(
         _("anonymous"), default=True,
-        help_text=_("Store no link between an answer and a person. One answer per person "
-                    "is still enforced, through a keyed digest."),
+        help_text=_("Store no link between an answer and a person: who answered is kept "
+                    "apart from what was answered, and only the date of an answer is kept, "
+                    "not its time."),
     )
     opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes"), null=True, blank=True,
@@ -185,6 +193,8 @@ class Survey(ClusterableModel):
     def clean(self):
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("The survey must close after it opens.")})
+        if self.category_id and self.site_id and self.category.site_id != self.site_id:
+            raise ValidationError({"category": _("Choose a category of the survey's site.")})
 
 
 def _lines(text: str) -> list[str]:
@@ -337,39 +347,70 @@ class Invitation(models.Model):
         return reverse("surveys:invitation", args=[self.token])
 
 
+class Participation(models.Model):
+    """That someone answered a survey on an addressee: who, never what.
+
+    ``participant_key`` is a keyed digest of the citizen or browser, so that each answers
+    once (the unique constraint, written in the answer's transaction). It has no link to
+    the :class:`Response`, no time and no sequential id: nothing in it says which answer
+    is whose."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="participations")
+    scope = models.PositiveIntegerField(default=0)
+    participant_key = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "scope", "participant_key"],
+                                               name="surveys_one_per_participant")]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.scope}"
+
+
+def local_today():
+    return timezone.localdate()
+
+
 class Response(models.Model):
-    """One person's answer to a survey, on one addressee's page (or none)."""
+    """One person's answer to a survey, on one addressee's page (or none). Of an anonymous
+    survey only the date is kept, and nothing derived from the person (see
+    :class:`Participation`)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
     addressee = models.ForeignKey("addressees.AddresseePage", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
-    # the addressee's id, or 0: kept when the page goes, and part of "one answer per person"
+    # the addressee's id, or 0: kept when the page goes
     scope = models.PositiveIntegerField(default=0)
-    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_on = models.DateField(default=local_today)
+    # the moment, only for surveys that are not anonymous
+    submitted_at = models.DateTimeField(null=True, blank=True)
     # only for surveys that are not anonymous
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="survey_responses")
-    # HMAC of (survey, scope, person or browser) under SECRET_KEY: unique, yet no link back
-    respondent_key = models.CharField(max_length=64, blank=True, editable=False)
     invitation = models.OneToOneField(Invitation, null=True, blank=True,
                                       on_delete=models.SET_NULL, related_name="response")
+    # came too fast or in a burst from one network: kept for staff, not counted publicly
+    suspicious = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        ordering = ["-submitted_at"]
+        ordering = ["-submitted_on"]
         constraints = [
             models.UniqueConstraint(fields=["survey", "scope", "citizen"],
                                     condition=Q(citizen__isnull=False),
                                     name="surveys_one_per_citizen"),
-            models.UniqueConstraint(fields=["survey", "scope", "respondent_key"],
-                                    condition=~Q(respondent_key=""),
-                                    name="surveys_one_per_respondent"),
         ]
-        indexes = [models.Index(fields=["survey", "submitted_at"])]
+        indexes = [models.Index(fields=["survey", "submitted_on"])]
 
     def __str__(self) -> str:
         return f"{self.survey} #{self.pk}"
+
+    @property
+    def when(self):
+        """What staff see of the answer's time: the moment, or only the day."""
+        return self.submitted_at or self.submitted_on
 
 
 class Answer(models.Model):

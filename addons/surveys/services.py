@@ -27,6 +27,7 @@ from .models import (
     Answer,
     Audience,
     Invitation,
+    Participation,
     Question,
     QuestionKind,
     Response,
@@ -62,9 +63,9 @@ class NotAllowed(SurveyError):
 # --- who answers --------------------------------------------------------------------------
 
 
-def respondent_key(survey: Survey, scope: int, identity: str) -> str:
-    """A keyed digest of (survey, addressee, person or browser): unique per respondent, yet
-    nobody without SECRET_KEY can tell whose it is."""
+def participant_key(survey: Survey, scope: int, identity: str) -> str:
+    """A keyed digest of (survey, addressee, person or browser) for :class:`Participation`:
+    one answer per person. It is never stored with the answer itself."""
     message = f"surveys:{survey.pk}:{scope}:{identity}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
@@ -91,11 +92,12 @@ def has_answered(survey: Survey, user=None, *, addressee=None, browser_id=None) 
     if survey.audience == Audience.LINK:
         return False
     citizen, identity = _identity(survey, user, browser_id)
-    responses = Response.objects.filter(survey=survey, scope=scope)
     if citizen is not None and survey.audience == Audience.CITIZENS:
-        return responses.filter(citizen=citizen).exists()
+        return Response.objects.filter(survey=survey, scope=scope, citizen=citizen).exists()
     if identity:
-        return responses.filter(respondent_key=respondent_key(survey, scope, identity)).exists()
+        return Participation.objects.filter(
+            survey=survey, scope=scope,
+            participant_key=participant_key(survey, scope, identity)).exists()
     return False
 
 
@@ -256,9 +258,15 @@ def raise_tallies(survey: Survey, scopes: Iterable[int], raised) -> None:
 
 
 def submit(survey: Survey, items: dict, *, user=None, addressee=None, invitation=None,
-           browser_id: str | None = None, questions=None, now=None) -> Response:
+           browser_id: str | None = None, questions=None, now=None,
+           suspicious: bool = False) -> Response:
     """Record one answer to ``survey``; SurveyError (translated, with per-question errors)
-    when it may not be given or an item is wrong."""
+    when it may not be given or an item is wrong.
+
+    Who answered (a :class:`Participation`, for one answer per person) and what was answered
+    (the :class:`Response`) are written in one transaction with no link between them; an
+    anonymous survey's answer keeps only its date. A ``suspicious`` answer (too fast, or
+    one of a burst from one network) is kept for staff but raises no public counter."""
     now = now or timezone.now()
     check_may_answer(survey, user, invitation=invitation, now=now)
     if invitation is not None and invitation.addressee_id and addressee is None:
@@ -269,7 +277,7 @@ def submit(survey: Survey, items: dict, *, user=None, addressee=None, invitation
         raise SurveyError(gettext_lazy("Some answers need correcting."), errors)
     scope = addressee.pk if addressee is not None else 0
     citizen, identity = _identity(survey, user, browser_id)
-    key = respondent_key(survey, scope, identity) if identity else ""
+    key = participant_key(survey, scope, identity) if identity else ""
     if survey.audience == Audience.ANYONE and not key:
         raise NotAllowed(gettext_lazy("Your browser refused the cookie that keeps one "
                                       "answer per browser. Allow cookies and try again."))
@@ -282,12 +290,17 @@ def submit(survey: Survey, items: dict, *, user=None, addressee=None, invitation
                 if not consumed:
                     raise AlreadyAnswered(gettext_lazy(
                         "This link has already been used: each link gives one answer."))
+            if key:
+                Participation.objects.create(survey=survey, scope=scope, participant_key=key)
             response = Response.objects.create(
-                survey=survey, addressee=addressee, scope=scope, submitted_at=now,
-                citizen=citizen, respondent_key=key, invitation=invitation,
+                survey=survey, addressee=addressee, scope=scope,
+                submitted_on=timezone.localdate(now),
+                submitted_at=None if survey.anonymous else now, citizen=citizen,
+                invitation=None if survey.anonymous else invitation, suspicious=suspicious,
             )
             Answer.objects.bulk_create(_answers(response, questions, clean))
-            raise_tallies(survey, {0, scope}, buckets(questions, clean))
+            if not suspicious:
+                raise_tallies(survey, {0, scope}, buckets(questions, clean))
     except IntegrityError:
         raise AlreadyAnswered(again) from None
     return response
@@ -409,7 +422,7 @@ def personal_data(user) -> dict:
     """Answers linked to ``user`` (only surveys that are not anonymous link them)."""
     responses = Response.objects.filter(citizen=user).select_related("survey", "addressee")
     return {"survey_answers": [
-        {"survey": response.survey.title, "submitted_at": response.submitted_at.isoformat(),
+        {"survey": response.survey.title, "submitted_at": response.when.isoformat(),
          "addressee": response.addressee.title if response.addressee else "",
          "answers": [answer.text or (answer.option.label if answer.option else answer.number)
                      for answer in response.answers.select_related("option")]}

@@ -4,18 +4,23 @@ links, the opinion center and the cabinet's list. Rules live in ``services``; fi
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 from wagtail.models import Site
+
+from addons.core.validation import parse_pk
 
 from . import results as stats
 from . import services
@@ -25,6 +30,7 @@ from .models import Audience, Invitation, Survey, SurveyCategory, SurveyPlacemen
 BROWSER_COOKIE = "civicdesk_survey_browser"
 BROWSER_SALT = "surveys.browser"
 BROWSER_MAX_AGE = 2 * 365 * 24 * 3600
+STARTED_SALT = "surveys.started"
 
 
 def _site(request):
@@ -35,7 +41,7 @@ def _site(request):
 
 
 def _survey(request, pk) -> Survey:
-    survey = get_object_or_404(Survey.objects.select_related("category"), pk=pk)
+    survey = get_object_or_404(Survey.objects.select_related("category"), pk=parse_pk(pk))
     if survey.site_id != _site(request).pk:
         raise Http404
     return survey
@@ -45,9 +51,8 @@ def _placed_addressee(survey, value):
     """The live addressee page ``value`` names, if ``survey`` hangs on it."""
     from addons.addressees.models import AddresseePage
 
-    try:
-        page_id = int(value)
-    except (TypeError, ValueError):
+    page_id = parse_pk(value)
+    if page_id is None:
         return None
     if not SurveyPlacement.objects.filter(survey=survey, page_id=page_id).exists():
         return None
@@ -57,9 +62,8 @@ def _placed_addressee(survey, value):
 def _any_addressee(request, value):
     from addons.addressees.models import AddresseePage
 
-    try:
-        page_id = int(value)
-    except (TypeError, ValueError):
+    page_id = parse_pk(value)
+    if page_id is None:
         return None
     return (AddresseePage.objects.live().descendant_of(_site(request).root_page)
             .filter(pk=page_id).first())
@@ -96,6 +100,23 @@ def survey_state(request, survey, addressee=None, invitation=None) -> str:
     return "open"
 
 
+def started_value(request=None) -> str:
+    """The signed moment the form was shown, carried by the form (``started``); a form sent
+    back after an error keeps the moment it was first shown."""
+    if request is not None and request.method == "POST" and \
+            fill_seconds(request.POST.get("started")) is not None:
+        return request.POST["started"]
+    return signing.dumps(round(time.time(), 1), salt=STARTED_SALT)
+
+
+def fill_seconds(value) -> float | None:
+    """How long ago the form carrying ``value`` was shown; None when it carries none."""
+    try:
+        return time.time() - float(signing.loads(value or "", salt=STARTED_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
 def survey_box_context(request, survey, addressee=None, *, form=None, invitation=None,
                        questions=None) -> dict:
     """What a survey's form needs, on its own page or in an addressee page's section."""
@@ -107,7 +128,7 @@ def survey_box_context(request, survey, addressee=None, *, form=None, invitation
               else reverse("surveys:answer", args=[survey.pk]))
     return {"survey": survey, "addressee": addressee, "questions": questions, "form": form,
             "state": state, "action": action, "invitation": invitation,
-            "results_url": results_url(survey, addressee)}
+            "results_url": results_url(survey, addressee), "started": started_value(request)}
 
 
 def results_url(survey, addressee=None) -> str:
@@ -126,6 +147,73 @@ def _rate() -> str:
     return getattr(settings, "CIVICDESK_SURVEYS_RATE", "20/h")
 
 
+def _setting(name, default):
+    return getattr(settings, f"CIVICDESK_SURVEYS_{name}", default)
+
+
+def client_address(request) -> str:
+    """The client's address as the rate limits read it (``key="ip"``: behind the trusted
+    proxy, the real client)."""
+    try:
+        from django_ratelimit.core import _get_ip
+
+        return _get_ip(request)
+    except Exception:  # an older django-ratelimit, or no address at all
+        return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
+
+def network_key(group, request) -> str:
+    """The client's network: its /24 for IPv4, its /48 for IPv6 (a ratelimit key)."""
+    try:
+        address = ipaddress.ip_address(client_address(request))
+    except ValueError:
+        return "unknown"
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _open_limits(item) -> list[dict]:
+    """The limits of a survey open to anyone, per survey: per address and per network."""
+    return [
+        {"group": f"surveys.answer.address.{item.pk}", "key": "ip",
+         "rate": _setting("ADDRESS_RATE", "5/h")},
+        {"group": f"surveys.answer.network.{item.pk}", "key": network_key,
+         "rate": _setting("NETWORK_RATE", "30/h")},
+    ]
+
+
+def _over_open_limits(request, item) -> bool:
+    """Whether one more answer would go over a limit (counted only once stored)."""
+    for limit in _open_limits(item):
+        usage = get_usage(request, method="POST", increment=False, **limit)
+        if usage is not None and usage["count"] >= usage["limit"]:
+            return True
+    return False
+
+
+def _count_open_limits(request, item) -> None:
+    for limit in _open_limits(item):
+        get_usage(request, method="POST", increment=True, **limit)
+
+
+def _suspicious(request, item) -> bool:
+    """An answer sent faster than a person fills the form, or beyond the burst allowed
+    from one network (more than ``BURST`` answers to this survey within
+    ``BURST_SECONDS``)."""
+    seconds = fill_seconds(request.POST.get("started"))
+    too_fast = seconds is None or seconds < _setting("MIN_FILL_SECONDS", 3)
+    key = f"surveys:burst:{item.pk}:{network_key(None, request)}"
+    cache.add(key, 0, _setting("BURST_SECONDS", 600))
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired in between
+        cache.set(key, 1, _setting("BURST_SECONDS", 600))
+        count = 1
+    return too_fast or count > _setting("BURST", 10)
+
+
 def _answer(request, item, *, addressee=None, invitation=None):
     questions = services.questions_of(item)
     form = SurveyForm(request.POST, questions=questions)
@@ -135,8 +223,9 @@ def _answer(request, item, *, addressee=None, invitation=None):
         return redirect(results_url(item, addressee) if item.public_results
                         else item.get_absolute_url())
     status = 400
+    open_to_anyone = item.audience == Audience.ANYONE
     if is_ratelimited(request, group="surveys.answer", key="ip", rate=_rate(), method="POST",
-                      increment=True):
+                      increment=True) or (open_to_anyone and _over_open_limits(request, item)):
         form.is_valid()
         form.add_error(None, _("Too many answers came from your network in a short time. "
                                "Please wait a while and try again."))
@@ -148,7 +237,8 @@ def _answer(request, item, *, addressee=None, invitation=None):
             current = new_browser = secrets.token_hex(16)
         try:
             services.submit(item, form.items(), user=request.user, addressee=addressee,
-                            invitation=invitation, browser_id=current, questions=questions)
+                            invitation=invitation, browser_id=current, questions=questions,
+                            suspicious=open_to_anyone and _suspicious(request, item))
         except services.AlreadyAnswered as error:
             form.add_error(None, str(error.message))
             status = 409
@@ -157,6 +247,8 @@ def _answer(request, item, *, addressee=None, invitation=None):
             status = 403 if isinstance(error, (services.SurveyClosed,
                                                services.NotAllowed)) else 400
         else:
+            if open_to_anyone:
+                _count_open_limits(request, item)
             messages.success(request, _("Thank you! Your answer is recorded."))
             response = redirect(results_url(item, addressee) if item.public_results
                                 else item.get_absolute_url())

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from addons.surveys import results, services
-from addons.surveys.models import Audience, QuestionKind, Response
+from addons.surveys.models import Audience, Participation, QuestionKind, Response
 
 from .conftest import add_question, make_survey, q
 
@@ -58,6 +58,7 @@ def test_same_citizen_at_once_makes_one_answer(survey, addressee, citizen):
     assert errors == []
     assert len(made) == 1 and len(refused) == WORKERS - 1
     assert Response.objects.count() == 1
+    assert Participation.objects.filter(survey=survey, scope=addressee.pk).count() == 1
     assert results.tally_counts(survey, addressee.pk)[(None, "responses")] == 1
 
 
@@ -72,7 +73,21 @@ def test_same_link_at_once_makes_one_answer(site):
                                      invitation=link)] * WORKERS
     made, refused, errors = race(calls)
     assert errors == [] and len(made) == 1 and len(refused) == WORKERS - 1
-    assert Response.objects.filter(invitation=link).count() == 1
+    assert Response.objects.filter(survey=survey).count() == 1
+
+
+def test_same_browser_at_once_makes_one_answer(site):
+    """A survey open to anyone: one answer per browser, held by the participation mark."""
+    from django.contrib.auth.models import AnonymousUser
+
+    survey = make_survey(site, audience=Audience.ANYONE)
+    stars = add_question(survey, QuestionKind.STARS)
+    calls = [lambda: services.submit(survey, {stars.pk: 3}, user=AnonymousUser(),
+                                     browser_id="b" * 32)] * WORKERS
+    made, refused, errors = race(calls)
+    assert errors == [] and len(made) == 1 and len(refused) == WORKERS - 1
+    assert Response.objects.filter(survey=survey).count() == 1
+    assert Participation.objects.filter(survey=survey).count() == 1
 
 
 def test_counters_lose_no_increment(survey, addressee, make_citizen):
