@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -34,6 +35,9 @@ from .models import CoSign, Report, ReportCategory, ReportPhoto, Subscription
 
 logger = logging.getLogger(__name__)
 SESSION_KEYS = "reports_access"
+_CHECK_MAIL = gettext_lazy(
+    "Almost done: we sent a link to your email address. Open it within 7 days to confirm; "
+    "until then nothing is counted and you receive nothing else from us.")
 CABINET_LIMIT = 10
 
 
@@ -348,7 +352,9 @@ def report_cosign(request, number):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(report.get_absolute_url())
-    if created:
+    if _row is None:
+        messages.info(request, _CHECK_MAIL)
+    elif created:
         messages.success(request, _("Thank you: your co-signature is counted and you will be "
                                     "told of changes."))
     else:
@@ -371,12 +377,46 @@ def report_subscribe(request, number):
         messages.success(request, _("You no longer follow this report."))
         return redirect(report.get_absolute_url())
     try:
-        services.subscribe(report, user=request.user, email=form.cleaned_data.get("email", ""))
+        row, _created = services.subscribe(report, user=request.user,
+                                           email=form.cleaned_data.get("email", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(report.get_absolute_url())
-    messages.success(request, _("You will be told of every change of this report."))
+    if row is None:
+        messages.info(request, _CHECK_MAIL)
+    else:
+        messages.success(request, _("You will be told of every change of this report."))
     return redirect(report.get_absolute_url())
+
+
+@never_cache
+def confirm_email(request, number, token):
+    """The link mailed to an address that co-signs or follows a report: the page asks to
+    confirm (mail scanners that open links do not confirm anything), the POST stores it."""
+    report = _get_visible(request, number)
+    try:
+        kind, email = services.read_confirmation(report, token)
+    except services.ConfirmationError as error:
+        return render(request, "reports/confirm_email.html",
+                      {"report": report, "error": error.message}, status=400)
+    if request.method == "POST":
+        try:
+            kind, created = services.confirm_email(report, token)
+        except services.ConfirmationError as error:
+            return render(request, "reports/confirm_email.html",
+                          {"report": report, "error": error.message}, status=400)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(report.get_absolute_url())
+        if kind == services.COSIGN:
+            messages.success(request, _("Thank you: your co-signature is confirmed and "
+                                        "counted; you will be told of changes."))
+        else:
+            messages.success(request, _("Confirmed: you will be told of every change of "
+                                        "this report."))
+        return redirect(report.get_absolute_url())
+    return render(request, "reports/confirm_email.html",
+                  {"report": report, "kind": kind, "email": email})
 
 
 def unsubscribe(request, token):

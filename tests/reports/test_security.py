@@ -1,0 +1,287 @@
+"""Security of problem reports: staff actions stay within the actor's scope and the report's
+site; email-only co-signatures and follows are confirmed first; photos; malformed input."""
+
+import pytest
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from wagtail.models import Page, Site
+
+from addons.addressees.models import AddresseePage, HomePage
+from addons.core.models import Notification
+from addons.reports import services
+from addons.reports.models import CoSign, ReportCategory, Subscription
+
+from .conftest import CENTRE
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = "/admin/problem-reports/"
+
+
+@pytest.fixture
+def water_moderator(make_user, water):
+    return make_user("watermod", moderates=[water], is_staff=True, language="en")
+
+
+@pytest.fixture
+def leak(reports_site):
+    return ReportCategory.objects.get(site=reports_site, code="water.leak")
+
+
+@pytest.fixture
+def town2(reports_site):
+    """A second town on the installation, with its own addressee, categories and report."""
+    from addons.reports.models import ReportsSettings
+
+    root = Page.get_first_root_node()
+    home2 = root.add_child(instance=HomePage(title="Town 2", slug="town-2"))
+    site2 = Site.objects.create(hostname="town2.example", port=80, root_page=home2,
+                                site_name="Town 2")
+    addressee2 = home2.add_child(instance=AddresseePage(title="Town 2 roads", slug="t2-roads"))
+    options = ReportsSettings.for_site(site2)
+    options.min_lat, options.max_lat = CENTRE.lat - 0.1, CENTRE.lat + 0.1
+    options.min_lng, options.max_lng = CENTRE.lng - 0.15, CENTRE.lng + 0.15
+    options.default_addressee = addressee2
+    options.save()
+    services.create_defaults(site2)
+    category2 = ReportCategory.objects.get(site=site2, code="roads.pothole")
+    # tracking numbers are unique on the installation but counted per site: start town 2
+    # further on so the two towns' first numbers do not meet in this test
+    from django.utils import timezone
+
+    from addons.core.models import ReferenceCounter
+
+    ReferenceCounter.objects.create(site=site2, kind="PR", year=timezone.localdate().year,
+                                    last=5000)
+    report2 = services.submit_report(site=site2, category=category2, point=CENTRE,
+                                     description="Town 2 pothole", contact_email="t2@x.org")
+    return {"site": site2, "addressee": addressee2, "category": category2, "report": report2}
+
+
+def _action(client, report, action, data):
+    return client.post(f"{ADMIN}{report.pk}/{action}/",
+                       {f"{action}-{key}": value for key, value in data.items()})
+
+
+def _mails_to(address):
+    """The notifications (the outbox: each becomes one email) written to ``address``."""
+    return list(Notification.objects.filter(email__iexact=address).order_by("pk"))
+
+
+# --- finding 2: a merge names only a report the moderator handles -------------------------
+
+
+def test_merge_into_another_departments_private_report_is_refused(
+        client, make_report, citizen, other_citizen, moderator, water_moderator, leak,
+        mailoutbox):
+    """The review's reproduction: modY merges his report into modX's private report."""
+    private = make_report(description="Stray dogs", is_public=False)  # roads: modX's
+    bait = make_report(category=leak, description="Bait", reporter=other_citizen)  # modY's
+    outsider = "outsider@evil.example"
+    client.post(f"/reports/{bait.tracking_number}/follow/", {"email": outsider})
+    updates_before = private.updates.count()
+    followers_before = set(private.subscriptions.values_list("pk", flat=True))
+
+    client.force_login(water_moderator)
+    response = _action(client, bait, "merge", {"original": private.tracking_number,
+                                               "public_note": "Typed note"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "No report of this site that you handle has this tracking number." in body
+    assert "Typed note" in body
+    bait.refresh_from_db()
+    assert bait.merged_into is None
+    assert private.updates.count() == updates_before
+    assert set(private.subscriptions.values_list("pk", flat=True)) == followers_before
+
+    # nor through the service, whoever calls it
+    with pytest.raises(PermissionDenied):
+        services.merge(bait, private, water_moderator)
+    assert private.updates.count() == updates_before
+
+    # modX works the private report: nothing reaches the outsider or B
+    services.change_status(private, "in_progress", moderator, public_note="SECRET-NOTE")
+    assert [n.event for n in _mails_to(outsider)] == ["reports.confirm_email"]
+    assert not Notification.objects.filter(context__note="SECRET-NOTE").exclude(
+        recipient__username="olena").exists()
+
+
+def test_merge_refused_when_the_actor_does_not_handle_the_duplicate(
+        make_report, moderator, water_moderator, leak):
+    original = make_report(category=leak)  # water's
+    duplicate = make_report()  # roads'
+    with pytest.raises(PermissionDenied):
+        services.merge(duplicate, original, water_moderator)
+
+
+def test_merge_across_sites_is_refused(client, make_report, superuser, town2):
+    report = make_report()
+    client.force_login(superuser)
+    response = _action(client, report, "merge", {"original": town2["report"].tracking_number})
+    assert response.status_code == 400
+    with pytest.raises(ValidationError):
+        services.merge(report, town2["report"], superuser)
+    with pytest.raises(ValidationError):
+        services.merge(town2["report"], report, superuser)
+    report.refresh_from_db()
+    assert report.merged_into is None
+
+
+def test_legitimate_merge_still_works_and_moves_confirmed_followers_only(
+        client, make_report, moderator, other_citizen, make_user):
+    original = make_report(description="Original")
+    duplicate = make_report(description="Duplicate", reporter=None,
+                            contact_email="anon-reporter@example.org")
+    services.cosign(duplicate, user=other_citizen)
+    services.subscribe(duplicate, email="confirmed@example.org", confirmed=True)
+    services.subscribe(duplicate, email="pending@example.org")  # never confirmed
+    client.force_login(moderator)
+    response = _action(client, duplicate, "merge", {"original": original.tracking_number})
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == original
+    followers = set(original.subscriptions.values_list("user__username", "email"))
+    assert ("taras", "") in followers and (None, "confirmed@example.org") in followers
+    emails = {email for _u, email in followers}
+    assert "pending@example.org" not in emails
+    assert "anon-reporter@example.org" not in emails
+
+
+def test_merge_into_a_private_original_adds_no_followers(make_report, moderator,
+                                                         other_citizen):
+    original = make_report(is_public=False)
+    duplicate = make_report(reporter=other_citizen)
+    services.merge(duplicate, original, moderator)
+    assert not original.subscriptions.exists()
+
+
+def test_assignment_to_another_sites_addressee_is_refused(client, make_report, superuser,
+                                                          moderator, town2, water):
+    report = make_report()
+    client.force_login(superuser)
+    response = _action(client, report, "assign", {"addressee": town2["addressee"].pk})
+    assert response.status_code == 400
+    with pytest.raises(ValidationError):
+        services.assign(report, town2["addressee"], superuser)
+    report.refresh_from_db()
+    assert report.addressee.slug == "roads"
+    # a moderator may not hand over a report he does not handle
+    water_report = make_report(category=ReportCategory.objects.get(
+        site=report.site, code="water.leak"))
+    with pytest.raises(PermissionDenied):
+        services.assign(water_report, report.addressee, moderator)
+    # the routine hand-over within the town still works
+    services.assign(report, water, moderator)
+    report.refresh_from_db()
+    assert report.addressee_id == water.pk
+
+
+def test_category_of_another_site_is_refused(make_report, superuser, town2):
+    report = make_report()
+    with pytest.raises(ValidationError):
+        services.set_category(report, town2["category"], superuser)
+
+
+# --- finding 11: email-only co-signatures and follows are confirmed first -----------------
+
+
+def _confirm_links(address):
+    return [n.url for n in _mails_to(address) if "/confirm/" in n.url]
+
+
+def test_made_up_emails_do_not_count_until_confirmed(client, make_report, mailoutbox,
+                                                     settings):
+    settings.CIVICDESK_REPORTS_RATE_ANON = "100/h"
+    report = make_report()
+    url = f"/reports/{report.tracking_number}/cosign/"
+    emails = [f"made-up-{n}@example.org" for n in range(6)]
+    for email in emails:
+        response = client.post(url, {"email": email}, follow=True)
+        assert "Almost done" in response.content.decode()
+    report.refresh_from_db()
+    assert report.cosign_count == 0
+    assert not CoSign.objects.filter(report=report).exists()
+    # each got exactly one mail: the confirmation
+    for email in emails:
+        sent = _mails_to(email)
+        assert len(sent) == 1 and "/confirm/" in sent[0].url
+        assert sent[0].event == "reports.confirm_email"
+    # updates do not reach them
+    services.change_status(report, "in_progress", public_note="Crew on the way")
+    assert all(len(_mails_to(email)) == 1 for email in emails)
+
+    # one of them confirms: counted, and told of the next change
+    client.post(url, {"email": emails[0]})  # asked again the same day: no second mail
+    assert len(_mails_to(emails[0])) == 1
+    token = services.confirmation_token(report, services.COSIGN, emails[0])
+    confirm = f"/reports/{report.tracking_number}/confirm/{token}/"
+    page = client.get(confirm)
+    assert page.status_code == 200 and emails[0] in page.content.decode()
+    report.refresh_from_db()
+    assert report.cosign_count == 0  # opening the link (a mail scanner) confirms nothing
+    assert client.post(confirm).status_code == 302
+    client.post(confirm)  # twice: counted once
+    report.refresh_from_db()
+    assert report.cosign_count == 1
+    services.change_status(report, "resolved", public_note="Fixed")
+    assert [n.event for n in _mails_to(emails[0])] == ["reports.confirm_email",
+                                                        "reports.status"]
+
+
+def test_confirmation_mail_link_works(client, make_report, mailoutbox):
+    report = make_report()
+    client.post(f"/reports/{report.tracking_number}/follow/", {"email": "w@example.org"})
+    assert not Subscription.objects.filter(report=report).exists()
+    links = _confirm_links("w@example.org")
+    assert len(links) == 1
+    assert client.post(links[0]).status_code == 302
+    assert Subscription.objects.filter(report=report, email="w@example.org").exists()
+
+
+def test_forged_and_expired_links_are_refused(client, make_report, freezer=None):
+    report = make_report()
+    base = f"/reports/{report.tracking_number}/confirm/"
+    forged = signing.TimestampSigner(salt="wrong").sign_object(
+        {"r": report.pk, "k": "cosign", "e": "x@example.org"})
+    for token in (forged, "garbage", forged[:-3] + "abc"):
+        response = client.post(f"{base}{token}/")
+        assert response.status_code == 400
+        assert "This confirmation link is not valid." in response.content.decode()
+    # a link made for another report
+    other = make_report()
+    token = services.confirmation_token(other, services.COSIGN, "x@example.org")
+    assert client.get(f"{base}{token}/").status_code == 400
+    # expired: made 8 days ago
+    import time
+    from unittest import mock
+
+    with mock.patch.object(time, "time", return_value=time.time() - 8 * 86400):
+        old = services.confirmation_token(report, services.COSIGN, "x@example.org")
+    response = client.post(f"{base}{old}/")
+    assert response.status_code == 400
+    assert "This confirmation link has expired." in response.content.decode()
+    report.refresh_from_db()
+    assert report.cosign_count == 0
+    # translated
+    client.cookies["civicdesk_language"] = "uk"
+    response = client.post(f"{base}garbage/")
+    assert "This confirmation link is not valid." not in response.content.decode()
+
+
+def test_logged_in_citizen_counts_at_once(client, make_report, other_citizen, mailoutbox):
+    report = make_report()
+    client.force_login(other_citizen)
+    client.post(f"/reports/{report.tracking_number}/cosign/")
+    report.refresh_from_db()
+    assert report.cosign_count == 1
+    assert not Notification.objects.filter(event="reports.confirm_email").exists()
+
+
+def test_confirmation_mails_are_limited_per_address(make_report):
+    reports = [make_report() for _ in range(5)]
+    for report in reports:
+        services.cosign(report, email="victim@example.org")
+        services.subscribe(report, email="victim@example.org")
+    assert Notification.objects.filter(
+        event="reports.confirm_email", email="victim@example.org").count() == \
+        services.CONFIRM_MAILS_PER_ADDRESS_PER_DAY
