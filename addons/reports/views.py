@@ -62,6 +62,25 @@ def _limited(request, group: str) -> bool:
     )
 
 
+def _photos_limited(request) -> bool:
+    """A request that carries photos to decode, counted per client address."""
+    rate = getattr(settings, "CIVICDESK_REPORTS_PHOTO_RATE", "6/10m")
+    return is_ratelimited(request, group="reports.photos", key="ip", rate=rate,
+                          method="POST", increment=True)
+
+
+def _keep_photos(form) -> str:
+    """Keep the photos ``form`` already checked for its next rendering (the hidden token in
+    the form's data); the token, or "" when there are none."""
+    if not getattr(form, "processed_photos", None):
+        return ""
+    token = form.keep_photos()
+    if token:
+        form.data = form.data.copy()
+        form.data["photos_token"] = token
+    return token
+
+
 def suggest_categories(text: str, site) -> list[tuple[str, float]]:
     """The classifier's suggestions, best first; nothing when it is absent or fails."""
     if not (text or "").strip():
@@ -175,8 +194,18 @@ def new_report(request):
         return _render_form(request, form, site)
 
     action = request.POST.get("action", "submit")
-    form = ReportForm(request.POST, request.FILES, site=site, user=request.user)
     had_files = bool(request.FILES.getlist("photos"))
+
+    if had_files and _photos_limited(request):
+        # decoding photos costs the server: limited per address at every step
+        form = ReportForm(request.POST, site=site, user=request.user)
+        form.is_valid()
+        form.add_error("photos", _("Too many photos from your connection in a short time. "
+                                   "Please wait a few minutes and attach them again; what "
+                                   "you typed is kept below."))
+        return _render_form(request, form, site, status=429)
+
+    form = ReportForm(request.POST, request.FILES, site=site, user=request.user)
 
     if action == "suggest":
         suggestions = suggest_categories(request.POST.get("description", ""), site)
@@ -190,6 +219,7 @@ def new_report(request):
                             photos_dropped=had_files)
 
     if action == "submit" and _limited(request, "submit"):
+        form = ReportForm(request.POST, site=site, user=request.user)  # photos not decoded
         form.is_valid()
         form.add_error(None, _("Too many reports from your connection in a short time. "
                                "Please wait a while and send it again; what you typed is "
@@ -197,7 +227,8 @@ def new_report(request):
         return _render_form(request, form, site, status=429, photos_dropped=had_files)
 
     if not form.is_valid():
-        return _render_form(request, form, site, status=400, photos_dropped=had_files)
+        return _render_form(request, form, site, status=400,
+                            photos_dropped=had_files and not _keep_photos(form))
     category = form.cleaned_data["category"]
     if category is None:
         form.add_error("category", _("Choose a category."))
@@ -206,18 +237,20 @@ def new_report(request):
         form.add_error("lat", _("Mark the place of the problem on the map, type its address "
                                 "or give its coordinates."))
     if form.errors:
-        return _render_form(request, form, site, status=400, photos_dropped=had_files)
+        return _render_form(request, form, site, status=400,
+                            photos_dropped=had_files and not _keep_photos(form))
 
     nearby = services.nearby_open(category, point, site=site)
     if action == "check" or (nearby and not form.cleaned_data.get("duplicates_seen")):
         data = request.POST.copy()
         data["duplicates_seen"] = "on"
         data["lat"], data["lng"] = f"{point.lat:.6f}", f"{point.lng:.6f}"
+        data["photos_token"] = form.keep_photos()
         if address and not data.get("address"):
             data["address"] = address
         shown = ReportForm(data, site=site, user=request.user)
-        shown.is_valid()
-        return _render_form(request, shown, site, nearby=nearby, photos_dropped=had_files)
+        shown.is_valid()  # the kept photos are read back, not decoded again
+        return _render_form(request, shown, site, nearby=nearby)
 
     data = form.cleaned_data
     user = request.user if request.user.is_authenticated else None
@@ -237,8 +270,13 @@ def new_report(request):
             target = {"location": "lat"}.get(field, field)
             for message in errors:
                 form.add_error(target if target in form.fields else None, message)
-        return _render_form(request, form, site, status=400, photos_dropped=had_files)
+        return _render_form(request, form, site, status=400,
+                            photos_dropped=had_files and not _keep_photos(form))
     _grant(request, report)
+    if form.cleaned_data.get("photos_token"):
+        from .photos import forget_checked
+
+        forget_checked(form.cleaned_data["photos_token"], site)
     if from_photo:
         messages.info(request, _("The place was taken from the location stored in your photo."))
     return redirect(reverse("reports:submitted", args=[report.tracking_number])

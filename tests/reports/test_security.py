@@ -9,7 +9,7 @@ from wagtail.models import Page, Site
 from addons.addressees.models import AddresseePage, HomePage
 from addons.core.models import Notification
 from addons.reports import services
-from addons.reports.models import CoSign, ReportCategory, Subscription
+from addons.reports.models import CoSign, Report, ReportCategory, Subscription
 
 from .conftest import CENTRE
 
@@ -285,3 +285,162 @@ def test_confirmation_mails_are_limited_per_address(make_report):
     assert Notification.objects.filter(
         event="reports.confirm_email", email="victim@example.org").count() == \
         services.CONFIRM_MAILS_PER_ADDRESS_PER_DAY
+
+
+# --- finding 13: no metadata in published photos ------------------------------------------
+
+
+def _jpeg_markers(data: bytes) -> list[int]:
+    """The JPEG segment markers up to the image data (SOS)."""
+    assert data[:2] == b"\xff\xd8"
+    markers, pos = [], 2
+    while pos < len(data):
+        assert data[pos] == 0xFF
+        marker = data[pos + 1]
+        markers.append(marker)
+        if marker == 0xDA:  # start of scan: the image data follows
+            break
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        pos += 2 + length
+    return markers
+
+
+def _jpeg_with_comment_and_exif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    from .conftest import gps_exif
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (10, 120, 200)).save(
+        buffer, "JPEG", exif=gps_exif(49.2361, 31.6244),
+        comment=b"<script>alert(1)</script>", icc_profile=b"\0" * 128)
+    data = buffer.getvalue()
+    assert 0xFE in _jpeg_markers(data) and 0xE1 in _jpeg_markers(data)
+    return data
+
+
+def test_published_photo_and_thumbnail_carry_no_metadata(client, reports_site):
+    from .conftest import photo_upload
+    from .test_reporting import URL, form_data
+
+    upload = photo_upload(content=_jpeg_with_comment_and_exif())
+    response = client.post(URL, form_data(photos=[upload], duplicates_seen="on"))
+    assert response.status_code == 302
+    report = Report.objects.get()
+    photo = report.photos.get()
+    for suffix in ("", "thumbnail/"):
+        served = client.get(f"/reports/{report.tracking_number}/photos/{photo.pk}/{suffix}")
+        data = b"".join(served.streaming_content)
+        markers = _jpeg_markers(data)
+        assert 0xFE not in markers  # COM
+        assert not any(0xE1 <= m <= 0xEF for m in markers)  # APP1 (EXIF, XMP) .. APP15
+        assert 0xE2 not in markers  # ICC
+        assert b"<script>" not in data and b"PhoneMaker" not in data
+
+
+# --- finding 6: photos are decoded once, within limits -------------------------------------
+
+
+def _png(size, color=(120, 120, 120)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_check_flood_with_photos_is_limited(client, reports_site):
+    from .conftest import photo_upload
+    from .test_reporting import URL, form_data
+
+    statuses = []
+    for n in range(8):
+        upload = photo_upload("p.png", _png((400, 300)), "image/png")
+        response = client.post(URL, form_data(action="check", photos=[upload],
+                                               description=f"Typed text number {n}"))
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            body = response.content.decode()
+            assert "Too many photos from your connection" in body
+            assert f"Typed text number {n}" in body
+    print(f"\nphoto check flood: statuses {statuses}")
+    assert statuses[:6] == [200] * 6 and statuses[6:] == [429, 429]
+    # translated
+    client.cookies["civicdesk_language"] = "uk"
+    upload = photo_upload("p.png", _png((400, 300)), "image/png")
+    body = client.post(URL, form_data(action="check", photos=[upload])).content.decode()
+    assert "Too many photos from your connection" not in body
+    # typing without photos is not limited
+    assert client.post(URL, form_data(action="check")).status_code == 200
+
+
+def test_photo_over_the_pixel_cap_is_refused_before_decoding(client, reports_site):
+    from unittest import mock
+
+    from PIL import ImageFile
+
+    from addons.reports.photos import DEFAULT_MAX_PIXELS
+
+    from .conftest import photo_upload
+    from .test_reporting import URL, form_data
+
+    assert DEFAULT_MAX_PIXELS <= 24_000_000
+    big = _png((5000, 5000))  # 25 MP, about 100 KB on the wire
+    with mock.patch.object(ImageFile.ImageFile, "load", autospec=True,
+                           side_effect=ImageFile.ImageFile.load) as load:
+        response = client.post(URL, form_data(
+            photos=[photo_upload("big.png", big, "image/png")], description="Keep this"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "has too many pixels to be processed safely" in body and "Keep this" in body
+    assert load.call_count == 0
+    assert not Report.objects.exists()
+
+
+def test_total_pixels_of_a_request_are_capped(client, reports_site, settings):
+    from unittest import mock
+
+    from PIL import ImageFile
+
+    from .conftest import photo_upload
+    from .test_reporting import URL, form_data
+
+    settings.CIVICDESK_REPORTS_MAX_TOTAL_PIXELS = 1_000_000
+    uploads = [photo_upload(f"p{n}.png", _png((800, 600)), "image/png") for n in range(3)]
+    with mock.patch.object(ImageFile.ImageFile, "load", autospec=True,
+                           side_effect=ImageFile.ImageFile.load) as load:
+        response = client.post(URL, form_data(photos=uploads))
+    assert response.status_code == 400
+    assert "Together these photos have too many pixels" in response.content.decode()
+    assert load.call_count == 0
+
+
+def test_photo_is_decoded_once_across_check_and_submit(client, reports_site):
+    import re
+    from unittest import mock
+
+    from addons.reports import photos
+
+    from .conftest import image_bytes, photo_upload
+    from .test_reporting import URL, form_data
+
+    with mock.patch.object(photos, "_encode", wraps=photos._encode) as encode:
+        response = client.post(URL, form_data(
+            action="check", photos=[photo_upload(content=image_bytes(size=(800, 600)))]))
+        assert response.status_code == 200
+        html = response.content.decode()
+        token = re.search(r'name="photos_token" value="([^"]+)"', html).group(1)
+        assert "1 photo is attached" in html
+        assert encode.call_count == 2  # the photo and its thumbnail, once
+        response = client.post(URL, form_data(photos_token=token, duplicates_seen="on"))
+        assert response.status_code == 302
+        assert encode.call_count == 2  # not again at submit
+    assert Report.objects.get().photos.count() == 1
+    # the kept photos are gone once used; a stale token asks to attach them again
+    response = client.post(URL, form_data(photos_token=token, duplicates_seen="on"))
+    assert response.status_code == 400
+    assert "no longer kept" in response.content.decode()
