@@ -149,7 +149,7 @@ class ReportFilterForm(forms.Form):
             south, west, north, east = (float(part) for part in value.split(","))
         except ValueError:
             raise ValidationError(_("The area is not valid.")) from None
-        if south > north or west > east:
+        if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
             raise ValidationError(_("The area is not valid."))
         return south, west, north, east
 

@@ -300,9 +300,12 @@ def nearby(request):
     category = ReportCategory.objects.filter(
         site=site, code=request.GET.get("category", ""), is_active=True).first()
     try:
-        point = Point(float(request.GET["lat"]), float(request.GET["lng"]))
+        lat, lng = float(request.GET["lat"][:32]), float(request.GET["lng"][:32])
     except (KeyError, ValueError):
-        point = None
+        lat = lng = None
+    # a point on the Earth, or none (inf, nan and far-off numbers are not places)
+    point = Point(lat, lng) if lat is not None and -90 <= lat <= 90 and \
+        -180 <= lng <= 180 else None
     items = []
     if category is not None and point is not None and not category.is_group:
         items = services.nearby_open(category, point, site=site)

@@ -444,3 +444,97 @@ def test_photo_is_decoded_once_across_check_and_submit(client, reports_site):
     response = client.post(URL, form_data(photos_token=token, duplicates_seen="on"))
     assert response.status_code == 400
     assert "no longer kept" in response.content.decode()
+
+
+# --- finding 12: malformed input gives 400 or is ignored, never 500 ------------------------
+
+HUGE = "99999999999999999999999999"
+BBOX = f"{CENTRE.lng - 0.1},{CENTRE.lat - 0.1},{CENTRE.lng + 0.1},{CENTRE.lat + 0.1}"
+MALFORMED_GETS = [
+    "/open311/v2/requests.json?start_date=2026-13-45T25:61:61%2B99:99",
+    "/open311/v2/requests.json?end_date=2026-13-45T25:61:61%2B99:99",
+    "/open311/v2/requests.xml?start_date=2026-02-30T10:00:00Z",
+    "/open311/v2/requests.json?end_date=0001-01-01T00:00:00Z",
+    "/open311/v2/requests.json?start_date=9999-12-31T23:59:59-12:00",
+    "/open311/v2/requests.json?start_date=0001-01-01T00:00:00%2B14:00",
+    "/open311/v2/requests.json?service_request_id=" + "A" * 5000,
+    "/open311/v2/requests.json?service_code=" + "x," * 3000,
+    f"/reports/map/rss/?addressee={HUGE}",
+    f"/reports/map/atom/?addressee={HUGE}",
+    f"/reports/map/?addressee={HUGE}",
+    "/reports/map/?addressee=%C2%B2",
+    "/reports/map/?category=" + "z" * 5000,
+    "/reports/map/?category=roads.pothole&category=nonsense&status=nonsense",
+    "/reports/map/?submitted_to=9999-12-31&resolved_to=9999-12-31",
+    "/reports/map/?submitted_from=0001-01-01&resolved_from=0001-01-01",
+    "/reports/map/?page=" + HUGE,
+    "/reports/map/rss/?submitted_to=9999-12-31&addressee=-1",
+    f"/api/v1/reports.geojson?bbox={BBOX}&zoom=12&addressee=36624462691323141423104",
+    f"/api/v1/reports.geojson?bbox={BBOX}&zoom=12&addressee=%C2%B2",
+    f"/api/v1/reports.geojson?bbox={BBOX}&zoom={HUGE}",
+    f"/api/v1/reports.geojson?bbox={BBOX}&zoom=1e400",
+    "/api/v1/reports.geojson?bbox=1e400,-1e400,1e999,9" + "9" * 400 + "&zoom=3",
+    f"/api/v1/reports.geojson?bbox={HUGE},{HUGE},{HUGE},{HUGE}&zoom=3",
+    f"/api/v1/reports.geojson?bbox={BBOX}&zoom=12&submitted_to=9999-12-31",
+    f"/api/v1/reports.geojson?bbox={BBOX}&zoom=12&category=" + "q" * 3000,
+    "/reports/nearby/?category=roads.pothole&lat=1e400&lng=nan",
+    f"/reports/new/?category={'c' * 3000}&lat={HUGE}",
+    f"/reports/PR-2026-{HUGE}/",
+    f"/reports/PR-2026-000001/photos/{HUGE}/",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_GETS)
+def test_malformed_public_input_is_not_a_server_error(client, make_report, url):
+    make_report()
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code < 500, url
+
+
+def test_open311_impossible_date_answers_400_in_open311_format(client, reports_site):
+    import json
+
+    for name in ("start_date", "end_date"):
+        response = client.get("/open311/v2/requests.json",
+                              {name: "2026-13-45T25:61:61+99:99"})
+        assert response.status_code == 400
+        errors = json.loads(response.content)
+        assert errors[0]["code"] == 400 and name in errors[0]["description"]
+    response = client.get("/open311/v2/requests.xml", {"start_date": "2026-13-45T25:61:61"})
+    assert response.status_code == 400 and b"<errors>" in response.content
+
+
+def test_huge_addressee_is_ignored_or_refused(client, make_report):
+    import json
+
+    report = make_report()
+    response = client.get("/reports/map/rss/", {"addressee": HUGE})
+    assert response.status_code in (200, 400)
+    response = client.get("/api/v1/reports.geojson", {
+        "bbox": BBOX, "zoom": 18, "addressee": "36624462691323141423104"})
+    assert response.status_code == 400
+    assert "addressee" in json.loads(response.content)["errors"]
+    response = client.get("/api/v1/reports.geojson", {
+        "bbox": BBOX, "zoom": 18, "addressee": str(report.addressee_id)})
+    assert response.status_code == 200 and json.loads(response.content)["features"]
+
+
+def test_staff_filters_with_huge_numbers(client, superuser, make_report):
+    make_report()
+    client.force_login(superuser)
+    client.raise_request_exception = False
+    for query in (f"addressee={HUGE}", f"category={HUGE}", "bbox=1e400,0,1,1",
+                  "created_to=9999-12-31", f"page={HUGE}", "q=" + "x" * 5000):
+        for url in (ADMIN, f"{ADMIN}map.json", f"{ADMIN}export.csv"):
+            assert client.get(f"{url}?{query}").status_code < 500, (url, query)
+
+
+@pytest.mark.postgres
+def test_bigint_overflow_on_postgres(client, make_report):
+    make_report()
+    client.raise_request_exception = False
+    for url in (f"/reports/map/rss/?addressee={HUGE}",
+                f"/api/v1/reports.geojson?bbox={BBOX}&zoom=12&addressee={HUGE}",
+                f"/reports/map/?addressee={HUGE}"):
+        assert client.get(url).status_code < 500, url
