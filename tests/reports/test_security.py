@@ -538,3 +538,18 @@ def test_bigint_overflow_on_postgres(client, make_report):
                 f"/api/v1/reports.geojson?bbox={BBOX}&zoom=12&addressee={HUGE}",
                 f"/reports/map/?addressee={HUGE}"):
         assert client.get(url).status_code < 500, url
+
+
+def test_setup_records_name_addressees_of_their_own_site(town2, reports_site, addressee):
+    from addons.reports.models import District
+
+    category = ReportCategory.objects.get(site=reports_site, code="roads.pothole")
+    category.responsible = town2["addressee"]
+    with pytest.raises(ValidationError) as error:
+        category.full_clean()
+    assert "responsible" in error.value.message_dict
+    category.responsible = addressee
+    category.full_clean()
+    district = District(site=reports_site, name="Centre", addressee=town2["addressee"])
+    with pytest.raises(ValidationError):
+        district.full_clean()
