@@ -694,8 +694,6 @@ def set_category(report: Report, category: ReportCategory, actor=None) -> Report
     """Correct the category (staff); the classifier learns from it (signal)."""
     check_may_change(actor, report)
     check_same_site(report, category=category)
-    if category.is_group or not category.is_active:
-        raise ValidationError(_("Choose a category."))
     with transaction.atomic():
         old = report.category
         report.category = category
