@@ -149,7 +149,7 @@ class ReportFilterForm(forms.Form):
             south, west, north, east = (float(part) for part in value.split(","))
         except ValueError:
             raise ValidationError(_("The area is not valid.")) from None
-        if south > north or west > east:
+        if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
             raise ValidationError(_("The area is not valid."))
         return south, west, north, east
 
@@ -255,11 +255,12 @@ def map_data(request):
 
 
 class ReportActionForm(forms.Form):
-    """A form of one action on ``report``."""
+    """A form of one action on ``report`` by ``user``."""
 
-    def __init__(self, *args, report, **kwargs):
+    def __init__(self, *args, report, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.report = report
+        self.user = user
 
 
 class StatusForm(ReportActionForm):
@@ -307,6 +308,7 @@ class AssignForm(ReportActionForm):
         super().__init__(*args, report=report, **kwargs)
         pages = AddresseePage.objects.live().only("pk", "title", "path", "depth")
         root = report.site.root_page
+        # only the addressees of the report's own site are offered (and accepted)
         self.fields["addressee"].queryset = pages.filter(path__startswith=root.path).exclude(
             pk=report.addressee_id).order_by("title")
 
@@ -337,12 +339,17 @@ class MergeForm(ReportActionForm):
     )
 
     def clean_original(self):
+        """The original: a report of this site that the user handles. A report outside the
+        user's scope gets the same answer as one that does not exist (numbers are easy to
+        guess; the answer must not tell which exist)."""
         number = self.cleaned_data["original"].strip().upper()
         original = Report.objects.filter(
             site_id=self.report.site_id, tracking_number__iexact=number
         ).first()
-        if original is None:
-            raise ValidationError(_("No report of this site has this tracking number."))
+        if original is None or (self.user is not None
+                                and not services.may_change(self.user, original)):
+            raise ValidationError(_("No report of this site that you handle has this "
+                                    "tracking number."))
         return original
 
 
@@ -479,8 +486,9 @@ ACTIONS = {
 }
 
 
-def _make_form(name, report, data=None, initial=None):
-    return ACTIONS[name].form_class(data, prefix=name, initial=initial, report=report)
+def _make_form(name, report, user, data=None, initial=None):
+    return ACTIONS[name].form_class(data, prefix=name, initial=initial, report=report,
+                                    user=user)
 
 
 def _staff_report(request, pk):
@@ -515,7 +523,7 @@ def _detail_context(request, report, bound=None):
                 continue
             else:
                 initial = _status_initial(request, report) if name == "status" else None
-                form = _make_form(name, report, initial=initial)
+                form = _make_form(name, report, request.user, initial=initial)
             actions.append({"name": name, "heading": action.heading, "label": action.label,
                             "form": form})
     nearby = []
@@ -563,7 +571,7 @@ def report_action(request, pk, action):
     report = _staff_report(request, pk)
     if not policy.user_has_permission_for_instance(request.user, "change", report):
         raise PermissionDenied
-    form = _make_form(action, report, request.POST)
+    form = _make_form(action, report, request.user, request.POST)
     if form.is_valid():
         try:
             data = ACTIONS[action].run(report, request.user, form.cleaned_data)

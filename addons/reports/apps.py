@@ -45,6 +45,8 @@ class ReportsConfig(AddonConfig):
         NotificationEvent("reports.escalated", _("A problem report is overdue")),
         NotificationEvent("reports.escalated_citizen", _("Your problem report was escalated")),
         NotificationEvent("reports.questionnaire", _("How is your problem report going?")),
+        NotificationEvent("reports.confirm_email",
+                          _("Confirm your email address for a problem report")),
     )
     scheduled_jobs = (
         ScheduledJob(

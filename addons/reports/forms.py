@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import DESCRIPTION_MAX_LENGTH, ReportCategory, ReportReplyTemplate, ReportStatus
-from .photos import max_photos, process_photo
+from .photos import header_pixels, max_photos, max_total_pixels, process_photo
 from .services import get_settings
 
 
@@ -79,6 +79,8 @@ class ReportForm(forms.Form):
     contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
     #: set once the citizen has seen the nearby reports
     duplicates_seen = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    #: the photos already checked in an earlier step (kept on the server for a while)
+    photos_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     #: a honeypot: people do not see it, robots fill it
     website = forms.CharField(
         label=_("Leave this field empty"), required=False,
@@ -113,9 +115,19 @@ class ReportForm(forms.Form):
         return ""
 
     def clean_photos(self):
+        """Check the uploaded files: their headers first (pixels per photo and in all, with
+        nothing decoded yet), then each is decoded and re-encoded once. The result is kept
+        on the server under ``photos_token`` so that the next step (after the nearby reports
+        were shown) uses it without the files being sent and decoded again."""
         files = self.cleaned_data.get("photos") or []
+        if not files:
+            return files
         if len(files) > max_photos():
             raise ValidationError(_("At most %(n)d photos.") % {"n": max_photos()})
+        if sum(header_pixels(upload) for upload in files) > max_total_pixels():
+            raise ValidationError(_(
+                "Together these photos have too many pixels to be processed safely. Send "
+                "fewer or smaller photos."), code="too_many_pixels")
         options = get_settings(self.site)
         errors, processed = [], []
         for upload in files:
@@ -130,6 +142,31 @@ class ReportForm(forms.Form):
             raise ValidationError(errors)
         self.processed_photos = processed
         return files
+
+    def clean_photos_token(self):
+        """Photos of an earlier step: used when no new files come with this one."""
+        from .photos import load_checked
+
+        token = (self.cleaned_data.get("photos_token") or "").strip()
+        if not token or self.processed_photos:
+            return ""
+        stored = load_checked(token, self.site)
+        if stored is None:
+            self.add_error("photos", _("The photos you attached earlier are no longer kept. "
+                                       "Please attach them again."))
+            return ""
+        self.processed_photos = stored
+        return token
+
+    def keep_photos(self) -> str:
+        """Keep the checked photos on the server for the next step; their token ("" when
+        there are none)."""
+        from .photos import store_checked
+
+        token = self.cleaned_data.get("photos_token") if hasattr(self, "cleaned_data") else ""
+        if token or not self.processed_photos:
+            return token or ""
+        return store_checked(self.processed_photos, self.site)
 
     def clean(self):
         data = super().clean()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -57,6 +58,17 @@ def photo_path(instance, filename) -> str:
 
 
 # --- categories and statuses --------------------------------------------------------------
+
+
+def _addressee_off_site(addressee, site_id) -> bool:
+    """Whether ``addressee`` (a page or None) lies outside the tree of site ``site_id``."""
+    if addressee is None or site_id is None:
+        return False
+    from wagtail.models import Site
+
+    site = Site.objects.filter(pk=site_id).select_related("root_page").first()
+    root = site.root_page if site else None
+    return root is None or not addressee.path.startswith(root.path)
 
 
 class ReportCategory(models.Model):
@@ -116,6 +128,15 @@ class ReportCategory(models.Model):
 
     def __str__(self):
         return self.label()
+
+    def clean(self):
+        """The responsible addressee and the group belong to the category's own site."""
+        super().clean()
+        if self.responsible_id and _addressee_off_site(self.responsible, self.site_id):
+            raise ValidationError({"responsible": _(
+                "Choose an addressee of this category's site.")})
+        if self.parent_id and self.site_id and self.parent.site_id != self.site_id:
+            raise ValidationError({"parent": _("Choose a group of this category's site.")})
 
     def label(self, lang: str | None = None) -> str:
         """The name in ``lang`` (the active language by default), else ``name``."""
@@ -228,6 +249,12 @@ class District(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.addressee_id and _addressee_off_site(self.addressee, self.site_id):
+            raise ValidationError({"addressee": _(
+                "Choose an addressee of this district's site.")})
 
     def contains(self, lat: float, lng: float) -> bool:
         """Point in polygon (ray casting; planar is enough for a city)."""

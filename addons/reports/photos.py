@@ -24,8 +24,11 @@ except ImportError:  # pragma: no cover
 
 MAX_PHOTOS = 5
 THUMBNAIL_EDGE = 320
-#: more pixels than this is refused (a decompression bomb, or simply too big to handle)
-DEFAULT_MAX_PIXELS = 40_000_000
+#: more pixels than this in one photo is refused, read from the file's header before any
+#: decoding (a decompression bomb, or simply too big to handle): 24 MP, a phone's full size
+DEFAULT_MAX_PIXELS = 24_000_000
+#: more pixels than this in all the photos of one request is refused the same way
+DEFAULT_MAX_TOTAL_PIXELS = 60_000_000
 GPS_IFD = 0x8825
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO", "TIFF", "BMP"}
 
@@ -36,6 +39,32 @@ def max_photos() -> int:
 
 def max_pixels() -> int:
     return getattr(settings, "CIVICDESK_REPORTS_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+
+
+def max_total_pixels() -> int:
+    return getattr(settings, "CIVICDESK_REPORTS_MAX_TOTAL_PIXELS", DEFAULT_MAX_TOTAL_PIXELS)
+
+
+def header_pixels(upload) -> int:
+    """Width × height as the file's header declares it, without decoding any pixel; 0 when
+    the header cannot be read (the full check then says what is wrong)."""
+    try:
+        position = upload.tell()
+    except (AttributeError, OSError):
+        position = 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as probe:
+                width, height = probe.size
+        return width * height
+    except Exception:  # noqa: BLE001 - not an image: process_photo reports it
+        return 0
+    finally:
+        try:
+            upload.seek(position)
+        except (AttributeError, OSError):
+            pass
 
 
 @dataclass
@@ -86,9 +115,12 @@ def gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
 def _encode(image: Image.Image, edge: int, quality: int) -> bytes:
     copy = image.copy()
     copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    # Pillow writes some of ``info`` back out (the JPEG comment, ICC profile, ...): a fresh
+    # JPEG carries none of the original's metadata, comment, EXIF, XMP, ICC or text.
+    copy.info = {}
     out = io.BytesIO()
-    # A fresh JPEG without exif/icc/xmp: nothing of the original's metadata is written.
-    copy.save(out, "JPEG", quality=quality, optimize=True)
+    copy.save(out, "JPEG", quality=quality, optimize=True, exif=b"", icc_profile=None,
+              comment=b"")
     return out.getvalue()
 
 
@@ -130,6 +162,9 @@ def process_photo(upload, *, max_bytes: int, max_edge: int = 1600) -> ProcessedP
             probe.verify()
             image = Image.open(io.BytesIO(data))
             gps = gps_from_exif(image)
+            if image.format in ("JPEG", "MPO"):
+                # decode at a reduced scale when the photo is far larger than what is kept
+                image.draft("RGB", (max_edge, max_edge))
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise bomb from None
@@ -157,3 +192,41 @@ def process_photo(upload, *, max_bytes: int, max_edge: int = 1600) -> ProcessedP
         height=final.height,
         gps=gps,
     )
+
+
+# --- photos kept between the steps of the report form -------------------------------------
+
+#: how long checked photos wait for the next step of the form
+CHECKED_TTL = 30 * 60
+
+
+def _checked_key(token: str, site) -> str:
+    return f"reports.photos:{getattr(site, 'pk', site)}:{token}"
+
+
+def store_checked(photos: list[ProcessedPhoto], site) -> str:
+    """Keep processed photos (at most a few MB) for CHECKED_TTL; the token to fetch them."""
+    import secrets
+
+    from django.core.cache import cache
+
+    token = secrets.token_urlsafe(24)
+    cache.set(_checked_key(token, site), list(photos), CHECKED_TTL)
+    return token
+
+
+def load_checked(token: str, site) -> list[ProcessedPhoto] | None:
+    from django.core.cache import cache
+
+    if not token or len(token) > 64 or not token.replace("-", "").replace("_", "").isalnum():
+        return None
+    photos = cache.get(_checked_key(token, site))
+    if not isinstance(photos, list) or not all(isinstance(p, ProcessedPhoto) for p in photos):
+        return None
+    return photos
+
+
+def forget_checked(token: str, site) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_checked_key(token, site))

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.geo import Point, bbox_around, distance_m
 from addons.core.notifications import notify
 from addons.core.numbering import next_reference
-from addons.core.permissions import moderators_of
+from addons.core.permissions import AddresseeScopedPermissionPolicy, moderators_of
 
 from . import defaults, signals
 from .models import (
@@ -229,8 +229,11 @@ def check_category(category, site, reporter) -> ReportCategory:
 # --- filing -------------------------------------------------------------------------------
 
 
-def _followers(report: Report, exclude_user=None, exclude_email: str = ""):
-    """(user, email) of everyone told of changes: reporter, co-signers, subscribers."""
+def _followers(report: Report, exclude_user=None, exclude_email: str = "",
+               confirmed_only: bool = False):
+    """(user, email) of everyone told of changes: reporter, co-signers, subscribers.
+    ``confirmed_only`` leaves out the anonymous reporter's contact address (never confirmed);
+    co-signers and followers by email are stored only once their address is confirmed."""
     seen_users, seen_emails, people = set(), set(), []
 
     def add(user, email):
@@ -248,7 +251,7 @@ def _followers(report: Report, exclude_user=None, exclude_email: str = ""):
 
     if report.reporter_id:
         add(report.reporter, None)
-    elif report.contact_email:
+    elif report.contact_email and not confirmed_only:
         add(None, report.contact_email)
     for sub in report.subscriptions.select_related("user"):
         add(sub.user, sub.email)
@@ -420,13 +423,19 @@ def nearby_open(category, point: Point, radius: float | None = None, *, site=Non
     return found[:limit]
 
 
-def subscribe(report: Report, user=None, email: str = "") -> tuple[Subscription, bool]:
-    """Follow ``report`` (a user, or an email address for someone without an account)."""
+def subscribe(report: Report, user=None, email: str = "", *, confirmed: bool = False
+              ) -> tuple[Subscription | None, bool]:
+    """Follow ``report``. A logged-in citizen follows at once (an account logs in only once
+    its address is confirmed). An email address alone follows only once confirmed: unless
+    ``confirmed`` (the address's own link was opened, see :func:`confirm_email`), nothing is
+    stored and a confirmation link is mailed instead; (None, False) is returned then."""
     if user is not None and user.is_authenticated:
         return Subscription.objects.get_or_create(report=report, user=user)
-    email = (email or "").strip().lower()
-    if not email:
-        raise ValidationError({"email": _("Give an email address to be told of changes.")})
+    email = _clean_email(email, _("Give an email address to be told of changes."))
+    if not confirmed:
+        if not Subscription.objects.filter(report=report, user=None, email=email).exists():
+            ask_to_confirm(report, FOLLOW, email)
+        return None, False
     return Subscription.objects.get_or_create(report=report, user=None, email=email)
 
 
@@ -434,19 +443,25 @@ def unsubscribe(token) -> bool:
     return Subscription.objects.filter(token=token).delete()[0] > 0
 
 
-def cosign(report: Report, user=None, email: str = "") -> tuple[CoSign, bool]:
-    """ "Me too": counted once per person; co-signers are told of changes."""
+def cosign(report: Report, user=None, email: str = "", *, confirmed: bool = False
+           ) -> tuple[CoSign | None, bool]:
+    """ "Me too": counted once per person; co-signers are told of changes. A logged-in
+    citizen counts at once; an email address alone counts only once confirmed through the
+    link mailed to it (until then nothing is stored: (None, False))."""
     if not report.is_open or report.merged_into_id:
         raise ValidationError(_("This report is no longer open for co-signing."))
     if user is not None and not user.is_authenticated:
         user = None
-    email = (email or "").strip().lower()
-    if user is None and not email:
-        raise ValidationError({"email": _("Log in or give an email address to co-sign.")})
+    if user is None:
+        email = _clean_email(email, _("Log in or give an email address to co-sign."))
     if user is not None and user.pk == report.reporter_id:
         raise ValidationError(_("You reported this problem yourself."))
+    lookup = {"user": user} if user is not None else {"user": None, "email": email}
+    if user is None and not confirmed:
+        if not CoSign.objects.filter(report=report, **lookup).exists():
+            ask_to_confirm(report, COSIGN, email)
+        return None, False
     with transaction.atomic():
-        lookup = {"user": user} if user is not None else {"user": None, "email": email}
         existing = CoSign.objects.filter(report=report, **lookup).first()
         if existing is not None:
             return existing, False
@@ -458,6 +473,151 @@ def cosign(report: Report, user=None, email: str = "") -> tuple[CoSign, bool]:
         Report.objects.filter(pk=report.pk).update(cosign_count=F("cosign_count") + 1)
         report.refresh_from_db(fields=["cosign_count"])
     return row, True
+
+
+# --- confirming an email address (double opt-in) ------------------------------------------
+
+COSIGN, FOLLOW = "cosign", "follow"
+CONFIRM_SALT = "reports.confirm-email"
+#: how long a confirmation link works
+CONFIRM_MAX_AGE = timedelta(days=7)
+#: one confirmation mail per address and report a day, and this many per address a day
+CONFIRM_MAILS_PER_ADDRESS_PER_DAY = 3
+
+
+class ConfirmationError(Exception):
+    """A confirmation link that is forged, broken or expired (``message`` is translated)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _clean_email(email: str, missing_message) -> str:
+    from django.core.validators import validate_email
+
+    email = (email or "").strip().lower()
+    if not email:
+        raise ValidationError({"email": missing_message})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Give a valid email address.")}) from None
+    return email
+
+
+def confirmation_token(report: Report, kind: str, email: str) -> str:
+    from django.core import signing
+
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign_object(
+        {"r": report.pk, "k": kind, "e": email}, compress=True)
+
+
+def confirmation_url(report: Report, kind: str, email: str) -> str:
+    return reverse("reports:confirm", args=[report.tracking_number,
+                                            confirmation_token(report, kind, email)])
+
+
+def _mail_budget(report: Report, kind: str, email: str) -> bool:
+    """Whether one more confirmation mail may go to ``email`` today (and take it)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    day = int(timedelta(days=1).total_seconds())
+    if not cache.add(f"reports.confirm:{digest}:{report.pk}:{kind}", 1, day):
+        return False
+    counter = f"reports.confirm:{digest}:count"
+    cache.add(counter, 0, day)
+    try:
+        sent = cache.incr(counter)
+    except ValueError:  # expired in between
+        cache.add(counter, 1, day)
+        sent = 1
+    return sent <= CONFIRM_MAILS_PER_ADDRESS_PER_DAY
+
+
+def ask_to_confirm(report: Report, kind: str, email: str) -> bool:
+    """Mail ``email`` a link that confirms the co-signature or the follow (valid
+    CONFIRM_MAX_AGE). At most one such mail per address and report a day (and a few per
+    address a day): repeated requests send nothing more. Returns whether a mail went out."""
+    if not _mail_budget(report, kind, email):
+        return False
+    url = confirmation_url(report, kind, email)
+    context = _context(report, kind=kind, confirm_url=url,
+                       days=CONFIRM_MAX_AGE.days)
+    notify(None, "reports.confirm_email", context, site=report.site, email=email, url=url)
+    return True
+
+
+def read_confirmation(report: Report, token: str) -> tuple[str, str]:
+    """(kind, email) of a confirmation link made for ``report``; ConfirmationError if it is
+    forged, made for another report, or older than CONFIRM_MAX_AGE."""
+    from django.core import signing
+
+    try:
+        data = signing.TimestampSigner(salt=CONFIRM_SALT).unsign_object(
+            token, max_age=CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ConfirmationError(_(
+            "This confirmation link has expired. Ask for a new one on the report's page."
+        )) from None
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError):
+        raise ConfirmationError(_("This confirmation link is not valid.")) from None
+    if not isinstance(data, dict) or data.get("r") != report.pk or \
+            data.get("k") not in (COSIGN, FOLLOW) or not isinstance(data.get("e"), str):
+        raise ConfirmationError(_("This confirmation link is not valid."))
+    return data["k"], data["e"]
+
+
+def confirm_email(report: Report, token: str) -> tuple[str, bool]:
+    """Store the co-signature or follow the link was made for: (kind, newly stored).
+    ConfirmationError for a bad link; ValidationError if the report no longer takes
+    co-signatures."""
+    kind, email = read_confirmation(report, token)
+    if kind == COSIGN:
+        row, created = cosign(report, email=email, confirmed=True)
+    else:
+        row, created = subscribe(report, email=email, confirmed=True)
+    return kind, created
+
+
+# --- who may act on what -----------------------------------------------------------------
+
+#: the admin's rule (admin_views.policy): superusers and city-wide coordinators change every
+#: report, a moderator the reports of the addressees they moderate
+_policy = AddresseeScopedPermissionPolicy(Report)
+
+
+def may_change(actor, report: Report) -> bool:
+    """Whether ``actor`` (a staff user) may change ``report``, by the admin's scope."""
+    return _policy.user_has_permission_for_instance(actor, "change", report)
+
+
+def check_may_change(actor, *reports: Report) -> None:
+    """PermissionDenied unless ``actor`` may change every one of ``reports``. ``actor`` None
+    is the system itself (scheduled jobs), which is never limited by a moderator's scope."""
+    if actor is None:
+        return
+    for report in reports:
+        if not may_change(actor, report):
+            raise PermissionDenied(_("You may not act on report %(number)s.") % {
+                "number": report.tracking_number})
+
+
+def check_same_site(report: Report, *, other_report: Report | None = None,
+                    addressee=None, category: ReportCategory | None = None) -> None:
+    """ValidationError when a record named by a staff action belongs to another site than
+    ``report``: no report, addressee or category crosses from one town to another."""
+    if other_report is not None and other_report.site_id != report.site_id:
+        raise ValidationError(_("No report of this site has this tracking number."))
+    if category is not None and category.site_id != report.site_id:
+        raise ValidationError(_("This category belongs to another site."))
+    if addressee is not None:
+        root = report.site.root_page
+        if root is None or not addressee.path.startswith(root.path):
+            raise ValidationError(_("This addressee belongs to another site."))
 
 
 # --- lifecycle ----------------------------------------------------------------------------
@@ -514,7 +674,10 @@ def _ask_for_confirmation(report, context):
 
 
 def assign(report: Report, addressee, actor=None, public_note: str = "") -> ReportUpdate:
-    """Hand ``report`` to another addressee (its moderators are told)."""
+    """Hand ``report`` to another addressee of its site (its moderators are told). The actor
+    must handle the report; the addressee must belong to the report's site."""
+    check_may_change(actor, report)
+    check_same_site(report, addressee=addressee)
     with transaction.atomic():
         old = report.addressee
         report.addressee = addressee
@@ -529,6 +692,8 @@ def assign(report: Report, addressee, actor=None, public_note: str = "") -> Repo
 
 def set_category(report: Report, category: ReportCategory, actor=None) -> ReportUpdate:
     """Correct the category (staff); the classifier learns from it (signal)."""
+    check_may_change(actor, report)
+    check_same_site(report, category=category)
     with transaction.atomic():
         old = report.category
         report.category = category
@@ -574,17 +739,26 @@ def moderate(report: Report, actor=None, *, description: str | None = None,
 
 
 def merge(duplicate: Report, original: Report, actor=None, public_note: str = "") -> Report:
-    """Merge ``duplicate`` into ``original``: the duplicate's reporter, co-signers and
-    followers all follow the original; the duplicate gets the status "duplicate"."""
+    """Merge ``duplicate`` into ``original``: the duplicate gets the status "duplicate".
+
+    Both reports are of one site and the actor handles both (PermissionDenied otherwise).
+    When the original is public, the duplicate's reporter (with an account), co-signers and
+    followers follow the original; an email-only address follows it only if it was confirmed
+    through its link (the anonymous reporter's contact address never was: it stays with the
+    duplicate, whose "merged into" note names the original). A private original gains no
+    followers: its notes are not for the duplicate's people."""
+    check_same_site(duplicate, other_report=original)
+    check_may_change(actor, duplicate, original)
     if duplicate.pk == original.pk or original.merged_into_id:
         raise ValidationError(_("A report cannot be merged into itself or into a duplicate."))
     with transaction.atomic():
-        people = _followers(duplicate)
+        people = _followers(duplicate, confirmed_only=True) if (
+            original.is_public and not original.is_hidden) else []
         for user, email in people:
             if user is not None and user.pk == original.reporter_id:
                 continue
             try:
-                subscribe(original, user=user, email=email or "")
+                subscribe(original, user=user, email=email or "", confirmed=True)
             except ValidationError:
                 continue
         duplicate.merged_into = original

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:number>/submitted/", views.submitted, name="submitted"),
     path("<str:number>/cosign/", views.report_cosign, name="cosign"),
     path("<str:number>/follow/", views.report_subscribe, name="subscribe"),
+    path("<str:number>/confirm/<str:token>/", views.confirm_email, name="confirm"),
     path("<str:number>/status/", views.report_status, name="status"),
     path("<str:number>/feedback/", views.feedback, name="feedback"),
     path("<str:number>/photos/<int:pk>/", views.photo, name="photo"),

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -34,6 +35,9 @@ from .models import CoSign, Report, ReportCategory, ReportPhoto, Subscription
 
 logger = logging.getLogger(__name__)
 SESSION_KEYS = "reports_access"
+_CHECK_MAIL = gettext_lazy(
+    "Almost done: we sent a link to your email address. Open it within 7 days to confirm; "
+    "until then nothing is counted and you receive nothing else from us.")
 CABINET_LIMIT = 10
 
 
@@ -56,6 +60,25 @@ def _limited(request, group: str) -> bool:
         request, group=f"reports.{group}", key="user_or_ip",
         rate=_rate("anon", authenticated), method="POST", increment=True,
     )
+
+
+def _photos_limited(request) -> bool:
+    """A request that carries photos to decode, counted per client address."""
+    rate = getattr(settings, "CIVICDESK_REPORTS_PHOTO_RATE", "6/10m")
+    return is_ratelimited(request, group="reports.photos", key="ip", rate=rate,
+                          method="POST", increment=True)
+
+
+def _keep_photos(form) -> str:
+    """Keep the photos ``form`` already checked for its next rendering (the hidden token in
+    the form's data); the token, or "" when there are none."""
+    if not getattr(form, "processed_photos", None):
+        return ""
+    token = form.keep_photos()
+    if token:
+        form.data = form.data.copy()
+        form.data["photos_token"] = token
+    return token
 
 
 def suggest_categories(text: str, site) -> list[tuple[str, float]]:
@@ -171,8 +194,18 @@ def new_report(request):
         return _render_form(request, form, site)
 
     action = request.POST.get("action", "submit")
-    form = ReportForm(request.POST, request.FILES, site=site, user=request.user)
     had_files = bool(request.FILES.getlist("photos"))
+
+    if had_files and _photos_limited(request):
+        # decoding photos costs the server: limited per address at every step
+        form = ReportForm(request.POST, site=site, user=request.user)
+        form.is_valid()
+        form.add_error("photos", _("Too many photos from your connection in a short time. "
+                                   "Please wait a few minutes and attach them again; what "
+                                   "you typed is kept below."))
+        return _render_form(request, form, site, status=429)
+
+    form = ReportForm(request.POST, request.FILES, site=site, user=request.user)
 
     if action == "suggest":
         suggestions = suggest_categories(request.POST.get("description", ""), site)
@@ -186,6 +219,7 @@ def new_report(request):
                             photos_dropped=had_files)
 
     if action == "submit" and _limited(request, "submit"):
+        form = ReportForm(request.POST, site=site, user=request.user)  # photos not decoded
         form.is_valid()
         form.add_error(None, _("Too many reports from your connection in a short time. "
                                "Please wait a while and send it again; what you typed is "
@@ -193,7 +227,8 @@ def new_report(request):
         return _render_form(request, form, site, status=429, photos_dropped=had_files)
 
     if not form.is_valid():
-        return _render_form(request, form, site, status=400, photos_dropped=had_files)
+        return _render_form(request, form, site, status=400,
+                            photos_dropped=had_files and not _keep_photos(form))
     category = form.cleaned_data["category"]
     if category is None:
         form.add_error("category", _("Choose a category."))
@@ -202,18 +237,20 @@ def new_report(request):
         form.add_error("lat", _("Mark the place of the problem on the map, type its address "
                                 "or give its coordinates."))
     if form.errors:
-        return _render_form(request, form, site, status=400, photos_dropped=had_files)
+        return _render_form(request, form, site, status=400,
+                            photos_dropped=had_files and not _keep_photos(form))
 
     nearby = services.nearby_open(category, point, site=site)
     if action == "check" or (nearby and not form.cleaned_data.get("duplicates_seen")):
         data = request.POST.copy()
         data["duplicates_seen"] = "on"
         data["lat"], data["lng"] = f"{point.lat:.6f}", f"{point.lng:.6f}"
+        data["photos_token"] = form.keep_photos()
         if address and not data.get("address"):
             data["address"] = address
         shown = ReportForm(data, site=site, user=request.user)
-        shown.is_valid()
-        return _render_form(request, shown, site, nearby=nearby, photos_dropped=had_files)
+        shown.is_valid()  # the kept photos are read back, not decoded again
+        return _render_form(request, shown, site, nearby=nearby)
 
     data = form.cleaned_data
     user = request.user if request.user.is_authenticated else None
@@ -233,8 +270,13 @@ def new_report(request):
             target = {"location": "lat"}.get(field, field)
             for message in errors:
                 form.add_error(target if target in form.fields else None, message)
-        return _render_form(request, form, site, status=400, photos_dropped=had_files)
+        return _render_form(request, form, site, status=400,
+                            photos_dropped=had_files and not _keep_photos(form))
     _grant(request, report)
+    if form.cleaned_data.get("photos_token"):
+        from .photos import forget_checked
+
+        forget_checked(form.cleaned_data["photos_token"], site)
     if from_photo:
         messages.info(request, _("The place was taken from the location stored in your photo."))
     return redirect(reverse("reports:submitted", args=[report.tracking_number])
@@ -258,9 +300,12 @@ def nearby(request):
     category = ReportCategory.objects.filter(
         site=site, code=request.GET.get("category", ""), is_active=True).first()
     try:
-        point = Point(float(request.GET["lat"]), float(request.GET["lng"]))
+        lat, lng = float(request.GET["lat"][:32]), float(request.GET["lng"][:32])
     except (KeyError, ValueError):
-        point = None
+        lat = lng = None
+    # a point on the Earth, or none (inf, nan and far-off numbers are not places)
+    point = Point(lat, lng) if lat is not None and -90 <= lat <= 90 and \
+        -180 <= lng <= 180 else None
     items = []
     if category is not None and point is not None and not category.is_group:
         items = services.nearby_open(category, point, site=site)
@@ -348,7 +393,9 @@ def report_cosign(request, number):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(report.get_absolute_url())
-    if created:
+    if _row is None:
+        messages.info(request, _CHECK_MAIL)
+    elif created:
         messages.success(request, _("Thank you: your co-signature is counted and you will be "
                                     "told of changes."))
     else:
@@ -371,12 +418,46 @@ def report_subscribe(request, number):
         messages.success(request, _("You no longer follow this report."))
         return redirect(report.get_absolute_url())
     try:
-        services.subscribe(report, user=request.user, email=form.cleaned_data.get("email", ""))
+        row, _created = services.subscribe(report, user=request.user,
+                                           email=form.cleaned_data.get("email", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(report.get_absolute_url())
-    messages.success(request, _("You will be told of every change of this report."))
+    if row is None:
+        messages.info(request, _CHECK_MAIL)
+    else:
+        messages.success(request, _("You will be told of every change of this report."))
     return redirect(report.get_absolute_url())
+
+
+@never_cache
+def confirm_email(request, number, token):
+    """The link mailed to an address that co-signs or follows a report: the page asks to
+    confirm (mail scanners that open links do not confirm anything), the POST stores it."""
+    report = _get_visible(request, number)
+    try:
+        kind, email = services.read_confirmation(report, token)
+    except services.ConfirmationError as error:
+        return render(request, "reports/confirm_email.html",
+                      {"report": report, "error": error.message}, status=400)
+    if request.method == "POST":
+        try:
+            kind, created = services.confirm_email(report, token)
+        except services.ConfirmationError as error:
+            return render(request, "reports/confirm_email.html",
+                          {"report": report, "error": error.message}, status=400)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(report.get_absolute_url())
+        if kind == services.COSIGN:
+            messages.success(request, _("Thank you: your co-signature is confirmed and "
+                                        "counted; you will be told of changes."))
+        else:
+            messages.success(request, _("Confirmed: you will be told of every change of "
+                                        "this report."))
+        return redirect(report.get_absolute_url())
+    return render(request, "reports/confirm_email.html",
+                  {"report": report, "kind": kind, "email": email})
 
 
 def unsubscribe(request, token):

@@ -254,7 +254,7 @@ def test_merge_a_duplicate(client, moderator, make_report, other_citizen):
 
 
 @pytest.mark.parametrize("number, message", [
-    ("PR-1999-999999", "No report of this site has this tracking number."),
+    ("PR-1999-999999", "No report of this site that you handle has this tracking number."),
     ("self", "cannot be merged into itself"),
 ])
 def test_merge_refused_keeps_what_was_typed(client, moderator, road_report, number, message):

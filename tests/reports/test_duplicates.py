@@ -3,7 +3,15 @@ import pytest
 from addons.core.geo import Point
 from addons.core.models import Notification
 from addons.reports.models import Report, Subscription
-from addons.reports.services import change_status, cosign, merge, nearby_open, subscribe
+from addons.reports.services import (
+    COSIGN,
+    change_status,
+    confirmation_token,
+    cosign,
+    merge,
+    nearby_open,
+    subscribe,
+)
 
 from .conftest import CENTRE
 from .test_reporting import URL, form_data
@@ -73,6 +81,11 @@ def test_anonymous_cosign_needs_email(client, make_report):
     client.post(url, {"email": "neighbour@example.org"})
     client.post(url, {"email": "NEIGHBOUR@example.org"})
     report.refresh_from_db()
+    assert report.cosign_count == 0  # pending until the address confirms
+    token = confirmation_token(report, COSIGN, "neighbour@example.org")
+    client.post(f"/reports/{report.tracking_number}/confirm/{token}/")
+    client.post(f"/reports/{report.tracking_number}/confirm/{token}/")
+    report.refresh_from_db()
     assert report.cosign_count == 1
 
 
@@ -88,7 +101,7 @@ def test_merge_moves_followers(make_report, citizen, other_citizen, make_user, m
     third = make_user("ivan")
     duplicate = make_report(reporter=other_citizen)
     cosign(duplicate, user=third)
-    subscribe(duplicate, email="watcher@example.org")
+    subscribe(duplicate, email="watcher@example.org", confirmed=True)
     merge(duplicate, original, moderator)
     duplicate.refresh_from_db()
     assert duplicate.merged_into == original and duplicate.status.code == "duplicate"
@@ -127,9 +140,12 @@ def test_nearby_buttons_work_inside_the_report_form(client, make_report):
     data = form_data(**{f"email_{existing.pk}": "neighbour@example.org"})
     response = client.post(cosign_url, data)
     assert response.status_code == 302
-    existing.refresh_from_db()
-    assert existing.cosign_count == 1
     assert Report.objects.count() == 1  # nothing else was filed
+    # the typed address gets the confirmation link (counted once confirmed)
+    assert Notification.objects.filter(event="reports.confirm_email",
+                                       email="neighbour@example.org").exists()
     follow_url = f"/reports/{existing.tracking_number}/follow/"
     client.post(follow_url, form_data(**{f"email_{existing.pk}": "watcher@example.org"}))
-    assert Subscription.objects.filter(report=existing, email="watcher@example.org").exists()
+    assert Notification.objects.filter(event="reports.confirm_email",
+                                       email="watcher@example.org").exists()
+    assert not Subscription.objects.filter(report=existing).exists()

@@ -11,7 +11,7 @@ posting a request needs an :class:`~addons.reports.models.Open311ApiKey` and goe
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import wraps
 
 from django.db.models import Prefetch, Q
@@ -218,14 +218,30 @@ def service_definition(request, code, fmt):
 # --- service requests ---------------------------------------------------------------------
 
 
+#: the years a date filter may name (outside them the range arithmetic would overflow)
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
 def _parse_date(value, name):
-    moment = parse_datetime(value)
-    if moment is None:
-        raise SubmissionError(
-            _("%(name)s must be a W3C date and time, e.g. 2026-05-01T00:00:00Z.") % {"name": name}
-        )
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    """An aware datetime from a W3C date and time; SubmissionError (400) for anything else,
+    impossible dates and offsets (2026-13-45T25:61:61+99:99) and far-off years included."""
+    problem = SubmissionError(
+        _("%(name)s must be a W3C date and time, e.g. 2026-05-01T00:00:00Z.") % {"name": name}
+    )
+    if len(value) > 64:
+        raise problem
+    try:
+        moment = parse_datetime(value)
+    except (ValueError, OverflowError, TypeError):
+        raise problem from None
+    if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise problem
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise problem from None
     return moment
 
 

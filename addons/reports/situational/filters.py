@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from addons.core.forms import DateInput
+from addons.core.validation import parse_pk
 
 from ..models import Report, ReportCategory, ReportStatus
 from .models import MapState
@@ -26,6 +27,12 @@ FILTER_FIELDS = (
     "resolved_from",
     "resolved_to",
 )
+
+
+#: dates a filter accepts (a report is never older or newer; outside this the arithmetic of
+#: day bounds and time zones would overflow)
+MIN_DATE = datetime.date(1900, 1, 1)
+MAX_DATE = datetime.date(2999, 12, 31)
 
 
 class OneOrMany(forms.Select):
@@ -82,13 +89,20 @@ class ReportFilterForm(forms.Form):
         addressee_choices = [(page.pk, page.title) for page in addressees]
         if data is not None and not addressees:
             # The API does not list addressees: any number is accepted (unknown: no reports).
+            # A number a database key cannot hold is refused as an unknown choice (400).
             raw = data.get("addressee") if hasattr(data, "get") else None
-            if raw and str(raw).isdigit():
-                addressee_choices = [(int(raw), raw)]
+            number = parse_pk(raw) if raw else None
+            if number is not None:
+                addressee_choices = [(number, raw)]
         self.fields["addressee"].choices = [("", _("Any addressee")), *addressee_choices]
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("submitted_from", "submitted_to", "resolved_from", "resolved_to"):
+            day = cleaned.get(name)
+            if day is not None and not MIN_DATE <= day <= MAX_DATE:
+                self.add_error(name, _("Enter a date between %(start)s and %(end)s.") % {
+                    "start": MIN_DATE.year, "end": MAX_DATE.year})
         for start, end in (("submitted_from", "submitted_to"), ("resolved_from", "resolved_to")):
             if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
                 self.add_error(end, _("The end date is before the start date."))
