@@ -58,6 +58,21 @@ def tag_slugs(value: str) -> list[str]:
     return slugs[:10]
 
 
+#: words of a search: runs of letters and digits (any script); the rest separates them
+_WORD = re.compile(r"[^\W_]+")
+#: a search looks for at most this many words
+MAX_WORDS = 20
+
+
+def search_words(text: str) -> str:
+    """The words of what a visitor typed in the search box, separated by spaces.
+
+    Quotes, brackets, ``*``, ``%``, backslashes and other punctuation only separate words:
+    they mean something to the database's full-text syntax (SQLite FTS5 answers an error to
+    a lone ``"``), never to the digest's search."""
+    return " ".join(_WORD.findall(text or "")[:MAX_WORDS])
+
+
 @dataclass
 class DigestFilter:
     """What a citizen asked the e-digest for; also what a subscription saves."""
@@ -98,7 +113,7 @@ def digest(site, spec: DigestFilter, *, now=None):
     if spec.tags:
         queryset = queryset.filter(pk__in=TaggedBulletin.objects.filter(
             tag__slug__in=spec.tags).values("content_object_id"))
-    words = spec.query.strip()
+    words = search_words(spec.query)
     if words and connection.vendor == "postgresql":
         return queryset.filter(pk__in=full_text_matches(words)).select_related("addressee")
     if words:
