@@ -46,6 +46,12 @@ def site_of_page(page) -> Site:
     return Site.objects.get(is_default_site=True)
 
 
+def on_site(page, site) -> bool:
+    """Whether ``page`` is in the page tree of ``site``."""
+    root_path = Page.objects.filter(pk=site.root_page_id).values_list("path", flat=True).first()
+    return bool(root_path) and page.path.startswith(root_path)
+
+
 def tag_slugs(value: str) -> list[str]:
     """``"roads, Budget 2027"`` -> ``["roads", "budget-2027"]``."""
     text = value or ""
@@ -193,6 +199,8 @@ def subscribe(site, spec: DigestFilter, frequency: str, *, user=None, email: str
     else:
         user = None
         confirmed = False
+    if spec.addressee is not None and not on_site(spec.addressee, site):
+        raise SubscriptionError(_("Choose an addressee of this city."), "addressee")
     email = normalise_email(email)
     try:
         validate_email(email)

@@ -121,3 +121,12 @@ class MalformedRequestMiddleware:
 
             return bad_request(request)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """A number in the path (``<int:pk>``) beyond any database key names nothing."""
+        from .validation import MAX_DB_INT
+
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and value > MAX_DB_INT:
+                raise Http404("No such record.")
+        return None

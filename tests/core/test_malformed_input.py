@@ -62,3 +62,10 @@ def test_ordinary_requests_pass(web):
     assert web.get("/bulletins/?q=water&page=2").status_code == 200
     assert web.post("/accounts/login/", {"username": "someone",
                                          "password": "x"}).status_code == 200
+
+
+def test_a_path_number_beyond_any_database_key_is_not_found(web, django_user_model):
+    web.force_login(django_user_model.objects.create_user("reader", "r@example.org", "x"))
+    response = web.get("/appeals/99999999999999999999999999/files/1/")
+    assert response.status_code == 404
+    assert web.get("/appeals/1/files/99999999999999999999999999/").status_code == 404
