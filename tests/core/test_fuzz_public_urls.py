@@ -58,7 +58,26 @@ LONG_FIELDS_PER_REQUEST = 6
 # Crashes in add-ons whose owners fix them in parallel (reports, appeals, queues, surveys,
 # accounts). Listed as (url name, cause) so that the test reports them without failing;
 # this list is to be emptied once their fixes are merged.
-KNOWN_ELSEWHERE: list[tuple[str, str]] = []
+KNOWN_ELSEWHERE: list[tuple[str, str]] = [
+    # appeals: an addressee id beyond any key in the form and in the API filter
+    ("appeals:new", "OverflowError: Python int too large"),
+    ("appeals-api:appeal-list", "OverflowError: Python int too large"),
+    # queues: a booking's start at the ends of the calendar
+    ("queues-api:tickets", "OverflowError: date value out of range"),
+    # reports: Open311 dates, the situational map's filters
+    ("reports-open311:requests", "OverflowError: date value out of range"),
+    ("reports-open311:requests", "ValueError: offset must be a timedelta"),
+    ("reports:situational:list", "OverflowError"),
+    ("reports:situational:rss", "OverflowError"),
+    ("reports:situational:atom", "OverflowError"),
+    # surveys: an addressee id beyond any key
+    ("surveys:survey", "OverflowError: Python int too large"),
+    ("surveys:answer", "OverflowError: Python int too large"),
+    ("surveys:results", "OverflowError: Python int too large"),
+    # accounts: a 300,000-character login (the authentication backend's lookup)
+    ("accounts:login", "LIKE or GLOB pattern too complex"),
+    ("wagtailcore_login", "LIKE or GLOB pattern too complex"),
+]
 
 
 # -- the city and the town --------------------------------------------------------------
@@ -153,11 +172,11 @@ def _make_records(site, citizen) -> dict:
     where the demo has none (a kind that cannot be made is walked with malformed ids only)."""
     made = {}
     try:
-        from addons.appeals.models import AppealForm
+        from addons.appeals.models import AppealForm, AppealFormPlacement
         from addons.appeals.services import file_appeal
 
         form = AppealForm.objects.filter(site=site).first()
-        placement = form.placements.first() if form else None
+        placement = AppealFormPlacement.objects.filter(form=form).first() if form else None
         if placement is not None:
             appeal, _created = file_appeal(
                 site=site, form=form, addressee=placement.page.specific, author=citizen,
