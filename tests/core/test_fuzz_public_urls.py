@@ -428,8 +428,9 @@ def _known_elsewhere(failure) -> bool:
 
 
 def _report(tally, failures, started):
+    known = len(tally.failures) - len(failures)
     print(f"\nfuzz: {tally.requests} requests, {len(failures)} 5xx "
-          f"({time.monotonic() - started:.0f} s)")
+          f"(and {known} known elsewhere; {time.monotonic() - started:.0f} s)")
     grouped = collections.defaultdict(list)
     for name, method, url, cause in tally.failures:
         grouped[(name, cause)].append(f"{method} {url}")
