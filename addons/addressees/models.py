@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
@@ -20,6 +21,8 @@ from wagtail.snippets.models import register_snippet
 from addons.core.geo import LeafletPanel
 from addons.core.placements import HostPageMixin
 from addons.core.registry import register_host_page
+
+from .staff_chooser import StaffChooserWidget
 
 
 class AddresseeKind(models.TextChoices):
@@ -143,6 +146,38 @@ class AddresseeGroupPage(Page):
 
 
 @register_host_page
+class AddresseePageForm(WagtailAdminPageForm):
+    """The page editor's form: a specialist's user account must be one the editor may
+    choose (the chooser offers only those; a posted id is checked again here)."""
+
+    def clean(self):
+        from .services import specialist_candidates
+
+        cleaned = super().clean()
+        formset = self.formsets.get("specialists")
+        if formset is None:
+            return cleaned
+        page = self.instance if self.instance.pk else self.parent_page
+        allowed = None
+        for form in formset.forms:
+            # the child forms are validated after this form: validate them now
+            if not form.is_valid():
+                continue
+            user = form.cleaned_data.get("user")
+            if user is None or form.cleaned_data.get("DELETE"):
+                continue
+            if form.instance.pk and form.instance.user_id == user.pk:
+                continue  # kept as it was
+            if allowed is None:
+                allowed = set(specialist_candidates(self.for_user, page)
+                              .values_list("pk", flat=True))
+            if user.pk not in allowed:
+                form.add_error("user", _(
+                    "This is not a staff account you may choose: choose a moderator of "
+                    "your addressees with the search."))
+        return cleaned
+
+
 class AddresseePage(HostPageMixin, Page):
     kind = models.CharField(
         _("kind"), max_length=20, choices=AddresseeKind.choices, default=AddresseeKind.DEPARTMENT
@@ -228,6 +263,7 @@ class AddresseePage(HostPageMixin, Page):
     ]
     parent_page_types = ["addressees.AddresseeCatalogPage", "addressees.AddresseePage"]
     subpage_types = ["addressees.AddresseePage"]
+    base_form_class = AddresseePageForm
 
     class Meta:
         verbose_name = _("addressee")
@@ -349,7 +385,7 @@ class Specialist(Orderable):
         FieldRowPanel([FieldPanel("name"), FieldPanel("position")]),
         FieldPanel("competences"),
         FieldRowPanel([FieldPanel("phone"), FieldPanel("email"), FieldPanel("room")]),
-        FieldPanel("user"),
+        FieldPanel("user", widget=StaffChooserWidget),
     ]
 
     class Meta(Orderable.Meta):

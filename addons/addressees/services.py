@@ -5,9 +5,11 @@ Views, the admin and the demo loader call these functions; the rules live here o
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
@@ -126,3 +128,78 @@ def submit_feedback(page, *, name: str, email: str, message: str, phone: str = "
             key=f"{FEEDBACK_EVENT}:{feedback.pk}",
         )
     return feedback
+
+
+# -- specialists' user accounts --------------------------------------------------------
+
+
+def _may_choose_any_staff(editor) -> bool:
+    """Superusers and administrators (those who manage staff groups)."""
+    return editor.is_superuser or editor.has_perm("auth.change_group")
+
+
+def _site_addressee_ids(page) -> set[int] | None:
+    """Ids of the addressees in the tree of ``page``'s site (None: no page, every site)."""
+    if page is None:
+        return None
+    site = page.get_site()
+    if site is None:
+        return set()
+    root_path = site.root_page.path
+    return set(AddresseePage.objects.filter(path__startswith=root_path)
+               .values_list("pk", flat=True))
+
+
+def _subtree_ids(ids) -> set[int]:
+    paths = list(AddresseePage.objects.filter(pk__in=ids).values_list("path", flat=True))
+    if not paths:
+        return set()
+    query = Q()
+    for path in paths:
+        query |= Q(path__startswith=path)
+    return set(AddresseePage.objects.filter(query).values_list("pk", flat=True))
+
+
+def _moderators_of_any(ids) -> Q:
+    content_type = ContentType.objects.get_for_model(AddresseePage)
+    object_pks = [str(pk) for pk in ids]
+    groups = get_group_obj_perms_model().objects.filter(
+        content_type=content_type, object_pk__in=object_pks,
+        permission__codename=MODERATE_CODENAME).values("group_id")
+    users = get_user_obj_perms_model().objects.filter(
+        content_type=content_type, object_pk__in=object_pks,
+        permission__codename=MODERATE_CODENAME).values("user_id")
+    return Q(groups__in=groups) | Q(pk__in=users)
+
+
+def specialist_candidates(editor, page=None):
+    """The accounts ``editor`` may name as a specialist's user account (of ``page``).
+
+    Staff only, never a citizen's account: superusers and administrators choose among
+    staff accounts (``is_staff``) and the moderators of the addressees of ``page``'s site;
+    a moderator chooses among the moderators of the addressees he moderates (with their
+    subordinate addressees), in that site."""
+    from addons.core.permissions import moderated_addressee_ids
+
+    User = get_user_model()
+    if editor is None or not editor.is_authenticated or not editor.is_active:
+        return User.objects.none()
+    in_site = _site_addressee_ids(page)
+    if _may_choose_any_staff(editor):
+        if in_site is None:
+            scope = Q(is_staff=True) | _moderators_of_any(
+                AddresseePage.objects.values_list("pk", flat=True))
+        else:
+            scope = Q(is_staff=True) | _moderators_of_any(in_site)
+    else:
+        ids = _subtree_ids(moderated_addressee_ids(editor))
+        if in_site is not None:
+            ids &= in_site
+        if not ids:
+            return User.objects.none()
+        scope = _moderators_of_any(ids)
+    return User.objects.filter(scope, is_active=True).distinct()
+
+
+def may_choose_specialist(editor, page, user_id) -> bool:
+    return specialist_candidates(editor, page).filter(pk=user_id).exists()

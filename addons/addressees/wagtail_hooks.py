@@ -13,3 +13,10 @@ def register_feedback_viewset():
     from .viewsets import feedback_viewset
 
     return feedback_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_staff_chooser_viewset():
+    from .staff_chooser import staff_chooser_viewset
+
+    return staff_chooser_viewset

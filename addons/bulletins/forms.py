@@ -6,10 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.forms import DateInput
+from addons.core.forms import BoundedDateField
 
 from .models import Category, Frequency
-from .services import DigestFilter, addressee_choices, tag_slugs
+from .services import DigestFilter, addressee_choices, search_words, tag_slugs
 
 
 class DigestFilterForm(forms.Form):
@@ -18,10 +18,8 @@ class DigestFilterForm(forms.Form):
     subtree = forms.BooleanField(label=_("with subordinate addressees"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("All categories")), *Category.choices])
-    date_from = forms.DateField(label=_("Published from"), required=False,
-                                widget=DateInput())
-    date_to = forms.DateField(label=_("Published until"), required=False,
-                              widget=DateInput())
+    date_from = BoundedDateField(label=_("Published from"), required=False)
+    date_to = BoundedDateField(label=_("Published until"), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=200,
                            help_text=_("Separated by commas."))
     q = forms.CharField(label=_("Words"), required=False, max_length=200)
@@ -51,7 +49,7 @@ class DigestFilterForm(forms.Form):
             addressee=addressee, include_subtree=bool(data.get("subtree")),
             category=data.get("category") or "", date_from=data.get("date_from"),
             date_to=data.get("date_to"), tags=tag_slugs(data.get("tags") or ""),
-            query=(data.get("q") or "").strip(),
+            query=search_words(data.get("q") or ""),
         )
 
 

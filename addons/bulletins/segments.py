@@ -14,11 +14,13 @@ from .models import Subscription
 def subscribers(site, value: str):
     """Recipients (one per address) of addressee ``value``'s subscribers on ``site``."""
     from addons.addressees.models import AddresseePage
+    from addons.core.validation import parse_pk
 
-    try:
-        addressee = AddresseePage.objects.get(pk=int(value))
-    except (TypeError, ValueError, AddresseePage.DoesNotExist):
-        return []
+    from .services import on_site
+
+    addressee = AddresseePage.objects.filter(pk=parse_pk(value)).first()
+    if addressee is None or not on_site(addressee, site):
+        return []  # not an addressee of this city: nobody
     ancestors = [addressee.path[:end] for end in range(AddresseePage.steplen,
                                                        len(addressee.path),
                                                        AddresseePage.steplen)]

@@ -46,6 +46,12 @@ def site_of_page(page) -> Site:
     return Site.objects.get(is_default_site=True)
 
 
+def on_site(page, site) -> bool:
+    """Whether ``page`` is in the page tree of ``site``."""
+    root_path = Page.objects.filter(pk=site.root_page_id).values_list("path", flat=True).first()
+    return bool(root_path) and page.path.startswith(root_path)
+
+
 def tag_slugs(value: str) -> list[str]:
     """``"roads, Budget 2027"`` -> ``["roads", "budget-2027"]``."""
     text = value or ""
@@ -56,6 +62,21 @@ def tag_slugs(value: str) -> list[str]:
         if slug and slug not in slugs:
             slugs.append(slug)
     return slugs[:10]
+
+
+#: words of a search: runs of letters and digits (any script); the rest separates them
+_WORD = re.compile(r"[^\W_]+")
+#: a search looks for at most this many words
+MAX_WORDS = 20
+
+
+def search_words(text: str) -> str:
+    """The words of what a visitor typed in the search box, separated by spaces.
+
+    Quotes, brackets, ``*``, ``%``, backslashes and other punctuation only separate words:
+    they mean something to the database's full-text syntax (SQLite FTS5 answers an error to
+    a lone ``"``), never to the digest's search."""
+    return " ".join(_WORD.findall(text or "")[:MAX_WORDS])
 
 
 @dataclass
@@ -98,7 +119,7 @@ def digest(site, spec: DigestFilter, *, now=None):
     if spec.tags:
         queryset = queryset.filter(pk__in=TaggedBulletin.objects.filter(
             tag__slug__in=spec.tags).values("content_object_id"))
-    words = spec.query.strip()
+    words = search_words(spec.query)
     if words and connection.vendor == "postgresql":
         return queryset.filter(pk__in=full_text_matches(words)).select_related("addressee")
     if words:
@@ -178,6 +199,8 @@ def subscribe(site, spec: DigestFilter, frequency: str, *, user=None, email: str
     else:
         user = None
         confirmed = False
+    if spec.addressee is not None and not on_site(spec.addressee, site):
+        raise SubscriptionError(_("Choose an addressee of this city."), "addressee")
     email = normalise_email(email)
     try:
         validate_email(email)

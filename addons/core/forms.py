@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -61,3 +63,26 @@ class DateInput(forms.DateInput):
     def __init__(self, attrs=None, **kwargs):
         kwargs.setdefault("format", "%Y-%m-%d")
         super().__init__(attrs, **kwargs)
+
+
+class BoundedDateField(forms.DateField):
+    """A date of everyday life (1900 to 2999), shown with the browser's date picker. Dates
+    at the ends of the calendar (0001-01-01, 9999-12-31) would overflow when the day is
+    turned into a moment in the site's time zone; they get a translated error instead."""
+
+    MIN = datetime.date(1900, 1, 1)
+    MAX = datetime.date(2999, 12, 31)
+    default_error_messages = {
+        "out_of_range": _("Enter a date between 1900 and 2999."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not (self.MIN <= day <= self.MAX):
+            raise forms.ValidationError(self.error_messages["out_of_range"],
+                                        code="out_of_range")
+        return day

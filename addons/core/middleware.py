@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from wagtail.models import Site
@@ -68,4 +69,64 @@ class AddonGateMiddleware:
             addon = registry.get_addon(namespace.split("-", 1)[0])
             if addon is not None and not is_enabled(addon.label, request=request):
                 raise Http404("This service is not available on this site.")
+        return None
+
+
+# Longer than any link the site makes or a person types; a query string beyond it is refused.
+MAX_QUERY_STRING = 8192
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _holds_nul(items) -> bool:
+    for key, values in items:
+        if "\x00" in key or any("\x00" in value for value in values):
+            return True
+    return False
+
+
+def malformed(request) -> bool:
+    """True when the request carries what no page of the site can use: a NUL character in
+    its path, its query string or its form fields (names and values, file names; not file
+    contents), or a query string longer than ``CORE_MAX_QUERY_STRING`` characters."""
+    if "\x00" in request.path or "\x00" in request.path_info:
+        return True
+    limit = getattr(settings, "CORE_MAX_QUERY_STRING", MAX_QUERY_STRING)
+    if len(request.META.get("QUERY_STRING", "")) > limit:
+        return True
+    if _holds_nul(request.GET.lists()):
+        return True
+    if request.method == "POST" and request.content_type in _FORM_TYPES:
+        if _holds_nul(request.POST.lists()):
+            return True
+        for key, files in request.FILES.lists():
+            if "\x00" in key or any("\x00" in (upload.name or "") for upload in files):
+                return True
+    return False
+
+
+class MalformedRequestMiddleware:
+    """Answers 400 with the site's themed, translated page to a request that could only
+    make the database or the file system fail further on (see ``malformed``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            refused = malformed(request)
+        except MultiPartParserError:
+            refused = True
+        if refused:
+            from .views import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """A number in the path (``<int:pk>``) beyond any database key names nothing."""
+        from .validation import MAX_DB_INT
+
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and value > MAX_DB_INT:
+                raise Http404("No such record.")
         return None

@@ -13,6 +13,20 @@ def rate_limited(request, exception=None):
     )
 
 
+def bad_request(request, exception=None):
+    """The page for a request that cannot be read: a NUL character in a link or a form,
+    or a link far too long."""
+    return render(
+        request,
+        "core/bad_request.html",
+        {"message": _(
+            "The address or the form contains characters or a length that cannot be used. "
+            "Check what you typed or follow the link again from the page it came from."
+        )},
+        status=400,
+    )
+
+
 @csrf_exempt  # RFC 8058: a mail client's one-click POST comes without cookies
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
