@@ -55,31 +55,6 @@ COMMON_FIELDS = ["addressee", "category", "q", "page", "start", "start_date", "e
 #: a POST body stays under Django's DATA_UPLOAD_MAX_MEMORY_SIZE: long values go in groups
 LONG_FIELDS_PER_REQUEST = 6
 
-# Crashes in add-ons whose owners fix them in parallel (reports, appeals, queues, surveys,
-# accounts). Listed as (url name, cause) so that the test reports them without failing;
-# this list is to be emptied once their fixes are merged.
-KNOWN_ELSEWHERE: list[tuple[str, str]] = [
-    # appeals: an addressee id beyond any key in the form and in the API filter
-    ("appeals:new", "OverflowError: Python int too large"),
-    ("appeals-api:appeal-list", "OverflowError: Python int too large"),
-    # queues: a booking's start at the ends of the calendar
-    ("queues-api:tickets", "OverflowError: date value out of range"),
-    # reports: Open311 dates, the situational map's filters
-    ("reports-open311:requests", "OverflowError: date value out of range"),
-    ("reports-open311:requests", "ValueError: offset must be a timedelta"),
-    ("reports:situational:list", "OverflowError"),
-    ("reports:situational:rss", "OverflowError"),
-    ("reports:situational:atom", "OverflowError"),
-    # surveys: an addressee id beyond any key
-    ("surveys:survey", "OverflowError: Python int too large"),
-    ("surveys:answer", "OverflowError: Python int too large"),
-    ("surveys:results", "OverflowError: Python int too large"),
-    # accounts: a 300,000-character login (the authentication backend's lookup)
-    ("accounts:login", "LIKE or GLOB pattern too complex"),
-    ("wagtailcore_login", "LIKE or GLOB pattern too complex"),
-]
-
-
 # -- the city and the town --------------------------------------------------------------
 
 
@@ -421,26 +396,18 @@ def _walk_pages(tally, clients, records):
             tally.check(client.get(path), "page", "GET", path)
 
 
-def _known_elsewhere(failure) -> bool:
-    name, _method, _url, cause = failure
-    return any(name == known_name and known_cause in cause
-               for known_name, known_cause in KNOWN_ELSEWHERE)
-
-
-def _report(tally, failures, started):
-    known = len(tally.failures) - len(failures)
-    print(f"\nfuzz: {tally.requests} requests, {len(failures)} 5xx "
-          f"(and {known} known elsewhere; {time.monotonic() - started:.0f} s)")
+def _report(tally, started, figures):
+    figures.add("fuzz", f"{tally.requests} requests to public URLs, {len(tally.failures)} 5xx "
+                        f"({time.monotonic() - started:.0f} s)")
     grouped = collections.defaultdict(list)
     for name, method, url, cause in tally.failures:
         grouped[(name, cause)].append(f"{method} {url}")
     for (name, cause), examples in sorted(grouped.items()):
-        mark = "known elsewhere" if _known_elsewhere((name, "", "", cause)) else "NEW"
-        print(f"  [{mark}] {name}: {cause} ({len(examples)}x, e.g. {examples[0]})")
+        print(f"  {name}: {cause} ({len(examples)}x, e.g. {examples[0]})")
 
 
 @override_settings(RATELIMIT_ENABLE=False, AXES_ENABLED=False)
-def test_no_public_url_answers_5xx_to_malformed_input(city, db, settings, capsys):
+def test_no_public_url_answers_5xx_to_malformed_input(city, db, settings, capsys, figures):
     started = time.monotonic()
     logging_off = __import__("logging").getLogger("django.request")
     level = logging_off.level
@@ -470,9 +437,9 @@ def test_no_public_url_answers_5xx_to_malformed_input(city, db, settings, capsys
         _walk_pages(tally, clients, city)
     finally:
         logging_off.setLevel(level)
-    failures = [failure for failure in tally.failures if not _known_elsewhere(failure)]
+    failures = tally.failures
     with capsys.disabled():
-        _report(tally, failures, started)
+        _report(tally, started, figures)
         print("  slowest:", ", ".join(f"{name} {seconds:.1f}s"
                                       for name, seconds in timings.most_common(12)))
     assert not failures, failures[:20]
