@@ -70,7 +70,7 @@ def test_registration_is_limited_per_address_too(client, db):
 
 
 @override_settings(CIVICDESK_TRUSTED_PROXY_COUNT=1, CIVICDESK_ACCOUNTS_RATES={"register": "2/h"})
-def test_ten_clients_behind_the_proxy_each_get_their_own_registration_quota(db):
+def test_ten_clients_behind_the_proxy_each_get_their_own_registration_quota(db, figures):
     served = []
     for n in range(1, 11):
         client = english_client()
@@ -81,7 +81,8 @@ def test_ten_clients_behind_the_proxy_each_get_their_own_registration_quota(db):
             for k in range(3)
         ]
         served.append(sum(code != 429 for code in codes))
-    print(f"registration: 10 clients behind one proxy, served {served} of 3 each (2/h)")
+    figures.add("accounts", f"registration: 10 clients behind one proxy, served {served} "
+                "of 3 each (2/h)")
     assert served == [2] * 10
 
 
@@ -151,14 +152,14 @@ def test_a_taken_address_gets_the_same_answer_and_its_owner_is_told(
 
 
 @override_settings(CIVICDESK_ACCOUNTS_RATES={"email_change": "3/h"})
-def test_email_changes_are_limited_per_account(citizen_client, citizen, password):
+def test_email_changes_are_limited_per_account(citizen_client, citizen, password, figures):
     answers = []
     for n in range(5):
         response = citizen_client.post(PROFILE, profile_data(
             citizen, email=f"probe{n}@example.org", current_password=password,
             full_name="Typed Name"), REMOTE_ADDR=f"192.0.2.{n}")
         answers.append(response.status_code)
-    print(f"profile email: 5 changes asked, answers {answers} (3/h per account)")
+    figures.add("accounts", f"profile email: 5 changes asked, answers {answers} (3/h per account)")
     assert answers == [302, 302, 302, 200, 200]
     form = response.context["form"]
     assert "too often" in form.errors["email"][0]

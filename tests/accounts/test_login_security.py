@@ -38,7 +38,7 @@ def admin_user(make_user):
 # --- finding 1: one lock-out per account, whatever the letter case -------------------------
 
 
-def test_citizen_lockout_covers_every_spelling(client, sec_b, password):
+def test_citizen_lockout_covers_every_spelling(client, sec_b, password, figures):
     codes = [post(client, LOGIN, "sec.b@example.test", "wrong").status_code for _ in range(7)]
     assert codes == [200, 200, 200, 200, 429, 429, 429]
     spellings = ["SEC.B@EXAMPLE.TEST", "Sec.b@example.test", "sEC.B@EXAMPLE.TEST"]
@@ -48,7 +48,8 @@ def test_citizen_lockout_covers_every_spelling(client, sec_b, password):
             response = post(client, LOGIN, spelling, "wrong")
             checked += response.status_code == 200
             assert response.status_code == 429
-    print(f"lock-out: {len(spellings) * 4} spellings tried, {checked} checked after the limit")
+    figures.add("logins", f"lock-out: {len(spellings) * 4} spellings tried, {checked} "
+                "checked after the limit")
     right = post(client, LOGIN, "sEC.B@EXAMPLE.TEST", password)
     assert right.status_code == 429
     assert not logged_in(client)
@@ -58,7 +59,7 @@ def test_citizen_lockout_covers_every_spelling(client, sec_b, password):
     ]
 
 
-def test_admin_lockout_covers_every_spelling(client, admin_user, password):
+def test_admin_lockout_covers_every_spelling(client, admin_user, password, figures):
     codes = [post(client, ADMIN_LOGIN, "admin", "wrong").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 200, 429]
     assert post(client, ADMIN_LOGIN, "admin", password).status_code == 429
@@ -67,7 +68,8 @@ def test_admin_lockout_covers_every_spelling(client, admin_user, password):
         response = post(client, ADMIN_LOGIN, spelling, password)
         checked += response.status_code != 429
         assert response.status_code == 429
-    print(f"admin lock-out: 4 other spellings with the right password, {checked} let in")
+    figures.add("logins", f"admin lock-out: 4 other spellings with the right password, "
+                f"{checked} let in")
     assert not logged_in(client)
 
 
@@ -113,7 +115,7 @@ def test_over_long_login_error_is_translated(client, db):
 
 
 @override_settings(CIVICDESK_TRUSTED_PROXY_COUNT=1)
-def test_behind_the_proxy_one_client_does_not_lock_out_the_others(client, sec_b, password):
+def test_behind_the_proxy_one_client_does_not_lock_out_the_others(client, sec_b, password, figures):
     for _ in range(5):
         post(client, LOGIN, sec_b.email, "wrong", ip=PROXY, forwarded="203.0.113.1")
     assert post(client, LOGIN, sec_b.email, password, ip=PROXY,
@@ -124,7 +126,7 @@ def test_behind_the_proxy_one_client_does_not_lock_out_the_others(client, sec_b,
         response = post(other, LOGIN, sec_b.email, password, ip=PROXY,
                         forwarded=f"198.51.100.7, 203.0.113.{n}")
         let_in += response.status_code == 302
-    print(f"proxy: 1 client locked out, {let_in} of 9 other clients logged in")
+    figures.add("logins", f"proxy: 1 client locked out, {let_in} of 9 other clients logged in")
     assert let_in == 9
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.1"}
 
@@ -138,12 +140,12 @@ def client_class():
 
 
 @override_settings(CIVICDESK_TRUSTED_PROXY_COUNT=0)
-def test_without_trusted_proxies_the_header_is_ignored(client, sec_b, password):
+def test_without_trusted_proxies_the_header_is_ignored(client, sec_b, password, figures):
     codes = [
         post(client, LOGIN, sec_b.email, "wrong", forwarded=f"203.0.113.{n}").status_code
         for n in range(1, 8)
     ]
-    print(f"spoofed X-Forwarded-For: answers {codes}")
+    figures.add("logins", f"spoofed X-Forwarded-For: answers {codes}")
     assert codes[-1] == 429
     assert post(client, LOGIN, sec_b.email, password, forwarded="192.0.2.99").status_code == 429
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
@@ -168,7 +170,7 @@ def clock(monkeypatch):
     return fake
 
 
-def test_password_spraying_from_one_address_is_refused_after_the_limit(client, make_user):
+def test_password_spraying_from_one_address_is_refused_after_the_limit(client, make_user, figures):
     accounts = [make_user(email=f"user{n}@example.test", username=f"user{n}")
                 for n in range(8)]
     limit = throttle.config()["ip_failures"]
@@ -181,8 +183,9 @@ def test_password_spraying_from_one_address_is_refused_after_the_limit(client, m
                 assert "Too many failed login attempts" in response.content.decode()
             else:
                 checked += 1
-    print(f"spraying: 32 attempts on 8 accounts from one address, {checked} checked, "
-          f"{refused} refused (limit {limit})")
+    figures.add("logins", f"spraying: 32 attempts on 8 accounts from one address, "
+                          f"{checked} checked, "
+                          f"{refused} refused (limit {limit})")
     assert checked == limit and refused == 32 - limit
     # another address is not affected
     assert post(client_class(), LOGIN, accounts[0].email, "wrong",
@@ -190,8 +193,7 @@ def test_password_spraying_from_one_address_is_refused_after_the_limit(client, m
 
 
 def test_attackers_on_many_addresses_slow_but_cannot_lock_the_owner(
-    make_user, password, clock
-):
+    make_user, password, clock, figures):
     owner = make_user(email="owner@example.test", username="owner@example.test")
     # the owner logged in once on their own browser: it is a known device
     browser = client_class()
@@ -206,7 +208,7 @@ def test_attackers_on_many_addresses_slow_but_cannot_lock_the_owner(
         response = post(attacker, LOGIN, owner.email.upper(), "wrong",
                         ip=f"203.0.113.{n % 10 + 1}")
         checked += response.status_code == 200
-    print(f"per account: 20 attempts from 10 addresses, {checked} checked "
+    figures.add("logins", f"per account: 20 attempts from 10 addresses, {checked} checked "
           f"(threshold {conf['account_failures']})")
     assert checked == conf["account_failures"]
 
@@ -229,7 +231,7 @@ def test_attackers_on_many_addresses_slow_but_cannot_lock_the_owner(
     assert post(stranger, LOGIN, owner.email, password, ip="192.0.2.12").status_code == 302
 
 
-def test_the_wait_grows_with_each_further_failure(make_user, clock):
+def test_the_wait_grows_with_each_further_failure(make_user, clock, figures):
     owner = make_user(email="owner@example.test", username="owner@example.test")
     conf = throttle.config()
     attacker = client_class()
@@ -245,7 +247,7 @@ def test_the_wait_grows_with_each_further_failure(make_user, clock):
         # now the attempt is checked (and fails), so the next wait doubles
         assert post(attacker, LOGIN, owner.email, "wrong",
                     ip=f"198.51.100.{len(waits) + 1}").status_code == 200
-    print(f"per account: waits after the threshold {waits} seconds")
+    figures.add("logins", f"per account: waits after the threshold {waits} seconds")
     assert waits == [30, 60, 120, 240]
     # the wait never exceeds max_delay, and the failures are forgotten after the window
     clock.move(conf["window"] + 1)

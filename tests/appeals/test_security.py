@@ -235,7 +235,7 @@ def _session_sizes():
     return [len(row.session_data) for row in Session.objects.all()]
 
 
-def test_a_huge_anonymous_post_leaves_a_small_session(client, appeal_form, addressee):
+def test_a_huge_anonymous_post_leaves_a_small_session(client, appeal_form, addressee, figures):
     noise = random.Random(11)
     chunk = "".join(noise.choices(string.ascii_letters + string.digits, k=190_000))
     data = {f"text{index}": chunk for index in range(7)}
@@ -244,7 +244,7 @@ def test_a_huge_anonymous_post_leaves_a_small_session(client, appeal_form, addre
     response = client.post(new_url(appeal_form, addressee), data)
     assert response.status_code == 403
     sizes = _session_sizes()
-    print("session row sizes after a 2.1 MB post:", sizes)
+    figures.add("appeals", f"session row sizes after a 2.1 MB post: {sizes}")
     assert sizes and max(sizes) < 32 * 1024
     session = Session.objects.get().get_decoded()
     (draft,) = [value for key, value in session.items() if key.startswith("appeals_draft")]

@@ -63,7 +63,7 @@ def test_the_nth_address_from_the_right(settings, count, forwarded, expected):
     assert client_ip(request(forwarded)) == expected
 
 
-def test_ten_clients_behind_one_proxy_each_get_their_own_quota(settings):
+def test_ten_clients_behind_one_proxy_each_get_their_own_quota(settings, figures):
     """Every add-on's ``key="ip"`` limit (reports, surveys, registration...) counts per
     client, not per proxy."""
     settings.CIVICDESK_TRUSTED_PROXY_COUNT = 1
@@ -75,16 +75,18 @@ def test_ten_clients_behind_one_proxy_each_get_their_own_quota(settings):
             for _ in range(7)
         ]
         served.append(sum(answers))
-    print(f"client address: 10 clients behind one proxy, served {served} of 7 each (5/h)")
+    figures.add("client address", f"client address: 10 clients behind one proxy, served "
+                f"{served} of 7 each (5/h)")
     assert served == [5] * 10
 
 
-def test_with_count_zero_a_forged_header_buys_no_quota(settings):
+def test_with_count_zero_a_forged_header_buys_no_quota(settings, figures):
     settings.CIVICDESK_TRUSTED_PROXY_COUNT = 0
     answers = [
         not is_ratelimited(request(f"203.0.113.{n}"), group="reports.new", key="ip",
                            rate="5/h", increment=True)
         for n in range(7)
     ]
-    print(f"client address: 7 forged X-Forwarded-For, {sum(answers)} served")
+    figures.add("client address", f"client address: 7 forged X-Forwarded-For, {sum(answers)} "
+                "served")
     assert sum(answers) == 5

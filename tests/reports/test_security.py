@@ -353,7 +353,7 @@ def _png(size, color=(120, 120, 120)) -> bytes:
     return buffer.getvalue()
 
 
-def test_check_flood_with_photos_is_limited(client, reports_site):
+def test_check_flood_with_photos_is_limited(client, reports_site, figures):
     from .conftest import photo_upload
     from .test_reporting import URL, form_data
 
@@ -367,7 +367,7 @@ def test_check_flood_with_photos_is_limited(client, reports_site):
             body = response.content.decode()
             assert "Too many photos from your connection" in body
             assert f"Typed text number {n}" in body
-    print(f"\nphoto check flood: statuses {statuses}")
+    figures.add("reports", f"photo check flood: statuses {statuses}")
     assert statuses[:6] == [200] * 6 and statuses[6:] == [429, 429]
     # translated
     client.cookies["civicdesk_language"] = "uk"

@@ -238,10 +238,11 @@ def _vote(client, survey, address, *, slow=True, language="en"):
     return client.post(answer_url(survey), data, REMOTE_ADDR=address)
 
 
-def test_clearing_cookies_does_not_stuff_from_one_address(client, open_survey):
+def test_clearing_cookies_does_not_stuff_from_one_address(client, open_survey, figures):
     codes = [_vote(client, open_survey, "203.0.113.5").status_code for _ in range(20)]
     stored = services.Response.objects.filter(survey=open_survey).count()
-    print(f"one address, 20 answers with cookies cleared: {stored} stored, codes {codes}")
+    figures.add("surveys", f"one address, 20 answers with cookies cleared: {stored} "
+                f"stored, codes {codes}")
     assert stored == 5
     assert codes[:5] == [302] * 5 and set(codes[5:]) == {429}
     refused = _vote(client, open_survey, "203.0.113.5", language="uk")
@@ -249,11 +250,11 @@ def test_clearing_cookies_does_not_stuff_from_one_address(client, open_survey):
     assert "Too many answers came from your network" not in refused.content.decode()
 
 
-def test_many_addresses_of_one_network_are_limited(client, open_survey, settings):
+def test_many_addresses_of_one_network_are_limited(client, open_survey, settings, figures):
     settings.CIVICDESK_SURVEYS_NETWORK_RATE = "8/h"
     codes = [_vote(client, open_survey, f"198.51.100.{n}").status_code for n in range(12)]
     stored = services.Response.objects.filter(survey=open_survey).count()
-    print(f"12 addresses of one /24: {stored} stored")
+    figures.add("surveys", f"12 addresses of one /24: {stored} stored")
     assert stored == 8 and codes[8:] == [429] * 4
     assert _vote(client, open_survey, "192.0.2.1").status_code == 302  # another network
     codes6 = [_vote(client, open_survey, f"2001:db8:1:{n:x}::1").status_code
