@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path, reverse
@@ -265,7 +265,10 @@ def filtered_appeals(request, *, inbox=False):
     form = AppealFilterForm(request.GET or None, user=request.user)
     queryset = form.apply(staff_appeals(request.user))
     if inbox:
-        queryset = queryset.filter(status__in=OPEN_STATUSES).order_by("due_date", "pk")
+        # Privileged categories first among the same due date (UA 393/96 art. 20).
+        queryset = queryset.filter(status__in=OPEN_STATUSES).order_by(
+            "due_date", Case(When(priority="", then=Value(1)), default=Value(0)), "pk"
+        )
     else:
         queryset = queryset.order_by("-received_at", "-pk")
     return form, queryset

@@ -88,7 +88,8 @@ class AppealFilingForm(forms.Form):
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, appeal_form, jurisdiction: str, **kwargs):
+    def __init__(self, *args, appeal_form, jurisdiction: str, priority_choices=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.appeal_form = appeal_form
         self.jurisdiction = jurisdiction
@@ -101,8 +102,16 @@ class AppealFilingForm(forms.Form):
             del self.fields["organisation_code"]
         else:
             self.fields["applicant_name"].label = _("Full name of the representative")
-        if not appeal_form.allow_priority:
+        # Privileged categories are what the site's law (or the site) names: none outside
+        # Ukraine unless the site defines its own.
+        if priority_choices is None:
+            priority_choices = jurisdictions.PRIORITY_CATEGORIES.get(jurisdiction, ())
+        labels = dict(Priority.choices)
+        offered = [(key, labels[key]) for key in priority_choices if key in labels]
+        if not appeal_form.allow_priority or not offered:
             del self.fields["priority"]
+        else:
+            self.fields["priority"].choices = [("", _("None"))] + offered
         self.required_applicant_fields = ()
         if not appeal_form.allow_anonymous:
             self.required_applicant_fields = jurisdictions.required_fields(

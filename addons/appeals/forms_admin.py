@@ -11,6 +11,22 @@ def _file_type_choices():
     return FileType.choices
 
 
+def _priority_choices():
+    from .models import Priority
+
+    return Priority.choices
+
+
+class AppealsSettingsAdminForm(WagtailAdminModelForm):
+    priority_categories = forms.MultipleChoiceField(
+        label=_("privileged categories"), required=False,
+        choices=_priority_choices, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Categories of applicants whose appeals are handled first. Leave all "
+                    "unticked to follow the site's law: Ukraine's law on citizens' appeals "
+                    "names such categories; Romania's and Bulgaria's laws name none."),
+    )
+
+
 class AppealFormAdminForm(WagtailAdminModelForm):
     allowed_types = forms.MultipleChoiceField(
         label=_("allowed file types"),

@@ -48,6 +48,14 @@ IDENTIFICATION_REASON = {
         "considered."
     ),
 }
+#: privileged categories whose appeals are handled first, by jurisdiction: only Ukraine's
+#: law knows them (393/96 art. 20); a site may define its own (AppealsSettings)
+PRIORITY_CATEGORIES = {
+    "ua": ("veteran", "disability", "large_family", "chernobyl", "displaced", "other"),
+    "ro": (),
+    "bg": (),
+}
+
 LOGIN_REASON = _("This form accepts appeals only from citizens logged in to their account, "
                  "so that the applicant is identified.")
 
@@ -72,3 +80,14 @@ def required_fields(code: str, kind: str) -> tuple[str, ...]:
 
 def identification_reason(code: str):
     return IDENTIFICATION_REASON.get(code, IDENTIFICATION_REASON["ua"])
+
+
+def priority_categories(site) -> list[str]:
+    """The privileged categories an appeal form of ``site`` offers: the site's own, else
+    those of its jurisdiction's law (none outside Ukraine)."""
+    from .models import AppealsSettings
+
+    own = [key for key in (AppealsSettings.for_site(site).priority_categories or []) if key]
+    if own:
+        return own
+    return list(PRIORITY_CATEGORIES.get(jurisdiction_of(site), ()))

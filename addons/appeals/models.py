@@ -27,7 +27,7 @@ from wagtail.models import Orderable
 
 from addons.core.placements import Placement
 
-from .forms_admin import AppealFormAdminForm
+from .forms_admin import AppealFormAdminForm, AppealsSettingsAdminForm
 
 # --- choices ------------------------------------------------------------------------------
 
@@ -144,7 +144,9 @@ class AppealForm(ClusterableModel):
                     "without consideration by law."),
     )
     allow_priority = models.BooleanField(
-        _("ask for a privileged category"), default=True
+        _("ask for a privileged category"), default=True,
+        help_text=_("Offered only where the site's law (or the site's appeals settings) "
+                    "names privileged categories."),
     )
     max_files = models.PositiveSmallIntegerField(
         _("most files per appeal"), default=5, validators=[MaxValueValidator(20)]
@@ -620,6 +622,12 @@ class AppealsSettings(BaseSiteSetting):
         choices=[("", _("none")), ("weekly", _("weekly")), ("monthly", _("monthly"))],
         blank=True,
     )
+    priority_categories = models.JSONField(
+        _("privileged categories"), default=list, blank=True,
+        help_text=_("Empty: those of the site's law."),
+    )
+
+    base_form_class = AppealsSettingsAdminForm
 
     panels = [
         MultiFieldPanel(
@@ -634,6 +642,7 @@ class AppealsSettings(BaseSiteSetting):
             [FieldPanel("report_recipients"), FieldPanel("report_period")],
             heading=_("Reports"),
         ),
+        FieldPanel("priority_categories"),
     ]
 
     class Meta:

@@ -114,13 +114,14 @@ def new_appeal(request, form_id):
         request, appeal_form, request.POST.get("addressee") or request.GET.get("addressee")
     )
     code = jurisdictions.jurisdiction_of(site)
+    priorities = jurisdictions.priority_categories(site)
     draft_key = DRAFT_KEY.format(form=appeal_form.pk, addressee=addressee.pk)
     refused = barrier(request, appeal_form, code)
     status = 200
 
     if request.method == "POST":
         form = AppealFilingForm(request.POST, request.FILES, appeal_form=appeal_form,
-                                jurisdiction=code)
+                                jurisdiction=code, priority_choices=priorities)
         if refused:
             # Nothing typed is lost: the draft waits in the session for the way back (one
             # draft per visitor, bounded in size).
@@ -150,7 +151,7 @@ def new_appeal(request, form_id):
             status = 400
     else:
         form = AppealFilingForm(initial=_initial(request, draft_key), appeal_form=appeal_form,
-                                jurisdiction=code)
+                                jurisdiction=code, priority_choices=priorities)
     return render(request, "appeals/new.html", {
         "appeal_form": appeal_form, "addressee": addressee, "form": form, "barrier": refused,
         "today": timezone.localdate(), "has_draft": draft_key in request.session,
