@@ -34,7 +34,7 @@ def rows(queryset):
     for appeal in queryset.iterator(chunk_size=CHUNK):
         answered = timezone.localtime(appeal.answered_at) if appeal.answered_at else None
         on_time = ""
-        if answered is not None:
+        if answered is not None and appeal.due_date is not None:
             on_time = yes if answered.date() <= appeal.due_date else no
         yield [
             appeal.reference,

@@ -112,6 +112,8 @@ class AppealFilingForm(forms.Form):
             del self.fields["priority"]
         else:
             self.fields["priority"].choices = [("", _("None"))] + offered
+        self.fields["do_not_disclose"].help_text = jurisdictions.confidentiality_help(
+            jurisdiction)
         self.required_applicant_fields = ()
         if not appeal_form.allow_anonymous:
             self.required_applicant_fields = jurisdictions.required_fields(

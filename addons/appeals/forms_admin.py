@@ -33,3 +33,16 @@ class AppealFormAdminForm(WagtailAdminModelForm):
         choices=_file_type_choices,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "allow_anonymous" in self.fields:
+            from wagtail.models import Site
+
+            from . import jurisdictions
+
+            site = getattr(self.instance, "site", None) or Site.objects.filter(
+                is_default_site=True).first()
+            if site is not None:
+                code = jurisdictions.jurisdiction_of(site)
+                self.fields["allow_anonymous"].help_text = jurisdictions.anonymous_rule(code)

@@ -36,17 +36,43 @@ IDENTIFICATION_REASON = {
     "ua": _(
         "Under articles 5 and 8 of the Law of Ukraine \"On citizens' appeals\", an appeal "
         "must state the applicant's full name and place of residence, and an electronic "
-        "appeal also an email address; an appeal without them is not considered."
+        "appeal also an email address or other means of contact; an appeal without them is "
+        "not considered."
     ),
     "ro": _(
-        "Under articles 7 and 8 of Government Ordinance 27/2002, a petition must state the "
-        "petitioner's name and address or email; an anonymous petition is not considered."
+        "Under article 7 of Government Ordinance no. 27/2002, a petition must state the "
+        "petitioner's name and address or email; an anonymous petition is filed away "
+        "without being considered."
     ),
     "bg": _(
         "Under articles 111 and 112 of the Administrative Procedure Code, a signal must state "
         "the sender's names and correspondence address; an anonymous signal is not "
         "considered."
     ),
+}
+#: what the law does with an anonymous appeal (the ``allow_anonymous`` option's help)
+ANONYMOUS_RULE = {
+    "ua": _("Under article 8 of the Law of Ukraine \"On citizens' appeals\" (393/96), "
+            "anonymous appeals are not considered. They are recorded without a legal term "
+            "or reminders."),
+    "ro": _("Under article 7 of Government Ordinance no. 27/2002, anonymous petitions are "
+            "filed away without being considered. They are recorded without a legal term "
+            "or reminders."),
+    "bg": _("Under article 111(4) of the Administrative Procedure Code, anonymous signals "
+            "are not considered. They are recorded without a legal term or reminders."),
+}
+#: the confidentiality option's help, with the article of the site's law where it has one
+CONFIDENTIALITY_HELP = {
+    "ua": _("Your name and address are then shown only to those who handle the appeal "
+            "(art. 10 of the Law of Ukraine \"On citizens' appeals\")."),
+    "ro": _("Your name and address are then shown only to those who handle the appeal."),
+    "bg": _("Your name and address are then shown only to those who handle the appeal."),
+}
+#: applicant fields without which an appeal is anonymous ("address_or_email": one of them)
+IDENTITY_FIELDS = {
+    "ua": ("applicant_name", "applicant_address"),
+    "ro": ("applicant_name", "address_or_email"),
+    "bg": ("applicant_name", "applicant_address"),
 }
 #: privileged categories whose appeals are handled first, by jurisdiction: only Ukraine's
 #: law knows them (393/96 art. 20); a site may define its own (AppealsSettings)
@@ -56,8 +82,9 @@ PRIORITY_CATEGORIES = {
     "bg": (),
 }
 
-LOGIN_REASON = _("This form accepts appeals only from citizens logged in to their account, "
-                 "so that the applicant is identified.")
+LOGIN_REASON = _("This form accepts appeals only from citizens logged in to their account. "
+                 "The law asks the applicant for a name, an address and a means of contact, "
+                 "not for an account: the account fills them in for you.")
 
 
 def jurisdiction_of(site) -> str:
@@ -91,3 +118,28 @@ def priority_categories(site) -> list[str]:
     if own:
         return own
     return list(PRIORITY_CATEGORIES.get(jurisdiction_of(site), ()))
+
+
+def _pick(table: dict, code: str):
+    return table.get(code, table["ua"])
+
+
+def anonymous_rule(code: str):
+    return _pick(ANONYMOUS_RULE, code)
+
+
+def confidentiality_help(code: str):
+    return _pick(CONFIDENTIALITY_HELP, code)
+
+
+def is_anonymous(code: str, data: dict) -> bool:
+    """Whether an appeal with applicant details ``data`` is anonymous under the law of
+    ``code``: the details that identify the applicant are missing."""
+    for name in _pick(IDENTITY_FIELDS, code):
+        if name == "address_or_email":
+            if not ((data.get("applicant_address") or "").strip()
+                    or (data.get("applicant_email") or "").strip()):
+                return True
+        elif not (data.get(name) or "").strip():
+            return True
+    return False

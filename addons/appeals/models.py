@@ -132,7 +132,8 @@ class AppealForm(ClusterableModel):
     )
     requires_login = models.BooleanField(
         _("only for logged-in citizens"), default=True,
-        help_text=_("The law of Ukraine requires the applicant to be identified."),
+        help_text=_("The law asks for the applicant's name, address and a means of contact, "
+                    "not for an account; an account fills them in."),
     )
     requires_complete_profile = models.BooleanField(
         _("requires a complete profile"), default=True,
@@ -140,8 +141,9 @@ class AppealForm(ClusterableModel):
     )
     allow_anonymous = models.BooleanField(
         _("allow anonymous appeals"), default=False,
-        help_text=_("Name and address may be left empty. Anonymous appeals may be left "
-                    "without consideration by law."),
+        help_text=_("Name and address may be left empty. Anonymous appeals are not "
+                    "considered under the law: they are recorded without a legal term or "
+                    "reminders."),
     )
     allow_priority = models.BooleanField(
         _("ask for a privileged category"), default=True,
@@ -360,7 +362,13 @@ class Appeal(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     original_due_date = models.DateField(_("first due date"), null=True, blank=True)
     due_date = models.DateField(
-        _("due date"), help_text=_("The current term, extensions included.")
+        _("due date"), null=True, blank=True,
+        help_text=_("The current term, extensions included; none for an anonymous appeal."),
+    )
+    anonymous = models.BooleanField(
+        _("anonymous"), default=False,
+        help_text=_("Filed without the details that identify the applicant: not considered "
+                    "under the law, no legal term."),
     )
     extended_until = models.DateField(_("extended until"), null=True, blank=True)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
@@ -439,7 +447,8 @@ class Appeal(models.Model):
         return self.repeated_of_id is not None
 
     def is_overdue(self, today=None) -> bool:
-        return self.is_open and self.due_date < (today or timezone.localdate())
+        return (self.is_open and self.due_date is not None
+                and self.due_date < (today or timezone.localdate()))
 
 
 class AppealMessage(models.Model):

@@ -181,7 +181,12 @@ def _check_limits(request, author, files):
 def _filed_response(request, appeal, created):
     user = request.user
     if user.is_authenticated and appeal.author_id == user.pk:
-        if created:
+        if created and appeal.due_date is None:
+            messages.success(request, _(
+                "Your appeal is recorded under number %(reference)s. It gives no name or "
+                "address, so the law does not require an answer.") % {
+                "reference": appeal.reference})
+        elif created:
             messages.success(
                 request,
                 _("Your appeal is registered under number %(reference)s. The answer is due "

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from addons.appeals.models import Appeal, AppealsSettings
-from addons.appeals.services import file_appeal
 
 from .conftest import DATA
 
@@ -72,3 +71,82 @@ def test_inbox_puts_privileged_appeals_first_among_the_same_due_date(client, fil
     client.force_login(moderator)
     rows = list(client.get(reverse("appeals_admin:inbox")).context["appeals"])
     assert [appeal.pk for appeal in rows] == [privileged.pk, plain.pk, later.pk]
+
+
+# --- 2. anonymous appeals; each site cites its own law -----------------------------------
+
+
+def _anonymous_form(form):
+    form.allow_anonymous = True
+    form.requires_login = False
+    form.save()
+    return form
+
+
+@pytest.mark.parametrize("code", ["ua", "ro", "bg"])
+def test_an_accepted_anonymous_appeal_gets_no_term_and_no_reminders(client, make_town, code):
+    from addons.appeals.jobs import send_reminders
+    from addons.appeals.models import AppealReminder
+
+    town = make_town(code)
+    _anonymous_form(town["form"])
+    response = client.post(new_url(town["form"], town["addressee"]), post_data(
+        applicant_name="", applicant_address="", applicant_email="", appeal_type="proposal"),
+        HTTP_HOST=town["host"])
+    assert response.status_code == 200  # the receipt page
+    appeal = Appeal.objects.get()
+    assert appeal.anonymous and appeal.due_date is None
+    assert "not considered" in response.content.decode()
+    for offset in range(0, 100, 7):
+        send_reminders(today=date.today() + __import__("datetime").timedelta(days=offset))
+    assert not AppealReminder.objects.exists()
+
+
+def test_an_identified_appeal_on_an_anonymous_form_keeps_its_term(client, appeal_form,
+                                                                    addressee):
+    _anonymous_form(appeal_form)
+    client.post(new_url(appeal_form, addressee), post_data(appeal_type="proposal"))
+    appeal = Appeal.objects.get()
+    assert not appeal.anonymous and appeal.due_date is not None
+
+
+@pytest.mark.parametrize("code,cites,not_cited", [
+    ("ua", "article 8 of the Law of Ukraine", "Ordinance"),
+    ("ro", "article 7 of Government Ordinance no. 27/2002", "Ukraine"),
+    ("bg", "article 111(4) of the Administrative Procedure Code", "Ukraine"),
+])
+def test_the_anonymous_option_cites_the_sites_own_law(make_town, code, cites, not_cited):
+    from addons.appeals.forms_admin import AppealFormAdminForm
+    from addons.appeals.models import AppealForm
+
+    town = make_town(code)
+    form_class = AppealForm.get_edit_handler().get_form_class()
+    assert issubclass(form_class, AppealFormAdminForm)
+    form = form_class(instance=town["form"], for_user=None)
+    text = str(form.fields["allow_anonymous"].help_text)
+    assert cites in text and "not considered" in text.replace("filed away without being "
+                                                               "considered", "not considered")
+    assert not_cited not in text
+
+
+@pytest.mark.parametrize("code", ["ro", "bg"])
+def test_no_foreign_law_on_the_filing_page(client, citizen, make_town, code):
+    town = make_town(code)
+    client.force_login(citizen)
+    page = client.get(new_url(town["form"], town["addressee"]),
+                      HTTP_HOST=town["host"]).content.decode()
+    assert "Ukraine" not in page
+    assert "art. 10" not in page
+
+
+def test_romanian_texts_cite_only_article_7():
+    from django.utils import translation
+
+    from addons.appeals import jurisdictions
+
+    with translation.override("en"):
+        text = str(jurisdictions.identification_reason("ro"))
+    assert "article 7 of Government Ordinance no. 27/2002" in text
+    assert "8" not in text
+    assert "or other means of contact" in str(jurisdictions.identification_reason("ua"))
+    assert "not for an account" in str(jurisdictions.LOGIN_REASON)
