@@ -89,7 +89,7 @@ class AppealFilingForm(forms.Form):
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, appeal_form, jurisdiction: str, priority_choices=None,
-                 **kwargs):
+                 offer_save_address=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.appeal_form = appeal_form
         self.jurisdiction = jurisdiction
@@ -122,6 +122,16 @@ class AppealFilingForm(forms.Form):
             for name in self.required_applicant_fields:
                 if name in self.fields:
                     self.fields[name].required = True
+
+        if offer_save_address:
+            # The profile has no address: the one typed here counts, and may be kept.
+            self.fields["applicant_address"].help_text = _(
+                "Your profile has no postal address: type it here.")
+            names = list(self.fields)
+            self.fields["save_address"] = forms.BooleanField(
+                label=_("Save this address to my profile"), required=False)
+            position = names.index("applicant_address") + 1
+            self.order_fields(names[:position] + ["save_address"] + names[position:])
 
         order = list(self.fields)
         self.extra_fields = list(appeal_form.fields.all())

@@ -137,7 +137,9 @@ class AppealForm(ClusterableModel):
     )
     requires_complete_profile = models.BooleanField(
         _("requires a complete profile"), default=True,
-        help_text=_("Full name, postal address and email filled in the profile."),
+        help_text=_("The form asks for the details the site's law requires of an applicant, "
+                    "filled in from the profile; what the profile lacks may be typed in the "
+                    "form (and saved to the profile)."),
     )
     allow_anonymous = models.BooleanField(
         _("allow anonymous appeals"), default=False,

@@ -150,3 +150,58 @@ def test_romanian_texts_cite_only_article_7():
     assert "8" not in text
     assert "or other means of contact" in str(jurisdictions.identification_reason("ua"))
     assert "not for an account" in str(jurisdictions.LOGIN_REASON)
+
+
+# --- 3. what the form requires follows the law, not the profile --------------------------
+
+
+def test_empty_profile_citizen_files_with_a_typed_address_and_saves_it(client, make_user,
+                                                                        appeal_form, addressee):
+    user = make_user("vasyl", complete=False, full_name="")
+    client.force_login(user)
+    url = new_url(appeal_form, addressee)
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["barrier"] is None
+    assert "save_address" in page.context["form"].fields
+    # an error keeps everything typed
+    response = client.post(url, post_data(applicant_name="", applicant_address="5 Oak Lane",
+                                          save_address="on", appeal_type="complaint"))
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"applicant_name"}
+    assert form["applicant_address"].value() == "5 Oak Lane"
+    assert form["save_address"].value() is True
+    response = client.post(url, post_data(applicant_name="Vasyl Petrenko",
+                                          applicant_address="5 Oak Lane", save_address="on",
+                                          appeal_type="complaint"))
+    assert response.status_code == 302
+    assert Appeal.objects.get().applicant_address == "5 Oak Lane"
+    user.refresh_from_db()
+    assert user.postal_address == "5 Oak Lane"
+
+
+def test_the_address_is_saved_only_when_asked(client, make_user, appeal_form, addressee):
+    user = make_user("ivan", complete=False, full_name="Ivan")
+    client.force_login(user)
+    client.post(new_url(appeal_form, addressee), post_data(applicant_address="7 Elm Road",
+                                                           appeal_type="complaint"))
+    assert Appeal.objects.count() == 1
+    user.refresh_from_db()
+    assert user.postal_address == ""
+
+
+def test_romanian_citizen_files_with_only_an_email(client, make_user, make_town):
+    town = make_town("ro")
+    user = make_user("ioana", complete=False, full_name="Ioana Popescu")
+    client.force_login(user)
+    url = new_url(town["form"], town["addressee"])
+    response = client.post(url, post_data(applicant_name="Ioana Popescu", applicant_address="",
+                                          applicant_email=""), HTTP_HOST=town["host"])
+    assert response.status_code == 400
+    assert response.context["form"]["applicant_name"].value() == "Ioana Popescu"
+    response = client.post(url, post_data(applicant_name="Ioana Popescu", applicant_address="",
+                                          applicant_email="ioana@example.ro"),
+                           HTTP_HOST=town["host"])
+    assert response.status_code == 302
+    appeal = Appeal.objects.get()
+    assert appeal.applicant_address == "" and appeal.due_date is not None
