@@ -39,6 +39,7 @@ from .models import (
     AppealAttachment,
     AppealMessage,
     FormKind,
+    AppealType,
     Priority,
     ReplyTemplate,
     Status,
@@ -47,6 +48,7 @@ from .permissions import AppealPermissionPolicy, department_site_ids
 
 PAGE_SIZE = 50
 DUE_SOON_DAYS = 5
+UNKNOWN_TYPE = "unknown"
 ANY_PRIORITY = "any"
 
 policy = AppealPermissionPolicy(Appeal)
@@ -192,6 +194,11 @@ class AppealFilterForm(forms.Form):
         label=gettext_lazy("Kind of form"), required=False,
         choices=[("", gettext_lazy("Any kind")), *FormKind.choices],
     )
+    appeal_type = forms.ChoiceField(
+        label=gettext_lazy("Type of appeal"), required=False,
+        choices=[("", gettext_lazy("Any type")), *AppealType.choices,
+                 (UNKNOWN_TYPE, gettext_lazy("Not recorded"))],
+    )
     received_from = forms.DateField(label=gettext_lazy("Received from"), required=False,
                                     widget=DateInput())
     received_to = forms.DateField(label=gettext_lazy("Received until"), required=False,
@@ -244,6 +251,10 @@ class AppealFilterForm(forms.Form):
             queryset = queryset.filter(addressee_id=data["addressee"])
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
+        if data.get("appeal_type") == UNKNOWN_TYPE:
+            queryset = queryset.filter(appeal_type="")
+        elif data.get("appeal_type"):
+            queryset = queryset.filter(appeal_type=data["appeal_type"])
         if data.get("received_from"):
             queryset = queryset.filter(received_at__date__gte=data["received_from"])
         if data.get("received_to"):

@@ -16,7 +16,7 @@ from addons.core.exports import CHUNK, safe
 
 def columns() -> list[str]:
     return [
-        _("Reference"), _("Received"), _("Addressee"), _("Kind"), _("Subject"),
+        _("Reference"), _("Received"), _("Addressee"), _("Kind"), _("Type of appeal"), _("Subject"),
         _("Status"), _("Due date"), _("Answered"), _("Answered on time"),
         _("Privileged category"), _("Applicant"), _("Organisation"), _("Repeated"),
     ]
@@ -25,7 +25,7 @@ def columns() -> list[str]:
 def rows(queryset):
     """Plain values of each appeal, in ``columns()`` order (dates as dates)."""
     queryset = queryset.select_related("addressee").only(
-        "pk", "reference", "received_at", "addressee__title", "kind", "subject", "status",
+        "pk", "reference", "received_at", "addressee__title", "kind", "appeal_type", "subject", "status",
         "due_date", "answered_at", "priority", "applicant_name", "organisation_name",
         "do_not_disclose", "repeated_of_id",
     )
@@ -41,6 +41,7 @@ def rows(queryset):
             timezone.localtime(appeal.received_at).replace(tzinfo=None),
             appeal.addressee.title,
             appeal.get_kind_display(),
+            appeal.get_appeal_type_display() if appeal.appeal_type else "",
             safe(appeal.subject),
             appeal.get_status_display(),
             appeal.due_date,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import jurisdictions, uploads
-from .models import FieldType, FormKind, Priority
+from .models import AppealType, FieldType, FormKind, Priority
 
 
 class MultipleFileInput(forms.FileInput):
@@ -69,6 +69,7 @@ class AppealFilingForm(forms.Form):
         label=_("Registration code of the organisation"), max_length=20, required=False,
         help_text=_("EDRPOU, CUI or EIK/BULSTAT."),
     )
+    appeal_type = forms.ChoiceField(label=_("Type of appeal"), required=False, choices=())
     subject = forms.CharField(label=_("Subject"), max_length=300)
     text = forms.CharField(
         label=_("Substance of the appeal"), widget=forms.Textarea(attrs={"rows": 10}),
@@ -96,6 +97,13 @@ class AppealFilingForm(forms.Form):
         self.checked_files: list[uploads.CheckedFile] = []
         if not self.is_bound and not self.initial.get("submission_token"):
             self.initial["submission_token"] = uuid.uuid4()
+
+        labels = dict(AppealType.choices)
+        types = jurisdictions.APPEAL_TYPES.get(jurisdiction, jurisdictions.APPEAL_TYPES["ua"])
+        self.fields["appeal_type"].choices = [("", "---------")] + [
+            (key, labels[key]) for key in types]
+        self.fields["appeal_type"].required = jurisdictions.APPEAL_TYPE_REQUIRED.get(
+            jurisdiction, True)
 
         if appeal_form.kind != FormKind.LEGAL_ENTITY:
             del self.fields["organisation_name"]
@@ -204,7 +212,7 @@ class AppealFilingForm(forms.Form):
             name: cleaned.get(name) or ""
             for name in ("applicant_name", "applicant_address", "applicant_email",
                          "applicant_phone", "organisation_name", "organisation_code",
-                         "subject", "text", "priority")
+                         "appeal_type", "subject", "text", "priority")
         }
         data["do_not_disclose"] = bool(cleaned.get("do_not_disclose"))
         data["answers"] = answers

@@ -74,6 +74,16 @@ IDENTITY_FIELDS = {
     "ro": ("applicant_name", "address_or_email"),
     "bg": ("applicant_name", "applicant_address"),
 }
+#: the kinds of appeals each law names, and whether the applicant must choose one (where
+#: the law handles them differently): UA 393/96 art. 3; BG APC chapter 8 (signals and
+#: proposals); RO OG 27/2002 art. 2 (a petition is a request, complaint, notification or
+#: proposal, all handled alike)
+APPEAL_TYPES = {
+    "ua": ("proposal", "statement", "complaint"),
+    "ro": ("request", "complaint", "notification", "proposal"),
+    "bg": ("signal", "proposal"),
+}
+APPEAL_TYPE_REQUIRED = {"ua": True, "ro": False, "bg": True}
 #: privileged categories whose appeals are handled first, by jurisdiction: only Ukraine's
 #: law knows them (393/96 art. 20); a site may define its own (AppealsSettings)
 PRIORITY_CATEGORIES = {

@@ -69,6 +69,18 @@ class Priority(models.TextChoices):
     OTHER = "other", _("Other privileged category")
 
 
+class AppealType(models.TextChoices):
+    """What the applicant asks: the kinds each law names (UA 393/96 art. 3; RO OG 27/2002
+    art. 2; BG APC chapter 8). ``jurisdictions.APPEAL_TYPES`` says which a site offers."""
+
+    PROPOSAL = "proposal", _("Proposal")
+    STATEMENT = "statement", _("Statement (petition)")
+    COMPLAINT = "complaint", _("Complaint")
+    SIGNAL = "signal", _("Signal")
+    REQUEST = "request", _("Request")
+    NOTIFICATION = "notification", _("Notification of a problem")
+
+
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted, awaiting registration")
     REGISTERED = "registered", _("Registered")
@@ -308,7 +320,7 @@ class AppealQuerySet(models.QuerySet):
         return self.select_related("addressee", "author", "site").only(
             "pk", "site__hostname", "site__site_name", "reference", "addressee__title",
             "addressee__id", "author__id", "author__full_name", "author__email", "subject",
-            "status", "priority", "received_at", "due_date", "kind", "do_not_disclose",
+            "status", "priority", "received_at", "due_date", "kind", "appeal_type", "do_not_disclose",
             "applicant_name", "repeated_of_id", "anonymised_at",
         )
 
@@ -334,6 +346,10 @@ class Appeal(models.Model):
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=FormKind.choices, default=FormKind.INDIVIDUAL
+    )
+    appeal_type = models.CharField(
+        _("type of appeal"), max_length=20, choices=AppealType.choices, blank=True,
+        help_text=_("Chosen by the applicant; empty for appeals filed before it was asked."),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,

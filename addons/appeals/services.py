@@ -370,6 +370,7 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
         answers=data.get("answers") or {},
         do_not_disclose=bool(data.get("do_not_disclose")),
         priority=data.get("priority") or "",
+        appeal_type=data.get("appeal_type") or "",
     )
     # An anonymous appeal is not considered under any of the three laws: it is recorded,
     # without a legal term or reminders.
@@ -739,6 +740,7 @@ def personal_data(user) -> dict:
             "answers": appeal.answers,
             "do_not_disclose": appeal.do_not_disclose,
             "priority": appeal.priority,
+            "appeal_type": appeal.appeal_type,
             "rating": appeal.rating,
             "messages": [
                 {"kind": message.kind, "created_at": message.created_at.isoformat(),

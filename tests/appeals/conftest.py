@@ -164,6 +164,7 @@ DATA = {
     "applicant_name": "Olena Citizen",
     "applicant_address": "1 Main Street, Kyiv",
     "applicant_email": "olena@example.org",
+    "appeal_type": "complaint",
     "subject": "Pothole on Main Street",
     "text": "There is a deep pothole in front of house 1. Please repair it.",
 }

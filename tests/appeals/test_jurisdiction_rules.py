@@ -205,3 +205,53 @@ def test_romanian_citizen_files_with_only_an_email(client, make_user, make_town)
     assert response.status_code == 302
     appeal = Appeal.objects.get()
     assert appeal.applicant_address == "" and appeal.due_date is not None
+
+
+# --- 4. the kind of appeal is recorded and counted ---------------------------------------
+
+
+@pytest.mark.parametrize("code,offered,required", [
+    ("ua", ["proposal", "statement", "complaint"], True),
+    ("ro", ["request", "complaint", "notification", "proposal"], False),
+    ("bg", ["signal", "proposal"], True),
+])
+def test_the_kinds_of_appeals_follow_the_law(client, citizen, make_town, code, offered,
+                                             required):
+    town = make_town(code)
+    client.force_login(citizen)
+    url = new_url(town["form"], town["addressee"])
+    field = client.get(url, HTTP_HOST=town["host"]).context["form"].fields["appeal_type"]
+    assert [key for key, _label in field.choices][1:] == offered
+    response = client.post(url, post_data(appeal_type="", subject="Kind kept"),
+                           HTTP_HOST=town["host"])
+    assert response.status_code == (400 if required else 302)
+    if required:
+        assert "appeal_type" in response.context["form"].errors
+        assert response.context["form"]["subject"].value() == "Kind kept"
+    # a kind of another country's law is refused
+    foreign = "signal" if code != "bg" else "complaint"
+    response = client.post(url, post_data(appeal_type=foreign), HTTP_HOST=town["host"])
+    assert response.status_code == 400
+    response = client.post(url, post_data(appeal_type=offered[-1]), HTTP_HOST=town["host"])
+    assert response.status_code == 302
+    assert Appeal.objects.order_by("-pk").first().appeal_type == offered[-1]
+
+
+def test_the_kind_is_shown_filtered_exported_and_counted(client, file_one, moderator,
+                                                          addressee):
+    from addons.appeals.statistics import addressee_figures
+
+    proposal = file_one(appeal_type="proposal")
+    complaint = file_one(appeal_type="complaint")
+    old = file_one(appeal_type="")
+    client.force_login(moderator)
+    page = client.get(reverse("appeals_admin:detail", args=[proposal.pk])).content.decode()
+    assert "Type of appeal" in page and "Proposal" in page
+    listing = client.get(reverse("appeals_admin:list"), {"appeal_type": "complaint"})
+    assert [appeal.pk for appeal in listing.context["appeals"]] == [complaint.pk]
+    listing = client.get(reverse("appeals_admin:list"), {"appeal_type": "unknown"})
+    assert [appeal.pk for appeal in listing.context["appeals"]] == [old.pk]
+    export = b"".join(client.get(reverse("appeals_admin:export", args=["csv"])).streaming_content)
+    assert "Type of appeal" in export.decode() and "Proposal" in export.decode()
+    figures = addressee_figures(addressee)
+    assert dict(figures["by_type"]) == {"Proposal": 1, "Complaint": 1}
