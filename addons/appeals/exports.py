@@ -25,7 +25,8 @@ def columns() -> list[str]:
 def rows(queryset):
     """Plain values of each appeal, in ``columns()`` order (dates as dates)."""
     queryset = queryset.select_related("addressee").only(
-        "pk", "reference", "received_at", "addressee__title", "kind", "appeal_type", "subject", "status",
+        "pk", "reference", "received_at", "addressee__title", "kind", "appeal_type", "subject",
+        "status",
         "due_date", "answered_at", "priority", "applicant_name", "organisation_name",
         "do_not_disclose", "repeated_of_id",
     )

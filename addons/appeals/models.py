@@ -320,7 +320,8 @@ class AppealQuerySet(models.QuerySet):
         return self.select_related("addressee", "author", "site").only(
             "pk", "site__hostname", "site__site_name", "reference", "addressee__title",
             "addressee__id", "author__id", "author__full_name", "author__email", "subject",
-            "status", "priority", "received_at", "due_date", "kind", "appeal_type", "do_not_disclose",
+            "status", "priority", "received_at", "due_date", "kind", "appeal_type",
+            "do_not_disclose",
             "applicant_name", "repeated_of_id", "anonymised_at",
         )
 
