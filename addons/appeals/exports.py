@@ -16,9 +16,10 @@ from addons.core.exports import CHUNK, safe
 
 def columns() -> list[str]:
     return [
-        _("Reference"), _("Received"), _("Addressee"), _("Kind"), _("Type of appeal"), _("Subject"),
+        _("Reference"), _("Received"), _("Addressee"), _("Kind"), _("Subject"),
         _("Status"), _("Due date"), _("Answered"), _("Answered on time"),
         _("Privileged category"), _("Applicant"), _("Organisation"), _("Repeated"),
+        _("Type of appeal"),
     ]
 
 
@@ -42,7 +43,6 @@ def rows(queryset):
             timezone.localtime(appeal.received_at).replace(tzinfo=None),
             appeal.addressee.title,
             appeal.get_kind_display(),
-            appeal.get_appeal_type_display() if appeal.appeal_type else "",
             safe(appeal.subject),
             appeal.get_status_display(),
             appeal.due_date,
@@ -52,6 +52,7 @@ def rows(queryset):
             hidden if appeal.do_not_disclose else safe(appeal.applicant_name),
             safe(appeal.organisation_name),
             yes if appeal.repeated_of_id else "",
+            appeal.get_appeal_type_display() if appeal.appeal_type else "",
         ]
 
 

@@ -19,16 +19,16 @@ def addressee_figures(addressee, today=None) -> dict:
     received, by type} for the last ``PERIOD_DAYS`` days."""
     today = today or timezone.localdate()
     since = timezone.now() - timedelta(days=PERIOD_DAYS)
+    answered = Q(answered_at__isnull=False)
     values = Appeal.objects.filter(
-        addressee_id=addressee.pk, received_at__gte=since, answered_at__isnull=False
+        addressee_id=addressee.pk, received_at__gte=since
     ).order_by().aggregate(
-        handled=Count("pk"),
-        on_time=Count("pk", filter=Q(answered_at__date__lte=F("due_date"))),
+        handled=Count("pk", filter=answered),
+        on_time=Count("pk", filter=answered & Q(answered_at__date__lte=F("due_date"))),
+        **{f"type_{key}": Count("pk", filter=Q(appeal_type=key))
+           for key in AppealType.values},
     )
-    by_type = dict(
-        Appeal.objects.filter(addressee_id=addressee.pk, received_at__gte=since)
-        .order_by().values_list("appeal_type").annotate(count=Count("pk"))
-    )
+    by_type = {key: values[f"type_{key}"] for key in AppealType.values}
     handled = values["handled"] or 0
     on_time = values["on_time"] or 0
     return {"handled": handled, "on_time": on_time,

@@ -45,7 +45,7 @@ def test_romanian_and_bulgarian_forms_offer_no_privileged_category(client, citiz
     assert "Chernobyl" not in response.content.decode()
     # a category posted anyway is not recorded
     response = client.post(new_url(town["form"], town["addressee"]),
-                           post_data(priority="chernobyl", appeal_type="request"),
+                           post_data(priority="chernobyl", appeal_type="proposal"),
                            HTTP_HOST=town["host"])
     assert response.status_code == 302
     assert Appeal.objects.get().priority == ""
