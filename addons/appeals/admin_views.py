@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path, reverse
@@ -38,6 +38,7 @@ from .models import (
     Appeal,
     AppealAttachment,
     AppealMessage,
+    AppealType,
     FormKind,
     Priority,
     ReplyTemplate,
@@ -47,6 +48,7 @@ from .permissions import AppealPermissionPolicy, department_site_ids
 
 PAGE_SIZE = 50
 DUE_SOON_DAYS = 5
+UNKNOWN_TYPE = "unknown"
 ANY_PRIORITY = "any"
 
 policy = AppealPermissionPolicy(Appeal)
@@ -192,6 +194,11 @@ class AppealFilterForm(forms.Form):
         label=gettext_lazy("Kind of form"), required=False,
         choices=[("", gettext_lazy("Any kind")), *FormKind.choices],
     )
+    appeal_type = forms.ChoiceField(
+        label=gettext_lazy("Type of appeal"), required=False,
+        choices=[("", gettext_lazy("Any type")), *AppealType.choices,
+                 (UNKNOWN_TYPE, gettext_lazy("Not recorded"))],
+    )
     received_from = forms.DateField(label=gettext_lazy("Received from"), required=False,
                                     widget=DateInput())
     received_to = forms.DateField(label=gettext_lazy("Received until"), required=False,
@@ -244,6 +251,10 @@ class AppealFilterForm(forms.Form):
             queryset = queryset.filter(addressee_id=data["addressee"])
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
+        if data.get("appeal_type") == UNKNOWN_TYPE:
+            queryset = queryset.filter(appeal_type="")
+        elif data.get("appeal_type"):
+            queryset = queryset.filter(appeal_type=data["appeal_type"])
         if data.get("received_from"):
             queryset = queryset.filter(received_at__date__gte=data["received_from"])
         if data.get("received_to"):
@@ -265,7 +276,10 @@ def filtered_appeals(request, *, inbox=False):
     form = AppealFilterForm(request.GET or None, user=request.user)
     queryset = form.apply(staff_appeals(request.user))
     if inbox:
-        queryset = queryset.filter(status__in=OPEN_STATUSES).order_by("due_date", "pk")
+        # Privileged categories first among the same due date (UA 393/96 art. 20).
+        queryset = queryset.filter(status__in=OPEN_STATUSES).order_by(
+            "due_date", Case(When(priority="", then=Value(1)), default=Value(0)), "pk"
+        )
     else:
         queryset = queryset.order_by("-received_at", "-pk")
     return form, queryset

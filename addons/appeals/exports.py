@@ -19,13 +19,15 @@ def columns() -> list[str]:
         _("Reference"), _("Received"), _("Addressee"), _("Kind"), _("Subject"),
         _("Status"), _("Due date"), _("Answered"), _("Answered on time"),
         _("Privileged category"), _("Applicant"), _("Organisation"), _("Repeated"),
+        _("Type of appeal"),
     ]
 
 
 def rows(queryset):
     """Plain values of each appeal, in ``columns()`` order (dates as dates)."""
     queryset = queryset.select_related("addressee").only(
-        "pk", "reference", "received_at", "addressee__title", "kind", "subject", "status",
+        "pk", "reference", "received_at", "addressee__title", "kind", "appeal_type", "subject",
+        "status",
         "due_date", "answered_at", "priority", "applicant_name", "organisation_name",
         "do_not_disclose", "repeated_of_id",
     )
@@ -34,7 +36,7 @@ def rows(queryset):
     for appeal in queryset.iterator(chunk_size=CHUNK):
         answered = timezone.localtime(appeal.answered_at) if appeal.answered_at else None
         on_time = ""
-        if answered is not None:
+        if answered is not None and appeal.due_date is not None:
             on_time = yes if answered.date() <= appeal.due_date else no
         yield [
             appeal.reference,
@@ -50,6 +52,7 @@ def rows(queryset):
             hidden if appeal.do_not_disclose else safe(appeal.applicant_name),
             safe(appeal.organisation_name),
             yes if appeal.repeated_of_id else "",
+            appeal.get_appeal_type_display() if appeal.appeal_type else "",
         ]
 
 

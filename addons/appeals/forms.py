@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import jurisdictions, uploads
-from .models import FieldType, FormKind, Priority
+from .models import AppealType, FieldType, FormKind, Priority
 
 
 class MultipleFileInput(forms.FileInput):
@@ -69,6 +69,7 @@ class AppealFilingForm(forms.Form):
         label=_("Registration code of the organisation"), max_length=20, required=False,
         help_text=_("EDRPOU, CUI or EIK/BULSTAT."),
     )
+    appeal_type = forms.ChoiceField(label=_("Type of appeal"), required=False, choices=())
     subject = forms.CharField(label=_("Subject"), max_length=300)
     text = forms.CharField(
         label=_("Substance of the appeal"), widget=forms.Textarea(attrs={"rows": 10}),
@@ -88,7 +89,8 @@ class AppealFilingForm(forms.Form):
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, appeal_form, jurisdiction: str, **kwargs):
+    def __init__(self, *args, appeal_form, jurisdiction: str, priority_choices=None,
+                 offer_save_address=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.appeal_form = appeal_form
         self.jurisdiction = jurisdiction
@@ -96,13 +98,30 @@ class AppealFilingForm(forms.Form):
         if not self.is_bound and not self.initial.get("submission_token"):
             self.initial["submission_token"] = uuid.uuid4()
 
+        labels = dict(AppealType.choices)
+        types = jurisdictions.APPEAL_TYPES.get(jurisdiction, jurisdictions.APPEAL_TYPES["ua"])
+        self.fields["appeal_type"].choices = [("", "---------")] + [
+            (key, labels[key]) for key in types]
+        self.fields["appeal_type"].required = jurisdictions.APPEAL_TYPE_REQUIRED.get(
+            jurisdiction, True)
+
         if appeal_form.kind != FormKind.LEGAL_ENTITY:
             del self.fields["organisation_name"]
             del self.fields["organisation_code"]
         else:
             self.fields["applicant_name"].label = _("Full name of the representative")
-        if not appeal_form.allow_priority:
+        # Privileged categories are what the site's law (or the site) names: none outside
+        # Ukraine unless the site defines its own.
+        if priority_choices is None:
+            priority_choices = jurisdictions.PRIORITY_CATEGORIES.get(jurisdiction, ())
+        labels = dict(Priority.choices)
+        offered = [(key, labels[key]) for key in priority_choices if key in labels]
+        if not appeal_form.allow_priority or not offered:
             del self.fields["priority"]
+        else:
+            self.fields["priority"].choices = [("", _("None"))] + offered
+        self.fields["do_not_disclose"].help_text = jurisdictions.confidentiality_help(
+            jurisdiction)
         self.required_applicant_fields = ()
         if not appeal_form.allow_anonymous:
             self.required_applicant_fields = jurisdictions.required_fields(
@@ -111,6 +130,16 @@ class AppealFilingForm(forms.Form):
             for name in self.required_applicant_fields:
                 if name in self.fields:
                     self.fields[name].required = True
+
+        if offer_save_address:
+            # The profile has no address: the one typed here counts, and may be kept.
+            self.fields["applicant_address"].help_text = _(
+                "Your profile has no postal address: type it here.")
+            names = list(self.fields)
+            self.fields["save_address"] = forms.BooleanField(
+                label=_("Save this address to my profile"), required=False)
+            position = names.index("applicant_address") + 1
+            self.order_fields(names[:position] + ["save_address"] + names[position:])
 
         order = list(self.fields)
         self.extra_fields = list(appeal_form.fields.all())
@@ -183,7 +212,7 @@ class AppealFilingForm(forms.Form):
             name: cleaned.get(name) or ""
             for name in ("applicant_name", "applicant_address", "applicant_email",
                          "applicant_phone", "organisation_name", "organisation_code",
-                         "subject", "text", "priority")
+                         "appeal_type", "subject", "text", "priority")
         }
         data["do_not_disclose"] = bool(cleaned.get("do_not_disclose"))
         data["answers"] = answers

@@ -27,7 +27,7 @@ from wagtail.models import Orderable
 
 from addons.core.placements import Placement
 
-from .forms_admin import AppealFormAdminForm
+from .forms_admin import AppealFormAdminForm, AppealsSettingsAdminForm
 
 # --- choices ------------------------------------------------------------------------------
 
@@ -67,6 +67,18 @@ class Priority(models.TextChoices):
     CHERNOBYL = "chernobyl", _("Affected by the Chernobyl disaster")
     DISPLACED = "displaced", _("Internally displaced person")
     OTHER = "other", _("Other privileged category")
+
+
+class AppealType(models.TextChoices):
+    """What the applicant asks: the kinds each law names (UA 393/96 art. 3; RO OG 27/2002
+    art. 2; BG APC chapter 8). ``jurisdictions.APPEAL_TYPES`` says which a site offers."""
+
+    PROPOSAL = "proposal", _("Proposal")
+    STATEMENT = "statement", _("Statement (petition)")
+    COMPLAINT = "complaint", _("Complaint")
+    SIGNAL = "signal", _("Signal")
+    REQUEST = "request", _("Request")
+    NOTIFICATION = "notification", _("Notification of a problem")
 
 
 class Status(models.TextChoices):
@@ -132,19 +144,25 @@ class AppealForm(ClusterableModel):
     )
     requires_login = models.BooleanField(
         _("only for logged-in citizens"), default=True,
-        help_text=_("The law of Ukraine requires the applicant to be identified."),
+        help_text=_("The law asks for the applicant's name, address and a means of contact, "
+                    "not for an account; an account fills them in."),
     )
     requires_complete_profile = models.BooleanField(
         _("requires a complete profile"), default=True,
-        help_text=_("Full name, postal address and email filled in the profile."),
+        help_text=_("The form asks for the details the site's law requires of an applicant, "
+                    "filled in from the profile; what the profile lacks may be typed in the "
+                    "form (and saved to the profile)."),
     )
     allow_anonymous = models.BooleanField(
         _("allow anonymous appeals"), default=False,
-        help_text=_("Name and address may be left empty. Anonymous appeals may be left "
-                    "without consideration by law."),
+        help_text=_("Name and address may be left empty. Anonymous appeals are not "
+                    "considered under the law: they are recorded without a legal term or "
+                    "reminders."),
     )
     allow_priority = models.BooleanField(
-        _("ask for a privileged category"), default=True
+        _("ask for a privileged category"), default=True,
+        help_text=_("Offered only where the site's law (or the site's appeals settings) "
+                    "names privileged categories."),
     )
     max_files = models.PositiveSmallIntegerField(
         _("most files per appeal"), default=5, validators=[MaxValueValidator(20)]
@@ -302,7 +320,8 @@ class AppealQuerySet(models.QuerySet):
         return self.select_related("addressee", "author", "site").only(
             "pk", "site__hostname", "site__site_name", "reference", "addressee__title",
             "addressee__id", "author__id", "author__full_name", "author__email", "subject",
-            "status", "priority", "received_at", "due_date", "kind", "do_not_disclose",
+            "status", "priority", "received_at", "due_date", "kind", "appeal_type",
+            "do_not_disclose",
             "applicant_name", "repeated_of_id", "anonymised_at",
         )
 
@@ -328,6 +347,10 @@ class Appeal(models.Model):
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=FormKind.choices, default=FormKind.INDIVIDUAL
+    )
+    appeal_type = models.CharField(
+        _("type of appeal"), max_length=20, choices=AppealType.choices, blank=True,
+        help_text=_("Chosen by the applicant; empty for appeals filed before it was asked."),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
@@ -358,7 +381,13 @@ class Appeal(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     original_due_date = models.DateField(_("first due date"), null=True, blank=True)
     due_date = models.DateField(
-        _("due date"), help_text=_("The current term, extensions included.")
+        _("due date"), null=True, blank=True,
+        help_text=_("The current term, extensions included; none for an anonymous appeal."),
+    )
+    anonymous = models.BooleanField(
+        _("anonymous"), default=False,
+        help_text=_("Filed without the details that identify the applicant: not considered "
+                    "under the law, no legal term."),
     )
     extended_until = models.DateField(_("extended until"), null=True, blank=True)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
@@ -437,7 +466,8 @@ class Appeal(models.Model):
         return self.repeated_of_id is not None
 
     def is_overdue(self, today=None) -> bool:
-        return self.is_open and self.due_date < (today or timezone.localdate())
+        return (self.is_open and self.due_date is not None
+                and self.due_date < (today or timezone.localdate()))
 
 
 class AppealMessage(models.Model):
@@ -620,6 +650,12 @@ class AppealsSettings(BaseSiteSetting):
         choices=[("", _("none")), ("weekly", _("weekly")), ("monthly", _("monthly"))],
         blank=True,
     )
+    priority_categories = models.JSONField(
+        _("privileged categories"), default=list, blank=True,
+        help_text=_("Empty: those of the site's law."),
+    )
+
+    base_form_class = AppealsSettingsAdminForm
 
     panels = [
         MultiFieldPanel(
@@ -634,6 +670,7 @@ class AppealsSettings(BaseSiteSetting):
             [FieldPanel("report_recipients"), FieldPanel("report_period")],
             heading=_("Reports"),
         ),
+        FieldPanel("priority_categories"),
     ]
 
     class Meta:

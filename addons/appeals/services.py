@@ -370,11 +370,16 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
         answers=data.get("answers") or {},
         do_not_disclose=bool(data.get("do_not_disclose")),
         priority=data.get("priority") or "",
+        appeal_type=data.get("appeal_type") or "",
     )
-    appeal.due_date = appeal.original_due_date = deadlines.due(
-        received, jurisdictions.rule(code, "appeal"), code
-    )
-    if via_department:
+    # An anonymous appeal is not considered under any of the three laws: it is recorded,
+    # without a legal term or reminders.
+    appeal.anonymous = jurisdictions.is_anonymous(code, data)
+    if not appeal.anonymous:
+        appeal.due_date = appeal.original_due_date = deadlines.due(
+            received, jurisdictions.rule(code, "appeal"), code
+        )
+    if via_department and not appeal.anonymous:
         appeal.forward_by = deadlines.due(received, jurisdictions.rule(code, "forward"), code)
     appeal.substance_hash = substance_hash(appeal.text)
     if appeal.author_id:
@@ -495,6 +500,8 @@ def extend(appeal: Appeal, actor, until: date, reason: str) -> Appeal:
     if not reason:
         raise ExtensionNotAllowed(_("Give the reason for the extension: the applicant is told."))
     _lock(appeal)
+    if appeal.due_date is None:
+        raise ExtensionNotAllowed(_("An anonymous appeal has no legal term to extend."))
     limit = extension_limit(appeal)
     if until <= appeal.due_date:
         raise ExtensionNotAllowed(
@@ -733,6 +740,7 @@ def personal_data(user) -> dict:
             "answers": appeal.answers,
             "do_not_disclose": appeal.do_not_disclose,
             "priority": appeal.priority,
+            "appeal_type": appeal.appeal_type,
             "rating": appeal.rating,
             "messages": [
                 {"kind": message.kind, "created_at": message.created_at.isoformat(),

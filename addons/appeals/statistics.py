@@ -8,26 +8,33 @@ from datetime import timedelta
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from .models import Appeal
+from .models import Appeal, AppealType
 
 PERIOD_DAYS = 365
 
 
 def addressee_figures(addressee, today=None) -> dict:
     """{"handled": answered appeals, "on_time": of them answered by the due date,
-    "share": on_time / handled (0..1) or None} for the last ``PERIOD_DAYS`` days."""
+    "share": on_time / handled (0..1) or None, "by_type": [(label, count)] of the appeals
+    received, by type} for the last ``PERIOD_DAYS`` days."""
     today = today or timezone.localdate()
     since = timezone.now() - timedelta(days=PERIOD_DAYS)
+    answered = Q(answered_at__isnull=False)
     values = Appeal.objects.filter(
-        addressee_id=addressee.pk, received_at__gte=since, answered_at__isnull=False
+        addressee_id=addressee.pk, received_at__gte=since
     ).order_by().aggregate(
-        handled=Count("pk"),
-        on_time=Count("pk", filter=Q(answered_at__date__lte=F("due_date"))),
+        handled=Count("pk", filter=answered),
+        on_time=Count("pk", filter=answered & Q(answered_at__date__lte=F("due_date"))),
+        **{f"type_{key}": Count("pk", filter=Q(appeal_type=key))
+           for key in AppealType.values},
     )
+    by_type = {key: values[f"type_{key}"] for key in AppealType.values}
     handled = values["handled"] or 0
     on_time = values["on_time"] or 0
     return {"handled": handled, "on_time": on_time,
-            "share": on_time / handled if handled else None}
+            "share": on_time / handled if handled else None,
+            "by_type": [(label, by_type[key]) for key, label in AppealType.choices
+                        if by_type.get(key)]}
 
 
 def statistics_context(page, request) -> dict | None:

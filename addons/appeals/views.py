@@ -60,7 +60,9 @@ def _addressee_for(request, appeal_form, value):
 
 
 def barrier(request, appeal_form, code: str) -> dict | None:
-    """Why this person may not file with this form now (None: they may)."""
+    """Why this person may not file with this form now (None: they may). A profile that
+    lacks details is no barrier: the form asks what the site's law requires, and what the
+    citizen types there counts (it may be saved to the profile)."""
     user = request.user
     here = request.get_full_path()
     if appeal_form.requires_login and not user.is_authenticated:
@@ -70,18 +72,6 @@ def barrier(request, appeal_form, code: str) -> dict | None:
             "url": f"{reverse('accounts:login')}?{urlencode({'next': here})}",
             "label": _("Log in to file the appeal"),
             "register_url": reverse("accounts:register"),
-        }
-    if (appeal_form.requires_login and appeal_form.requires_complete_profile
-            and not user.is_profile_complete):
-        missing = [str(user._meta.get_field(name).verbose_name)
-                   for name in user.missing_profile_fields]
-        return {
-            "reason": _("Your profile lacks details the law requires of an applicant: %s.")
-            % ", ".join(missing),
-            "law": jurisdictions.identification_reason(code),
-            "url": f"{reverse('accounts:profile')}?{urlencode({'next': here})}",
-            "label": _("Complete the profile"),
-            "return_url": here,
         }
     return None
 
@@ -114,13 +104,16 @@ def new_appeal(request, form_id):
         request, appeal_form, request.POST.get("addressee") or request.GET.get("addressee")
     )
     code = jurisdictions.jurisdiction_of(site)
+    priorities = jurisdictions.priority_categories(site)
+    offer_save = request.user.is_authenticated and not request.user.postal_address
     draft_key = DRAFT_KEY.format(form=appeal_form.pk, addressee=addressee.pk)
     refused = barrier(request, appeal_form, code)
     status = 200
 
     if request.method == "POST":
         form = AppealFilingForm(request.POST, request.FILES, appeal_form=appeal_form,
-                                jurisdiction=code)
+                                jurisdiction=code, priority_choices=priorities,
+                                offer_save_address=offer_save)
         if refused:
             # Nothing typed is lost: the draft waits in the session for the way back (one
             # draft per visitor, bounded in size).
@@ -144,13 +137,17 @@ def new_appeal(request, form_id):
                 )
                 if created and author is None:
                     _anonymous_usage(request, increment=True)
+                if created and author is not None and form.cleaned_data.get("save_address"):
+                    author.postal_address = form.cleaned_data["applicant_address"].strip()
+                    author.save(update_fields=["postal_address"])
                 request.session.pop(draft_key, None)
                 return _filed_response(request, appeal, created)
         else:
             status = 400
     else:
         form = AppealFilingForm(initial=_initial(request, draft_key), appeal_form=appeal_form,
-                                jurisdiction=code)
+                                jurisdiction=code, priority_choices=priorities,
+                                offer_save_address=offer_save)
     return render(request, "appeals/new.html", {
         "appeal_form": appeal_form, "addressee": addressee, "form": form, "barrier": refused,
         "today": timezone.localdate(), "has_draft": draft_key in request.session,
@@ -180,7 +177,12 @@ def _check_limits(request, author, files):
 def _filed_response(request, appeal, created):
     user = request.user
     if user.is_authenticated and appeal.author_id == user.pk:
-        if created:
+        if created and appeal.due_date is None:
+            messages.success(request, _(
+                "Your appeal is recorded under number %(reference)s. It gives no name or "
+                "address, so the law does not require an answer.") % {
+                "reference": appeal.reference})
+        elif created:
             messages.success(
                 request,
                 _("Your appeal is registered under number %(reference)s. The answer is due "

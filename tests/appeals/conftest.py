@@ -164,6 +164,7 @@ DATA = {
     "applicant_name": "Olena Citizen",
     "applicant_address": "1 Main Street, Kyiv",
     "applicant_email": "olena@example.org",
+    "appeal_type": "complaint",
     "subject": "Pothole on Main Street",
     "text": "There is a deep pothole in front of house 1. Please repair it.",
 }
@@ -179,5 +180,35 @@ def file_one(site, appeal_form, addressee, citizen):
             author=author or citizen, data={**DATA, **data},
         )
         return appeal
+
+    return make
+
+
+@pytest.fixture
+def make_town(home):
+    """Another site of the installation, in country ``code`` ("ua", "ro", "bg"), with an
+    addressee that takes appeals through its own individual form."""
+    from wagtail.models import Site
+
+    from addons.addressees.models import HomePage
+
+    def make(code, slug=None):
+        slug = slug or f"town-{code}"
+        town_home = home.get_parent().add_child(instance=HomePage(title=slug, slug=slug))
+        town_site = Site.objects.create(hostname=f"{slug}.localhost", port=80,
+                                        root_page=town_home)
+        SiteProfile.objects.update_or_create(
+            site=town_site, defaults={"jurisdiction": code, "default_language": "en"}
+        )
+        town_catalog = town_home.add_child(
+            instance=AddresseeCatalogPage(title="Addressees", slug="addressees")
+        )
+        town_addressee = town_catalog.add_child(
+            instance=AddresseePage(title=f"Town hall {code}", slug="hall")
+        )
+        form = AppealForm.objects.create(site=town_site, title="Petition")
+        AppealFormPlacement.objects.create(page=town_addressee, form=form)
+        return {"site": town_site, "addressee": town_addressee, "form": form,
+                "host": f"{slug}.localhost"}
 
     return make

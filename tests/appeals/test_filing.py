@@ -220,20 +220,17 @@ def test_refusal_is_in_the_citizens_language(client, appeal_form, addressee):
     assert "Закону України" in response.content.decode()
 
 
-def test_incomplete_profile_is_refused(client, make_user, appeal_form, addressee):
+def test_incomplete_profile_types_what_it_lacks(client, make_user, appeal_form, addressee):
     user = make_user("vasyl", complete=False)
     client.force_login(user)
     url = new_url(appeal_form, addressee)
-    response = client.post(url, post_data(subject="Draft kept"))
-    assert response.status_code == 403
-    assert reverse("accounts:profile") in response.content.decode()
-    assert "postal address" in response.content.decode()
-    assert not Appeal.objects.exists()
-    user.full_name, user.postal_address = "Vasyl", "2 Side Street"
-    user.save()
-    response = client.get(url)
+    response = client.post(url, post_data(subject="Kept", applicant_address=""))
+    assert response.status_code == 400
     assert response.context["barrier"] is None
-    assert response.context["form"].initial["subject"] == "Draft kept"
+    assert response.context["form"]["subject"].value() == "Kept"
+    response = client.post(url, post_data(applicant_address="2 Side Street"))
+    assert response.status_code == 302
+    assert Appeal.objects.get().applicant_address == "2 Side Street"
 
 
 def test_open_form_accepts_anonymous_applicants(client, appeal_form, addressee):
