@@ -312,3 +312,15 @@ def test_disabled_addon_hides_the_section_and_urls(client, placed, addressee, si
     assert client.get(reverse("surveys:survey", args=[placed.pk])).status_code == 404
     activation.enable(site, "surveys")
     assert client.get(reverse("surveys:survey", args=[placed.pk])).status_code == 200
+
+
+def test_chart_labels_are_whole_text_that_wraps_on_a_phone():
+    """Labels were SVG text scaled with the chart (7 px at 320 px) and cut at 30 letters."""
+    from types import SimpleNamespace
+
+    from addons.surveys.templatetags.survey_tags import bar_chart
+
+    label = "Однозначно так, обслуговування було швидким і ввічливим"
+    html = str(bar_chart([SimpleNamespace(label=label, share=0.4, percent=40)]))
+    assert f'<span class="survey-bar-label">{label}</span>' in html
+    assert "<text" not in html and 'width="40.0"' in html and "40 %" in html
