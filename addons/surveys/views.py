@@ -217,11 +217,10 @@ def _suspicious(request, item) -> bool:
 def _answer(request, item, *, addressee=None, invitation=None):
     questions = services.questions_of(item)
     form = SurveyForm(request.POST, questions=questions)
-    if request.POST.get("website"):
-        # a robot filled the hidden trap: thank it and keep nothing
-        messages.success(request, _("Thank you! Your answer is recorded."))
-        return redirect(results_url(item, addressee) if item.public_results
-                        else item.get_absolute_url())
+    # The hidden trap field: robots fill it, people do not see it. An answer with it filled
+    # is kept for staff as suspicious (a browser's autofill may have filled it for a person)
+    # and raises no public counter.
+    trapped = bool(request.POST.get("website"))
     status = 400
     open_to_anyone = item.audience == Audience.ANYONE
     if is_ratelimited(request, group="surveys.answer", key="ip", rate=_rate(), method="POST",
@@ -238,7 +237,8 @@ def _answer(request, item, *, addressee=None, invitation=None):
         try:
             services.submit(item, form.items(), user=request.user, addressee=addressee,
                             invitation=invitation, browser_id=current, questions=questions,
-                            suspicious=open_to_anyone and _suspicious(request, item))
+                            suspicious=trapped or (open_to_anyone
+                                                          and _suspicious(request, item)))
         except services.AlreadyAnswered as error:
             form.add_error(None, str(error.message))
             status = 409

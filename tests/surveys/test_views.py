@@ -167,12 +167,45 @@ def test_flood_from_one_address_is_limited(client, open_survey, addressee, setti
     assert "Too many answers came from your network" in last.content.decode()
 
 
-def test_honeypot_keeps_nothing(client, open_survey, addressee):
+def test_filled_honeypot_is_kept_as_suspicious_and_not_counted(client, open_survey, addressee):
+    """A robot filling the hidden field is not counted publicly; a person who filled it
+    (a browser's autofill, a screen reader) still sees their answer recorded, and staff
+    find it among the suspicious answers."""
+    from addons.surveys import results
+
     stars = q(open_survey, QuestionKind.STARS).key
     data = post_data(open_survey, addressee, **{stars: "1"})
     data["website"] = "http://spam.example"
-    assert client.post(answer_url(open_survey), data).status_code == 302
+    response = client.post(answer_url(open_survey), data, follow=True)
+    assert response.status_code == 200
+    assert "Thank you! Your answer is recorded." in response.content.decode()
+    kept = Response.objects.get()
+    assert kept.suspicious is True
+    assert results.tally_counts(open_survey).get((None, "responses"), 0) == 0
+
+
+def test_filled_honeypot_with_an_error_shows_the_form_again(client, open_survey, addressee):
+    data = post_data(open_survey, addressee, **{q(open_survey, QuestionKind.STARS).key: "9"})
+    data["website"] = "x"
+    response = client.post(answer_url(open_survey), data)
+    assert response.status_code == 400
+    assert "error-summary" in response.content.decode()
     assert not Response.objects.exists()
+
+
+def test_honeypot_is_hidden_and_out_of_the_keyboard_order(client, open_survey):
+    import re
+    from pathlib import Path
+
+    html = client.get(reverse("surveys:survey", args=[open_survey.pk])).content.decode()
+    trap = re.search(r'<div class="hp-field"[^>]*>.*?</div>', html, re.S).group(0)
+    assert 'aria-hidden="true"' in trap
+    field = re.search(r'<input[^>]*name="website"[^>]*>', trap).group(0)
+    assert 'tabindex="-1"' in field and 'autocomplete="off"' in field
+    css = (Path(__file__).resolve().parents[2] / "themes" / "civic" / "static" / "civic"
+           / "css" / "site.css").read_text()
+    rule = re.search(r"\.hp-field[^{]*\{([^}]*)\}", css)
+    assert rule and "position: absolute" in rule.group(1) and "left: -" in rule.group(1)
 
 
 def test_one_time_link_page(client, site, addressee):
@@ -279,3 +312,15 @@ def test_disabled_addon_hides_the_section_and_urls(client, placed, addressee, si
     assert client.get(reverse("surveys:survey", args=[placed.pk])).status_code == 404
     activation.enable(site, "surveys")
     assert client.get(reverse("surveys:survey", args=[placed.pk])).status_code == 200
+
+
+def test_chart_labels_are_whole_text_that_wraps_on_a_phone():
+    """Labels were SVG text scaled with the chart (7 px at 320 px) and cut at 30 letters."""
+    from types import SimpleNamespace
+
+    from addons.surveys.templatetags.survey_tags import bar_chart
+
+    label = "Однозначно так, обслуговування було швидким і ввічливим"
+    html = str(bar_chart([SimpleNamespace(label=label, share=0.4, percent=40)]))
+    assert f'<span class="survey-bar-label">{label}</span>' in html
+    assert "<text" not in html and 'width="40.0"' in html and "40 %" in html

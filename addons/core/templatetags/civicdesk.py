@@ -99,3 +99,29 @@ def cabinet_sections(context):
             )
         )
     return mark_safe("".join(html))
+
+
+def _bound_forms(value, depth=0):
+    from django.forms import BaseForm, BaseFormSet
+
+    if isinstance(value, (BaseForm, BaseFormSet)):
+        yield value
+    elif depth < 1 and isinstance(value, dict):
+        for item in value.values():
+            yield from _bound_forms(item, depth + 1)
+
+
+@register.simple_tag(takes_context=True)
+def page_has_form_errors(context) -> bool:
+    """Whether a form on the page was sent back with errors: any bound form in the
+    template's context (or one level inside a dict of forms), or ``form_has_errors``.
+    The base template starts the page's title with "Error:" then."""
+    if context.get("form_has_errors"):
+        return True
+    for value in context.flatten().values():
+        for form in _bound_forms(value):
+            if not form.is_bound:
+                continue
+            if form.total_error_count() if hasattr(form, "total_error_count") else form.errors:
+                return True
+    return False

@@ -5,12 +5,6 @@ from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
-ROW = 26
-LABEL_WIDTH = 200
-BAR_WIDTH = 300
-WIDTH = LABEL_WIDTH + BAR_WIDTH + 80
-
-
 @register.inclusion_tag("surveys/includes/box.html", takes_context=True)
 def survey_box(context, survey, page=None):
     """The survey's form (or why it cannot be answered) and its results on ``page``."""
@@ -26,31 +20,23 @@ def survey_box(context, survey, page=None):
     return data
 
 
-def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 @register.simple_tag
 def bar_chart(bars):
-    """A horizontal bar chart of ``bars`` (results.Bar) as inline SVG. It is decorative
-    for screen readers: the table beside it carries the same figures."""
-    height = ROW * len(bars) + 4
+    """A horizontal bar chart of ``bars`` (results.Bar): each answer's label as text (it
+    wraps, and keeps the page's font size on a phone) over a bar drawn as a small SVG, and
+    its share. It is decorative for screen readers: the table beside it carries the same
+    figures."""
     rows = format_html_join("", (
-        '<text x="0" y="{}" class="survey-chart-label">{}</text>'
-        '<rect x="{}" y="{}" width="{}" height="{}" class="survey-chart-bar" '
-        'fill="currentColor"></rect>'
-        '<text x="{}" y="{}" class="survey-chart-value">{} %</text>'
+        '<div class="survey-bar"><span class="survey-bar-label">{}</span>'
+        '<svg class="survey-bar-track" viewBox="0 0 100 10" preserveAspectRatio="none" '
+        'focusable="false"><rect x="0" y="0" width="{}" height="10" '
+        'class="survey-chart-bar" fill="currentColor"></rect></svg>'
+        '<span class="survey-bar-value">{} %</span></div>'
     ), (
-        (index * ROW + 17, _short(bar.label), LABEL_WIDTH, index * ROW + 4,
-         round(BAR_WIDTH * bar.share, 1), ROW - 8,
-         LABEL_WIDTH + round(BAR_WIDTH * bar.share, 1) + 6, index * ROW + 17, bar.percent)
-        for index, bar in enumerate(bars)
+        (bar.label, round(100 * bar.share, 1), bar.percent) for bar in bars
     ))
-    return format_html(
-        '<svg class="survey-chart-svg" viewBox="0 0 {} {}" width="100%" role="presentation" '
-        'aria-hidden="true" focusable="false" font-size="13" fill="currentColor">{}</svg>',
-        WIDTH, height, rows,
-    )
+    return format_html('<div class="survey-chart-svg survey-bars" aria-hidden="true">{}</div>',
+                       rows)
 
 
 @register.simple_tag
