@@ -468,6 +468,21 @@ class ReasonForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+class UrgentForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why it needs no further study (kept in the history)"),
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+        error_messages={"required": gettext_lazy("Say why the appeal is urgent.")},
+    )
+
+
+class NoticeForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("How the applicant was informed (kept in the history)"),
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+    )
+
+
 class EmptyForm(forms.Form):
     pass
 
@@ -508,6 +523,14 @@ ACTIONS = {
                lambda appeal, user, form: services.return_incomplete(
                    appeal, user, form.cleaned_data["reason"]),
                OPEN_STATUSES),
+    "urgent": (UrgentForm, gettext_lazy("Mark urgent"),
+               lambda appeal, user, form: services.mark_urgent(
+                   appeal, user, form.cleaned_data["reason"]),
+               OPEN_STATUSES),
+    "notice": (NoticeForm, gettext_lazy("Record the notice"),
+               lambda appeal, user, form: services.record_notice(
+                   appeal, user, form.cleaned_data["note"]),
+               None),
     "leave": (ReasonForm, gettext_lazy("Leave without consideration"),
               lambda appeal, user, form: services.leave_without_consideration(
                   appeal, user, form.cleaned_data["reason"]),
@@ -524,8 +547,17 @@ ACTION_HEADINGS = {
     "extend": gettext_lazy("Extend the term"),
     "note": gettext_lazy("Internal note"),
     "return": gettext_lazy("Return as incomplete"),
+    "urgent": gettext_lazy("Mark urgent: the appeal needs no further study"),
+    "notice": gettext_lazy("The applicant was informed of the decision"),
     "leave": gettext_lazy("Leave without consideration"),
     "close": gettext_lazy("Close"),
+}
+
+
+#: actions offered only where they apply (the site's law has the term)
+ACTION_CONDITIONS = {
+    "urgent": services.can_mark_urgent,
+    "notice": lambda appeal: appeal.awaits_notice,
 }
 
 
@@ -557,6 +589,8 @@ def _actions_for(appeal, bound=None, request=None, limit=None):
             form = bound[1]
         elif statuses is not None and appeal.status not in statuses:
             continue
+        elif name in ACTION_CONDITIONS and not ACTION_CONDITIONS[name](appeal):
+            continue
         else:
             initial = None
             if name == "reply" and request is not None:
@@ -583,7 +617,12 @@ def _detail_context(request, appeal, bound=None):
         Prefetch("attachments", queryset=AppealAttachment.objects.order_by("pk"))
     )
     limit = services.extension_limit(appeal) if appeal.is_open else None
+    today = timezone.localdate()
     return {
+        "urgent_until": services.urgent_term(appeal) if services.can_mark_urgent(appeal)
+        else None,
+        "return_overdue": appeal.is_return_overdue(today),
+        "notice_overdue": appeal.awaits_notice and appeal.notify_by < today,
         "appeal": appeal,
         "files": list(appeal.attachments.filter(message__isnull=True).order_by("pk")),
         "conversation": list(conversation),

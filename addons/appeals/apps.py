@@ -8,6 +8,10 @@ from addons.core.addon import (
     StatisticsBlock,
 )
 
+#: APC: a proposal or signal filed with a body that is not competent is forwarded within
+#: 7 days (the notice of the decision, "notify-decision", is a different 7-day term)
+BG_FORWARD_LABEL = _("forwarding a signal or proposal to the competent body")
+
 
 class AppealsConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
@@ -44,6 +48,7 @@ class AppealsConfig(AddonConfig):
         NotificationEvent("appeals.status", _("Your appeal changed")),
         NotificationEvent("appeals.forwarded", _("An appeal was forwarded to you")),
         NotificationEvent("appeals.reply", _("Your appeal is answered")),
+        NotificationEvent("appeals.urgent", _("Your appeal is handled as urgent")),
         NotificationEvent("appeals.comment", _("The applicant wrote on an appeal")),
         NotificationEvent("appeals.reminder", _("An appeal is due soon")),
         NotificationEvent("appeals.overdue", _("An appeal is overdue")),
@@ -64,7 +69,12 @@ class AppealsConfig(AddonConfig):
 
     def ready(self):
         super().ready()
+        from addons.core.deadlines import DAYS, Term, register_rule
+
         from . import signals  # noqa: F401
+
+        # Bulgaria's own term for forwarding a signal or proposal to the competent body.
+        register_rule("forward", Term(7, DAYS, BG_FORWARD_LABEL), ("bg",))
 
     def setup(self, site):
         from .services import create_default_forms

@@ -7,6 +7,9 @@ Points of one term (the current due date, extensions included):
   point that applies is sent; the earlier ones it makes moot are recorded as passed.
 - ``overdue-head`` the day after the due date: the addressee's head (the moderators of the
   addressee's parent addressee, else the configured leadership) and the department.
+- ``return-<n>`` and ``notify-<n>``, the same offsets before the other terms the site's
+  law sets: returning an incomplete appeal (``Appeal.return_by``, while it is not taken in
+  hand) and informing the applicant of the decision (``Appeal.notify_by``, until informed).
 - ``overdue-leadership`` after ``leadership_after_days`` overdue: the municipality's
   leadership (AppealsSettings.leadership).
 
@@ -28,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .models import Appeal, AppealReminder, AppealsSettings
+from .models import RETURN_WATCH_STATUSES, Appeal, AppealReminder, AppealsSettings
 from .services import _notify_users, staff_recipients
 
 HEAD = "overdue-head"
@@ -105,6 +108,75 @@ def candidates(today: date, max_offset: int):
     )
 
 
+#: the other terms staff are reminded of, before they pass: (point prefix, date field)
+TERM_POINTS = (("return", "return_by"), ("notify", "notify_by"))
+
+
+def term_candidates(field: str, today: date, max_offset: int):
+    """Appeals whose term ``field`` ("return_by": return an incomplete appeal; "notify_by":
+    inform the applicant of the decision) still runs and ends within the window."""
+    queryset = Appeal.objects.filter(**{
+        f"{field}__gte": today, f"{field}__lte": today + timedelta(days=max_offset),
+    })
+    if field == "return_by":
+        queryset = queryset.filter(status__in=RETURN_WATCH_STATUSES)
+    else:
+        queryset = queryset.filter(notified_at__isnull=True)
+    return queryset.select_related("addressee", "site").order_by(field, "pk")
+
+
+def term_points(term_date: date, prefix: str, options: AppealsSettings,
+                today: date) -> list[tuple[str, bool]]:
+    """(point, send) pairs of a term ending on ``term_date``: the most urgent configured
+    offset that applies is sent, the earlier ones are recorded as passed."""
+    days_left = (term_date - today).days
+    applicable = [offset for offset in options.reminder_offsets if offset >= days_left]
+    if days_left < 0 or not applicable:
+        return []
+    most_urgent = min(applicable)
+    return [(f"{prefix}-{offset}", offset == most_urgent) for offset in applicable]
+
+
+def send_term_reminders(today: date, by_site: dict, default: AppealsSettings,
+                        max_offset: int) -> int:
+    """Remind staff of the return term (UA) and the notice term (BG) before they pass."""
+    sent = 0
+    for prefix, field in TERM_POINTS:
+        appeals = list(term_candidates(field, today, max_offset))
+        if not appeals:
+            continue
+        done = set(
+            AppealReminder.objects.filter(appeal__in=appeals).values_list(
+                "appeal_id", "point", "due_date"
+            )
+        )
+        for appeal in appeals:
+            options = by_site.get(appeal.site_id, default)
+            term_date = getattr(appeal, field)
+            for point, send in term_points(term_date, prefix, options, today):
+                if (appeal.pk, point, term_date) in done:
+                    continue
+                if _send_term_point(appeal, options, point, send, term_date, today):
+                    sent += send
+    return sent
+
+
+def _send_term_point(appeal, options, point, send, term_date, today) -> bool:
+    try:
+        with transaction.atomic():
+            AppealReminder.objects.create(appeal=appeal, point=point, due_date=term_date)
+            if send:
+                _notify_users(
+                    _recipients(point, appeal, options), appeal, "appeals.reminder",
+                    {"point": point, "term": point.split("-")[0], "term_date": term_date,
+                     "days_left": (term_date - today).days},
+                    key=f"appeals.{point}:{appeal.pk}:{term_date.isoformat()}",
+                )
+    except IntegrityError:
+        return False
+    return True
+
+
 def send_reminders(today: date | None = None) -> int:
     """Send every reminder and escalation due today; returns how many points were sent."""
     today = today or timezone.localdate()
@@ -114,15 +186,15 @@ def send_reminders(today: date | None = None) -> int:
         [max(row.reminder_offsets, default=0) for row in by_site.values()]
         + [max(default.reminder_offsets, default=0)]
     )
+    sent = send_term_reminders(today, by_site, default, max_offset)
     appeals = list(candidates(today, max_offset))
     if not appeals:
-        return 0
+        return sent
     done = set(
         AppealReminder.objects.filter(appeal__in=appeals).values_list(
             "appeal_id", "point", "due_date"
         )
     )
-    sent = 0
     for appeal in appeals:
         options = by_site.get(appeal.site_id, default)
         for point, send in points_for(appeal, options, today):

@@ -19,9 +19,15 @@ from addons.core.models import SiteProfile
 DEFAULT_RULES = {
     "ua": {"appeal": "appeal", "extended": "appeal-extended", "forward": "forward"},
     "ro": {"appeal": "petition", "extended": "petition-extended", "forward": "forward"},
-    # Bulgaria knows no extension of a signal's term; forwarding follows the 7-day rule.
-    "bg": {"appeal": "signal", "extended": "signal", "forward": "notify-decision"},
+    # Bulgaria knows no extension of a signal's term; forwarding has its own 7-day rule
+    # (registered by AppealsConfig.ready as "forward" for "bg").
+    "bg": {"appeal": "signal", "extended": "signal", "forward": "forward"},
 }
+#: terms only some laws set, applied where the jurisdiction has the rule: the urgent term
+#: of an appeal that needs no further study (UA 393/96 art. 20, 15 days), the return of an
+#: incomplete appeal (UA art. 5, 10 days), the notice of the decision (BG APC, 7 days)
+OPTIONAL_RULES = {"urgent": "appeal-urgent", "return": "return-incomplete",
+                  "notify": "notify-decision"}
 
 #: applicant fields the law requires, by jurisdiction and form kind ("address_or_email":
 #: one of the two, RO)
@@ -106,6 +112,16 @@ def rule(site_or_code, which: str) -> str:
     code = site_or_code if isinstance(site_or_code, str) else jurisdiction_of(site_or_code)
     rules = {**DEFAULT_RULES, **getattr(settings, "CIVICDESK_APPEALS_RULES", {})}
     return rules.get(code, DEFAULT_RULES["ua"])[which]
+
+
+def optional_rule(site_or_code, which: str) -> str | None:
+    """The rule key for an optional term ``which`` ("urgent", "return", "notify") if the
+    jurisdiction's law has it, else None (the term is not applied there)."""
+    from addons.core import deadlines
+
+    code = site_or_code if isinstance(site_or_code, str) else jurisdiction_of(site_or_code)
+    key = OPTIONAL_RULES[which]
+    return key if key in deadlines.rules(code) else None
 
 
 def required_fields(code: str, kind: str) -> tuple[str, ...]:

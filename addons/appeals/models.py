@@ -97,6 +97,9 @@ class Status(models.TextChoices):
 OPEN_STATUSES = (
     Status.SUBMITTED, Status.REGISTERED, Status.FORWARDED, Status.IN_PROGRESS, Status.EXTENDED,
 )
+#: statuses in which an appeal may still be returned as incomplete within the term of the
+#: law (UA 393/96 art. 5): it has not been taken in hand yet
+RETURN_WATCH_STATUSES = (Status.SUBMITTED, Status.REGISTERED, Status.FORWARDED)
 #: statuses after which nothing more is said in the conversation
 FINAL_STATUSES = (Status.CLOSED, Status.RETURNED, Status.LEFT_WITHOUT_CONSIDERATION)
 
@@ -321,7 +324,7 @@ class AppealQuerySet(models.QuerySet):
             "pk", "site__hostname", "site__site_name", "reference", "addressee__title",
             "addressee__id", "author__id", "author__full_name", "author__email", "subject",
             "status", "priority", "received_at", "due_date", "kind", "appeal_type",
-            "do_not_disclose",
+            "do_not_disclose", "return_by", "urgent_at",
             "applicant_name", "repeated_of_id", "anonymised_at",
         )
 
@@ -395,6 +398,24 @@ class Appeal(models.Model):
         _("forward by"), null=True, blank=True,
         help_text=_("The last day to forward it to the competent addressee."),
     )
+    urgent_at = models.DateTimeField(
+        _("marked urgent"), null=True, blank=True,
+        help_text=_("When staff found that the appeal needs no further study: the shorter "
+                    "urgent term of the site's law applies."),
+    )
+    urgent_reason = models.TextField(_("why it is urgent"), blank=True)
+    return_by = models.DateField(
+        _("return by"), null=True, blank=True,
+        help_text=_("The last day to return the appeal to the applicant if it is incomplete "
+                    "(where the site's law sets such a term)."),
+    )
+    notify_by = models.DateField(
+        _("notify the decision by"), null=True, blank=True,
+        help_text=_("The last day to inform the applicant of the decision (where the site's "
+                    "law sets such a term)."),
+    )
+    notified_at = models.DateTimeField(_("applicant informed of the decision"), null=True,
+                                       blank=True)
     forwarded_from = models.ForeignKey(
         "addressees.AddresseePage", verbose_name=_("forwarded from"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
@@ -464,6 +485,20 @@ class Appeal(models.Model):
     @property
     def is_repeated(self) -> bool:
         return self.repeated_of_id is not None
+
+    @property
+    def awaits_return_check(self) -> bool:
+        """Whether the term to return it as incomplete still runs: not yet taken in hand,
+        returned or otherwise considered."""
+        return self.return_by is not None and self.status in RETURN_WATCH_STATUSES
+
+    def is_return_overdue(self, today=None) -> bool:
+        return self.awaits_return_check and self.return_by < (today or timezone.localdate())
+
+    @property
+    def awaits_notice(self) -> bool:
+        """Whether the applicant is still to be informed of the decision within its term."""
+        return self.notify_by is not None and self.notified_at is None
 
     def is_overdue(self, today=None) -> bool:
         return (self.is_open and self.due_date is not None
@@ -544,6 +579,8 @@ class AppealEvent(models.Model):
         COMMENTED = "commented", _("Comment added")
         NOTE = "note", _("Internal note added")
         RETURNED = "returned", _("Returned as incomplete")
+        URGENT = "urgent", _("Marked urgent")
+        NOTIFIED = "notified", _("Applicant informed of the decision")
         LEFT = "left", _("Left without consideration")
         CLOSED = "closed", _("Closed")
         RESOLVED = "resolved", _("Marked resolved by the applicant")

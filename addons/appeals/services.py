@@ -56,6 +56,8 @@ LOG_ACTIONS = {
     "appeals.note": _("Add internal note to appeal"),
     "appeals.comment": _("Comment on appeal"),
     "appeals.return": _("Return appeal as incomplete"),
+    "appeals.urgent": _("Mark appeal urgent"),
+    "appeals.notified": _("Record the notice of the decision"),
     "appeals.leave": _("Leave appeal without consideration"),
     "appeals.close": _("Close appeal"),
     "appeals.resolve": _("Mark appeal resolved"),
@@ -381,6 +383,9 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
         )
     if via_department and not appeal.anonymous:
         appeal.forward_by = deadlines.due(received, jurisdictions.rule(code, "forward"), code)
+    return_rule = jurisdictions.optional_rule(code, "return")
+    if return_rule and not appeal.anonymous:
+        appeal.return_by = deadlines.due(received, return_rule, code)
     appeal.substance_hash = substance_hash(appeal.text)
     if appeal.author_id:
         appeal.repeated_of = (
@@ -523,6 +528,62 @@ def extend(appeal: Appeal, actor, until: date, reason: str) -> Appeal:
     )
 
 
+def urgent_term(appeal: Appeal) -> date | None:
+    """The due date ``appeal`` gets when marked urgent: the urgent term of the site's law
+    from the day of receipt, never later than the current due date. None where the law has
+    no urgent term or the appeal has no term (anonymous)."""
+    code = jurisdictions.jurisdiction_of(appeal.site)
+    key = jurisdictions.optional_rule(code, "urgent")
+    if key is None or appeal.due_date is None:
+        return None
+    received = timezone.localdate(appeal.received_at)
+    return min(deadlines.due(received, key, code), appeal.due_date)
+
+
+def can_mark_urgent(appeal: Appeal) -> bool:
+    """Whether the "mark urgent" action applies: the site's law has an urgent term, the
+    appeal is open, has a term and is not urgent already."""
+    return (appeal.status in OPEN_STATUSES and appeal.urgent_at is None
+            and appeal.due_date is not None
+            and jurisdictions.optional_rule(appeal.site, "urgent") is not None)
+
+
+@transaction.atomic
+def mark_urgent(appeal: Appeal, actor, reason: str) -> Appeal:
+    """Staff find that the appeal needs no further study (UA 393/96 art. 20): the due date
+    becomes the urgent term from the day of receipt (15 days), never later than it was.
+    The citizen is told the new date."""
+    _require_staff(actor, appeal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppealError(_("Say why the appeal is urgent: it is kept in the history."))
+    _lock(appeal)
+    _require_not_final(appeal)
+    if jurisdictions.optional_rule(appeal.site, "urgent") is None:
+        raise AppealError(_("The law of this site sets no urgent term for appeals."))
+    if appeal.due_date is None:
+        raise AppealError(_("An anonymous appeal has no legal term to shorten."))
+    if appeal.urgent_at is not None:
+        raise AppealError(_("This appeal is already marked urgent."))
+    if appeal.status not in OPEN_STATUSES:
+        raise WrongStatus(
+            _("This cannot be done to an appeal with the status \"%(status)s\".")
+            % {"status": appeal.get_status_display()}
+        )
+    previous_due = appeal.due_date
+    appeal.due_date = urgent_term(appeal)
+    appeal.urgent_at = timezone.now()
+    appeal.urgent_reason = reason
+    appeal.save(update_fields=["due_date", "urgent_at", "urgent_reason", "updated_at"])
+    event = _record(appeal, AppealEvent.Action.URGENT, actor, data={
+        "from": previous_due.isoformat(), "until": appeal.due_date.isoformat(),
+        "reason": reason,
+    }, log_action="appeals.urgent")
+    _notify_citizen(appeal, "appeals.urgent", {"previous_due_date": previous_due},
+                    key=f"appeals.urgent:{appeal.pk}:{event.pk}")
+    return appeal
+
+
 def render_template_text(template, appeal: Appeal) -> str:
     """A reply template's text with the appeal's details filled in."""
     values = {
@@ -559,13 +620,46 @@ def reply(appeal: Appeal, actor, text: str = "", files=(), *, template=None) -> 
     if appeal.answered_at is None:
         appeal.answered_at = message.created_at
         fields.append("answered_at")
+    notify_rule = jurisdictions.optional_rule(appeal.site, "notify")
+    if notify_rule and appeal.notify_by is None and not appeal.anonymous:
+        # BG: the applicant is informed of the decision within 7 days of it.
+        code = jurisdictions.jurisdiction_of(appeal.site)
+        appeal.notify_by = deadlines.due(timezone.localdate(message.created_at),
+                                         notify_rule, code)
+        fields.append("notify_by")
     appeal.save(update_fields=fields)
     _record(appeal, AppealEvent.Action.REPLIED, actor, from_status=previous,
             data={"message": message.pk, "template": getattr(template, "pk", None)},
             log_action="appeals.reply")
-    _notify_citizen(appeal, "appeals.reply", {"text": text},
-                    key=f"appeals.reply:{message.pk}")
+    sent = _notify_citizen(appeal, "appeals.reply", {"text": text},
+                           key=f"appeals.reply:{message.pk}")
+    if sent is not None and appeal.awaits_notice:
+        _notice_given(appeal, None, how="reply")
     return message
+
+
+def _notice_given(appeal: Appeal, actor, *, how: str, note: str = "") -> None:
+    appeal.notified_at = timezone.now()
+    appeal.save(update_fields=["notified_at", "updated_at"])
+    _record(appeal, AppealEvent.Action.NOTIFIED, actor,
+            data={"how": how, "notify_by": appeal.notify_by.isoformat(),
+                  **({"reason": note} if note else {})},
+            log_action="appeals.notified")
+
+
+@transaction.atomic
+def record_notice(appeal: Appeal, actor, note: str) -> Appeal:
+    """Staff record that the applicant was informed of the decision another way (by post,
+    in person) when no notification could reach them."""
+    _require_staff(actor, appeal)
+    note = (note or "").strip()
+    if not note:
+        raise AppealError(_("Say how the applicant was informed: it is kept in the history."))
+    _lock(appeal)
+    if not appeal.awaits_notice:
+        raise AppealError(_("No notice of a decision is awaited for this appeal."))
+    _notice_given(appeal, actor, how="staff", note=note)
+    return appeal
 
 
 @transaction.atomic
@@ -590,9 +684,14 @@ def return_incomplete(appeal: Appeal, actor, reason: str) -> Appeal:
     reason = (reason or "").strip()
     if not reason:
         raise AppealError(_("Say what the appeal lacks: the applicant is told."))
+    data = {"reason": reason}
+    if appeal.return_by is not None:
+        # The term of the law (UA: 10 days of receipt): a late return is recorded as such.
+        data["return_by"] = appeal.return_by.isoformat()
+        data["late"] = timezone.localdate() > appeal.return_by
     return _transition(
         appeal, actor, to_status=Status.RETURNED, action=AppealEvent.Action.RETURNED,
-        log_action="appeals.return", allowed_from=OPEN_STATUSES, data={"reason": reason},
+        log_action="appeals.return", allowed_from=OPEN_STATUSES, data=data,
         notify_extra={"reason": reason}, changes={"closed_at": timezone.now()},
     )
 
