@@ -3,7 +3,8 @@
 The same rights as everywhere: ``Appeal.objects.visible_to(user)`` (a citizen their own
 appeals, a moderator their addressees', the appeals department its site's). Token
 (``Authorization: Token <key>``) or session authentication. A staff member's reading of an
-appeal is written to its history and the audit log, as in the admin.
+appeal is written to its history and the audit log, as in the admin. References are
+counted per town, so each town's API (its host) answers with that town's appeals only.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from wagtail.models import Site
 
 from addons.core.validation import DatabaseIntegerField, parse_pk
 
@@ -137,7 +139,9 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Appeal.objects.none()
 
     def get_queryset(self):
-        queryset = Appeal.objects.visible_to(self.request.user).select_related("addressee")
+        # references are counted per town: a town's API answers with that town's appeals
+        queryset = Appeal.objects.visible_to(self.request.user).filter(
+            site=Site.find_for_request(self.request)).select_related("addressee")
         if self.action == "retrieve":
             return queryset.select_related("site").prefetch_related(
                 Prefetch("messages", queryset=AppealMessage.objects.prefetch_related(
