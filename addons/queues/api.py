@@ -249,7 +249,13 @@ class TicketDetailView(PersonalDataMixin, APIView):
 
     @extend_schema(responses={200: TicketDetailSerializer})
     def get(self, request, code):
-        ticket = Ticket.objects.select_related("queue", "citizen").filter(code=code).first()
+        from wagtail.models import Site
+
+        site = Site.find_for_request(request)
+        tickets = Ticket.objects.select_related("queue", "citizen").filter(code=code)
+        if site is not None:  # a town's API answers with its own tickets only
+            tickets = tickets.filter(queue__site=site)
+        ticket = tickets.first()
         user = request.user
         if ticket is None or not (services.can_view_ticket(user, ticket)
                                   or (user.is_authenticated and desk.can_handle(user, ticket))):
