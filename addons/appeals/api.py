@@ -21,7 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from wagtail.models import Site
 
-from addons.core.validation import DatabaseIntegerField, parse_pk
+from addons.core.validation import DatabaseIntegerField, api_error_responses, parse_pk
 
 from . import services
 from .admin_views import AppealFilterForm
@@ -169,7 +169,8 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return AppealDetailSerializer if self.action == "retrieve" else AppealListSerializer
 
-    @extend_schema(parameters=FILTER_PARAMETERS)
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={
+        200: AppealListSerializer, **api_error_responses(400, 401, 404)})
     def list(self, request, *args, **kwargs):
         form = self.filter_form()
         if form.is_bound and not form.is_valid():
@@ -178,6 +179,7 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(responses={200: AppealDetailSerializer, **api_error_responses(401, 404)})
     def retrieve(self, request, *args, **kwargs):
         appeal = self.get_object()
         staff = is_staff_for(request.user, appeal)
