@@ -234,11 +234,18 @@ def _with_local_times(tickets):
     return tickets
 
 
+def _this_sites(request, tickets):
+    """Only the tickets of this town's queues (its links open on this host only)."""
+    site = _site(request)
+    return tickets.filter(queue__site=site) if site is not None else tickets
+
+
 @never_cache
 @login_required
 def my_tickets(request):
     tickets = _with_local_times(list(
-        Ticket.objects.filter(citizen=request.user).select_related("queue").order_by("-start")
+        _this_sites(request, Ticket.objects.filter(citizen=request.user))
+        .select_related("queue").order_by("-start")
     ))
     return render(request, "queues/my_tickets.html", {"tickets": tickets})
 
@@ -247,6 +254,6 @@ def cabinet_context(request):
     """The cabinet's "My tickets": upcoming booked tickets first."""
     if not request.user.is_authenticated:
         return {"tickets": []}
-    tickets = list(Ticket.objects.filter(citizen=request.user).active()
+    tickets = list(_this_sites(request, Ticket.objects.filter(citizen=request.user)).active()
                    .select_related("queue").order_by("start")[:10])
     return {"tickets": _with_local_times(tickets)}

@@ -46,6 +46,9 @@ def test_web_booking_on_both_towns(client, site, queue, service, day, citizen, t
         assert client.get(other.get_absolute_url(), HTTP_HOST=host).status_code == 404
         assert client.get(reverse("queues:ticket_pdf", args=[other.code]),
                           HTTP_HOST=host).status_code == 404
+        # "My tickets" of a town lists its own ticket, whose link opens there
+        mine = client.get(reverse("queues:mine"), HTTP_HOST=host).content.decode()
+        assert ticket.code in mine and other.code not in mine
 
 
 def test_api_booking_on_both_towns(client, site, queue, service, day, citizen, town2):
