@@ -3,7 +3,8 @@
 The same rights as everywhere: ``Appeal.objects.visible_to(user)`` (a citizen their own
 appeals, a moderator their addressees', the appeals department its site's). Token
 (``Authorization: Token <key>``) or session authentication. A staff member's reading of an
-appeal is written to its history and the audit log, as in the admin.
+appeal is written to its history and the audit log, as in the admin. References are
+counted per town, so each town's API (its host) answers with that town's appeals only.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from wagtail.models import Site
 
-from addons.core.validation import DatabaseIntegerField, parse_pk
+from addons.core.validation import DatabaseIntegerField, api_error_responses, parse_pk
 
 from . import services
 from .admin_views import AppealFilterForm
@@ -137,7 +139,9 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Appeal.objects.none()
 
     def get_queryset(self):
-        queryset = Appeal.objects.visible_to(self.request.user).select_related("addressee")
+        # references are counted per town: a town's API answers with that town's appeals
+        queryset = Appeal.objects.visible_to(self.request.user).filter(
+            site=Site.find_for_request(self.request)).select_related("addressee")
         if self.action == "retrieve":
             return queryset.select_related("site").prefetch_related(
                 Prefetch("messages", queryset=AppealMessage.objects.prefetch_related(
@@ -165,7 +169,8 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return AppealDetailSerializer if self.action == "retrieve" else AppealListSerializer
 
-    @extend_schema(parameters=FILTER_PARAMETERS)
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={
+        200: AppealListSerializer, **api_error_responses(400, 401, 404)})
     def list(self, request, *args, **kwargs):
         form = self.filter_form()
         if form.is_bound and not form.is_valid():
@@ -174,6 +179,7 @@ class AppealViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(responses={200: AppealDetailSerializer, **api_error_responses(401, 404)})
     def retrieve(self, request, *args, **kwargs):
         appeal = self.get_object()
         staff = is_staff_for(request.user, appeal)

@@ -201,9 +201,10 @@ def _visible_appeal(request, pk):
         return None
     if parse_pk(pk) is None:
         raise Http404
+    # references are counted per town: each town's pages show that town's appeals only
     return get_object_or_404(
         Appeal.objects.visible_to(request.user).select_related("addressee", "form", "site"),
-        pk=pk,
+        pk=pk, site=_site(request),
     )
 
 
@@ -330,7 +331,7 @@ def cabinet_context(request) -> dict:
     """The "My appeals" section of the cabinet."""
     user = request.user
     appeals = (
-        Appeal.objects.filter(author=user)
+        Appeal.objects.filter(author=user, site=_site(request))
         .select_related("addressee")
         .only("pk", "reference", "subject", "status", "due_date", "received_at",
               "addressee__title", "addressee__id", "author_id")
@@ -348,7 +349,7 @@ def my_appeals(request):
     from django.core.paginator import Paginator
 
     appeals = (
-        Appeal.objects.filter(author=request.user)
+        Appeal.objects.filter(author=request.user, site=_site(request))
         .select_related("addressee")
         .order_by("-received_at", "-pk")
     )

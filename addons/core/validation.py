@@ -74,3 +74,46 @@ class DatabaseIntegerField(forms.IntegerField):
                 self.error_messages["out_of_range"], code="out_of_range"
             )
         return super().to_python(value)
+
+
+# --- the REST API's documented errors ------------------------------------------------------
+
+#: What each error status of /api/v1/ means, as the OpenAPI schema says it.
+API_ERRORS = {
+    400: "The input is not valid: the body names each field with its errors.",
+    401: "No credentials, or a token that is not valid.",
+    403: "Not allowed (a session request without its CSRF token).",
+    404: "Not found: no such object on this site, or not visible to the caller; also a page "
+         "number past the last page.",
+    409: "The time is taken: the body offers the nearest free times.",
+}
+
+
+def api_error_responses(*statuses: int) -> dict:
+    """``extend_schema(responses={200: ..., **api_error_responses(400, 404)})``: the error
+    statuses an operation answers, documented. 401/403/404 carry ``{"detail": "..."}``;
+    a 400 body is an object of field errors."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiResponse
+
+    detail = _error_serializer()
+    responses = {}
+    for code in statuses:
+        body = OpenApiTypes.OBJECT if code in (400, 409) else detail
+        responses[code] = OpenApiResponse(response=body, description=API_ERRORS[code])
+    return responses
+
+
+_ERROR_SERIALIZER = []
+
+
+def _error_serializer():
+    """One serializer class for ``{"detail": "..."}`` (the schema's ``ApiError``)."""
+    if not _ERROR_SERIALIZER:
+        from rest_framework import serializers
+
+        class ApiErrorSerializer(serializers.Serializer):
+            detail = serializers.CharField()
+
+        _ERROR_SERIALIZER.append(ApiErrorSerializer)
+    return _ERROR_SERIALIZER[0]

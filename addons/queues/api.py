@@ -25,7 +25,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from addons.core.validation import parse_pk
+from addons.core.validation import API_ERRORS, api_error_responses, parse_pk
 
 from . import desk, services
 from .forms import FIRST_DAY, LAST_DAY, out_of_range_message
@@ -180,7 +180,7 @@ class QueueSlotsView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("service", int, required=True),
                     OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
-        responses={200: DaySlotsSerializer, 400: OpenApiResponse(description="Bad input")},
+        responses={200: DaySlotsSerializer, **api_error_responses(400, 401, 404)},
     )
     def get(self, request, queue_id):
         queue = _site_queue(request, queue_id, active=True)
@@ -206,8 +206,8 @@ class QueueTicketsView(PersonalDataMixin, APIView):
 
     @extend_schema(
         request=BookingSerializer,
-        responses={201: TicketSerializer, 400: OpenApiResponse(description="Field errors"),
-                   409: ConflictSerializer},
+        responses={201: TicketSerializer, **api_error_responses(400, 401, 403, 404),
+                   409: OpenApiResponse(ConflictSerializer, description=API_ERRORS[409])},
     )
     def post(self, request, queue_id):
         queue = _site_queue(request, queue_id)
@@ -247,9 +247,15 @@ class TicketDetailView(PersonalDataMixin, APIView):
     authentication_classes = AUTHENTICATION
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: TicketDetailSerializer})
+    @extend_schema(responses={200: TicketDetailSerializer, **api_error_responses(401, 404)})
     def get(self, request, code):
-        ticket = Ticket.objects.select_related("queue", "citizen").filter(code=code).first()
+        from wagtail.models import Site
+
+        site = Site.find_for_request(request)
+        tickets = Ticket.objects.select_related("queue", "citizen").filter(code=code)
+        if site is not None:  # a town's API answers with its own tickets only
+            tickets = tickets.filter(queue__site=site)
+        ticket = tickets.first()
         user = request.user
         if ticket is None or not (services.can_view_ticket(user, ticket)
                                   or (user.is_authenticated and desk.can_handle(user, ticket))):

@@ -132,17 +132,20 @@ def book(request, queue_id):
     return _time_step(request, queue, service)
 
 
-def _ticket(code) -> Ticket:
-    return get_object_or_404(
-        Ticket.objects.select_related("queue__site", "queue__addressee", "citizen", "service"),
-        code=code,
-    )
+def _ticket(request, code) -> Ticket:
+    """The ticket of ``code`` on this site (a town's pages show its own tickets only)."""
+    queryset = Ticket.objects.select_related("queue__site", "queue__addressee", "citizen",
+                                             "service")
+    site = _site(request)
+    if site is not None:
+        queryset = queryset.filter(queue__site=site)
+    return get_object_or_404(queryset, code=code)
 
 
 @never_cache
 def ticket(request, code):
     """The ticket: in full for its owner and the queue's staff; otherwise nothing personal."""
-    item = _ticket(code)
+    item = _ticket(request, code)
     if not services.can_view_ticket(request.user, item):
         return render(request, "queues/ticket_public.html", {"ticket": item}, status=200)
     url = ticket_url(item, request)
@@ -154,7 +157,7 @@ def ticket(request, code):
 
 
 def _owned(request, code) -> Ticket:
-    item = _ticket(code)
+    item = _ticket(request, code)
     if not services.can_view_ticket(request.user, item):
         raise Http404
     return item
@@ -231,11 +234,18 @@ def _with_local_times(tickets):
     return tickets
 
 
+def _this_sites(request, tickets):
+    """Only the tickets of this town's queues (its links open on this host only)."""
+    site = _site(request)
+    return tickets.filter(queue__site=site) if site is not None else tickets
+
+
 @never_cache
 @login_required
 def my_tickets(request):
     tickets = _with_local_times(list(
-        Ticket.objects.filter(citizen=request.user).select_related("queue").order_by("-start")
+        _this_sites(request, Ticket.objects.filter(citizen=request.user))
+        .select_related("queue").order_by("-start")
     ))
     return render(request, "queues/my_tickets.html", {"tickets": tickets})
 
@@ -244,6 +254,6 @@ def cabinet_context(request):
     """The cabinet's "My tickets": upcoming booked tickets first."""
     if not request.user.is_authenticated:
         return {"tickets": []}
-    tickets = list(Ticket.objects.filter(citizen=request.user).active()
+    tickets = list(_this_sites(request, Ticket.objects.filter(citizen=request.user)).active()
                    .select_related("queue").order_by("start")[:10])
     return {"tickets": _with_local_times(tickets)}

@@ -368,7 +368,8 @@ class Report(models.Model):
     site = models.ForeignKey(
         "wagtailcore.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
     )
-    tracking_number = models.CharField(_("tracking number"), max_length=32, unique=True)
+    #: unique within the site: every town counts its reports from PR-<year>-000001
+    tracking_number = models.CharField(_("tracking number"), max_length=32)
     category = models.ForeignKey(
         ReportCategory, verbose_name=_("category"), on_delete=models.PROTECT,
         related_name="reports",
@@ -450,6 +451,10 @@ class Report(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("problem report")
         verbose_name_plural = _("problem reports")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "tracking_number"],
+                                    name="report_unique_tracking_number"),
+        ]
         indexes = [
             models.Index(fields=["site", "lat", "lng"], name="report_site_lat_lng"),
             models.Index(fields=["site", "status", "category"], name="report_site_status_cat"),

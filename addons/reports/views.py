@@ -121,9 +121,9 @@ def can_view(request, report) -> bool:
 def _get_visible(request, number) -> Report:
     report = get_object_or_404(
         Report.objects.select_related("category", "status", "addressee", "site", "reporter"),
-        tracking_number=number,
+        tracking_number=number, site=_site(request),
     )
-    if report.site_id != _site(request).pk or not can_view(request, report):
+    if not can_view(request, report):
         raise Http404
     return report
 
@@ -494,10 +494,10 @@ def report_status(request, number):
 def _photo(request, number, pk, field):
     photo = get_object_or_404(
         ReportPhoto.objects.select_related("report", "report__addressee"),
-        pk=pk, report__tracking_number=number,
+        pk=pk, report__tracking_number=number, report__site=_site(request),
     )
     report = photo.report
-    if report.site_id != _site(request).pk or not can_view(request, report):
+    if not can_view(request, report):
         raise Http404
     if photo.is_hidden and not (report.addressee_id and can_moderate(
             request.user, report.addressee_id)) and not request.user.is_superuser:

@@ -199,9 +199,12 @@ def test_my_tickets_and_cabinet(client, booked, citizen):
     client.force_login(citizen)
     html = client.get(reverse("queues:mine")).content.decode()
     assert booked.number in html
+    from django.test import RequestFactory
+
     from addons.queues.views import cabinet_context
 
-    request = type("R", (), {"user": citizen})()
+    request = RequestFactory().get("/")
+    request.user = citizen
     assert cabinet_context(request)["tickets"] == [booked]
 
 

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from wagtail.models import Site
 
+from addons.core.validation import api_error_responses
+
 from .clustering import BadQuery, parse_bbox, parse_zoom
 from .filters import ReportFilterForm, all_statuses, public_reports, site_categories
 from .geojson import feature_collection
@@ -49,7 +51,7 @@ class ReportsGeoJSONView(APIView):
             OpenApiParameter("resolved_from", OpenApiTypes.DATE),
             OpenApiParameter("resolved_to", OpenApiTypes.DATE),
         ],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, **api_error_responses(400, 404)},
     )
     def get(self, request):
         try:
