@@ -157,3 +157,14 @@ def test_the_unsubscribe_mailto_local_part_stays_within_64_octets(settings):
     assert mass_email.read_unsubscribe_token(mass_email.token_from_address(address))[0] == (
         "bulletins.subscription")
     assert mass_email.token_from_address("unsubscribe+aUnknownAlias@city.example") is None
+
+
+def test_the_demo_follows_the_port_it_is_served_on():
+    from addons.addressees.management.commands.load_demo import _set_port
+
+    spec = {"hostname": "ro.localhost", "port": 8000, "url": "http://ro.localhost:8000/"}
+    _set_port(spec, 8001)
+    assert spec == {"hostname": "ro.localhost", "port": 8001, "url": "http://ro.localhost:8001/"}
+    out = subprocess.run(["make", "-n", "demo", "PORT=8001", "VENV=/nonexistent"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert "load_demo --port 8001" in out.stdout
