@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) site/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# the admin's links in e-mails follow the port the demo is served on
+export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run install install-test migrate demo test e2e bench lint messages check-deploy clean
 
@@ -28,7 +30,7 @@ migrate: install
 	$(MANAGE) migrate --noinput
 
 demo: migrate
-	$(MANAGE) load_demo
+	$(MANAGE) load_demo --port $(PORT)
 
 ## The demo city on http://$(HOST):$(PORT) with a django-q2 worker beside it.
 run: demo

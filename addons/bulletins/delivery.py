@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -46,11 +47,17 @@ def end_subscription(key: str) -> bool:
 
 
 def base_url(site) -> str:
-    if site is not None and site.hostname and site.hostname not in {"localhost", "*"}:
-        scheme = "https" if site.port == 443 else "http"
-        port = "" if site.port in (80, 443) else f":{site.port}"
-        return f"{scheme}://{site.hostname}{port}"
-    return (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "http://localhost").rstrip("/")
+    """The site's public address (see ``addons.core.sites``)."""
+    from addons.core.sites import public_base_url
+
+    return public_base_url(site)
+
+
+def list_id(site) -> str:
+    """``<bulletins.<site's domain>>`` (RFC 2919): one list per site."""
+    from addons.core.sites import public_domain
+
+    return f"<bulletins.{public_domain(site)}>"
 
 
 def _facts(bulletins) -> list[BulletinFacts]:
@@ -146,7 +153,10 @@ def build_email(email, subscriptions, bulletins, frequency, *,
                 "site": context["site_name"], "count": len(bulletins)}
         text = render_to_string("bulletins/email/digest.txt", context)
         html = render_to_string("bulletins/email/digest.html", context)
+    from addons.core.sites import public_domain
+
     headers = {"Auto-Submitted": "auto-generated", "Precedence": "bulk",
+               "List-Id": list_id(site), "Message-ID": make_msgid(domain=public_domain(site)),
                **mass_email.list_unsubscribe_headers(token, base)}
     message = EmailMultiAlternatives(subject.replace("\n", " ")[:200], text,
                                      settings.DEFAULT_FROM_EMAIL, [email], headers=headers)

@@ -16,6 +16,7 @@ FEED_SIZE = 50
 
 class DigestRssFeed(Feed):
     feed_type = Rss201rev2Feed
+    url_name = "bulletins:rss"
 
     def get_object(self, request):
         site = _site(request)
@@ -31,6 +32,11 @@ class DigestRssFeed(Feed):
     def link(self, obj):
         query = obj[2]
         return reverse("bulletins:digest") + (f"?{query}" if query else "")
+
+    def feed_url(self, obj):
+        """``rel="self"``: this feed with its filters."""
+        query = obj[2]
+        return reverse(self.url_name) + (f"?{query}" if query else "")
 
     def description(self, obj):
         return services.describe_filter(obj[1])
@@ -63,4 +69,5 @@ class DigestRssFeed(Feed):
 
 class DigestAtomFeed(DigestRssFeed):
     feed_type = Atom1Feed
+    url_name = "bulletins:atom"
     subtitle = DigestRssFeed.description

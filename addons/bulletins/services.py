@@ -262,7 +262,9 @@ def send_confirmation(pk: int, base_url: str = "") -> bool:
         pk=pk, confirmed_at__isnull=True, ended_at__isnull=True).first()
     if subscription is None:
         return False
-    base = (base_url or settings.WAGTAILADMIN_BASE_URL or "").rstrip("/")
+    from addons.core.sites import public_base_url, public_domain
+
+    base = (public_base_url(subscription.site) if not base_url else base_url).rstrip("/")
     link = base + reverse("bulletins:confirm", args=[confirmation_token(subscription)])
     language = subscription.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -270,8 +272,12 @@ def send_confirmation(pk: int, base_url: str = "") -> bool:
                    "site_name": subscription.site.site_name or subscription.site.hostname}
         subject = render_to_string("bulletins/email/confirm_subject.txt", context).strip()
         body = render_to_string("bulletins/email/confirm_body.txt", context)
+    from email.utils import make_msgid
+
     EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [subscription.email],
-                 headers={"Auto-Submitted": "auto-generated"}).send()
+                 headers={"Auto-Submitted": "auto-generated",
+                          "Message-ID": make_msgid(domain=public_domain(subscription.site))}
+                 ).send()
     return True
 
 

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 from wagtail.models import Site
 
+from addons.core.sites import public_base_url
+
 from . import services
 from .forms import DigestFilterForm, SubscribeForm
 from .models import Bulletin, Frequency, Subscription
@@ -117,7 +119,7 @@ def subscribe(request):
                     site, form.to_filter(), form.cleaned_data["frequency"], user=user,
                     email=form.cleaned_data.get("email", ""),
                     language=translation.get_language() or "",
-                    base_url=request.build_absolute_uri("/"))
+                    base_url=public_base_url(site, request))
             except services.SubscriptionError as error:
                 form.add_error(error.field_name if error.field_name in form.fields else None,
                                str(error.message))

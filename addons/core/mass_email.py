@@ -118,19 +118,50 @@ def unsubscribe_url(token, base_url) -> str:
     return base_url.rstrip("/") + reverse("core:unsubscribe", args=[token])
 
 
+#: the longest local part RFC 5321 allows
+LOCAL_PART_LIMIT = 64
+_MAILTO_PREFIX = "unsubscribe+"
+_ALIAS_SALT = "civicdesk.core.mass_email.alias"
+
+
+def _alias_code(token: str) -> str:
+    """A short, unguessable name of ``token`` (no "." in it, unlike every token)."""
+    digest = signing.Signer(salt=_ALIAS_SALT, algorithm="sha256").signature(token)
+    return "a" + digest[:SIGNATURE_LENGTH]
+
+
+def mailto_local_part(token) -> str:
+    """``unsubscribe+<token>``, or ``unsubscribe+<alias>`` (a stored short name) when the
+    token would make it longer than 64 octets."""
+    local = f"{_MAILTO_PREFIX}{token}"
+    if len(local.encode()) <= LOCAL_PART_LIMIT:
+        return local
+    from .models import UnsubscribeAlias
+
+    code = _alias_code(token)
+    UnsubscribeAlias.objects.get_or_create(code=code, defaults={"token": token})
+    return f"{_MAILTO_PREFIX}{code}"
+
+
 def unsubscribe_mailto(token) -> str:
-    """``unsubscribe+<token>@<domain of DEFAULT_FROM_EMAIL>``."""
+    """``unsubscribe+<token or its alias>@<domain of DEFAULT_FROM_EMAIL>``."""
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@localhost"
     domain = address.rpartition("@")[2] or "localhost"
-    return f"unsubscribe+{token}@{domain}"
+    return f"{mailto_local_part(token)}@{domain}"
 
 
 def token_from_address(address) -> str | None:
-    """The token of an ``unsubscribe+<token>@…`` address (a mailbox reader's helper)."""
+    """The token of an ``unsubscribe+<token>@…`` address (a mailbox reader's helper); an
+    alias is looked up (None when unknown)."""
     local = parseaddr(address or "")[1].partition("@")[0]
     prefix, plus, token = local.partition("+")
     if prefix.lower() != "unsubscribe" or not plus or not token:
         return None
+    if "." not in token and len(token) <= 32:
+        from .models import UnsubscribeAlias
+
+        row = UnsubscribeAlias.objects.filter(code=token).first()
+        return row.token if row is not None else None
     return token
 
 

@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -11,6 +14,25 @@ JURISDICTIONS = [
     ("ro", _("Romania")),
     ("bg", _("Bulgaria")),
 ]
+
+
+def validate_public_url(value):
+    """An absolute http(s) address of a host, with no path, query or fragment."""
+    if not value:
+        return
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.path not in ("", "/") or parts.query or parts.fragment
+            or parts.username or parts.password or port == 0):
+        raise ValidationError(
+            _("Enter the address visitors open, such as https://city.example.org "
+              "(http or https, with no path)."),
+            code="invalid",
+        )
 
 
 @register_setting(icon="home")
@@ -44,11 +66,21 @@ class SiteProfile(BaseSiteSetting):
         help_text=_("The centre of the city's maps, as SRID=4326;POINT(longitude latitude)."),
     )
 
+    public_url = models.CharField(
+        _("public address"),
+        max_length=200,
+        blank=True,
+        validators=[validate_public_url],
+        help_text=_("The address visitors open, such as https://city.example.org. Links in "
+                    "e-mails and feeds use it; when empty, the site's hostname and port."),
+    )
+
     base_form_class = SiteProfileForm
     panels = [
         MultiFieldPanel(
-            [FieldPanel("municipality_name"), FieldPanel("contact_email"),
-             FieldPanel("contact_phone"), FieldPanel("postal_address")],
+            [FieldPanel("municipality_name"), FieldPanel("public_url"),
+             FieldPanel("contact_email"), FieldPanel("contact_phone"),
+             FieldPanel("postal_address")],
             heading=_("Municipality"),
         ),
         MultiFieldPanel(
@@ -166,3 +198,19 @@ class EmailSuppression(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class UnsubscribeAlias(models.Model):
+    """A short name of an unsubscribe token too long for an e-mail address's local part
+    (RFC 5321: 64 octets): ``unsubscribe+<code>@…`` stands for ``token``."""
+
+    code = models.CharField(max_length=32, unique=True)
+    token = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unsubscribe address")
+        verbose_name_plural = _("unsubscribe addresses")
+
+    def __str__(self):
+        return self.code

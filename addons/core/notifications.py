@@ -234,10 +234,20 @@ def enqueue(pk: int) -> None:
 
 
 def _absolute_url(row) -> str:
+    from .sites import absolute_url
+
     url = row.url
     if url.startswith("/") and row.site_id:
-        return row.site.root_url.rstrip("/") + url
+        return absolute_url(row.site, url)
     return url
+
+
+def _message_id(row) -> str:
+    from email.utils import make_msgid
+
+    from .sites import public_domain
+
+    return make_msgid(domain=public_domain(row.site if row.site_id else None))
 
 
 def build_email(row) -> EmailMultiAlternatives:
@@ -251,7 +261,8 @@ def build_email(row) -> EmailMultiAlternatives:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.email],
-        headers={"Auto-Submitted": "auto-generated", "Content-Language": row.language or ""},
+        headers={"Auto-Submitted": "auto-generated", "Content-Language": row.language or "",
+                 "Message-ID": _message_id(row)},
     )
     return message
 

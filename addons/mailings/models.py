@@ -305,7 +305,10 @@ class Delivery(models.Model):
     def message_id(self) -> str:
         """The same Message-ID whenever this delivery is (re)sent: a mailbox that got it
         once shows it once."""
-        from email.utils import parseaddr
+        from addons.core.sites import public_domain
 
-        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+        return self.message_id_at(public_domain(self.campaign.site))
+
+    def message_id_at(self, domain: str) -> str:
+        """The Message-ID on the campaign site's ``domain``."""
         return f"<mailing-{self.campaign_id}-{self.pk}@{domain}>"

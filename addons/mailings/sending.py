@@ -81,6 +81,7 @@ class Context:
     list_name: str
     list_id: str
     variants: dict
+    domain: str = "localhost"
 
     @classmethod
     def of(cls, campaign: Campaign) -> Context:
@@ -93,14 +94,17 @@ class Context:
         default = variants.get(template.default_language) or next(iter(variants.values()),
                                                                   None)
         variants[""] = default
-        domain = site.hostname or "localhost"
+        from addons.core.sites import public_base_url, public_domain
+
+        domain = public_domain(site)
         return cls(
-            base_url=site.root_url,
+            base_url=public_base_url(site),
             from_email=settings.DEFAULT_FROM_EMAIL,
             municipality=profile.municipality_name or site.site_name or "",
             list_name=campaign.recipient_list.name,
             list_id=f"<list-{campaign.recipient_list_id}.mailings.{domain}>",
             variants=variants,
+            domain=domain,
         )
 
 
@@ -122,7 +126,7 @@ def build_message(campaign: Campaign, delivery: Delivery, context: Context) -> E
         "List-Id": context.list_id,
         "Precedence": "bulk",
         "Auto-Submitted": "auto-generated",
-        "Message-ID": delivery.message_id,
+        "Message-ID": delivery.message_id_at(context.domain),
     }
     to = delivery.email
     if delivery.name:

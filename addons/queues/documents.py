@@ -16,10 +16,9 @@ from .models import Ticket
 
 def ticket_url(ticket: Ticket, request=None) -> str:
     """The ticket's absolute URL (the one its QR code encodes)."""
-    path = ticket.get_absolute_url()
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return ticket.queue.site.root_url.rstrip("/") + path
+    from addons.core.sites import absolute_url
+
+    return absolute_url(ticket.queue.site, ticket.get_absolute_url(), request)
 
 
 def qr_data_uri(text: str) -> str:

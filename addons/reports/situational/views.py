@@ -118,6 +118,7 @@ class ReportsFeed(Feed):
     """The newest public reports matching the filters in the URL (RSS 2.0)."""
 
     description_template = None
+    url_name = "reports:situational:rss"
 
     def __call__(self, request, *args, **kwargs):
         site = Site.find_for_request(request)
@@ -135,16 +136,29 @@ class ReportsFeed(Feed):
     def get_object(self, request, *args, **kwargs):
         return self._state
 
-    def title(self, state):
-        site, _form = state
+    @staticmethod
+    def _site_name(site) -> str:
         from addons.core.models import SiteProfile
 
-        name = SiteProfile.for_site(site).municipality_name or site.site_name or ""
+        return SiteProfile.for_site(site).municipality_name or site.site_name or ""
+
+    def title(self, state):
+        name = self._site_name(state[0])
         return f"{_('Problem reports')} · {name}" if name else _("Problem reports")
+
+    def author_name(self, state):
+        """The feed's author (Atom requires one): the municipality."""
+        site = state[0]
+        return self._site_name(site) or site.hostname or _("Problem reports")
 
     def link(self, state):
         _site, form = state
         return _with_query(reverse("reports:situational:list"), form.querystring())
+
+    def feed_url(self, state):
+        """``rel="self"``: this feed with its filters."""
+        _site, form = state
+        return _with_query(reverse(self.url_name), form.querystring())
 
     def description(self, state):
         return _("The newest public problem reports matching the chosen filters.")
@@ -185,6 +199,7 @@ class ReportsFeed(Feed):
 
 class ReportsAtomFeed(ReportsFeed):
     feed_type = Atom1Feed
+    url_name = "reports:situational:atom"
 
     def subtitle(self, state):
         return self.description(state)

@@ -262,6 +262,13 @@ GUARDIAN_RAISE_403 = False
 # The client's address: REMOTE_ADDR, or behind N trusted proxies the N-th address from
 # the right of X-Forwarded-For. Every per-address rate limit and the lock-out read it.
 CIVICDESK_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+# A trusted TLS proxy also says the scheme the visitor used; without one nobody may.
+if CIVICDESK_TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Absolute links (e-mails, feeds) of a site whose profile names no public address use its
+# hostname and port, over https when PUBLIC_HTTPS is on (default: SECURE_SSL_REDIRECT).
+CIVICDESK_PUBLIC_HTTPS = env_bool("PUBLIC_HTTPS") if env("PUBLIC_HTTPS") else None
 RATELIMIT_IP_META_KEY = "addons.core.clientip.client_ip"
 
 # Login throttling. The lock-out counts per (account, address): the account a login

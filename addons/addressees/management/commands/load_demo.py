@@ -605,6 +605,18 @@ class DemoLoader:
                 "name": data["profile"]["municipality_name"]}
 
 
+def _set_port(site_spec: dict, port: int) -> None:
+    """The demo site served on ``port``: its Wagtail site and its announced URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    site_spec["port"] = port
+    url = site_spec.get("url")
+    if url:
+        parts = urlsplit(url)
+        host = parts.hostname or site_spec.get("hostname", "")
+        site_spec["url"] = urlunsplit(parts._replace(netloc=f"{host}:{port}"))
+
+
 @contextmanager
 def _quiet(names=("wagtail", "django_tasks")):
     """Hush the per-page and per-task INFO lines while the demo is written."""
@@ -627,6 +639,11 @@ class Command(BaseCommand):
             "files", nargs="*",
             help="Data files to load (default: the Ukrainian city and the Romanian town).",
         )
+        parser.add_argument(
+            "--port", type=int, default=None,
+            help="The port the demo is served on (runserver's): the demo sites get it, so "
+                 "their absolute links (e-mails, feeds) work.",
+        )
 
     def handle(self, *args, files=(), **options):
         paths = [Path(name) for name in files] or [DEMO_DIR / name for name in DEFAULT_FILES]
@@ -636,6 +653,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No demo data file at {path}")
             with path.open(encoding="utf-8") as stream:
                 documents.append(yaml.safe_load(stream))
+        port = options.get("port")
+        if port:
+            for document in documents:
+                _set_port(document.get("site") or {}, port)
         password = next(
             (doc["users"]["password"] for doc in documents
              if (doc.get("users") or {}).get("password")),
