@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+MAX_LOGIN_LENGTH = 254
+
 
 class CitizenManager(UserManager):
     def get_by_natural_key(self, username):
@@ -14,8 +16,12 @@ class CitizenManager(UserManager):
         return user
 
     def find_by_login(self, login):
-        """The user whose email, else whose username, is ``login`` (case-insensitive)."""
-        if not login:
+        """The user whose email, else whose username, is ``login`` (case-insensitive).
+
+        A login longer than any e-mail address (254 characters) names nobody: it is not
+        looked up, so no login form of the site (the cabinet's, the admin's, Wagtail's
+        private-page login) sends it to the database."""
+        if not login or len(login) > MAX_LOGIN_LENGTH:
             return None
         matches = list(
             self.filter(models.Q(username__iexact=login) | models.Q(email__iexact=login))[:4]

@@ -4,6 +4,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from django.urls import reverse
 
 from addons.accounts import throttle
 
@@ -296,3 +297,13 @@ def test_device_cookie_flags(client, sec_b, password, settings):
     cookie = response.cookies[throttle.DEVICE_COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) == throttle.config()["device_cookie_age"]
+
+
+@pytest.mark.django_db
+def test_wagtails_private_page_login_refuses_an_over_long_login(client):
+    """Wagtail's own login view (/_util/login/, for private pages) runs through the same
+    backend: a 300,000-character login is a failed login, not a database error."""
+    response = client.post(
+        reverse("wagtailcore_login"), {"username": "a" * 300_000, "password": "x"}
+    )
+    assert response.status_code in (200, 400)

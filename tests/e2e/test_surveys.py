@@ -58,7 +58,7 @@ def test_citizen_rates_service_results_update_second_answer_refused(demo, citize
     assert "Your answer is recorded" in main
     assert f"{before + 1} answers" in main
     assert "of 5 stars" in main
-    assert tab.page.locator("main svg.survey-chart-svg").count() >= 1
+    assert tab.page.locator("main .survey-chart-svg svg").count() >= 1
     assert tab.page.locator("main table.survey-chart-table").count() >= 1
     check_axe(tab, axe_source, "results page")
     tab.screenshot("survey-results-1280", full_page=True)
