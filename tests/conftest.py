@@ -69,3 +69,18 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("figures")
     for name, text in _FIGURES:
         terminalreporter.write_line(f"{name}: {text}")
+
+
+def add_town(hostname, title="Town 2", *, slug="town-2", jurisdiction=None, language="en"):
+    """Another municipality on the installation: a site with its own home page (and a site
+    profile when a jurisdiction is given). Returns the site."""
+    from addons.addressees.models import HomePage
+    from addons.core.models import SiteProfile
+
+    home = Page.get_first_root_node().add_child(instance=HomePage(title=title, slug=slug))
+    town = Site.objects.create(hostname=hostname, port=80, root_page=home, site_name=title)
+    if jurisdiction:
+        SiteProfile.objects.update_or_create(
+            site=town, defaults={"jurisdiction": jurisdiction, "default_language": language}
+        )
+    return town

@@ -106,3 +106,22 @@ def demo_addon(monkeypatch):
     addon = DemoAddon()
     monkeypatch.setitem(registry._addons, addon.label, addon)
     return addon
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A clock for the login throttles and session lifetimes that tests move by hand."""
+    from addons.accounts import throttle
+
+    class Clock:
+        moment = 1_800_000_000.0
+
+        def __call__(self):
+            return self.moment
+
+        def move(self, seconds):
+            self.moment += seconds
+
+    fake = Clock()
+    monkeypatch.setattr(throttle, "now", fake)
+    return fake

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from addons.accounts import sessions, throttle
+from addons.accounts import sessions
 
 from .test_registration import REGISTER, form_data
 
@@ -209,22 +209,6 @@ def test_odd_reset_links_are_refused_plainly(client, db):
 
 
 # --- finding 16: idle and absolute session lifetimes -----------------------------------------
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        moment = 1_800_000_000.0
-
-        def __call__(self):
-            return self.moment
-
-        def move(self, seconds):
-            self.moment += seconds
-
-    fake = Clock()
-    monkeypatch.setattr(throttle, "now", fake)
-    return fake
 
 
 def log_in(client, user, password):

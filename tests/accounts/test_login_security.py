@@ -155,22 +155,6 @@ def test_without_trusted_proxies_the_header_is_ignored(client, sec_b, password, 
 # --- finding 15: per-account and per-address throttling ------------------------------------
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        moment = 1_800_000_000.0
-
-        def __call__(self):
-            return self.moment
-
-        def move(self, seconds):
-            self.moment += seconds
-
-    fake = Clock()
-    monkeypatch.setattr(throttle, "now", fake)
-    return fake
-
-
 def test_password_spraying_from_one_address_is_refused_after_the_limit(client, make_user, figures):
     accounts = [make_user(email=f"user{n}@example.test", username=f"user{n}")
                 for n in range(8)]

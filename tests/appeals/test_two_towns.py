@@ -7,11 +7,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
-from wagtail.models import Page, Site
 
-from addons.addressees.models import AddresseeCatalogPage, AddresseePage, HomePage
+from addons.addressees.models import AddresseeCatalogPage, AddresseePage
 from addons.appeals.models import Appeal, AppealForm, AppealFormPlacement
-from addons.core.models import SiteProfile
+from tests.conftest import add_town
 
 from .conftest import DATA
 
@@ -21,11 +20,8 @@ TOWN2 = "town2.example"
 
 @pytest.fixture
 def town2(site):
-    home2 = Page.get_first_root_node().add_child(instance=HomePage(title="Town 2",
-                                                                   slug="town-2"))
-    site2 = Site.objects.create(hostname=TOWN2, port=80, root_page=home2, site_name="Town 2")
-    SiteProfile.objects.update_or_create(
-        site=site2, defaults={"jurisdiction": "ua", "default_language": "en"})
+    site2 = add_town(TOWN2, jurisdiction="ua")
+    home2 = site2.root_page
     catalog = home2.add_child(instance=AddresseeCatalogPage(title="Addressees", slug="a2"))
     mayor = catalog.add_child(instance=AddresseePage(title="Town 2 mayor", slug="t2-mayor"))
     form = AppealForm.objects.create(site=site2, title="Appeal to town 2")

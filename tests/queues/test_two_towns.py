@@ -4,10 +4,9 @@ book through the web page and the JSON API, and a town's pages and API show its 
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
-from wagtail.models import Page, Site
 
-from addons.addressees.models import HomePage
 from addons.queues.models import QueueField, QueueService, Ticket
+from tests.conftest import add_town
 
 from .conftest import at, make_queue
 
@@ -17,9 +16,7 @@ TOWN2 = "town2.example"
 
 @pytest.fixture
 def town2(site):
-    home2 = Page.get_first_root_node().add_child(instance=HomePage(title="Town 2",
-                                                                   slug="town-2"))
-    site2 = Site.objects.create(hostname=TOWN2, port=80, root_page=home2, site_name="Town 2")
+    site2 = add_town(TOWN2)
     queue2 = make_queue(site2, title="Town 2 registry")
     return {"site": site2, "queue": queue2,
             "service": QueueService.objects.create(queue=queue2, name="Passport")}

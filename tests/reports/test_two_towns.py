@@ -5,10 +5,10 @@ import json
 
 import pytest
 from django.db import IntegrityError, transaction
-from wagtail.models import Page, Site
 
-from addons.addressees.models import AddresseePage, HomePage
+from addons.addressees.models import AddresseePage
 from addons.reports.models import Open311ApiKey, Report, ReportCategory, ReportsSettings
+from tests.conftest import add_town
 
 from .conftest import CENTRE, photo_upload
 
@@ -21,9 +21,8 @@ def town2(reports_site):
     """A second town with its own addressee and the default categories (nothing filed)."""
     from addons.reports.services import create_defaults
 
-    home2 = Page.get_first_root_node().add_child(instance=HomePage(title="Town 2",
-                                                                   slug="town-2"))
-    site2 = Site.objects.create(hostname=TOWN2, port=80, root_page=home2, site_name="Town 2")
+    site2 = add_town(TOWN2)
+    home2 = site2.root_page
     roads2 = home2.add_child(instance=AddresseePage(title="Town 2 roads", slug="t2-roads"))
     options = ReportsSettings.for_site(site2)
     options.min_lat, options.max_lat = CENTRE.lat - 0.1, CENTRE.lat + 0.1
