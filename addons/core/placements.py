@@ -8,6 +8,7 @@ No page model refers to an add-on's classes, so an add-on can be removed without
 page migrations.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -46,6 +47,24 @@ class Placement(Orderable):
     @property
     def snippet(self):
         return getattr(self, self.snippet_field)
+
+    def clean(self):
+        """A snippet that belongs to a municipality (a ``site`` field) hangs only on that
+        municipality's pages: one town's survey or queue never collects another town's
+        answers or bookings."""
+        super().clean()
+        if not self.snippet_field or getattr(self, f"{self.snippet_field}_id", None) is None:
+            return
+        snippet_site_id = getattr(self.snippet, "site_id", None)
+        page = getattr(self, "page", None)
+        if snippet_site_id is None or page is None or not page.path:
+            return
+        page_site = page.get_site()
+        if page_site is not None and page_site.pk != snippet_site_id:
+            raise ValidationError(
+                {self.snippet_field: _("Choose one of this municipality's own; this one "
+                                       "belongs to another municipality.")}
+            )
 
 
 class HostPageMixin:
