@@ -489,7 +489,8 @@ class EmptyForm(forms.Form):
 
 def reply_templates(appeal):
     return ReplyTemplate.objects.filter(
-        Q(addressee__isnull=True) | Q(addressee_id=appeal.addressee_id)
+        Q(addressee_id=appeal.addressee_id)
+        | Q(addressee__isnull=True) & (Q(site__isnull=True) | Q(site_id=appeal.site_id))
     ).only("pk", "title", "text", "addressee_id")
 
 

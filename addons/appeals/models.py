@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -617,13 +618,20 @@ class ReplyTemplate(models.Model):
         _("text"),
         help_text=_("May use {reference}, {applicant}, {subject} and {received}."),
     )
+    site = models.ForeignKey(
+        "wagtailcore.Site", verbose_name=_("municipality"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+        help_text=_("The municipality whose staff may use it. Leave empty to offer it in "
+                    "every municipality of the installation."),
+    )
     addressee = models.ForeignKey(
         "addressees.AddresseePage", verbose_name=_("addressee"), null=True, blank=True,
         on_delete=models.CASCADE, related_name="+",
         help_text=_("Leave empty to offer it to every addressee."),
     )
 
-    panels = [FieldPanel("title"), FieldPanel("text"), FieldPanel("addressee")]
+    panels = [FieldPanel("title"), FieldPanel("text"), FieldPanel("site"),
+              FieldPanel("addressee")]
 
     class Meta:
         ordering = ["title"]
@@ -632,6 +640,18 @@ class ReplyTemplate(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.addressee_id is None:
+            return
+        addressee_site = self.addressee.get_site()
+        if addressee_site is None:
+            return
+        if self.site_id is None:
+            self.site = addressee_site
+        elif self.site_id != addressee_site.pk:
+            raise ValidationError({"addressee": _("Choose an addressee of this municipality.")})
 
 
 class AppealReminder(models.Model):

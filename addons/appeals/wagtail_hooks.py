@@ -26,7 +26,7 @@ class ReplyTemplateViewSet(SnippetViewSet):
     model = ReplyTemplate
     icon = "doc-full"
     menu_label = _("Reply templates")
-    list_display = ["title", "addressee"]
+    list_display = ["title", "site", "addressee"]
     search_fields = ["title", "text"]
 
 

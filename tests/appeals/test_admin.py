@@ -361,3 +361,35 @@ def test_bulk_forward_needs_a_selection(client, moderator, appeal, other_address
     response = client.post(reverse("appeals_admin:bulk_forward"),
                            {"to_addressee": other_addressee.pk}, follow=True)
     assert b"Select at least one appeal." in response.content
+
+
+def test_reply_templates_of_another_town_are_not_offered(client, moderator, appeal, addressee,
+                                                         site):
+    from tests.conftest import add_town
+
+    town2 = add_town("town2.example")
+    own = ReplyTemplate.objects.create(title="Ours, general", text="Ours.", site=site)
+    shared = ReplyTemplate.objects.create(title="Installation-wide", text="Everyone's.")
+    foreign = ReplyTemplate.objects.create(title="Town 2 only", text="Theirs.", site=town2)
+    client.force_login(moderator)
+    response = client.get(detail(appeal))
+    assert own.title.encode() in response.content
+    assert shared.title.encode() in response.content
+    assert foreign.title.encode() not in response.content
+    # ...and a posted id of the other town's template is refused, not used
+    response = client.post(action(appeal, "reply"), {"reply-template": foreign.pk})
+    assert not appeal.messages.filter(kind=AppealMessage.Kind.REPLY, text="Theirs.").exists()
+
+
+def test_a_reply_template_takes_its_addressees_town(addressee, site):
+    from django.core.exceptions import ValidationError
+
+    from tests.conftest import add_town
+
+    template = ReplyTemplate(title="Roads", text="Fixed.", addressee=addressee)
+    template.full_clean()
+    assert template.site_id == site.pk
+    town2 = add_town("town2.example")
+    template.site = town2
+    with pytest.raises(ValidationError):
+        template.full_clean()
