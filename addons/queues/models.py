@@ -28,6 +28,9 @@ from wagtail.models import Orderable
 
 from addons.core.placements import Placement
 
+#: bookings open at most two years ahead
+MAX_HORIZON_DAYS = 730
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
@@ -106,7 +109,8 @@ class Queue(ClusterableModel):
         help_text=_("How long before the visit booking closes."),
     )
     horizon_days = models.PositiveIntegerField(
-        _("booking horizon, days"), default=30, validators=[MinValueValidator(1)],
+        _("booking horizon, days"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HORIZON_DAYS)],
         help_text=_("How many days ahead a visit can be booked."),
     )
     max_active_tickets = models.PositiveIntegerField(

@@ -24,7 +24,15 @@ from django.utils.translation import gettext_lazy as _
 
 from addons.core import calendars
 
-from .models import DayCounter, ExceptionKind, Queue, Slot, Ticket, TicketStatus
+from .models import (
+    MAX_HORIZON_DAYS,
+    DayCounter,
+    ExceptionKind,
+    Queue,
+    Slot,
+    Ticket,
+    TicketStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +142,7 @@ def local_today(queue: Queue) -> date:
 
 
 def last_bookable_day(queue: Queue) -> date:
-    return local_today(queue) + timedelta(days=queue.horizon_days)
+    return local_today(queue) + timedelta(days=min(queue.horizon_days, MAX_HORIZON_DAYS))
 
 
 def earliest_start(queue: Queue) -> datetime:

@@ -249,3 +249,24 @@ def test_api_books_only_queues_of_the_requested_site(client, queue, service, cit
                        HTTP_HOST="valea.localhost")
     assert slots.status_code == 404
     assert not Ticket.objects.exists()
+
+
+def test_an_absurd_booking_horizon_is_refused_and_an_old_one_is_capped(client, queue, service,
+                                                                       citizen):
+    from django.core.exceptions import ValidationError
+
+    from addons.queues.models import MAX_HORIZON_DAYS, Queue
+
+    queue.horizon_days = 10**9
+    with pytest.raises(ValidationError) as refused:
+        queue.full_clean()
+    assert "horizon_days" in refused.value.message_dict
+    # a value stored before the limit existed reads as the limit, and the pages answer
+    Queue.objects.filter(pk=queue.pk).update(horizon_days=10**9)
+    queue.refresh_from_db()
+    assert services.last_bookable_day(queue) == (
+        services.local_today(queue) + timedelta(days=MAX_HORIZON_DAYS)
+    )
+    client.force_login(citizen)
+    response = client.get(reverse("queues:book", args=[queue.pk]), {"service": service.pk})
+    assert response.status_code == 200
