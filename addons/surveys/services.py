@@ -335,10 +335,9 @@ def issue_invitation(survey: Survey, *, addressee=None, note: str = "") -> Invit
 
 
 def invitation_url(invitation: Invitation, request=None) -> str:
-    path = invitation.get_absolute_url()
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return invitation.survey.site.root_url.rstrip("/") + path
+    from addons.core.sites import absolute_url
+
+    return absolute_url(invitation.survey.site, invitation.get_absolute_url(), request)
 
 
 # --- staff: publishing free text ----------------------------------------------------------
