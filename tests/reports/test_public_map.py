@@ -179,3 +179,15 @@ def test_map_centre_falls_back_to_the_site_profile(client, home, site, profile):
     attach(home, SituationalMap.objects.create(title="Map"))
     html = client.get("/").content.decode()
     assert f'data-lat="{CENTRE.lat}"' in html and 'data-bounds=""' in html
+
+
+@pytest.mark.parametrize(("language", "zoom_in", "zoom_out"), [
+    ("uk", "Збільшити", "Зменшити"), ("ro", "Măriți", "Micșorați"), ("bg", "Увеличи", "Намали"),
+])
+def test_report_forms_map_buttons_speak_the_pages_language(client, reports_site, language,
+                                                           zoom_in, zoom_out):
+    client.cookies["civicdesk_language"] = language
+    response = client.get("/reports/new/")
+    assert response.status_code == 200
+    assert f'data-zoom-in="{zoom_in}"'.encode() in response.content
+    assert f'data-zoom-out="{zoom_out}"'.encode() in response.content

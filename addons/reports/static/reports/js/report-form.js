@@ -47,7 +47,12 @@
       mapBox.hidden = false;
       mapBox.setAttribute("role", "region");
       mapBox.setAttribute("aria-label", mapBox.getAttribute("data-label") || "");
-      map = window.L.map(mapBox, { keyboard: true, scrollWheelZoom: false });
+      map = window.L.map(mapBox, { keyboard: true, scrollWheelZoom: false, zoomControl: false });
+      // The zoom buttons speak the page's language (Leaflet's own titles are English).
+      window.L.control.zoom({
+        zoomInTitle: mapBox.getAttribute("data-zoom-in") || "+",
+        zoomOutTitle: mapBox.getAttribute("data-zoom-out") || "-"
+      }).addTo(map);
       map.setView([cLat, cLng], lat.value ? 17 : 14);
       var tiles = mapBox.getAttribute("data-tile-url");
       if (tiles) { window.L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
