@@ -72,6 +72,11 @@ def test_pothole_reported_cosigned_resolved_and_rated(demo, citizen, visit, axe_
     tab.goto(reverse("reports:new"))
     page.wait_for_selector(".report-map.leaflet-container", timeout=10_000)
     check_axe(tab, axe_source, "the report form")
+    # the map's zoom buttons speak the page's language, not Leaflet's English
+    zoom_in = page.locator(".report-map .leaflet-control-zoom-in").get_attribute("title")
+    assert zoom_in == page.locator(".report-map").get_attribute("data-zoom-in")
+    if page.locator("html").get_attribute("lang") != "en":
+        assert zoom_in != "Zoom in"
 
     page.fill("textarea[name=description]", DESCRIPTION)
     page.wait_for_selector(".report-suggestions li", timeout=10_000)
