@@ -96,6 +96,17 @@ def test_reporter_cannot_cosign_own(make_report, citizen):
         cosign(make_report(), user=citizen)
 
 
+def test_the_reporter_sees_no_empty_cosign_heading(client, make_report, citizen, other_citizen):
+    report = make_report(is_public=True)
+    Subscription.objects.filter(report=report, user=citizen).delete()
+    url = f"/reports/{report.tracking_number}/"
+    client.force_login(citizen)
+    assert b"Does it affect you too?" not in client.get(url).content
+    client.force_login(other_citizen)
+    page = client.get(url).content
+    assert b"Does it affect you too?" in page and b"Me too: co-sign" in page
+
+
 def test_merge_moves_followers(make_report, citizen, other_citizen, make_user, moderator):
     original = make_report()
     third = make_user("ivan")
