@@ -62,7 +62,7 @@ def test_compiled_catalog_matches_source(po_path):
 @pytest.mark.parametrize("po_path", CATALOGS, ids=_id)
 def test_catalog_formats_are_valid(po_path):
     result = subprocess.run(
-        ["msgfmt", "--check-format", "-o", "/dev/null", str(po_path)],
+        ["msgfmt", "--check", "-o", "/dev/null", str(po_path)],
         capture_output=True,
         text=True,
     )
