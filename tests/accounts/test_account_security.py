@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from addons.accounts import sessions
 
+from .test_profile import data as profile_data
 from .test_registration import REGISTER, form_data
 
 User = get_user_model()
@@ -87,18 +88,6 @@ def test_ten_clients_behind_the_proxy_each_get_their_own_registration_quota(db, 
 
 
 # --- findings 14 and 18: the email in the profile -------------------------------------------
-
-
-def profile_data(citizen, **overrides):
-    values = {
-        "full_name": citizen.full_name,
-        "postal_address": citizen.postal_address,
-        "phone": citizen.phone,
-        "email": citizen.email,
-        "language": "en",
-    }
-    values.update(overrides)
-    return values
 
 
 def test_changing_the_email_needs_the_current_password(citizen_client, citizen):

@@ -177,3 +177,15 @@ def gps_exif(lat: float, lng: float):
 def photo_upload(name="photo.jpg", content=None, content_type="image/jpeg"):
     return SimpleUploadedFile(name, content if content is not None else image_bytes(),
                               content_type=content_type)
+
+
+@pytest.fixture
+def water_moderator(make_user, water):
+    return make_user("watermod", moderates=[water], is_staff=True, language="en")
+
+
+@pytest.fixture
+def leak(reports_site):
+    from addons.reports.models import ReportCategory
+
+    return ReportCategory.objects.get(site=reports_site, code="water.leak")

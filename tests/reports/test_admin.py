@@ -23,16 +23,6 @@ LIST = "/admin/problem-reports/"
 
 
 @pytest.fixture
-def water_moderator(make_user, water):
-    return make_user("watermod", moderates=[water], is_staff=True, language="en")
-
-
-@pytest.fixture
-def leak(reports_site):
-    return ReportCategory.objects.get(site=reports_site, code="water.leak")
-
-
-@pytest.fixture
 def road_report(make_report):
     return make_report(description="Pothole on Florilor 15", address="Florilor 15")
 

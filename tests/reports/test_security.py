@@ -19,16 +19,6 @@ ADMIN = "/admin/problem-reports/"
 
 
 @pytest.fixture
-def water_moderator(make_user, water):
-    return make_user("watermod", moderates=[water], is_staff=True, language="en")
-
-
-@pytest.fixture
-def leak(reports_site):
-    return ReportCategory.objects.get(site=reports_site, code="water.leak")
-
-
-@pytest.fixture
 def town2(reports_site):
     """A second town on the installation, with its own addressee, categories and report."""
     from addons.reports.models import ReportsSettings
