@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -32,6 +33,29 @@ def validate_public_url(value):
             _("Enter the address visitors open, such as https://city.example.org "
               "(http or https, with no path)."),
             code="invalid",
+        )
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2.1 contrast ratio of ``#rrggbb`` against white."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+def validate_brand_colour(value):
+    """The city's colour carries white text (the header, buttons): at least 4.5:1."""
+    if value and contrast_with_white(value) < 4.5:
+        raise ValidationError(
+            _("White text on this colour is hard to read (contrast %(ratio).1f:1; at least "
+              "4.5:1 is needed). Choose a darker shade."),
+            code="low_contrast",
+            params={"ratio": contrast_with_white(value)},
         )
 
 
@@ -74,6 +98,26 @@ class SiteProfile(BaseSiteSetting):
         help_text=_("The address visitors open, such as https://city.example.org. Links in "
                     "e-mails and feeds use it; when empty, the site's hostname and port."),
     )
+    coat_of_arms = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("coat of arms"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown in the site's header, on tickets and on the PDF documents."),
+    )
+    brand_colour = models.CharField(
+        _("city colour"),
+        max_length=7,
+        blank=True,
+        validators=[
+            RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb, e.g. #0b5394.")),
+            validate_brand_colour,
+        ],
+        help_text=_("The colour of the header, buttons and documents, as #rrggbb. White "
+                    "text must stay readable on it. Empty: the theme's own colour."),
+    )
 
     base_form_class = SiteProfileForm
     panels = [
@@ -85,7 +129,8 @@ class SiteProfile(BaseSiteSetting):
         ),
         MultiFieldPanel(
             [FieldPanel("default_language"), FieldPanel("jurisdiction"),
-             FieldPanel("time_zone"), FieldPanel("theme"), FieldPanel("map_center")],
+             FieldPanel("time_zone"), FieldPanel("theme"), FieldPanel("map_center"),
+             FieldPanel("coat_of_arms"), FieldPanel("brand_colour")],
             heading=_("Language, law and look"),
         ),
     ]

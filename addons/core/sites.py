@@ -94,3 +94,20 @@ def public_domain(site, request=None) -> str:
     """The host name of the site's public address (for Message-IDs and List-Ids)."""
     host = urlsplit(public_base_url(site, request)).hostname or ""
     return host or "localhost"
+
+
+def branding(site) -> dict:
+    """What the city looks like on its pages, tickets, e-mails and PDFs: ``name`` (the
+    municipality, else the site's name), ``coat_of_arms`` (a Wagtail image or None),
+    ``colour`` (``#rrggbb`` or "" for the theme's own) and ``address`` (postal)."""
+    from .models import SiteProfile
+
+    if site is None or not getattr(site, "pk", None):
+        return {"name": "", "coat_of_arms": None, "colour": "", "address": ""}
+    profile = SiteProfile.for_site(site)
+    return {
+        "name": profile.municipality_name or site.site_name or "",
+        "coat_of_arms": profile.coat_of_arms,
+        "colour": profile.brand_colour or "",
+        "address": profile.postal_address or "",
+    }
