@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -50,7 +51,7 @@ def contrast_with_white(colour: str) -> float:
 
 def validate_brand_colour(value):
     """The city's colour carries white text (the header, buttons): at least 4.5:1."""
-    if value and contrast_with_white(value) < 4.5:
+    if value and re.fullmatch(r"#[0-9a-fA-F]{6}", value) and contrast_with_white(value) < 4.5:
         raise ValidationError(
             _("White text on this colour is hard to read (contrast %(ratio).1f:1; at least "
               "4.5:1 is needed). Choose a darker shade."),
