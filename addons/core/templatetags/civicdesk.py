@@ -125,3 +125,24 @@ def page_has_form_errors(context) -> bool:
             if form.total_error_count() if hasattr(form, "total_error_count") else form.errors:
                 return True
     return False
+
+
+#: languages that capitalise the names of weekdays and months inside a sentence
+_CAPITALISING = {"en", "de"}
+
+
+def in_sentence(text: str) -> str:
+    """A weekday (or a date beginning with one) as it is written inside a sentence: lower
+    case in Ukrainian, Romanian and Bulgarian ("відкриється понеділок, 5 січня"), as it is
+    in English."""
+    text = str(text or "")
+    language = (translation.get_language() or "").split("-")[0]
+    if not text or language in _CAPITALISING:
+        return text
+    return text[0].lower() + text[1:]
+
+
+@register.filter(name="in_sentence")
+def in_sentence_filter(value):
+    """``{{ day|date:"l"|in_sentence }}``: see :func:`in_sentence`."""
+    return in_sentence(value)
