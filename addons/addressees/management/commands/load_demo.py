@@ -223,6 +223,10 @@ class DemoLoader:
             for i, band in enumerate(((0, 43, 127), (252, 209, 22), (206, 17, 38))):
                 draw.rectangle((flag_left + 20 * i, flag_top, flag_left + 20 * (i + 1), top - 50),
                                fill=band)
+        elif self.flag == "bg":  # three horizontal bands
+            for i, band in enumerate(((255, 255, 255), (0, 150, 110), (214, 38, 18))):
+                draw.rectangle((flag_left, flag_top + 20 * i, flag_left + 60,
+                                flag_top + 20 * (i + 1)), fill=band)
         else:
             draw.rectangle((flag_left, flag_top, flag_left + 60, top - 80), fill=(0, 87, 184))
             draw.rectangle((flag_left, top - 80, flag_left + 60, top - 50), fill=(254, 221, 0))
