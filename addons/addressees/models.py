@@ -69,7 +69,11 @@ class HomePage(HostPageMixin, Page):
 
     intro = RichTextField(_("introduction"), blank=True)
 
-    content_panels = Page.content_panels + [FieldPanel("intro")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("quick_links", label=_("What citizens come for"), heading=_(
+            "What citizens come for: large cards at the top of the home page")),
+    ]
     max_count_per_parent = 1
 
     class Meta:
@@ -81,6 +85,65 @@ class HomePage(HostPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(home_context(self, request))
         return context
+
+
+class QuickLinkIcon(models.TextChoices):
+    REPORT = "report", _("Report a problem")
+    APPEAL = "appeal", _("Write an appeal")
+    VISIT = "visit", _("Book a visit")
+    FIND = "find", _("Find who handles what")
+    NEWS = "news", _("News")
+    SURVEY = "survey", _("Survey")
+    DOCUMENT = "document", _("Document")
+
+
+class HomeQuickLink(Orderable):
+    """One of the large cards the home page leads with ("Report a problem", "Book a
+    visit"): a page of the site or an address on it, with an icon of the theme's own."""
+
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="quick_links")
+    icon = models.CharField(_("icon"), max_length=20, choices=QuickLinkIcon.choices,
+                            default=QuickLinkIcon.FIND)
+    title = models.CharField(_("title"), max_length=80)
+    text = models.CharField(_("text"), max_length=200, blank=True)
+    link_page = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("page"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+    )
+    link_url = models.CharField(
+        _("address"), max_length=300, blank=True,
+        help_text=_("A path on this site such as /reports/new/, when the card does not lead "
+                    "to a page."),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("icon"), FieldPanel("title")]),
+        FieldPanel("text"),
+        FieldRowPanel([FieldPanel("link_page"), FieldPanel("link_url")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("home page card")
+        verbose_name_plural = _("home page cards")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        url = (self.link_url or "").strip()
+        if not self.link_page_id and not url:
+            raise ValidationError({"link_url": _("Choose a page or give an address.")})
+        if url and not (url.startswith("/") and not url.startswith("//")):
+            raise ValidationError({"link_url": _(
+                "Give a path on this site that begins with a slash, e.g. /reports/new/.")})
+
+    @property
+    def url(self) -> str:
+        if self.link_page_id:
+            return self.link_page.url or ""
+        return self.link_url
 
 
 class AddresseeCatalogPage(Page):

@@ -17,6 +17,64 @@ from .models import AddresseeCatalogPage, AddresseeGroupPage
 MAP_ZOOM = 16
 
 
+def _addon_of(url: str) -> str:
+    """The add-on label whose public URLs ``url`` belongs to ("" for a page or none)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(url.split("?")[0])
+    except Resolver404:
+        return ""
+    namespace = (match.namespaces or [""])[0]
+    return namespace.split("-")[0]
+
+
+def _reachable(url: str, request) -> bool:
+    """Whether a card's address leads somewhere on this site: not to an add-on switched
+    off here."""
+    from addons.core import activation, registry
+
+    label = _addon_of(url)
+    if not label or registry.get_addon(label) is None:
+        return True
+    return activation.is_enabled(label, request=request)
+
+
+def _default_quick_links(catalog_page, request) -> list[dict]:
+    """The cards of a home page nobody has set up: the ways in this site offers."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .models import QuickLinkIcon
+
+    found = []
+    for icon, url_name in ((QuickLinkIcon.REPORT, "reports:new"),
+                           (QuickLinkIcon.VISIT, "queues-receptions:list")):
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        if _reachable(url, request):
+            found.append({"icon": icon.value, "title": icon.label, "text": "", "url": url})
+    if catalog_page is not None:
+        found.append({"icon": QuickLinkIcon.FIND.value, "title": QuickLinkIcon.FIND.label,
+                      "text": catalog_page.title, "url": catalog_page.url})
+    return found
+
+
+def quick_links(page, request, catalog_page=None) -> list[dict]:
+    """The large cards the home page leads with: the editors' own (Home page → "What
+    citizens come for"), those of a switched-off add-on left out; else the defaults."""
+    links = []
+    for link in page.quick_links.select_related("link_page").all():
+        if link.link_page_id and not (link.link_page.live and link.link_page.url):
+            continue
+        url = link.link_page.get_url(request) if link.link_page_id else link.link_url
+        if url and _reachable(url, request):
+            links.append({"icon": link.icon, "title": link.title, "text": link.text,
+                          "url": url})
+    return links or _default_quick_links(catalog_page, request)
+
+
 def home_context(page, request) -> dict:
     children = list(
         page.get_children().live().public().type(AddresseeCatalogPage, AddresseeGroupPage)
@@ -24,6 +82,7 @@ def home_context(page, request) -> dict:
     )
     catalogs = [child for child in children if isinstance(child, AddresseeCatalogPage)]
     return {
+        "quick_links": quick_links(page, request, catalogs[0] if catalogs else None),
         "catalogs": catalogs,
         "group_pages": [child for child in children if isinstance(child, AddresseeGroupPage)],
         "search_catalog": catalogs[0] if catalogs else None,

@@ -7,7 +7,7 @@ from wagtail.models import Site
 
 from . import registry
 from .activation import is_enabled
-from .themes import reset_current_theme, set_current_theme
+from .themes import reset_current_theme, set_current_theme, visitor_theme
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -43,7 +43,7 @@ class SiteLocaleMiddleware:
         language = request_language(request, profile)
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        token = set_current_theme(profile.theme if profile else None)
+        token = set_current_theme(visitor_theme(request) or (profile.theme if profile else None))
         try:
             response = self.get_response(request)
         finally:

@@ -57,6 +57,18 @@ def theme_chain(name: str | None) -> list[str]:
     return chain
 
 
+#: the cookie of a visitor's own choice of theme (e.g. high contrast on any town's site)
+THEME_COOKIE = "civicdesk_theme"
+#: the theme one click away on every page, for those who need it
+ACCESSIBLE_THEME = "contrast"
+
+
+def visitor_theme(request) -> str | None:
+    """The theme the visitor chose with the switch on every page, or None (the site's)."""
+    name = request.COOKIES.get(THEME_COOKIE, "") if request is not None else ""
+    return name if name in available_themes() else None
+
+
 def get_current_theme() -> str:
     return _current_theme.get() or settings.CIVICDESK_DEFAULT_THEME
 

@@ -7,6 +7,8 @@ from . import registry, views
 #: core's own public URLs, namespace "core" (always on).
 core_patterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("theme/", views.set_theme, name="set_theme"),
+    path("brand.css", views.brand_css, name="brand_css"),
 ]
 
 

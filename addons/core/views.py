@@ -61,3 +61,54 @@ def unsubscribe(request, token):
         "core/unsubscribe.html",
         {"token": token, "posted": request.method == "POST", "done": done},
     )
+
+
+@require_http_methods(["POST"])
+def set_theme(request):
+    """The switch on every page: ``theme`` names a theme (e.g. high contrast) kept for this
+    visitor in a cookie, or is empty for the site's own theme; back to ``next``."""
+    from django.conf import settings
+    from django.http import HttpResponseRedirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .themes import THEME_COOKIE, available_themes
+
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    name = request.POST.get("theme", "")
+    if name in available_themes():
+        response.set_cookie(THEME_COOKIE, name, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=getattr(settings, "SESSION_COOKIE_SECURE",
+                                                          False))
+    else:
+        response.delete_cookie(THEME_COOKIE, samesite="Lax")
+    return response
+
+
+def _darker(colour: str, factor: float = 0.72) -> str:
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#{:02x}{:02x}{:02x}".format(*(round(c * factor) for c in (red, green, blue)))
+
+
+def brand_css(request):
+    """The city's colour (Site profile → city colour) as the theme's primary colour, in a
+    style sheet of the site's own (the pages allow no inline styles). The high-contrast
+    theme keeps its own colours."""
+    import re
+
+    from django.http import HttpResponse
+
+    from .middleware import site_profile
+
+    profile = site_profile(request)
+    colour = (getattr(profile, "brand_colour", "") or "").lower()
+    css = ""
+    if re.fullmatch(r"#[0-9a-f]{6}", colour):
+        css = (f"html:not(.theme-contrast) {{\n  --brand: {colour};\n"
+               f"  --brand-dark: {_darker(colour)};\n}}\n")
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

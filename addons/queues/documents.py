@@ -9,7 +9,7 @@ from datetime import UTC
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from addons.core.pdf import FONT_NAME, register_font
+from addons.core.pdf import FONT_NAME, draw_letterhead, register_font
 
 from .models import Ticket
 
@@ -73,7 +73,8 @@ def ticket_pdf(ticket: Ticket, url: str) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(f"{_('Ticket')} {ticket.number}")
     width, height = A4
-    y = height - 30 * mm
+    y = draw_letterhead(pdf, ticket.queue.site, left=20 * mm, top=height - 20 * mm,
+                        width=width - 95 * mm) - 6 * mm
     pdf.setFont(FONT_NAME, 14)
     pdf.drawString(20 * mm, y, ticket.queue.title)
     y -= 16 * mm

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
+    MenuLink,
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
@@ -21,6 +22,7 @@ class ReportsConfig(AddonConfig):
     api_urls = "addons.reports.api_urls"
     root_urls = (("open311/v2/", "addons.reports.open311.urls", "open311"),)
     placements = ("reports.ReportButtonPlacement", "reports.SituationalMapPlacement")
+    menu_links = (MenuLink(_("Report a problem"), "reports:new", order=5),)
     cabinet_sections = (
         CabinetSection(
             key="reports",

@@ -43,6 +43,17 @@ TEXTS = {
         "strategy": ("Prioritățile strategiei de dezvoltare până în 2030",
                      "Drumuri\nȘcoli și grădinițe\nTransport public\nEficiență energetică"),
     },
+    "bg": {
+        "center": "Обществено мнение",
+        "categories": [("improvement", "Благоустройство на града"),
+                       ("consultations", "Обществени консултации"),
+                       ("strategy", "Стратегия за развитие")],
+        "park": ("Кой парк да бъде обновен първи?", "Градската градина\nПаркът край реката\n"
+                 "Паркът „Христо Ботев“", "Какво трябва да има там?"),
+        "strategy": ("Приоритети на плана за развитие до 2030 г.",
+                     "Улици и тротоари\nУчилища и детски градини\nОбществен транспорт\n"
+                     "Енергийна ефективност"),
+    },
 }
 #: addressee pages that get the default surveys (the first ones of the catalog)
 RATED_PAGES = 8

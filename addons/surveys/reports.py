@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from addons.core.pdf import register_font
+from addons.core.pdf import letterhead_flowables, register_font
 
 from . import results as stats
 from .models import ReportLog, ReportPeriod, Response, Survey
@@ -73,7 +73,7 @@ def pdf_bytes(survey, figures, start=None, end=None, addressee=None) -> bytes:
     for style in styles.byName.values():
         style.fontName = font
     title = _("Survey report: %(title)s") % {"title": survey.title}
-    story = [
+    story = [*letterhead_flowables(survey.site),
         Paragraph(escape(title), styles["Title"]),
         Paragraph(escape(_("Answers from %(start)s to %(end)s") % {
             "start": _fmt(start), "end": _fmt(end)}), styles["Normal"]),

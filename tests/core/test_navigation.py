@@ -62,12 +62,14 @@ def test_addon_pages_follow_the_pages_in_the_visitors_language(client, home, sit
     client.cookies["civicdesk_language"] = "en"
     menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
     assert [(item["title"], item["addon"]) for item in menu] == [
-        ("Catalog", False), ("News", True), ("Receptions", True)]
-    assert [item["url"] for item in menu if item["addon"]] == ["/bulletins/",
-                                                                "/queues/receptions/"]
+        ("Catalog", False), ("Report a problem", True), ("News", True), ("Receptions", True)]
+    assert [item["url"] for item in menu if item["addon"]] == [
+        "/reports/new/", "/bulletins/", "/queues/receptions/"]
     client.cookies["civicdesk_language"] = "uk"
     menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
-    assert [item["title"] for item in menu if item["addon"]] == ["Новини", "Прийоми"]
+    assert [item["title"] for item in menu if item["addon"]] == [
+        "Повідомити про проблему", "Новини", "Прийоми"]
     activation.disable(site, "bulletins")
     menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
-    assert [item["title"] for item in menu if item["addon"]] == ["Прийоми"]
+    assert [item["title"] for item in menu if item["addon"]] == [
+        "Повідомити про проблему", "Прийоми"]

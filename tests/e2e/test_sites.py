@@ -1,5 +1,6 @@
-"""The demo's second site (Romanian, on ro.localhost) in a real browser: its own language
-and its own theme, served by the same process as the default site."""
+"""The demo's second site (Romanian, on ro.localhost) in a real browser: its own language,
+the default theme with the high-contrast one a click away, served by the same process as
+the default site."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ def romanian_url(live_server) -> str:
     return f"http://ro.localhost:{port}"
 
 
+def switch_to_high_contrast(tab) -> None:
+    """Press the high-contrast switch every page has (the choice is kept in a cookie)."""
+    button = tab.page.locator("button.theme-switch-button")
+    assert button.get_attribute("aria-pressed") == "false"
+    with tab.page.expect_navigation():
+        button.click()
+    assert tab.page.locator("button.theme-switch-button").get_attribute("aria-pressed") == "true"
+
+
 def test_romanian_site_has_romanian_interface_and_contrast_theme(demo, visit, axe_source):
     base = romanian_url(demo)
     problems = []
@@ -27,6 +37,8 @@ def test_romanian_site_has_romanian_interface_and_contrast_theme(demo, visit, ax
         tab = visit(base, viewport=viewport)
         tab.goto("/")
         page = tab.page
+        assert page.locator("html").get_attribute("class") == "theme-civic"
+        switch_to_high_contrast(tab)
         assert page.locator("html").get_attribute("lang") == "ro"
         stylesheets = page.eval_on_selector_all(
             "link[rel=stylesheet]:not([media=print])", "links => links.map(l => l.href)"
@@ -72,6 +84,7 @@ def test_romanian_forms_are_accessible_in_the_contrast_theme(demo, visit, axe_so
 
     tab = visit(romanian_url(demo), viewport=PHONE)
     tab.goto(reverse("accounts:register"))
+    switch_to_high_contrast(tab)
     form = tab.page.locator("main form").filter(has=tab.page.locator("input[type=password]"))
     with tab.page.expect_navigation():
         form.locator("button[type=submit]").first.click()

@@ -1,13 +1,18 @@
 """Themes: each site renders with the theme named in its SiteProfile, and the compiled
 template cache of one theme never serves another site."""
 
+import io
+
 import pytest
+from django.core.files.images import ImageFile
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from addons.core.models import SiteProfile
+from addons.core.themes import THEME_COOKIE
 
 CIVIC_CSS = "/static/civic/css/site.css"
 CONTRAST_CSS = "/static/contrast/css/site.css"
@@ -201,3 +206,91 @@ def test_theme_interface_speaks_the_site_language(client, two_sites):
             romanian = translation.gettext(english)
             assert romanian != english
             assert romanian in page
+
+
+# -- the city's own look and the high-contrast switch on every page --------------------
+
+
+def _arms():
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (60, 70), (20, 80, 140)).save(buffer, "PNG")
+    image = get_image_model()(title="Arms")
+    image.file = ImageFile(io.BytesIO(buffer.getvalue()), name="arms.png")
+    image._set_image_file_metadata()
+    image.save()
+    return image
+
+
+@pytest.fixture
+def branded(two_sites, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    default_site, ro_site = two_sites
+    SiteProfile.objects.filter(site=default_site).update(
+        brand_colour="#7a1f2b", coat_of_arms=_arms())
+    return two_sites
+
+
+def test_the_switch_is_on_every_page(client, two_sites):
+    for host, path in (("localhost", "/"), ("ro.localhost", "/"),
+                       ("localhost", "/no-such-page/")):
+        html = client.get(path, HTTP_HOST=host).content.decode()
+        assert 'action="/theme/"' in html, (host, path)
+        assert 'name="theme"' in html and "aria-pressed" in html
+
+
+def test_one_click_to_high_contrast_and_back(client, two_sites):
+    assert CONTRAST_HEADER not in get_home(client, "localhost")
+    assert 'name="theme" value="contrast"' in get_home(client, "localhost")
+    response = client.post("/theme/", {"theme": "contrast", "next": "/?q=1"},
+                           HTTP_HOST="localhost")
+    assert response.status_code == 302 and response["Location"] == "/?q=1"
+    assert response.cookies[THEME_COOKIE].value == "contrast"
+    html = get_home(client, "localhost")
+    assert CONTRAST_CSS in html and CONTRAST_HEADER in html
+    assert 'aria-pressed="true"' in html
+    # back to the site's own look
+    response = client.post("/theme/", {"theme": "", "next": "/"}, HTTP_HOST="localhost")
+    assert response.cookies[THEME_COOKIE].value == ""
+    assert CONTRAST_HEADER not in get_home(client, "localhost")
+
+
+def test_a_site_whose_theme_is_high_contrast_offers_the_standard_view(client, two_sites):
+    html = get_home(client, "ro.localhost")
+    assert 'aria-pressed="true"' in html and 'name="theme" value="civic"' in html
+    client.post("/theme/", {"theme": "civic", "next": "/"}, HTTP_HOST="ro.localhost")
+    assert CONTRAST_HEADER not in get_home(client, "ro.localhost")
+
+
+def test_unknown_theme_and_foreign_next_are_refused(client, two_sites):
+    response = client.post("/theme/", {"theme": "../../etc", "next": "https://evil.example/"},
+                           HTTP_HOST="localhost")
+    assert response["Location"] == "/"
+    assert response.cookies[THEME_COOKIE].value == ""
+    client.cookies[THEME_COOKIE] = "no-such-theme"
+    assert CONTRAST_HEADER not in get_home(client, "localhost")
+    assert client.get("/theme/", HTTP_HOST="localhost").status_code == 405
+
+
+def test_coat_of_arms_and_colour_in_the_header(client, branded):
+    html = get_home(client, "localhost")
+    header = html.split("</header>")[0]
+    assert 'class="site-arms"' in header and 'alt=""' in header
+    assert "/brand.css?v=7a1f2b" in html
+    css = client.get("/brand.css", HTTP_HOST="localhost")
+    assert css["Content-Type"].startswith("text/css")
+    body = css.content.decode()
+    assert "--brand: #7a1f2b;" in body and "html:not(.theme-contrast)" in body
+    # a town without a colour keeps the theme's own: no style sheet, an empty answer
+    assert "brand.css" not in get_home(client, "ro.localhost")
+    assert client.get("/brand.css", HTTP_HOST="ro.localhost").content == b""
+
+
+def test_high_contrast_keeps_its_own_colours(client, branded):
+    client.cookies[THEME_COOKIE] = "contrast"
+    html = get_home(client, "localhost")
+    # the colour's rule never applies under the contrast theme's root class
+    assert 'class="theme-contrast"' in html
+    css = client.get("/brand.css", HTTP_HOST="localhost").content.decode()
+    assert css.startswith("html:not(.theme-contrast)")

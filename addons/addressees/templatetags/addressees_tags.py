@@ -5,6 +5,8 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from addons.core.templatetags.civicdesk import in_sentence
+
 register = template.Library()
 
 
@@ -16,7 +18,7 @@ def _moment(value, at) -> str:
         return _("today at %(time)s") % {"time": clock}
     if days == 1:
         return _("tomorrow at %(time)s") % {"time": clock}
-    day = formats.date_format(value, "l, j E")
+    day = in_sentence(formats.date_format(value, "l, j E"))  # inside the sentence
     return _("%(day)s at %(time)s") % {"day": day, "time": clock}
 
 

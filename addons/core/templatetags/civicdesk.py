@@ -125,3 +125,59 @@ def page_has_form_errors(context) -> bool:
             if form.total_error_count() if hasattr(form, "total_error_count") else form.errors:
                 return True
     return False
+
+
+#: languages that capitalise the names of weekdays and months inside a sentence
+_CAPITALISING = {"en", "de"}
+
+
+def in_sentence(text: str) -> str:
+    """A weekday (or a date beginning with one) as it is written inside a sentence: lower
+    case in Ukrainian, Romanian and Bulgarian ("відкриється понеділок, 5 січня"), as it is
+    in English."""
+    text = str(text or "")
+    language = (translation.get_language() or "").split("-")[0]
+    if not text or language in _CAPITALISING:
+        return text
+    return text[0].lower() + text[1:]
+
+
+@register.filter(name="in_sentence")
+def in_sentence_filter(value):
+    """``{{ day|date:"l"|in_sentence }}``: see :func:`in_sentence`."""
+    return in_sentence(value)
+
+
+@register.simple_tag(takes_context=True)
+def site_branding(context):
+    """``{% site_branding as brand %}``: the city's name, coat of arms (a Wagtail image or
+    None), colour and address (see ``addons.core.sites.branding``), from the site profile
+    the page already has (no further query unless there is a coat of arms)."""
+    profile = context.get("site_profile")
+    if profile is None or not getattr(profile, "pk", None):
+        return {"name": "", "coat_of_arms": None, "colour": "", "address": ""}
+    site = getattr(profile, "site", None)
+    return {
+        "name": profile.municipality_name or (site.site_name if site else "") or "",
+        "coat_of_arms": profile.coat_of_arms if profile.coat_of_arms_id else None,
+        "colour": profile.brand_colour or "",
+        "address": profile.postal_address or "",
+    }
+
+
+@register.simple_tag(takes_context=True)
+def theme_switch(context):
+    """``{% theme_switch as switch %}``: the one-click switch between the site's look and
+    the high-contrast theme: ``{"value": theme to post, "active"}`` (None without one)."""
+    from ..themes import ACCESSIBLE_THEME, available_themes
+
+    if ACCESSIBLE_THEME not in available_themes():
+        return None
+    active = get_current_theme() == ACCESSIBLE_THEME
+    profile = context.get("site_profile")
+    site_theme = getattr(profile, "theme", "") or ""
+    if active:
+        # back to the site's own look; a site whose own theme is high contrast offers civic
+        value = "civic" if site_theme == ACCESSIBLE_THEME else ""
+        return {"value": value, "active": True}
+    return {"value": ACCESSIBLE_THEME, "active": False}

@@ -157,6 +157,8 @@ LANGUAGE_COOKIE_NAME = "civicdesk_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 LOCALE_PATHS = [ROOT_DIR / "themes" / "locale", PROJECT_DIR / "locale"]
+# dates as each language writes them: "6 decembrie 2026", "6 декември 2026 г."
+FORMAT_MODULE_PATH = ["civicdesk.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", "Europe/Kyiv")

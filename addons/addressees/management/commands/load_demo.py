@@ -40,7 +40,7 @@ from addons.core.geo import format_point
 from addons.core.models import AddonActivation, SiteProfile
 
 DEMO_DIR = Path(settings.ROOT_DIR) / "fixtures" / "demo"
-DEFAULT_FILES = ("ua-city.yaml", "ro-town.yaml")
+DEFAULT_FILES = ("ua-city.yaml", "ro-town.yaml", "bg-town.yaml")
 DEFAULT_PASSWORD = "civicdesk-demo"
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -223,12 +223,119 @@ class DemoLoader:
             for i, band in enumerate(((0, 43, 127), (252, 209, 22), (206, 17, 38))):
                 draw.rectangle((flag_left + 20 * i, flag_top, flag_left + 20 * (i + 1), top - 50),
                                fill=band)
+        elif self.flag == "bg":  # three horizontal bands
+            for i, band in enumerate(((255, 255, 255), (0, 150, 110), (214, 38, 18))):
+                draw.rectangle((flag_left, flag_top + 20 * i, flag_left + 60,
+                                flag_top + 20 * (i + 1)), fill=band)
         else:
             draw.rectangle((flag_left, flag_top, flag_left + 60, top - 80), fill=(0, 87, 184))
             draw.rectangle((flag_left, top - 80, flag_left + 60, top - 50), fill=(254, 221, 0))
         font = self._font(28)
         draw.rectangle((0, 450, width, height), fill=(40, 40, 40))
         draw.text((20, 460), name, font=font, fill=(255, 255, 255))
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return buffer.getvalue()
+
+    def _draw_arms(self, spec: dict) -> bytes:
+        """A simple shield of our own: a field in one or two tinctures (divided per pale,
+        per fess or per bend), a charge (tower, waves, tree, sun, key or star) and a
+        border. Drawn at twice the size and scaled down for smooth edges."""
+        import math
+
+        from PIL import Image, ImageColor, ImageDraw
+
+        scale, width, height = 2, 360, 420
+        w, h = width * scale, height * scale
+        first, second = (list(spec.get("field") or ["#1d4f91"]) + [None])[:2]
+        field = ImageColor.getrgb(first)
+        other = ImageColor.getrgb(second) if second else field
+        charge = ImageColor.getrgb(spec.get("charge_colour", "#ffffff"))
+        border = ImageColor.getrgb(spec.get("border", "#f2c200"))
+        margin = 14 * scale
+
+        def shield(inset: int) -> list[tuple[float, float]]:
+            left, right, top = margin + inset, w - margin - inset, margin + inset
+            bottom, shoulder = h - margin - inset, top + (h - 2 * margin) * 0.52
+            centre = w / 2
+            points = [(left, top), (right, top), (right, shoulder)]
+            steps = 40
+            for i in range(1, steps + 1):  # the right flank curves down to the point
+                t = i / steps * math.pi / 2
+                points.append((right - (right - centre) * (1 - math.cos(t)),
+                               shoulder + (bottom - shoulder) * math.sin(t)))
+            for i in range(1, steps):  # and up again on the left
+                t = (1 - i / steps) * math.pi / 2
+                points.append((left + (centre - left) * (1 - math.cos(t)),
+                               shoulder + (bottom - shoulder) * math.sin(t)))
+            points.append((left, shoulder))
+            return points
+
+        image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.polygon(shield(0), fill=border)
+        inner = shield(12 * scale)
+        mask = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(mask).polygon(inner, fill=255)
+        tinctures = Image.new("RGBA", (w, h), field)
+        tdraw = ImageDraw.Draw(tinctures)
+        division = spec.get("division", "pale")
+        if second:
+            if division == "fess":
+                tdraw.rectangle((0, h * 0.5, w, h), fill=other)
+            elif division == "bend":
+                tdraw.polygon([(0, 0), (w, h), (0, h)], fill=other)
+            else:
+                tdraw.rectangle((w / 2, 0, w, h), fill=other)
+        image.paste(tinctures, (0, 0), mask)
+        draw = ImageDraw.Draw(image)
+        cx, cy, r = w / 2, h * 0.45, w * 0.22
+        kind = spec.get("charge", "tower")
+        if kind == "tower":
+            draw.rectangle((cx - r * 0.7, cy - r * 0.6, cx + r * 0.7, cy + r * 1.1), fill=charge)
+            for i in range(3):  # battlements
+                x = cx - r * 0.7 + i * r * 0.56
+                draw.rectangle((x, cy - r * 0.95, x + r * 0.32, cy - r * 0.6), fill=charge)
+            draw.rectangle((cx - r * 0.2, cy + r * 0.45, cx + r * 0.2, cy + r * 1.1), fill=field)
+            draw.pieslice((cx - r * 0.2, cy + r * 0.25, cx + r * 0.2, cy + r * 0.65), 180, 360,
+                          fill=field)
+        elif kind == "waves":
+            for row in range(3):
+                y = cy - r * 0.6 + row * r * 0.6
+                for i in range(4):
+                    x = cx - r * 1.2 + i * r * 0.6
+                    draw.arc((x, y, x + r * 0.6, y + r * 0.5), 180, 360, fill=charge,
+                             width=int(9 * scale))
+        elif kind == "tree":
+            draw.rectangle((cx - r * 0.15, cy + r * 0.2, cx + r * 0.15, cy + r * 1.15),
+                           fill=charge)
+            for i, size in enumerate((1.0, 0.8, 0.58)):
+                top = cy - r * 0.9 + i * r * 0.42
+                draw.polygon([(cx, top - r * 0.3), (cx + r * size, top + r * 0.75),
+                              (cx - r * size, top + r * 0.75)], fill=charge)
+        elif kind == "sun":
+            draw.ellipse((cx - r * 0.5, cy - r * 0.5, cx + r * 0.5, cy + r * 0.5), fill=charge)
+            for i in range(12):
+                angle = i * math.pi / 6
+                draw.line((cx + math.cos(angle) * r * 0.65, cy + math.sin(angle) * r * 0.65,
+                           cx + math.cos(angle) * r * 1.05, cy + math.sin(angle) * r * 1.05),
+                          fill=charge, width=int(8 * scale))
+        elif kind == "key":
+            draw.ellipse((cx - r * 0.45, cy - r * 1.0, cx + r * 0.45, cy - r * 0.1), fill=charge)
+            draw.ellipse((cx - r * 0.2, cy - r * 0.75, cx + r * 0.2, cy - r * 0.35), fill=field)
+            draw.rectangle((cx - r * 0.12, cy - r * 0.15, cx + r * 0.12, cy + r * 1.1),
+                           fill=charge)
+            for y in (0.6, 0.9):
+                draw.rectangle((cx, cy + r * y, cx + r * 0.45, cy + r * (y + 0.17)),
+                               fill=charge)
+        else:  # a six-pointed star
+            points = []
+            for i in range(12):
+                angle = -math.pi / 2 + i * math.pi / 6
+                radius = r if i % 2 == 0 else r * 0.5
+                points.append((cx + math.cos(angle) * radius, cy + math.sin(angle) * radius))
+            draw.polygon(points, fill=charge)
+        image = image.resize((width, height), Image.LANCZOS)
         buffer = io.BytesIO()
         image.save(buffer, "PNG")
         return buffer.getvalue()
@@ -364,8 +471,14 @@ class DemoLoader:
 
     def profile(self, site, spec: dict) -> None:
         profile = SiteProfile.for_site(site)
-        values = {key: value for key, value in spec.items() if key != "map_center"}
+        values = {key: value for key, value in spec.items()
+                  if key not in ("map_center", "coat_of_arms")
+                  and self._has_field(SiteProfile, key)}
         values["map_center"] = _point(spec.get("map_center"))
+        arms = spec.get("coat_of_arms")
+        if arms and self._has_field(SiteProfile, "coat_of_arms"):
+            title = arms.get("title") or f"{spec['municipality_name']}: coat of arms"
+            values["coat_of_arms"] = self.image(title, lambda arms=arms: self._draw_arms(arms))
         changed = self._assign(profile, values)
         if changed:
             profile.save()
@@ -561,6 +674,127 @@ class DemoLoader:
                                          **{model.snippet_field: snippet})
                 self._count(True, True)
 
+    # -- problem reports, the home page's cards -----------------------------------------
+
+    @staticmethod
+    def _model(label: str, name: str):
+        """An add-on's model, or None when the add-on is not installed (no import of it)."""
+        from django.apps import apps
+
+        try:
+            return apps.get_model(label, name)
+        except LookupError:
+            return None
+
+    def report_settings(self, site, spec: dict) -> None:
+        """The town's own category -> addressee mapping, bounds and streets (data file's
+        ``reports``), written before the add-on's own demo makes the categories."""
+        settings_model = self._model("reports", "ReportsSettings")
+        if settings_model is None or not spec:
+            return
+        options = settings_model.for_site(site)
+        pages = AddresseePage.objects.descendant_of(site.root_page)
+        values = {"category_map": spec.get("category_map") or {}}
+        south, west, north, east = spec.get("bounds") or (None, None, None, None)
+        values.update(min_lat=south, min_lng=west, max_lat=north, max_lng=east)
+        for field in ("leadership", "default_addressee"):
+            slug = spec.get(field)
+            values[field] = pages.filter(slug=slug).first() if slug else None
+        changed = self._assign(options, values)
+        if changed:
+            options.save()
+        self._count(False, changed)
+        street_model = self._model("reports", "Street")
+        known = set(street_model.objects.filter(site=site).values_list("name", flat=True))
+        for row in spec.get("streets") or []:
+            if row["name"] in known:
+                continue
+            lat, lng = row["point"]
+            street_model.objects.create(site=site, name=row["name"], kind=row.get("kind", ""),
+                                        aliases="\n".join(row.get("aliases") or []),
+                                        lat=lat, lng=lng)
+            self._count(True, True)
+
+    def report_boxes(self, site, catalog, spec: dict, language: str) -> None:
+        """A "Report a problem" box on every addressee page that handles report categories
+        (the categories whose responsible addressee it is), offering those categories."""
+        category_model = self._model("reports", "ReportCategory")
+        placement = next((model for addon, model in registry.placement_models()
+                          if addon.label == "reports" and model.snippet_field == "button"), None)
+        if category_model is None or placement is None:
+            return
+        box_model = placement._meta.get_field("button").related_model
+        pages = AddresseePage.objects.descendant_of(catalog)
+        by_page: dict[int, list] = {}
+        for category in (category_model.objects.filter(site=site, responsible__in=pages)
+                         .select_related("parent").order_by("sort_order", "pk")):
+            by_page.setdefault(category.responsible_id, []).append(category)
+        for page in pages.filter(pk__in=by_page):
+            if placement.objects.filter(page=page).exists():
+                continue
+            categories = by_page[page.pk]
+            names = []
+            for category in categories:
+                group = category.parent or category
+                name = (group.names or {}).get(language) or group.name
+                if name not in names:
+                    names.append(name)
+            title = ", ".join(names)
+            title = (title[:1].upper() + title[1:])[:200]
+            box = box_model.objects.create(title=title, intro=spec.get("box_intro", ""))
+            box.categories.set(categories)
+            placement.objects.create(page=page, button=box, sort_order=5)
+            self._count(True, True)
+
+    def _card_url(self, site, home, target: str) -> tuple[object, str]:
+        """(page, address) a home page card leads to: ``page:<slug>`` (a page of the
+        site), ``appeal:<addressee slug>`` (the appeal form for that addressee),
+        ``queue:<addressee slug>`` (booking that addressee's queue) or a URL name."""
+        kind, _sep, key = target.partition(":")
+        pages = AddresseePage.objects.descendant_of(home)
+        if kind == "page":
+            return Page.objects.descendant_of(home).filter(slug=key).first(), ""
+        if kind == "appeal":
+            form_model = self._model("appeals", "AppealForm")
+            page = pages.filter(slug=key).first()
+            form = form_model and form_model.objects.filter(site=site).order_by("pk").first()
+            if page is None or not form:
+                return None, ""
+            return None, reverse("appeals:new", args=[form.pk]) + f"?addressee={page.pk}"
+        if kind == "queue":
+            queue_model = self._model("queues", "Queue")
+            queue = queue_model and queue_model.objects.filter(
+                site=site, addressee__slug=key).order_by("pk").first()
+            return (None, reverse("queues:book", args=[queue.pk])) if queue else (None, "")
+        try:
+            return None, reverse(target)
+        except NoReverseMatch:
+            return None, ""
+
+    def quick_links(self, site, home, cards: list, disabled: list[str]) -> None:
+        from addons.addressees.pages import _addon_of
+
+        rows = []
+        for card in cards or []:
+            page, url = self._card_url(site, home, card["target"])
+            if page is None and not url:
+                continue
+            if url and _addon_of(url) in disabled:
+                continue
+            rows.append({"icon": card.get("icon", "find"), "title": card["title"],
+                         "text": card.get("text", ""), "link_page": page, "link_url": url})
+        current = list(home.quick_links.all())
+        keys = ("icon", "title", "text", "link_page_id", "link_url")
+        wanted = [tuple(row[k] if k != "link_page_id" else (row["link_page"].pk
+                        if row["link_page"] else None) for k in keys) for row in rows]
+        if wanted == [tuple(getattr(link, k) for k in keys) for link in current]:
+            self._count(False, False)
+            return
+        home.quick_links = [type(home).quick_links.rel.related_model(sort_order=i, **row)
+                            for i, row in enumerate(rows)]
+        self.publish(home)
+        self._count(False, True)
+
     # -- one file ----------------------------------------------------------------------
 
     def load(self, data: dict) -> dict:
@@ -591,7 +825,10 @@ class DemoLoader:
         if "reports" in {a.label for a in registry.optional_addons()} and "reports" not in disabled:
             from addons.reports.demo import load_demo as load_reports
 
+            self.report_settings(site, data.get("reports") or {})
             load_reports(site)
+            self.report_boxes(site, catalog, data.get("reports") or {},
+                              data["profile"].get("default_language", "uk"))
             from addons.reports.situational.demo import attach_maps
 
             attach_maps(site)
@@ -600,6 +837,7 @@ class DemoLoader:
             from addons.mailings.demo import load_demo as load_mailings
 
             load_mailings(site)  # after the queues and districts its segments read
+        self.quick_links(site, home, data.get("home", {}).get("quick_links") or [], disabled)
         return {"site": site, "home": home, "catalog": catalog, "disabled": disabled,
                 "url": data["site"].get("url") or site.root_url + "/",
                 "name": data["profile"]["municipality_name"]}
@@ -637,7 +875,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "files", nargs="*",
-            help="Data files to load (default: the Ukrainian city and the Romanian town).",
+            help="Data files to load (default: the Ukrainian, Romanian and Bulgarian towns).",
         )
         parser.add_argument(
             "--port", type=int, default=None,
