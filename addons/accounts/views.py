@@ -213,12 +213,11 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        language = form.get_user().language
-        if language in dict(settings.LANGUAGES):
-            # the interface follows the language chosen in the profile
-            _set_language_cookie(response, language)
-        return response
+        # Logging in never switches the page away from the language the visitor was
+        # reading (their choice on this town, else the town's own language): a Romanian
+        # town stays Romanian for a citizen whose profile says Ukrainian. The profile's
+        # language is that of the e-mails; the language switch changes the pages.
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
