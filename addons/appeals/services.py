@@ -868,9 +868,12 @@ def create_default_forms(site) -> list[AppealForm]:
     forms = []
     with translation.override(language):
         for key, kind, procedure, title in DEFAULT_FORMS:
+            # Anyone may ask for public information (UA 2939-VI art. 12, RO 544/2001
+            # art. 1, BG APIA art. 4): the default request form needs no account.
             form, _created = AppealForm.objects.get_or_create(
                 site=site, key=key,
-                defaults={"kind": kind, "procedure": procedure, "title": str(title)},
+                defaults={"kind": kind, "procedure": procedure, "title": str(title),
+                          "requires_login": procedure != Procedure.INFO_REQUEST},
             )
             forms.append(form)
     return forms

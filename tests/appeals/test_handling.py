@@ -216,6 +216,7 @@ def test_default_forms_are_created_once(site, profile):
     assert sorted(AppealForm.objects.values_list("key", "kind", "procedure")) == [
         ("individual", "individual", "appeal"), ("legal-entity", "legal_entity", "appeal"),
         ("public-information", "individual", "info_request")]
+    assert not AppealForm.objects.get(key="public-information").requires_login
 
 
 def test_personal_data_and_anonymise(appeal, citizen, moderator):

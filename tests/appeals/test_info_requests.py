@@ -379,3 +379,20 @@ def test_request_in_api_exports_and_report(client, info_town, citizen):
     today = timezone.localdate()
     figures = reports.compute(Appeal.objects.all(), today, today, site=town["site"])
     assert figures.by_procedure == {"appeal": 0, "info_request": 1}
+
+
+def test_a_visitor_without_an_account_files_a_request(client, info_town):
+    town = info_town("bg")
+    town["info_form"].requires_login = False
+    town["info_form"].save()
+    client.logout()
+    response = client.post(new_url(town["info_form"], town["addressee"]),
+                           {**REQUEST, "submission_token": str(uuid.uuid4())},
+                           HTTP_HOST=town["host"])
+    assert response.status_code == 200
+    appeal = Appeal.objects.get()
+    assert appeal.author is None and appeal.procedure == "info_request"
+    assert appeal.reference in response.content.decode()
+    assert "Request registered" in response.content.decode()
+    note = Notification.objects.get(event="appeals.filed")
+    assert note.email == REQUEST["applicant_email"]
