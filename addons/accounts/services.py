@@ -288,6 +288,25 @@ def update_profile(user, data: dict, *, base_url: str, site=None) -> ProfileChan
     return ProfileChange(saved_fields=saved, pending_email=pending)
 
 
+#: the longest postal address a profile keeps
+ADDRESS_MAX_LENGTH = 1000
+
+
+def save_address(user, address: str) -> bool:
+    """Keep ``address`` (typed in a form of another add-on, e.g. an appeal) as the
+    citizen's postal address. Returns whether it was saved: an empty address, an account
+    that is not active or an anonymous visitor changes nothing."""
+    address = (address or "").strip()[:ADDRESS_MAX_LENGTH]
+    if not address or user is None or not getattr(user, "is_authenticated", False) \
+            or not user.is_active:
+        return False
+    if user.postal_address == address:
+        return True
+    user.postal_address = address
+    user.save(update_fields=["postal_address"])
+    return True
+
+
 @transaction.atomic
 def confirm_email_change(token: str, *, site=None) -> tuple[ConfirmationResult, object | None]:
     """Switch the account to the address the link was sent to."""

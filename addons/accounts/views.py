@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,7 +22,7 @@ from django.views.generic import FormView, TemplateView
 from django_ratelimit.core import is_ratelimited
 from wagtail.models import Site
 
-from addons.core.models import Notification
+from addons.core.models import Notification, SiteProfile
 from addons.core.views import rate_limited
 
 from . import services
@@ -213,12 +214,11 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        language = form.get_user().language
-        if language in dict(settings.LANGUAGES):
-            # the interface follows the language chosen in the profile
-            _set_language_cookie(response, language)
-        return response
+        # Logging in never switches the page away from the language the visitor was
+        # reading (their choice on this town, else the town's own language): a Romanian
+        # town stays Romanian for a citizen whose profile says Ukrainian. The profile's
+        # language is that of the e-mails; the language switch changes the pages.
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -271,6 +271,23 @@ def _field_labels(names):
     return [User._meta.get_field(name).verbose_name for name in names]
 
 
+#: what the profile page says of the law, by the site's country: each site cites its own
+#: law, whatever the language of the page
+LAW_REQUIRES = {
+    "ua": gettext_lazy("The Law of Ukraine \"On citizens' appeals\" requires these details of "
+                       "the person who files an appeal:"),
+    "ro": gettext_lazy("Government Ordinance no. 27/2002 on petitions requires these details "
+                       "of the petitioner:"),
+    "bg": gettext_lazy("The Administrative Procedure Code requires these details of the "
+                       "person who files a signal or a proposal:"),
+}
+
+
+def law_requires(site) -> str:
+    code = SiteProfile.for_site(site).jurisdiction if site is not None else ""
+    return LAW_REQUIRES.get(code or "ua", LAW_REQUIRES["ua"])
+
+
 @method_decorator(sensitive_post_parameters("current_password"), name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class ProfileView(LoginRequiredMixin, FormView):
@@ -309,6 +326,7 @@ class ProfileView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
+            law_requires=law_requires(_site(self.request)),
             required_fields=_field_labels(user.REQUIRED_PROFILE_FIELDS),
             missing_fields=_field_labels(user.missing_profile_fields),
             next_url=self._next_url() or "",

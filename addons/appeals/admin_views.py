@@ -31,7 +31,7 @@ from addons.core.admin_menu import Entry, staff_submenu
 from addons.core.forms import DateInput
 from addons.core.validation import parse_pk
 
-from . import services, uploads
+from . import jurisdictions, services, uploads
 from .models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -41,6 +41,7 @@ from .models import (
     AppealType,
     FormKind,
     Priority,
+    Procedure,
     ReplyTemplate,
     Status,
 )
@@ -194,6 +195,10 @@ class AppealFilterForm(forms.Form):
         label=gettext_lazy("Kind of form"), required=False,
         choices=[("", gettext_lazy("Any kind")), *FormKind.choices],
     )
+    procedure = forms.ChoiceField(
+        label=gettext_lazy("Procedure"), required=False,
+        choices=[("", gettext_lazy("Appeals and requests")), *Procedure.choices],
+    )
     appeal_type = forms.ChoiceField(
         label=gettext_lazy("Type of appeal"), required=False,
         choices=[("", gettext_lazy("Any type")), *AppealType.choices,
@@ -251,6 +256,8 @@ class AppealFilterForm(forms.Form):
             queryset = queryset.filter(addressee_id=data["addressee"])
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
+        if data.get("procedure"):
+            queryset = queryset.filter(procedure=data["procedure"])
         if data.get("appeal_type") == UNKNOWN_TYPE:
             queryset = queryset.filter(appeal_type="")
         elif data.get("appeal_type"):
@@ -532,6 +539,10 @@ ACTIONS = {
                lambda appeal, user, form: services.record_notice(
                    appeal, user, form.cleaned_data["note"]),
                None),
+    "refuse": (ReasonForm, gettext_lazy("Refuse the request"),
+               lambda appeal, user, form: services.refuse(
+                   appeal, user, form.cleaned_data["reason"]),
+               OPEN_STATUSES),
     "leave": (ReasonForm, gettext_lazy("Leave without consideration"),
               lambda appeal, user, form: services.leave_without_consideration(
                   appeal, user, form.cleaned_data["reason"]),
@@ -550,6 +561,7 @@ ACTION_HEADINGS = {
     "return": gettext_lazy("Return as incomplete"),
     "urgent": gettext_lazy("Mark urgent: the appeal needs no further study"),
     "notice": gettext_lazy("The applicant was informed of the decision"),
+    "refuse": gettext_lazy("Refuse the request for public information"),
     "leave": gettext_lazy("Leave without consideration"),
     "close": gettext_lazy("Close"),
 }
@@ -559,6 +571,11 @@ ACTION_HEADINGS = {
 ACTION_CONDITIONS = {
     "urgent": services.can_mark_urgent,
     "notice": lambda appeal: appeal.awaits_notice,
+    # a request for public information is answered or refused (with its reason); the
+    # appeals law's return and "left without consideration" do not apply to it
+    "refuse": lambda appeal: appeal.is_info_request,
+    "return": lambda appeal: not appeal.is_info_request,
+    "leave": lambda appeal: not appeal.is_info_request,
 }
 
 
@@ -596,6 +613,9 @@ def _actions_for(appeal, bound=None, request=None, limit=None):
             initial = None
             if name == "reply" and request is not None:
                 initial = _reply_initial(request, appeal)
+            elif name == "leave" and appeal.is_time_barred():
+                # the closing reason the law gives, for staff to confirm
+                initial = {"reason": str(barred_reason(appeal))}
             form = _make_form(name, appeal, initial=initial, limit=limit)
         result.append({"name": name, "heading": ACTION_HEADINGS[name], "label": label,
                        "form": form, "multipart": form_class is ReplyForm})
@@ -613,6 +633,13 @@ def _reply_initial(request, appeal):
     return {"text": services.render_template_text(template, appeal), "template": template.pk}
 
 
+def barred_reason(appeal):
+    """The law's words when the signal reports a violation too old to be considered."""
+    if not appeal.is_time_barred():
+        return ""
+    return jurisdictions.TIME_BARRED_REASON.get(jurisdictions.jurisdiction_of(appeal.site), "")
+
+
 def _detail_context(request, appeal, bound=None):
     conversation = appeal.messages.select_related("author").prefetch_related(
         Prefetch("attachments", queryset=AppealAttachment.objects.order_by("pk"))
@@ -624,6 +651,10 @@ def _detail_context(request, appeal, bound=None):
         else None,
         "return_overdue": appeal.is_return_overdue(today),
         "notice_overdue": appeal.awaits_notice and appeal.notify_by < today,
+        "refusal_overdue": appeal.is_refusal_overdue(today),
+        "time_barred": barred_reason(appeal),
+        "forward_overdue": (appeal.forward_by is not None and appeal.forward_by < today
+                            and appeal.status in (Status.SUBMITTED, Status.REGISTERED)),
         "appeal": appeal,
         "files": list(appeal.attachments.filter(message__isnull=True).order_by("pk")),
         "conversation": list(conversation),

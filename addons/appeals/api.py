@@ -24,8 +24,8 @@ from wagtail.models import Site
 from addons.core.validation import DatabaseIntegerField, api_error_responses, parse_pk
 
 from . import services
-from .admin_views import AppealFilterForm
-from .models import Appeal, AppealAttachment, AppealMessage, FormKind
+from .admin_views import UNKNOWN_TYPE, AppealFilterForm
+from .models import Appeal, AppealAttachment, AppealMessage, AppealType, FormKind, Procedure
 from .permissions import is_staff_for
 
 #: Two choice sets are called "kind" (the appeal form's and the message's): the schema names
@@ -69,8 +69,9 @@ class AppealListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Appeal
         fields = ["id", "reference", "subject", "status", "status_label", "kind",
-                  "addressee", "priority", "received_at", "due_date", "answered_at",
-                  "closed_at", "overdue"]
+                  "procedure", "appeal_type", "addressee", "priority", "received_at",
+                  "due_date", "urgent_at", "return_by", "notify_by", "forward_by",
+                  "refuse_by", "answered_at", "closed_at", "overdue"]
 
     def get_overdue(self, appeal) -> bool:
         return appeal.is_overdue()
@@ -84,6 +85,7 @@ class AppealDetailSerializer(AppealListSerializer):
         fields = [*AppealListSerializer.Meta.fields, "text", "answers", "applicant_name",
                   "applicant_address", "applicant_email", "applicant_phone",
                   "organisation_name", "organisation_code", "do_not_disclose",
+                  "answer_format", "anonymous", "notified_at",
                   "original_due_date", "extended_until", "extension_reason",
                   "repeated_of", "rating", "attachments", "messages"]
 
@@ -121,6 +123,12 @@ FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="A status, or \"open\"."),
     OpenApiParameter("addressee", int, description="Addressee page id."),
     OpenApiParameter("kind", str, description="individual, legal_entity or custom."),
+    OpenApiParameter("procedure", str, enum=[value for value, _label in Procedure.choices],
+                     description="An appeal or a request for public information."),
+    OpenApiParameter("appeal_type", str,
+                     enum=[*(value for value, _label in AppealType.choices), UNKNOWN_TYPE],
+                     description=f"The type of appeal the law names, or \"{UNKNOWN_TYPE}\" "
+                                 "for appeals filed before it was asked."),
     OpenApiParameter("received_from", OpenApiTypes.DATE),
     OpenApiParameter("received_to", OpenApiTypes.DATE),
     OpenApiParameter("due", str, enum=["soon", "overdue"]),

@@ -11,6 +11,9 @@ from addons.core.addon import (
 #: APC: a proposal or signal filed with a body that is not competent is forwarded within
 #: 7 days (the notice of the decision, "notify-decision", is a different 7-day term)
 BG_FORWARD_LABEL = _("forwarding a signal or proposal to the competent body")
+INFO_LABEL = _("answer to a request for public information")
+INFO_EXTENDED_LABEL = _("answer to a request for public information, term extended")
+INFO_REFUSAL_LABEL = _("refusal of a request for public information")
 
 
 class AppealsConfig(AddonConfig):
@@ -69,12 +72,22 @@ class AppealsConfig(AddonConfig):
 
     def ready(self):
         super().ready()
-        from addons.core.deadlines import DAYS, Term, register_rule
+        from addons.core.deadlines import DAYS, WORKING_DAYS, Term, register_rule
 
         from . import signals  # noqa: F401
 
         # Bulgaria's own term for forwarding a signal or proposal to the competent body.
         register_rule("forward", Term(7, DAYS, BG_FORWARD_LABEL), ("bg",))
+        # Requests for public information. Ukraine, Law 2939-VI art. 20: 5 working days,
+        # at most 20 working days when a large volume is asked. Romania, Law 544/2001
+        # art. 7: 10 and 30 days (in core), a refusal communicated within 5 days.
+        # Bulgaria, APIA art. 28 and 30: 14 days, at most 10 days more.
+        register_rule("info-request", Term(5, WORKING_DAYS, INFO_LABEL), ("ua",))
+        register_rule("info-request-extended", Term(20, WORKING_DAYS, INFO_EXTENDED_LABEL),
+                      ("ua",))
+        register_rule("info-refusal", Term(5, DAYS, INFO_REFUSAL_LABEL), ("ro",))
+        register_rule("info-request", Term(14, DAYS, INFO_LABEL), ("bg",))
+        register_rule("info-request-extended", Term(24, DAYS, INFO_EXTENDED_LABEL), ("bg",))
 
     def setup(self, site):
         from .services import create_default_forms

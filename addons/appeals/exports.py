@@ -19,7 +19,9 @@ def columns() -> list[str]:
         _("Reference"), _("Received"), _("Addressee"), _("Kind"), _("Subject"),
         _("Status"), _("Due date"), _("Answered"), _("Answered on time"),
         _("Privileged category"), _("Applicant"), _("Organisation"), _("Repeated"),
-        _("Type of appeal"),
+        _("Type of appeal"), _("Procedure"), _("Marked urgent"), _("Return by"),
+        _("Notify the decision by"), _("Forward by"), _("Refuse by"),
+        _("Preferred form of the answer"),
     ]
 
 
@@ -29,7 +31,8 @@ def rows(queryset):
         "pk", "reference", "received_at", "addressee__title", "kind", "appeal_type", "subject",
         "status",
         "due_date", "answered_at", "priority", "applicant_name", "organisation_name",
-        "do_not_disclose", "repeated_of_id",
+        "do_not_disclose", "repeated_of_id", "procedure", "urgent_at", "return_by",
+        "notify_by", "forward_by", "refuse_by", "answer_format",
     )
     hidden = _("(not disclosed)")
     yes, no = _("yes"), _("no")
@@ -53,6 +56,13 @@ def rows(queryset):
             safe(appeal.organisation_name),
             yes if appeal.repeated_of_id else "",
             appeal.get_appeal_type_display() if appeal.appeal_type else "",
+            appeal.get_procedure_display(),
+            timezone.localtime(appeal.urgent_at).date() if appeal.urgent_at else None,
+            appeal.return_by,
+            appeal.notify_by,
+            appeal.forward_by,
+            appeal.refuse_by,
+            appeal.get_answer_format_display() if appeal.answer_format else "",
         ]
 
 

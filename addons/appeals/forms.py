@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django import forms
 from django.core import signing
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import jurisdictions, uploads
-from .models import AppealType, FieldType, FormKind, Priority
+from .models import AnswerFormat, AppealType, FieldType, FormKind, Priority, Procedure
 
 
 class MultipleFileInput(forms.FileInput):
@@ -77,15 +78,24 @@ class AppealFilingForm(forms.Form):
         help_text=_("Describe the matter, your proposal, statement or complaint, and what "
                     "you ask for."),
     )
+    occurred_on = forms.DateField(
+        label=_("When did it happen?"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional: the day of the violation you report, if you know it."),
+    )
     priority = forms.ChoiceField(
         label=_("Privileged category"), required=False,
         choices=[("", _("None"))] + list(Priority.choices),
         help_text=_("If you belong to a category whose appeals the law has handled first."),
     )
+    answer_format = forms.ChoiceField(
+        label=_("How do you want the answer?"), choices=AnswerFormat.choices,
+        widget=forms.RadioSelect, initial=AnswerFormat.EMAIL,
+    )
+    # The help text, with the article of the site's law where it has one, is set in
+    # __init__ (jurisdictions.confidentiality_help).
     do_not_disclose = forms.BooleanField(
         label=_("Do not disclose my personal data"), required=False,
-        help_text=_("Your name and address are then shown only to those who handle the "
-                    "appeal (art. 10 of the Law of Ukraine \"On citizens' appeals\")."),
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -94,6 +104,8 @@ class AppealFilingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.appeal_form = appeal_form
         self.jurisdiction = jurisdiction
+        self.procedure = getattr(appeal_form, "procedure", Procedure.APPEAL)
+        self.is_info_request = self.procedure == Procedure.INFO_REQUEST
         self.checked_files: list[uploads.CheckedFile] = []
         if not self.is_bound and not self.initial.get("submission_token"):
             self.initial["submission_token"] = uuid.uuid4()
@@ -104,6 +116,23 @@ class AppealFilingForm(forms.Form):
             (key, labels[key]) for key in types]
         self.fields["appeal_type"].required = jurisdictions.APPEAL_TYPE_REQUIRED.get(
             jurisdiction, True)
+        if self.is_info_request:
+            # A request for public information: no type, no privileged category, no
+            # confidentiality option of the appeals law; the requester says how the answer
+            # is wanted and need not say why the information is asked.
+            for name in ("appeal_type", "priority", "do_not_disclose"):
+                del self.fields[name]
+            self.fields["text"].label = _("Information you ask for")
+            self.fields["text"].help_text = _(
+                "Describe the information or the documents you ask for, as precisely as you "
+                "can. You need not say why you ask.")
+            self.fields["applicant_address"].label = _("Postal address")
+            self.fields["applicant_address"].help_text = _(
+                "Needed when you want the answer by post.")
+        else:
+            del self.fields["answer_format"]
+        if self.is_info_request or jurisdiction not in jurisdictions.SIGNAL_AGE_LIMIT_YEARS:
+            del self.fields["occurred_on"]
 
         if appeal_form.kind != FormKind.LEGAL_ENTITY:
             del self.fields["organisation_name"]
@@ -116,16 +145,19 @@ class AppealFilingForm(forms.Form):
             priority_choices = jurisdictions.PRIORITY_CATEGORIES.get(jurisdiction, ())
         labels = dict(Priority.choices)
         offered = [(key, labels[key]) for key in priority_choices if key in labels]
-        if not appeal_form.allow_priority or not offered:
+        if "priority" not in self.fields:
+            pass
+        elif not appeal_form.allow_priority or not offered:
             del self.fields["priority"]
         else:
             self.fields["priority"].choices = [("", _("None"))] + offered
-        self.fields["do_not_disclose"].help_text = jurisdictions.confidentiality_help(
-            jurisdiction)
+        if "do_not_disclose" in self.fields:
+            self.fields["do_not_disclose"].help_text = jurisdictions.confidentiality_help(
+                jurisdiction)
         self.required_applicant_fields = ()
         if not appeal_form.allow_anonymous:
             self.required_applicant_fields = jurisdictions.required_fields(
-                jurisdiction, appeal_form.kind
+                jurisdiction, appeal_form.kind, self.procedure
             )
             for name in self.required_applicant_fields:
                 if name in self.fields:
@@ -156,7 +188,7 @@ class AppealFilingForm(forms.Form):
                 "size": appeal_form.max_file_size_mb, "total": appeal_form.max_total_size_mb,
             },
         )
-        tail = ["priority", "do_not_disclose", "submission_token"]
+        tail = ["answer_format", "priority", "do_not_disclose", "submission_token"]
         self.order_fields(
             [name for name in order if name not in tail]
             + [f"extra_{extra.name}" for extra in self.extra_fields]
@@ -186,6 +218,18 @@ class AppealFilingForm(forms.Form):
             cleaned.get("applicant_address") or cleaned.get("applicant_email")
         ) and not self.has_error("applicant_email"):
             self.add_error("applicant_address", _("Give your postal address or your email."))
+        occurred_on = cleaned.get("occurred_on")
+        if occurred_on and occurred_on > date.today():
+            self.add_error("occurred_on", _("This day is still to come: give a past day."))
+        answer_format = cleaned.get("answer_format")
+        if answer_format == AnswerFormat.EMAIL and not cleaned.get("applicant_email") \
+                and not self.has_error("applicant_email"):
+            self.add_error("applicant_email",
+                           _("Give your email: you asked for the answer by email."))
+        if answer_format == AnswerFormat.POST and not cleaned.get("applicant_address") \
+                and not self.has_error("applicant_address"):
+            self.add_error("applicant_address",
+                           _("Give your postal address: you asked for the answer by post."))
         files = list(cleaned.get("attachments") or [])
         for extra in self.extra_fields:
             if extra.field_type == FieldType.FILE and cleaned.get(f"extra_{extra.name}"):
@@ -212,9 +256,10 @@ class AppealFilingForm(forms.Form):
             name: cleaned.get(name) or ""
             for name in ("applicant_name", "applicant_address", "applicant_email",
                          "applicant_phone", "organisation_name", "organisation_code",
-                         "appeal_type", "subject", "text", "priority")
+                         "appeal_type", "subject", "text", "priority", "answer_format")
         }
         data["do_not_disclose"] = bool(cleaned.get("do_not_disclose"))
+        data["occurred_on"] = cleaned.get("occurred_on")
         data["answers"] = answers
         return data
 

@@ -7,9 +7,11 @@ Points of one term (the current due date, extensions included):
   point that applies is sent; the earlier ones it makes moot are recorded as passed.
 - ``overdue-head`` the day after the due date: the addressee's head (the moderators of the
   addressee's parent addressee, else the configured leadership) and the department.
-- ``return-<n>`` and ``notify-<n>``, the same offsets before the other terms the site's
-  law sets: returning an incomplete appeal (``Appeal.return_by``, while it is not taken in
-  hand) and informing the applicant of the decision (``Appeal.notify_by``, until informed).
+- ``return-<n>``, ``notify-<n>`` and ``refuse-<n>``, the same offsets before the other
+  terms the site's law sets: returning an incomplete appeal (``Appeal.return_by``, while it
+  is not taken in hand), informing the applicant of the decision (``Appeal.notify_by``,
+  until informed) and communicating a refusal of a request for public information
+  (``Appeal.refuse_by``, RO, while the request is open).
 - ``overdue-leadership`` after ``leadership_after_days`` overdue: the municipality's
   leadership (AppealsSettings.leadership).
 
@@ -31,7 +33,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .models import RETURN_WATCH_STATUSES, Appeal, AppealReminder, AppealsSettings
+from .models import (
+    OPEN_STATUSES,
+    RETURN_WATCH_STATUSES,
+    Appeal,
+    AppealReminder,
+    AppealsSettings,
+)
 from .services import _notify_users, staff_recipients
 
 HEAD = "overdue-head"
@@ -109,7 +117,7 @@ def candidates(today: date, max_offset: int):
 
 
 #: the other terms staff are reminded of, before they pass: (point prefix, date field)
-TERM_POINTS = (("return", "return_by"), ("notify", "notify_by"))
+TERM_POINTS = (("return", "return_by"), ("notify", "notify_by"), ("refuse", "refuse_by"))
 
 
 def term_candidates(field: str, today: date, max_offset: int):
@@ -120,6 +128,8 @@ def term_candidates(field: str, today: date, max_offset: int):
     })
     if field == "return_by":
         queryset = queryset.filter(status__in=RETURN_WATCH_STATUSES)
+    elif field == "refuse_by":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
     else:
         queryset = queryset.filter(notified_at__isnull=True)
     return queryset.select_related("addressee", "site").order_by(field, "pk")

@@ -23,11 +23,18 @@ DEFAULT_RULES = {
     # (registered by AppealsConfig.ready as "forward" for "bg").
     "bg": {"appeal": "signal", "extended": "signal", "forward": "forward"},
 }
+#: the terms of a request for public information (the same keys in every jurisdiction):
+#: UA Law 2939-VI art. 20 (5 working days, at most 20 working days), RO Law 544/2001
+#: art. 7 (10 days, at most 30; a refusal within 5 days, rule "info-refusal"), BG Access
+#: to Public Information Act art. 28 and 30 (14 days, at most 10 days more). The rules are
+#: registered by AppealsConfig.ready where core does not define them.
+INFO_RULES = {"appeal": "info-request", "extended": "info-request-extended",
+              "forward": "forward"}
 #: terms only some laws set, applied where the jurisdiction has the rule: the urgent term
 #: of an appeal that needs no further study (UA 393/96 art. 20, 15 days), the return of an
 #: incomplete appeal (UA art. 5, 10 days), the notice of the decision (BG APC, 7 days)
 OPTIONAL_RULES = {"urgent": "appeal-urgent", "return": "return-incomplete",
-                  "notify": "notify-decision"}
+                  "notify": "notify-decision", "refuse": "info-refusal"}
 
 #: applicant fields the law requires, by jurisdiction and form kind ("address_or_email":
 #: one of the two, RO)
@@ -37,6 +44,9 @@ REQUIRED_FIELDS = {
     "bg": ("applicant_name", "applicant_address"),
 }
 LEGAL_ENTITY_FIELDS = ("organisation_name", "organisation_code")
+#: a request for public information: a name and a postal or email address to answer to,
+#: in all three laws (UA 2939-VI art. 19; RO 544/2001 art. 6; BG APIA art. 25)
+INFO_REQUEST_FIELDS = ("applicant_name", "address_or_email")
 
 IDENTIFICATION_REASON = {
     "ua": _(
@@ -54,6 +64,22 @@ IDENTIFICATION_REASON = {
         "Under articles 111 and 112 of the Administrative Procedure Code, a signal must state "
         "the sender's names and correspondence address; an anonymous signal is not "
         "considered."
+    ),
+}
+#: what a request for public information must contain, by the site's law
+INFO_IDENTIFICATION_REASON = {
+    "ua": _(
+        "Under article 19 of the Law of Ukraine \"On access to public information\", a "
+        "request states the requester's name and a postal or email address for the answer."
+    ),
+    "ro": _(
+        "Under article 6 of Law no. 544/2001 on free access to information of public "
+        "interest, a request states the requester's name and the address, postal or "
+        "electronic, where the answer is to be sent."
+    ),
+    "bg": _(
+        "Under article 25 of the Access to Public Information Act, a request states the "
+        "requester's names and the address for correspondence (postal or electronic)."
     ),
 }
 #: what the law does with an anonymous appeal (the ``allow_anonymous`` option's help)
@@ -90,6 +116,14 @@ APPEAL_TYPES = {
     "bg": ("signal", "proposal"),
 }
 APPEAL_TYPE_REQUIRED = {"ua": True, "ro": False, "bg": True}
+#: how old a violation a signal reports may be, in years (BG APC art. 113: proceedings are
+#: not opened on signals about violations committed more than two years before); the form
+#: of such a site asks when it happened (optional) and staff are warned
+SIGNAL_AGE_LIMIT_YEARS = {"bg": 2}
+TIME_BARRED_REASON = {
+    "bg": _("Under article 113 of the Administrative Procedure Code, no proceedings are "
+            "opened on a signal about a violation committed more than two years ago."),
+}
 #: privileged categories whose appeals are handled first, by jurisdiction: only Ukraine's
 #: law knows them (393/96 art. 20); a site may define its own (AppealsSettings)
 PRIORITY_CATEGORIES = {
@@ -124,14 +158,30 @@ def optional_rule(site_or_code, which: str) -> str | None:
     return key if key in deadlines.rules(code) else None
 
 
-def required_fields(code: str, kind: str) -> tuple[str, ...]:
+def is_info(procedure) -> bool:
+    return procedure == "info_request"
+
+
+def procedure_rule(site_or_code, procedure: str, which: str) -> str:
+    """The deadline rule key for ``which`` ("appeal": the term, "extended": the longest
+    extension, "forward") of an appeal or of a request for public information."""
+    if is_info(procedure):
+        return INFO_RULES[which]
+    return rule(site_or_code, which)
+
+
+def required_fields(code: str, kind: str, procedure: str = "appeal") -> tuple[str, ...]:
     fields = REQUIRED_FIELDS.get(code, REQUIRED_FIELDS["ua"])
+    if is_info(procedure):
+        fields = INFO_REQUEST_FIELDS
     if kind == "legal_entity":
         fields = fields + LEGAL_ENTITY_FIELDS
     return fields
 
 
-def identification_reason(code: str):
+def identification_reason(code: str, procedure: str = "appeal"):
+    if is_info(procedure):
+        return INFO_IDENTIFICATION_REASON.get(code, INFO_IDENTIFICATION_REASON["ua"])
     return IDENTIFICATION_REASON.get(code, IDENTIFICATION_REASON["ua"])
 
 
@@ -158,10 +208,12 @@ def confidentiality_help(code: str):
     return _pick(CONFIDENTIALITY_HELP, code)
 
 
-def is_anonymous(code: str, data: dict) -> bool:
+def is_anonymous(code: str, data: dict, procedure: str = "appeal") -> bool:
     """Whether an appeal with applicant details ``data`` is anonymous under the law of
-    ``code``: the details that identify the applicant are missing."""
-    for name in _pick(IDENTITY_FIELDS, code):
+    ``code``: the details that identify the applicant are missing (for a request for public
+    information: a name and a postal or email address)."""
+    names = INFO_REQUEST_FIELDS if is_info(procedure) else _pick(IDENTITY_FIELDS, code)
+    for name in names:
         if name == "address_or_email":
             if not ((data.get("applicant_address") or "").strip()
                     or (data.get("applicant_email") or "").strip()):

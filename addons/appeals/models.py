@@ -82,6 +82,24 @@ class AppealType(models.TextChoices):
     NOTIFICATION = "notification", _("Notification of a problem")
 
 
+class Procedure(models.TextChoices):
+    """What the applicant files: an appeal under the appeals law of the site's country, or a
+    request for public information under its access-to-information law (UA Law 2939-VI,
+    RO Law 544/2001, BG Access to Public Information Act). Both travel the same way (inbox,
+    reminders, exports, API); the terms and the staff actions follow the procedure."""
+
+    APPEAL = "appeal", _("Appeal")
+    INFO_REQUEST = "info_request", _("Request for public information")
+
+
+class AnswerFormat(models.TextChoices):
+    """How the requester of public information wants the answer."""
+
+    EMAIL = "email", _("By email")
+    POST = "post", _("By post")
+    IN_PERSON = "in_person", _("In person, at the office")
+
+
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted, awaiting registration")
     REGISTERED = "registered", _("Registered")
@@ -92,6 +110,7 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
     RETURNED = "returned", _("Returned as incomplete")
     LEFT_WITHOUT_CONSIDERATION = "left", _("Left without consideration")
+    REFUSED = "refused", _("Refused")
 
 
 #: statuses in which the appeal waits for the addressee (due dates and reminders apply)
@@ -102,7 +121,8 @@ OPEN_STATUSES = (
 #: law (UA 393/96 art. 5): it has not been taken in hand yet
 RETURN_WATCH_STATUSES = (Status.SUBMITTED, Status.REGISTERED, Status.FORWARDED)
 #: statuses after which nothing more is said in the conversation
-FINAL_STATUSES = (Status.CLOSED, Status.RETURNED, Status.LEFT_WITHOUT_CONSIDERATION)
+FINAL_STATUSES = (Status.CLOSED, Status.RETURNED, Status.LEFT_WITHOUT_CONSIDERATION,
+                  Status.REFUSED)
 
 
 class RoutingMode(models.TextChoices):
@@ -140,11 +160,17 @@ class AppealForm(ClusterableModel):
     kind = models.CharField(
         _("kind"), max_length=20, choices=FormKind.choices, default=FormKind.INDIVIDUAL
     )
+    procedure = models.CharField(
+        _("procedure"), max_length=20, choices=Procedure.choices, default=Procedure.APPEAL,
+        help_text=_("A request for public information has the shorter terms of the "
+                    "access-to-information law and asks how the answer is wanted."),
+    )
     title = models.CharField(_("title"), max_length=200)
     intro = models.TextField(_("introduction"), blank=True)
     button_label = models.CharField(
         _("button label"), max_length=100, blank=True,
-        help_text=_("Leave empty for \"File an appeal\"."),
+        help_text=_("Leave empty for \"File an appeal\" (\"Request public information\" "
+                    "for a request for public information)."),
     )
     requires_login = models.BooleanField(
         _("only for logged-in citizens"), default=True,
@@ -182,7 +208,7 @@ class AppealForm(ClusterableModel):
 
     base_form_class = AppealFormAdminForm
     panels = [
-        FieldRowPanel([FieldPanel("title"), FieldPanel("kind")]),
+        FieldRowPanel([FieldPanel("title"), FieldPanel("kind"), FieldPanel("procedure")]),
         FieldPanel("intro"),
         FieldPanel("button_label"),
         MultiFieldPanel(
@@ -325,7 +351,8 @@ class AppealQuerySet(models.QuerySet):
             "pk", "site__hostname", "site__site_name", "reference", "addressee__title",
             "addressee__id", "author__id", "author__full_name", "author__email", "subject",
             "status", "priority", "received_at", "due_date", "kind", "appeal_type",
-            "do_not_disclose", "return_by", "urgent_at",
+            "do_not_disclose", "return_by", "urgent_at", "procedure", "refuse_by",
+            "forward_by",
             "applicant_name", "repeated_of_id", "anonymised_at",
         )
 
@@ -351,6 +378,13 @@ class Appeal(models.Model):
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=FormKind.choices, default=FormKind.INDIVIDUAL
+    )
+    procedure = models.CharField(
+        _("procedure"), max_length=20, choices=Procedure.choices, default=Procedure.APPEAL,
+    )
+    answer_format = models.CharField(
+        _("preferred form of the answer"), max_length=20, choices=AnswerFormat.choices,
+        blank=True,
     )
     appeal_type = models.CharField(
         _("type of appeal"), max_length=20, choices=AppealType.choices, blank=True,
@@ -414,6 +448,16 @@ class Appeal(models.Model):
         _("notify the decision by"), null=True, blank=True,
         help_text=_("The last day to inform the applicant of the decision (where the site's "
                     "law sets such a term)."),
+    )
+    occurred_on = models.DateField(
+        _("when it happened"), null=True, blank=True,
+        help_text=_("The day of the violation a signal reports, as the applicant gave it "
+                    "(asked where the law limits how old it may be)."),
+    )
+    refuse_by = models.DateField(
+        _("refuse by"), null=True, blank=True,
+        help_text=_("The last day to communicate a refusal of a request for public "
+                    "information (where the site's law sets a term of its own)."),
     )
     notified_at = models.DateTimeField(_("applicant informed of the decision"), null=True,
                                        blank=True)
@@ -501,6 +545,33 @@ class Appeal(models.Model):
         """Whether the applicant is still to be informed of the decision within its term."""
         return self.notify_by is not None and self.notified_at is None
 
+    def is_time_barred(self) -> bool:
+        """Whether the signal reports a violation older than the law considers (BG APC
+        art. 113: two years before the signal), by the date the applicant gave."""
+        from . import jurisdictions
+
+        years = jurisdictions.SIGNAL_AGE_LIMIT_YEARS.get(jurisdictions.jurisdiction_of(self.site))
+        if not years or self.occurred_on is None or self.procedure != Procedure.APPEAL:
+            return False
+        received = timezone.localdate(self.received_at)
+        try:
+            limit = received.replace(year=received.year - years)
+        except ValueError:  # 29 February
+            limit = received.replace(year=received.year - years, day=28)
+        return self.occurred_on < limit
+
+    @property
+    def is_info_request(self) -> bool:
+        return self.procedure == Procedure.INFO_REQUEST
+
+    @property
+    def awaits_refusal_check(self) -> bool:
+        """Whether the term to communicate a refusal (RO Law 544/2001: 5 days) still runs."""
+        return self.refuse_by is not None and self.status in OPEN_STATUSES
+
+    def is_refusal_overdue(self, today=None) -> bool:
+        return self.awaits_refusal_check and self.refuse_by < (today or timezone.localdate())
+
     def is_overdue(self, today=None) -> bool:
         return (self.is_open and self.due_date is not None
                 and self.due_date < (today or timezone.localdate()))
@@ -581,6 +652,7 @@ class AppealEvent(models.Model):
         NOTE = "note", _("Internal note added")
         RETURNED = "returned", _("Returned as incomplete")
         URGENT = "urgent", _("Marked urgent")
+        REFUSED = "refused", _("Refused")
         NOTIFIED = "notified", _("Applicant informed of the decision")
         LEFT = "left", _("Left without consideration")
         CLOSED = "closed", _("Closed")

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from addons.core.pdf import FONT_NAME, FontMissing, register_font  # noqa: F401
 
-from .models import OPEN_STATUSES, Appeal, AppealsSettings, Status
+from .models import OPEN_STATUSES, Appeal, AppealsSettings, AppealType, Procedure, Status
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ class ReportFigures:
     site_name: str = ""
     total: int = 0
     by_status: dict = field(default_factory=dict)
+    #: appeal type -> count ("" for appeals without a recorded type)
+    by_type: dict = field(default_factory=dict)
+    #: procedure (appeal, request for public information) -> count
+    by_procedure: dict = field(default_factory=dict)
     answered: int = 0
     answered_on_time: int = 0
     answered_late: int = 0
@@ -80,6 +84,11 @@ def aggregate(queryset, today: date | None = None) -> dict:
     }
     for status in Status:
         aggregates[f"status_{status.value}"] = Count("pk", filter=Q(status=status.value))
+    for key in AppealType.values:
+        aggregates[f"type_{key}"] = Count("pk", filter=Q(appeal_type=key))
+    aggregates["type_"] = Count("pk", filter=Q(appeal_type="", procedure=Procedure.APPEAL))
+    for key in Procedure.values:
+        aggregates[f"procedure_{key}"] = Count("pk", filter=Q(procedure=key))
     return queryset.order_by().aggregate(**aggregates)
 
 
@@ -99,6 +108,8 @@ def compute(queryset, start: date, end: date, *, addressee=None, site=None,
         site_name=site.site_name if site is not None else "",
         total=values["total"],
         by_status={status.value: values[f"status_{status.value}"] for status in Status},
+        by_type={key: values[f"type_{key}"] for key in [*AppealType.values, ""]},
+        by_procedure={key: values[f"procedure_{key}"] for key in Procedure.values},
         answered=values["answered"],
         answered_on_time=values["answered_on_time"],
         answered_late=values["answered_late"],
@@ -161,14 +172,33 @@ def pdf_bytes(figures: ReportFigures) -> bytes:
         ("ALIGN", (1, 0), (1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ])
+    header = [("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]
+    procedures = [[_("Procedure"), _("Appeals")]] + [
+        [str(label), str(figures.by_procedure.get(value, 0))]
+        for value, label in Procedure.choices
+    ]
+    # every type the site's law names and any other that occurs, then those not recorded
+    types = [[_("Type of appeal"), _("Appeals")]] + [
+        [str(label), str(figures.by_type.get(value, 0))]
+        for value, label in AppealType.choices if figures.by_type.get(value)
+    ]
+    if figures.by_type.get(""):
+        types.append([_("Not recorded"), str(figures.by_type[""])])
     story += [
         Paragraph(escape(_("Summary")), styles["Heading2"]),
         Table(summary, colWidths=[100 * mm, 60 * mm], style=style),
         Spacer(1, 6 * mm),
         Paragraph(escape(_("By status")), styles["Heading2"]),
         Table(statuses, colWidths=[100 * mm, 60 * mm],
-              style=TableStyle([*style.getCommands(),
-                                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)])),
+              style=TableStyle([*style.getCommands(), *header])),
+        Spacer(1, 6 * mm),
+        Paragraph(escape(_("By procedure")), styles["Heading2"]),
+        Table(procedures, colWidths=[100 * mm, 60 * mm],
+              style=TableStyle([*style.getCommands(), *header])),
+        Spacer(1, 6 * mm),
+        Paragraph(escape(_("By type of appeal")), styles["Heading2"]),
+        Table(types, colWidths=[100 * mm, 60 * mm],
+              style=TableStyle([*style.getCommands(), *header])),
     ]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, title=title, author="CivicDesk",

@@ -37,6 +37,7 @@ from .models import (
     AppealMessage,
     AppealsSettings,
     FormKind,
+    Procedure,
     RoutingMode,
     Status,
 )
@@ -59,6 +60,7 @@ LOG_ACTIONS = {
     "appeals.urgent": _("Mark appeal urgent"),
     "appeals.notified": _("Record the notice of the decision"),
     "appeals.leave": _("Leave appeal without consideration"),
+    "appeals.refuse": _("Refuse request for public information"),
     "appeals.close": _("Close appeal"),
     "appeals.resolve": _("Mark appeal resolved"),
     "appeals.rate": _("Rate answer to appeal"),
@@ -112,6 +114,7 @@ def appeal_context(appeal: Appeal) -> dict:
         "subject": appeal.subject,
         "status": appeal.status,
         "status_label": appeal.get_status_display(),
+        "procedure": appeal.procedure,
         "due_date": appeal.due_date,
         "received": appeal.received_at,
         "addressee": appeal.addressee.title if appeal.addressee_id else "",
@@ -345,6 +348,8 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
     options = _site_settings(site)
     now = timezone.now()
     received = today or timezone.localdate(now)
+    procedure = form.procedure if form else (data.get("procedure") or Procedure.APPEAL)
+    info = procedure == Procedure.INFO_REQUEST
 
     via_department = (
         options.routing_mode == RoutingMode.DEPARTMENT
@@ -371,21 +376,29 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
         text=data["text"].strip(),
         answers=data.get("answers") or {},
         do_not_disclose=bool(data.get("do_not_disclose")),
-        priority=data.get("priority") or "",
-        appeal_type=data.get("appeal_type") or "",
+        priority="" if info else (data.get("priority") or ""),
+        appeal_type="" if info else (data.get("appeal_type") or ""),
+        procedure=procedure,
+        answer_format=(data.get("answer_format") or "") if info else "",
+        occurred_on=data.get("occurred_on") or None,
     )
-    # An anonymous appeal is not considered under any of the three laws: it is recorded,
+    # An anonymous appeal is not considered under any of the three laws (nor is a request
+    # for public information without a name and an address to answer to): it is recorded,
     # without a legal term or reminders.
-    appeal.anonymous = jurisdictions.is_anonymous(code, data)
+    appeal.anonymous = jurisdictions.is_anonymous(code, data, procedure)
     if not appeal.anonymous:
         appeal.due_date = appeal.original_due_date = deadlines.due(
-            received, jurisdictions.rule(code, "appeal"), code
+            received, jurisdictions.procedure_rule(code, procedure, "appeal"), code
         )
     if via_department and not appeal.anonymous:
-        appeal.forward_by = deadlines.due(received, jurisdictions.rule(code, "forward"), code)
+        appeal.forward_by = forward_term(code, received)
     return_rule = jurisdictions.optional_rule(code, "return")
-    if return_rule and not appeal.anonymous:
+    if return_rule and not appeal.anonymous and not info:
         appeal.return_by = deadlines.due(received, return_rule, code)
+    refuse_rule = jurisdictions.optional_rule(code, "refuse")
+    if refuse_rule and info and not appeal.anonymous:
+        # RO Law 544/2001 art. 7(2): a refusal is communicated within 5 days.
+        appeal.refuse_by = deadlines.due(received, refuse_rule, code)
     appeal.substance_hash = substance_hash(appeal.text)
     if appeal.author_id:
         appeal.repeated_of = (
@@ -457,9 +470,17 @@ def same_site(appeal: Appeal, addressee) -> bool:
     return bool(addressee is not None and getattr(addressee, "path", "").startswith(root_path))
 
 
+def forward_term(code: str, received: date) -> date:
+    """The last day to forward an appeal received on ``received`` to the competent body
+    (UA and RO 5 days, BG 7 days)."""
+    return deadlines.due(received, jurisdictions.rule(code, "forward"), code)
+
+
 @transaction.atomic
 def forward(appeal: Appeal, actor, to_addressee, reason: str = "") -> Appeal:
-    """Hand the appeal to ``to_addressee`` (the competent one). The citizen is told."""
+    """Hand the appeal to ``to_addressee`` (the competent one). The citizen is told.
+    Whenever it happens, the forwarding is measured against the forwarding term of the
+    law (from the day of receipt): a late forwarding is recorded as such."""
     _require_staff(actor, appeal)
     if to_addressee.pk == appeal.addressee_id:
         raise AppealError(_("The appeal is already with this addressee."))
@@ -469,13 +490,16 @@ def forward(appeal: Appeal, actor, to_addressee, reason: str = "") -> Appeal:
     if not getattr(to_addressee, "live", False):
         raise AppealError(_("This addressee does not take appeals now."))
     previous_addressee = appeal.addressee
+    code = jurisdictions.jurisdiction_of(appeal.site)
+    term = appeal.forward_by or forward_term(code, timezone.localdate(appeal.received_at))
     _transition(
         appeal, actor, to_status=Status.FORWARDED, action=AppealEvent.Action.FORWARDED,
         log_action="appeals.forward", allowed_from=OPEN_STATUSES,
-        data={"from": previous_addressee.pk, "to": to_addressee.pk, "reason": reason},
+        data={"from": previous_addressee.pk, "to": to_addressee.pk, "reason": reason,
+              "forward_by": term.isoformat(), "late": timezone.localdate() > term},
         notify_extra={"forwarded_from": previous_addressee.title, "reason": reason},
         changes={"addressee": to_addressee, "forwarded_from": previous_addressee,
-                 "forward_by": None},
+                 "forward_by": term},
     )
     _notify_users(staff_recipients(to_addressee), appeal, "appeals.forwarded")
     return appeal
@@ -491,10 +515,12 @@ def start(appeal: Appeal, actor) -> Appeal:
 
 
 def extension_limit(appeal: Appeal) -> date:
-    """The latest due date the law allows for ``appeal`` (UA: 45 days from receipt)."""
+    """The latest due date the law allows for ``appeal`` (UA: 45 days from receipt; a
+    request for public information: UA 20 working days, RO 30 days, BG 24 days)."""
     code = jurisdictions.jurisdiction_of(appeal.site)
     received = timezone.localdate(appeal.received_at)
-    return deadlines.due(received, jurisdictions.rule(code, "extended"), code)
+    return deadlines.due(
+        received, jurisdictions.procedure_rule(code, appeal.procedure, "extended"), code)
 
 
 @transaction.atomic
@@ -508,6 +534,15 @@ def extend(appeal: Appeal, actor, until: date, reason: str) -> Appeal:
     if appeal.due_date is None:
         raise ExtensionNotAllowed(_("An anonymous appeal has no legal term to extend."))
     limit = extension_limit(appeal)
+    if (appeal.procedure == Procedure.INFO_REQUEST and appeal.original_due_date
+            and timezone.localdate() > appeal.original_due_date):
+        # UA 2939-VI art. 20(4), RO 544/2001 art. 7(1): the requester is told of the
+        # extension within the first term.
+        raise ExtensionNotAllowed(
+            _("The term of a request for public information can be extended only within "
+              "its first term (until %(due)s): the requester must be told by then.")
+            % {"due": appeal.original_due_date.isoformat()}
+        )
     if until <= appeal.due_date:
         raise ExtensionNotAllowed(
             _("The new due date must be later than the current one (%(due)s).")
@@ -544,6 +579,7 @@ def can_mark_urgent(appeal: Appeal) -> bool:
     """Whether the "mark urgent" action applies: the site's law has an urgent term, the
     appeal is open, has a term and is not urgent already."""
     return (appeal.status in OPEN_STATUSES and appeal.urgent_at is None
+            and appeal.procedure == Procedure.APPEAL
             and appeal.due_date is not None
             and jurisdictions.optional_rule(appeal.site, "urgent") is not None)
 
@@ -561,6 +597,8 @@ def mark_urgent(appeal: Appeal, actor, reason: str) -> Appeal:
     _require_not_final(appeal)
     if jurisdictions.optional_rule(appeal.site, "urgent") is None:
         raise AppealError(_("The law of this site sets no urgent term for appeals."))
+    if appeal.procedure != Procedure.APPEAL:
+        raise AppealError(_("Only an appeal can be marked urgent."))
     if appeal.due_date is None:
         raise AppealError(_("An anonymous appeal has no legal term to shorten."))
     if appeal.urgent_at is not None:
@@ -712,6 +750,29 @@ def leave_without_consideration(appeal: Appeal, actor, reason: str) -> Appeal:
 
 
 @transaction.atomic
+def refuse(appeal: Appeal, actor, reason: str) -> Appeal:
+    """Refuse a request for public information, with the reason the requester is told
+    (UA 2939-VI art. 22; RO 544/2001 art. 7(2): within 5 days; BG APIA art. 38). Where the
+    law sets a term for the refusal, a late refusal is recorded as such."""
+    _require_staff(actor, appeal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppealError(_("Give the reason for the refusal: the requester is told."))
+    if appeal.procedure != Procedure.INFO_REQUEST:
+        raise AppealError(_("Only a request for public information can be refused."))
+    data = {"reason": reason}
+    term = appeal.refuse_by or appeal.due_date
+    if term is not None:
+        data["refuse_by"] = term.isoformat()
+        data["late"] = timezone.localdate() > term
+    return _transition(
+        appeal, actor, to_status=Status.REFUSED, action=AppealEvent.Action.REFUSED,
+        log_action="appeals.refuse", allowed_from=OPEN_STATUSES, data=data,
+        notify_extra={"reason": reason}, changes={"closed_at": timezone.now()},
+    )
+
+
+@transaction.atomic
 def close(appeal: Appeal, actor) -> Appeal:
     """Close the appeal: the conversation ends."""
     _require_staff(actor, appeal)
@@ -792,8 +853,10 @@ def record_view(appeal: Appeal, user) -> bool:
 # --- default content, personal data -------------------------------------------------------
 
 DEFAULT_FORMS = (
-    ("individual", FormKind.INDIVIDUAL, _("Appeal from an individual")),
-    ("legal-entity", FormKind.LEGAL_ENTITY, _("Appeal from a legal entity")),
+    ("individual", FormKind.INDIVIDUAL, Procedure.APPEAL, _("Appeal from an individual")),
+    ("legal-entity", FormKind.LEGAL_ENTITY, Procedure.APPEAL, _("Appeal from a legal entity")),
+    ("public-information", FormKind.INDIVIDUAL, Procedure.INFO_REQUEST,
+     _("Request for public information")),
 )
 
 
@@ -804,9 +867,13 @@ def create_default_forms(site) -> list[AppealForm]:
     language = SiteProfile.for_site(site).default_language
     forms = []
     with translation.override(language):
-        for key, kind, title in DEFAULT_FORMS:
+        for key, kind, procedure, title in DEFAULT_FORMS:
+            # Anyone may ask for public information (UA 2939-VI art. 12, RO 544/2001
+            # art. 1, BG APIA art. 4): the default request form needs no account.
             form, _created = AppealForm.objects.get_or_create(
-                site=site, key=key, defaults={"kind": kind, "title": str(title)}
+                site=site, key=key,
+                defaults={"kind": kind, "procedure": procedure, "title": str(title),
+                          "requires_login": procedure != Procedure.INFO_REQUEST},
             )
             forms.append(form)
     return forms
@@ -827,7 +894,9 @@ def personal_data(user) -> dict:
             "addressee": appeal.addressee.title,
             "received_at": appeal.received_at.isoformat(),
             "status": appeal.status,
-            "due_date": appeal.due_date.isoformat(),
+            "due_date": appeal.due_date.isoformat() if appeal.due_date else None,
+            "procedure": appeal.procedure,
+            "answer_format": appeal.answer_format,
             "applicant_name": appeal.applicant_name,
             "applicant_address": appeal.applicant_address,
             "applicant_email": appeal.applicant_email,

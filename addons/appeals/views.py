@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 from wagtail.models import Site
 
+from addons.accounts.services import save_address
 from addons.addressees.models import AddresseePage
 from addons.core.validation import parse_pk
 
@@ -68,7 +69,8 @@ def barrier(request, appeal_form, code: str) -> dict | None:
     if appeal_form.requires_login and not user.is_authenticated:
         return {
             "reason": jurisdictions.LOGIN_REASON,
-            "law": jurisdictions.identification_reason(code),
+            "law": jurisdictions.identification_reason(
+                code, getattr(appeal_form, "procedure", "appeal")),
             "url": f"{reverse('accounts:login')}?{urlencode({'next': here})}",
             "label": _("Log in to file the appeal"),
             "register_url": reverse("accounts:register"),
@@ -138,8 +140,7 @@ def new_appeal(request, form_id):
                 if created and author is None:
                     _anonymous_usage(request, increment=True)
                 if created and author is not None and form.cleaned_data.get("save_address"):
-                    author.postal_address = form.cleaned_data["applicant_address"].strip()
-                    author.save(update_fields=["postal_address"])
+                    save_address(author, form.cleaned_data["applicant_address"])
                 request.session.pop(draft_key, None)
                 return _filed_response(request, appeal, created)
         else:
@@ -177,7 +178,20 @@ def _check_limits(request, author, files):
 def _filed_response(request, appeal, created):
     user = request.user
     if user.is_authenticated and appeal.author_id == user.pk:
-        if created and appeal.due_date is None:
+        if created and appeal.is_info_request and appeal.due_date is None:
+            messages.success(request, _(
+                "Your request is recorded under number %(reference)s. It gives no name or "
+                "address to answer to, so the law does not require an answer.") % {
+                "reference": appeal.reference})
+        elif created and appeal.is_info_request:
+            messages.success(
+                request,
+                _("Your request for public information is registered under number "
+                  "%(reference)s. The answer is due by %(due)s.") % {
+                    "reference": appeal.reference,
+                    "due": appeal.due_date.strftime("%d.%m.%Y")},
+            )
+        elif created and appeal.due_date is None:
             messages.success(request, _(
                 "Your appeal is recorded under number %(reference)s. It gives no name or "
                 "address, so the law does not require an answer.") % {

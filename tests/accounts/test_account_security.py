@@ -306,6 +306,13 @@ def test_language_cookie_is_same_site_lax(client, db):
     assert cookie["httponly"]
 
 
-def test_language_cookie_set_at_login_is_same_site_lax(client, citizen, password):
+def test_language_cookie_set_with_the_profile_is_same_site_lax(client, citizen, password):
+    # logging in keeps the page's language and sets no cookie; saving the profile does
     response = log_in(client, citizen, password)
+    assert "civicdesk_language" not in response.cookies
+    response = client.post("/accounts/cabinet/profile/", {
+        "full_name": citizen.full_name, "postal_address": citizen.postal_address,
+        "phone": citizen.phone, "email": citizen.email, "language": "ro"})
+    assert response.status_code == 302
+    assert response.cookies["civicdesk_language"].value == "ro"
     assert response.cookies["civicdesk_language"]["samesite"] == "Lax"

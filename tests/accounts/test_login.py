@@ -31,10 +31,29 @@ def test_login_with_username(client, make_user, password):
     assert int(client.session["_auth_user_id"]) == staff.pk
 
 
-def test_login_sets_the_language_of_the_profile(client, make_user, password):
-    make_user(language="ro")
-    response = client.post(LOGIN, {"username": "olena@example.org", "password": password})
-    assert response.cookies["civicdesk_language"].value == "ro"
+def test_login_keeps_the_language_the_visitor_was_reading(client, make_user, password, site):
+    """The profile says Ukrainian; a Romanian town stays Romanian after logging in, and a
+    visitor who chose English on the Ukrainian town keeps English."""
+    from tests.conftest import add_town
+
+    add_town("ro.example", slug="ro-town", jurisdiction="ro", language="ro")
+    add_town("ua.example", slug="ua-town", jurisdiction="ua", language="uk")
+    make_user(language="uk")
+    client.cookies.pop("civicdesk_language", None)
+    response = client.post(LOGIN, {"username": "olena@example.org", "password": password},
+                           HTTP_HOST="ro.example")
+    assert response.status_code == 302
+    assert "civicdesk_language" not in response.cookies
+    page = client.get(reverse("accounts:cabinet"), HTTP_HOST="ro.example")
+    assert page["Content-Language"] == "ro"
+    client.logout()
+    client.cookies["civicdesk_language"] = "en"
+    response = client.post(LOGIN, {"username": "olena@example.org", "password": password},
+                           HTTP_HOST="ua.example")
+    assert response.status_code == 302
+    assert "civicdesk_language" not in response.cookies
+    assert client.get(reverse("accounts:cabinet"),
+                      HTTP_HOST="ua.example")["Content-Language"] == "en"
 
 
 def test_safe_next_is_followed(client, citizen, password):

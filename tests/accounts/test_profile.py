@@ -171,3 +171,32 @@ def test_saving_ignores_a_foreign_next_url(citizen_client, citizen):
     response = citizen_client.post(PROFILE, {**data(citizen), "next": "https://evil.example/"})
     assert response.status_code == 302
     assert response["Location"] == PROFILE
+
+
+def test_save_address_keeps_a_typed_address(citizen, django_user_model):
+    """Other add-ons (the appeal form) keep an address the citizen typed through this
+    service; nothing is saved for an empty address or a visitor without an account."""
+    from django.contrib.auth.models import AnonymousUser
+
+    citizen.postal_address = ""
+    citizen.save(update_fields=["postal_address"])
+    assert services.save_address(citizen, "  5 Oak Lane, Cluj  ") is True
+    citizen.refresh_from_db()
+    assert citizen.postal_address == "5 Oak Lane, Cluj"
+    assert services.save_address(citizen, "   ") is False
+    citizen.refresh_from_db()
+    assert citizen.postal_address == "5 Oak Lane, Cluj"
+    assert services.save_address(AnonymousUser(), "1 Main Street") is False
+    assert services.save_address(None, "1 Main Street") is False
+    citizen.is_active = False
+    citizen.save(update_fields=["is_active"])
+    assert services.save_address(citizen, "2 Other Street") is False
+    assert services.save_address(citizen, "x" * 5000) is False
+    citizen.refresh_from_db()
+    assert citizen.postal_address == "5 Oak Lane, Cluj"
+
+
+def test_save_address_bounds_its_length(citizen):
+    services.save_address(citizen, "y" * 5000)
+    citizen.refresh_from_db()
+    assert len(citizen.postal_address) == services.ADDRESS_MAX_LENGTH

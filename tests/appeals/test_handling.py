@@ -213,8 +213,10 @@ def test_default_forms_are_created_once(site, profile):
 
     services.create_default_forms(site)
     services.create_default_forms(site)
-    assert sorted(AppealForm.objects.values_list("key", "kind")) == [
-        ("individual", "individual"), ("legal-entity", "legal_entity")]
+    assert sorted(AppealForm.objects.values_list("key", "kind", "procedure")) == [
+        ("individual", "individual", "appeal"), ("legal-entity", "legal_entity", "appeal"),
+        ("public-information", "individual", "info_request")]
+    assert not AppealForm.objects.get(key="public-information").requires_login
 
 
 def test_personal_data_and_anonymise(appeal, citizen, moderator):

@@ -255,3 +255,19 @@ def test_the_kind_is_shown_filtered_exported_and_counted(client, file_one, moder
     assert "Type of appeal" in export.decode() and "Proposal" in export.decode()
     figures = addressee_figures(addressee)
     assert dict(figures["by_type"]) == {"Proposal": 1, "Complaint": 1}
+
+
+def test_the_typed_address_is_kept_through_the_accounts_service(client, make_user, appeal_form,
+                                                               addressee, monkeypatch):
+    from addons.appeals import views
+
+    calls = []
+    monkeypatch.setattr(views, "save_address", lambda user, address: calls.append(
+        (user.pk, address)))
+    user = make_user("petro", complete=False, full_name="Petro")
+    client.force_login(user)
+    response = client.post(new_url(appeal_form, addressee), post_data(
+        applicant_name="Petro", applicant_address=" 7 Elm Street ", save_address="on",
+        appeal_type="complaint"))
+    assert response.status_code == 302
+    assert calls == [(user.pk, "7 Elm Street")]
