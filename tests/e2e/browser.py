@@ -86,12 +86,21 @@ DOUBLED_LABELS_JS = """() => {
             const other = id && document.getElementById(id);
             if (other && !(el.labels && [...el.labels].includes(other))) texts.push(clean(other));
         }
-        // the legend of the group the control belongs to, when the control is the group's
-        // only one (a single checkbox or field wrapped in a fieldset of its own)
+        // the legend of the group the control stands in: a control labelled like its
+        // whole group has its name printed twice
         const fieldset = el.closest('fieldset');
-        if (fieldset && fieldset.querySelectorAll('input:not([type=hidden]), select, textarea')
-                .length === 1) {
-            texts.push(clean(fieldset.querySelector(':scope > legend')));
+        if (fieldset) texts.push(clean(fieldset.querySelector(':scope > legend')));
+        if (el.placeholder) texts.push(el.placeholder.replace(/\\s+/g, ' ').trim().toLowerCase());
+        // the field's own block (a widget template) saying the label again
+        const own = new Set(el.labels || []);
+        const block = el.closest('.field');
+        if (block) {
+            for (const other of block.querySelectorAll('*')) {
+                if (own.has(other) || other.closest('label, legend') || other.children.length) {
+                    continue;
+                }
+                texts.push(clean(other));
+            }
         }
         const name = el.name || el.id;
         const filled = texts.filter(Boolean);
@@ -273,8 +282,8 @@ class Visit:
 
     def doubled_labels(self) -> list[str]:
         """Form controls whose label text is printed twice: the same text in two of its
-        labels, its label and the legend of its own group, its aria-label, or one label
-        that says the same words twice."""
+        labels, its aria-label, or the legend of the group it stands in, or one label that
+        says the same words twice."""
         return self.page.evaluate(DOUBLED_LABELS_JS)
 
     def screenshot(self, name: str, full_page: bool = False) -> Path:
