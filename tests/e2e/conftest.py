@@ -1,8 +1,9 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
 
 No browser is downloaded: Chromium comes from the system (``CIVICDESK_CHROMIUM``, default
-``/usr/bin/chromium``). axe-core comes from npm (``tests/e2e/package.json``); when it is
-missing and npm is there, it is installed from the lock file on first use.
+``/usr/bin/chromium``). axe-core and the Nu HTML checker (vnu-jar, run with Java as a local
+HTTP service once per run) come from npm (``tests/e2e/package.json``); when they are missing
+and npm is there, they are installed from the lock file on first use.
 """
 
 from __future__ import annotations
