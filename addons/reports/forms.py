@@ -43,7 +43,7 @@ class ReportForm(forms.Form):
 
     category = forms.ChoiceField(label=_("Category"), required=False)
     description = forms.CharField(
-        label=_("What is the problem?"), max_length=DESCRIPTION_MAX_LENGTH,
+        label=_("Description"), max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": DESCRIPTION_MAX_LENGTH}),
         help_text=_("Plain text, up to 4,000 characters."),
         error_messages={"required": _("Describe the problem.")},

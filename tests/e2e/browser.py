@@ -10,6 +10,7 @@ E2E_DIR = Path(__file__).resolve().parent
 ROOT_DIR = E2E_DIR.parent.parent
 SCREENSHOTS_DIR = ROOT_DIR / "docs" / "screenshots"
 AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = E2E_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = os.environ.get("CIVICDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -28,6 +29,29 @@ SMALLEST = {"width": 320, "height": 640}
 CITIZEN_PASSWORD = "Kashtan-2024-Lypa"
 
 
+def demo_towns() -> list[str]:
+    """The hostnames of the demo towns (the ``site`` of each ``fixtures/demo/*.yaml``)."""
+    import yaml
+
+    hostnames = []
+    for path in sorted((ROOT_DIR / "fixtures" / "demo").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text("utf-8")) or {}
+        hostname = (spec.get("site") or {}).get("hostname") if isinstance(spec, dict) else None
+        if hostname:
+            hostnames.append(hostname)
+    # the default town first
+    return sorted(hostnames, key=lambda name: name not in ("127.0.0.1", "localhost"))
+
+
+def town_url(live_server_url: str, hostname: str) -> str:
+    """The address of a demo town on the live server (Chromium resolves *.localhost
+    to the loopback address)."""
+    parts = urlsplit(live_server_url)
+    if hostname in ("127.0.0.1", "localhost"):
+        return live_server_url.rstrip("/")
+    return f"{parts.scheme}://{hostname}:{parts.port}"
+
+
 def _shrink_png(path: Path) -> None:
     """Store a screenshot with a 256-colour palette: a third of the size, text still crisp."""
     from PIL import Image
@@ -39,6 +63,120 @@ def _shrink_png(path: Path) -> None:
 
 # What axe found on every page checked in this run (written to var/e2e-axe.json).
 AXE_LOG: list[dict] = []
+
+
+DOUBLED_LABELS_JS = """() => {
+    const clean = (node) => {
+        if (!node) return '';
+        const copy = node.cloneNode(true);
+        copy.querySelectorAll('.required, .visually-hidden, .optional, .errorlist, input, '
+                              + 'select, textarea').forEach(el => el.remove());
+        return copy.textContent.replace(/\\s+/g, ' ').trim().toLowerCase();
+    };
+    const found = [];
+    const controls = document.querySelectorAll(
+        'main input:not([type=hidden]):not([type=submit]):not([type=button]), '
+        + 'main select, main textarea');
+    for (const el of controls) {
+        if (el.closest('[hidden], [aria-hidden=true]')) continue;
+        const texts = [...(el.labels || [])].map(clean);
+        const aria = el.getAttribute('aria-label');
+        if (aria) texts.push(aria.replace(/\\s+/g, ' ').trim().toLowerCase());
+        for (const id of (el.getAttribute('aria-labelledby') || '').split(/\\s+/)) {
+            const other = id && document.getElementById(id);
+            if (other && !(el.labels && [...el.labels].includes(other))) texts.push(clean(other));
+        }
+        // the legend of the group the control stands in: a control labelled like its
+        // whole group has its name printed twice
+        const fieldset = el.closest('fieldset');
+        if (fieldset) texts.push(clean(fieldset.querySelector(':scope > legend')));
+        if (el.placeholder) texts.push(el.placeholder.replace(/\\s+/g, ' ').trim().toLowerCase());
+        // the field's own block (a widget template) saying the label again
+        const own = new Set(el.labels || []);
+        const block = el.closest('.field');
+        if (block) {
+            for (const other of block.querySelectorAll('*')) {
+                if (own.has(other) || other.closest('label, legend') || other.children.length) {
+                    continue;
+                }
+                texts.push(clean(other));
+            }
+        }
+        const name = el.name || el.id;
+        const filled = texts.filter(Boolean);
+        if (new Set(filled).size < filled.length) {
+            found.push(`${name}: "${filled.join('" + "')}"`);
+            continue;
+        }
+        for (const text of filled) {
+            const words = text.split(' ');
+            const half = words.length / 2;
+            if (words.length >= 2 && words.length % 2 === 0
+                    && words.slice(0, half).join(' ') === words.slice(half).join(' ')) {
+                found.push(`${name}: "${text}"`);
+            }
+        }
+    }
+    return found;
+}"""
+
+
+class NuChecker:
+    """The Nu HTML checker (vnu.jar) as a local HTTP service, started once for the run."""
+
+    def __init__(self, jar: Path, port: int):
+        import subprocess
+
+        self.url = f"http://127.0.0.1:{port}/?out=json"
+        self.process = subprocess.Popen(
+            ["java", "-Dnu.validator.servlet.bind-address=127.0.0.1", "-cp", str(jar),
+             "nu.validator.servlet.Main", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.checked: dict[str, list[str]] = {}
+
+    def wait(self, timeout: float = 60.0) -> None:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Nu HTML checker stopped (exit {self.process.returncode})")
+            try:
+                urllib.request.urlopen(self.url.split("?")[0], timeout=2).close()
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("the Nu HTML checker did not start")
+
+    def errors(self, html: bytes | str, where: str = "") -> list[str]:
+        """The checker's errors on one HTML document (warnings and info left out)."""
+        import json
+        import urllib.request
+
+        body = html.encode("utf-8") if isinstance(html, str) else html
+        request = urllib.request.Request(
+            self.url, data=body, headers={"Content-Type": "text/html; charset=utf-8"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            messages = json.load(response).get("messages", [])
+        found = [
+            f"line {item.get('lastLine', '?')}: {item.get('message', '')} "
+            f"[{(item.get('extract') or '').strip()}]"
+            for item in messages
+            if item.get("type") in ("error", "non-document-error")
+        ]
+        if where:
+            self.checked[where] = found
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
 
 
 class Visit:
@@ -141,6 +279,12 @@ class Visit:
             }""",
             limit,
         )
+
+    def doubled_labels(self) -> list[str]:
+        """Form controls whose label text is printed twice: the same text in two of its
+        labels, its aria-label, or the legend of the group it stands in, or one label that
+        says the same words twice."""
+        return self.page.evaluate(DOUBLED_LABELS_JS)
 
     def screenshot(self, name: str, full_page: bool = False) -> Path:
         SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
 
 No browser is downloaded: Chromium comes from the system (``CIVICDESK_CHROMIUM``, default
-``/usr/bin/chromium``). axe-core comes from npm (``tests/e2e/package.json``); when it is
-missing and npm is there, it is installed from the lock file on first use.
+``/usr/bin/chromium``). axe-core and the Nu HTML checker (vnu-jar, run with Java as a local
+HTTP service once per run) come from npm (``tests/e2e/package.json``); when they are missing
+and npm is there, they are installed from the lock file on first use.
 """
 
 from __future__ import annotations
@@ -31,22 +32,52 @@ from .browser import (  # noqa: E402
     DESKTOP,
     E2E_DIR,
     ROOT_DIR,
+    VNU_JAR,
+    NuChecker,
     Visit,
 )
 
 
-@pytest.fixture(scope="session")
-def axe_source() -> Path:
-    if not AXE_JS.exists() and shutil.which("npm"):
+def _npm_install() -> None:
+    """Install the browser tests' npm packages from the lock file."""
+    if shutil.which("npm"):
         command = ["npm", "ci" if (E2E_DIR / "package-lock.json").exists() else "install"]
         subprocess.run(
-            [*command, "--prefix", str(E2E_DIR), "--no-audit", "--no-fund", "--silent"],
+            [*command, "--prefix", str(E2E_DIR), "--ignore-scripts", "--no-audit", "--no-fund",
+             "--silent"],
             check=False,
             stdin=subprocess.DEVNULL,
         )
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> Path:
+    if not AXE_JS.exists():
+        _npm_install()
     if not AXE_JS.exists():
         pytest.fail(f"axe-core is missing: run `npm ci --prefix tests/e2e` ({AXE_JS})")
     return AXE_JS
+
+
+@pytest.fixture(scope="session")
+def nu_checker():
+    """The Nu HTML checker (npm's vnu-jar, run with Java) serving for the whole run."""
+    if not VNU_JAR.exists():
+        _npm_install()
+    if not VNU_JAR.exists():
+        pytest.fail(f"the Nu HTML checker is missing: run `npm ci --prefix tests/e2e` ({VNU_JAR})")
+    if not shutil.which("java"):
+        pytest.fail("Java is missing for the Nu HTML checker: apt-get install default-jre-headless")
+    checker = NuChecker(VNU_JAR, free_port())
+    try:
+        checker.wait()
+        yield checker
+    finally:
+        checker.stop()
+        if checker.checked:
+            out = ROOT_DIR / "var" / "e2e-html.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(checker.checked, indent=1, ensure_ascii=False), "utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,12 @@
 """Every public page of the demo towns, walked link by link, at 1280, 375 and 320 px.
 
-Both sites the demo loads (the default town on 127.0.0.1, the Romanian town on
-ro.localhost) are walked from their home page, anonymously and, on the default town, as the
-demo citizen through the cabinet. A page fails when it scrolls sideways at a width
-(``document.documentElement.scrollWidth > window.innerWidth``) or axe-core finds a WCAG 2.1
-A/AA violation on it. Screenshots at 375 px go to ``var/e2e-reflow/``.
+Every site the demo loads (each ``site`` of ``fixtures/demo/*.yaml``: the default town on
+127.0.0.1, the Romanian town on ro.localhost, and any town added there) is walked from its
+home page, anonymously and, on the default town, as the demo citizen through the cabinet.
+A page fails when it scrolls sideways at a width
+(``document.documentElement.scrollWidth > window.innerWidth``), axe-core finds a WCAG 2.1
+A/AA violation on it, or the Nu HTML checker finds an error in the HTML the server sent
+(checked once per page, warnings allowed). Screenshots at 375 px go to ``var/e2e-reflow/``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,16 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from .browser import DESKTOP, PHONE, ROOT_DIR, SMALLEST, format_violations, login
-from .test_sites import romanian_url
+from .browser import (
+    DESKTOP,
+    PHONE,
+    ROOT_DIR,
+    SMALLEST,
+    demo_towns,
+    format_violations,
+    login,
+    town_url,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +65,8 @@ def links_of(page, origin: str) -> list[str]:
     return found
 
 
-def walk(tab, start: list[str], axe_source, *, follow: bool = True, shots: str = ""):
+def walk(tab, start: list[str], axe_source, nu_checker, *, follow: bool = True,
+         shots: str = ""):
     """Open pages from ``start`` breadth first; return (pages seen, problems)."""
     page = tab.page
     origin = tab.base_url
@@ -83,6 +94,9 @@ def walk(tab, start: list[str], axe_source, *, follow: bool = True, shots: str =
                 problems.append(f"{url}: HTTP {response.status}")
             continue
         visited.append(url)
+        html_errors = nu_checker.errors(response.body(), where=origin + url)
+        if html_errors:
+            problems.append(f"{url}: the Nu HTML checker found\n  " + "\n  ".join(html_errors))
         for viewport in WIDTHS:
             page.set_viewport_size(viewport)
             page.wait_for_timeout(50)
@@ -106,23 +120,26 @@ def walk(tab, start: list[str], axe_source, *, follow: bool = True, shots: str =
     return visited, problems
 
 
-def test_default_town_fits_every_width(demo, visit, axe_source):
-    tab = visit(demo.url)
-    visited, problems = walk(tab, ["/"], axe_source, shots="ua")
-    print(f"default town: {len(visited)} pages at {len(WIDTHS)} widths")
-    assert len(visited) >= 10, visited
-    assert not problems, "\n\n".join(problems)
+@pytest.mark.parametrize("hostname", demo_towns())
+def test_town_fits_every_width(hostname, demo, visit, axe_source, nu_checker):
+    from wagtail.models import Site
 
-
-def test_romanian_town_fits_every_width(demo, visit, axe_source):
-    tab = visit(romanian_url(demo))
-    visited, problems = walk(tab, ["/"], axe_source, shots="ro")
-    print(f"Romanian town: {len(visited)} pages at {len(WIDTHS)} widths")
+    assert Site.objects.filter(hostname=hostname).exists(), f"the demo loads no {hostname}"
+    tab = visit(town_url(demo.url, hostname))
+    shots = "ua" if hostname == demo_towns()[0] else hostname.split(".")[0]
+    visited, problems = walk(tab, ["/"], axe_source, nu_checker, shots=shots)
+    print(f"{hostname}: {len(visited)} pages at {len(WIDTHS)} widths")
     assert len(visited) >= 5, visited
     assert not problems, "\n\n".join(problems)
 
 
-def test_cabinet_fits_every_width(demo, citizen, visit, axe_source):
+def test_every_site_of_the_demo_is_walked(demo):
+    from wagtail.models import Site
+
+    assert set(Site.objects.values_list("hostname", flat=True)) <= set(demo_towns())
+
+
+def test_cabinet_fits_every_width(demo, citizen, visit, axe_source, nu_checker):
     tab = visit(demo.url)
     login(tab, citizen.username, citizen.e2e_password)
     cabinet = reverse("accounts:cabinet")
@@ -130,7 +147,7 @@ def test_cabinet_fits_every_width(demo, citizen, visit, axe_source):
     tab.goto(cabinet)
     start += links_of(tab.page, tab.base_url)
     # the cabinet and the citizen's own records it links to (appeals, reports, tickets)
-    visited, problems = walk(tab, start, axe_source, follow=False, shots="cabinet")
+    visited, problems = walk(tab, start, axe_source, nu_checker, follow=False, shots="cabinet")
     print(f"cabinet: {len(visited)} pages at {len(WIDTHS)} widths")
     assert cabinet in visited
     assert not problems, "\n\n".join(problems)

@@ -49,13 +49,14 @@ def make_user(username: str, *, staff: bool = False):
 
 def send_report(tab) -> None:
     """Submit the form; when it shows reports nearby first, send ours anyway (the photo is
-    attached again: browsers do not keep files between two pages)."""
+    attached again: browsers do not keep files between two pages). The photo is checked and
+    re-encoded on the way: on a busy machine that takes longer than Playwright's 30 s."""
     page = tab.page
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=90_000):
         page.locator("form.report-form button[name=action][value=submit]").click()
     if "/submitted/" not in page.url and page.locator(".reports-nearby-list").count():
         page.set_input_files("input[name=photos]", files=[PHOTO])
-        with page.expect_navigation():
+        with page.expect_navigation(timeout=90_000):
             page.locator("form.report-form button[name=action][value=submit]").click()
 
 
