@@ -1,8 +1,162 @@
 /* Public maps: draws every <div class="map" data-lat data-lng> with Leaflet (served from
  * this site). Progressive: without JavaScript the element stays hidden and the page's
- * address text says where the place is. Without a tile server (empty data-tile-url) the
- * marker sits on a plain background. Keyboard: the map takes focus (arrows pan, +/- zoom)
- * and the marker is reachable with Tab. */
+ * address text says where the place is. Keyboard: the map takes focus (arrows pan, +/- zoom)
+ * and the marker is reachable with Tab.
+ *
+ * Without a tile server (empty data-tile-url) the map draws the city itself from its own
+ * data: window.CivicDeskMap.drawCity(map, url, options) loads the site's GeoJSON of streets
+ * (lines with their names), districts (outlines) and offices (points) and adds them as vector
+ * layers. The report form and the situational map use the same function. */
+(function () {
+  "use strict";
+
+  var STREET_LABELS_FROM_ZOOM = 15;
+  var DISTRICT_LABELS_UP_TO_ZOOM = 15;
+  var SCRIPT = document.currentScript;
+
+  /* The labels' stylesheet sits next to this script: added once, from this site. */
+  function addStyles() {
+    if (document.querySelector("link[data-city-map-css]") || !SCRIPT || !SCRIPT.src) {
+      return;
+    }
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = SCRIPT.src.replace(/js\/map\.js(\?.*)?$/, "css/map.css");
+    link.setAttribute("data-city-map-css", "1");
+    document.head.appendChild(link);
+  }
+
+  function zoomClasses(map) {
+    var box = map.getContainer();
+    var zoom = map.getZoom();
+    box.classList.toggle("city-streets-unlabelled", zoom < STREET_LABELS_FROM_ZOOM);
+    box.classList.toggle("city-districts-unlabelled", zoom > DISTRICT_LABELS_UP_TO_ZOOM);
+  }
+
+  function officePopup(properties) {
+    var box = document.createElement("div");
+    var names = properties.names || [];
+    for (var i = 0; i < names.length; i++) {
+      var line = document.createElement("p");
+      if (names[i].url) {
+        var link = document.createElement("a");
+        link.href = names[i].url;
+        link.textContent = names[i].title;
+        line.appendChild(link);
+      } else {
+        line.textContent = names[i].title;
+      }
+      box.appendChild(line);
+    }
+    if (properties.address) {
+      var address = document.createElement("p");
+      address.className = "city-office-address";
+      address.textContent = properties.address;
+      box.appendChild(address);
+    }
+    return box;
+  }
+
+  function officeTitle(properties) {
+    var names = (properties.names || []).map(function (n) { return n.title; });
+    return names.concat(properties.address ? [properties.address] : []).join(" · ");
+  }
+
+  /* Draws the city's streets, districts and offices on ``map``. options.interactive=false
+   * (the report form) lets every click through to the map. Returns a promise. */
+  function drawCity(map, url, options) {
+    var L = window.L;
+    options = options || {};
+    if (!url || typeof window.fetch === "undefined") {
+      return Promise.resolve(null);
+    }
+    addStyles();
+    var interactive = options.interactive !== false;
+    var box = map.getContainer();
+    box.classList.add("city-map");
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.features) {
+          return null;
+        }
+        var districts = L.layerGroup();
+        var casings = L.layerGroup();
+        var streets = L.layerGroup();
+        var offices = L.layerGroup();
+        data.features.forEach(function (feature) {
+          var p = feature.properties || {};
+          var g = feature.geometry || {};
+          if (p.kind === "district" && g.type === "Polygon") {
+            var ring = g.coordinates[0].map(function (c) { return [c[1], c[0]]; });
+            L.polygon(ring, {
+              className: "city-district", interactive: false,
+              color: "#6a5d8f", weight: 2, dashArray: "6 5", fillColor: "#6a5d8f", fillOpacity: 0.05
+            }).bindTooltip(p.name, {
+              permanent: true, direction: "center", className: "city-district-label"
+            }).addTo(districts);
+          } else if (p.kind === "street" && g.type === "LineString") {
+            var line = g.coordinates.map(function (c) { return [c[1], c[0]]; });
+            L.polyline(line, { className: "city-street-casing", interactive: false,
+              color: "#a8a193", weight: 8, opacity: 1 }).addTo(casings);
+            L.polyline(line, { className: "city-street", interactive: false,
+              color: "#ffffff", weight: 5, opacity: 1 })
+              .bindTooltip(p.name, { permanent: true, direction: "center",
+                className: "city-street-label" })
+              .addTo(streets);
+          } else if (p.kind === "office" && g.type === "Point") {
+            var title = officeTitle(p);
+            var marker = L.marker([g.coordinates[1], g.coordinates[0]], {
+              icon: L.divIcon({
+                className: "city-office",
+                html: '<svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">' +
+                  '<rect x="1" y="1" width="18" height="18" rx="3" fill="#24303d" stroke="#ffffff" stroke-width="1.5"/>' +
+                  '<path d="M5 15V8l5-3 5 3v7h-3v-4H8v4z" fill="#ffffff"/></svg>',
+                iconSize: [20, 20],
+                iconAnchor: [10, 10]
+              }),
+              title: title,
+              alt: title,
+              keyboard: interactive,
+              interactive: interactive
+            });
+            if (interactive) {
+              marker.bindPopup(officePopup(p));
+            }
+            marker.addTo(offices);
+          }
+        });
+        districts.addTo(map);
+        casings.addTo(map);
+        streets.addTo(map);
+        offices.addTo(map);
+        zoomClasses(map);
+        map.on("zoomend", function () { zoomClasses(map); });
+        box.setAttribute("data-city-drawn", String(data.features.length));
+        return data;
+      })
+      .catch(function () { return null; });
+  }
+
+  /* Leaflet's own texts in the page's language: the popup's close button. */
+  function localize(map, element) {
+    var close = element.getAttribute("data-close") || "";
+    if (!close) {
+      return;
+    }
+    map.on("popupopen", function (event) {
+      var button = event.popup.getElement() &&
+        event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (button) {
+        button.setAttribute("aria-label", close);
+        button.setAttribute("title", close);
+      }
+    });
+  }
+
+  window.CivicDeskMap = { drawCity: drawCity, localize: localize };
+})();
+
 (function () {
   "use strict";
 
@@ -44,7 +198,10 @@
       }
     } else {
       element.classList.add("map-plain");
+      window.CivicDeskMap.drawCity(map, element.getAttribute("data-geometry-url") ||
+        "/api/v1/map.geojson");
     }
+    window.CivicDeskMap.localize(map, element);
 
     var marker = window.L.marker([lat, lng], {
       title: label,
