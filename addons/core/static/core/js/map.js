@@ -11,6 +11,7 @@
   "use strict";
 
   var STREET_LABELS_FROM_ZOOM = 15;
+  var STREET_DETAIL_FROM_ZOOM = 16;
   var DISTRICT_LABELS_UP_TO_ZOOM = 15;
   var SCRIPT = document.currentScript;
 
@@ -31,6 +32,7 @@
     var zoom = map.getZoom();
     box.classList.toggle("city-streets-unlabelled", zoom < STREET_LABELS_FROM_ZOOM);
     box.classList.toggle("city-districts-unlabelled", zoom > DISTRICT_LABELS_UP_TO_ZOOM);
+    box.classList.toggle("city-streets-detailed", zoom >= STREET_DETAIL_FROM_ZOOM);
   }
 
   function officePopup(properties) {
@@ -62,8 +64,60 @@
     return names.concat(properties.address ? [properties.address] : []).join(" · ");
   }
 
+  /* A text label on the map: a non-interactive marker in the labels' pane, turned to
+   * ``angle`` degrees (text, never HTML: names are the city's data). */
+  function label(L, latlng, text, className, angle) {
+    var span = document.createElement("span");
+    span.className = "city-label-text";
+    span.textContent = text;
+    if (angle) {
+      span.style.transform = "translate(-50%, -50%) rotate(" + angle.toFixed(1) + "deg)";
+    }
+    return L.marker(latlng, {
+      icon: L.divIcon({ className: "city-label " + className, html: span, iconSize: [0, 0] }),
+      interactive: false,
+      keyboard: false,
+      pane: "cityLabels"
+    });
+  }
+
+  /* The angle of the segment a-b on screen, kept between -90 and 90 so text never reads
+   * upside down (Web Mercator keeps angles, so one zoom serves all). */
+  function angleOf(map, a, b) {
+    var pa = map.project(a, 15);
+    var pb = map.project(b, 15);
+    var degrees = Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
+    if (degrees > 90) { degrees -= 180; }
+    if (degrees < -90) { degrees += 180; }
+    return degrees;
+  }
+
+  /* Labels of a street: one at the middle of its course (from zoom 15), and one on every
+   * other segment when zoomed in close (from zoom 16). */
+  function streetLabels(L, map, line, name, group) {
+    var middle = Math.floor((line.length - 1) / 2);
+    for (var i = 0; i < line.length - 1; i++) {
+      var a = L.latLng(line[i]);
+      var b = L.latLng(line[i + 1]);
+      var at = L.latLng((a.lat + b.lat) / 2, (a.lng + b.lng) / 2);
+      var extra = i === middle ? "" : " city-street-label-more";
+      label(L, at, name, "city-street-label" + extra, angleOf(map, a, b)).addTo(group);
+    }
+  }
+
+  function ringCentre(ring) {
+    var lat = 0;
+    var lng = 0;
+    for (var i = 0; i < ring.length; i++) {
+      lat += ring[i][0];
+      lng += ring[i][1];
+    }
+    return [lat / ring.length, lng / ring.length];
+  }
+
   /* Draws the city's streets, districts and offices on ``map``. options.interactive=false
-   * (the report form) lets every click through to the map. Returns a promise. */
+   * (the report form) lets every click through to the map; options.fit shows the whole
+   * city. Returns a promise. */
   function drawCity(map, url, options) {
     var L = window.L;
     options = options || {};
@@ -74,6 +128,11 @@
     var interactive = options.interactive !== false;
     var box = map.getContainer();
     box.classList.add("city-map");
+    if (!map.getPane("cityLabels")) {
+      var pane = map.createPane("cityLabels");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+    }
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
@@ -83,7 +142,9 @@
         var districts = L.layerGroup();
         var casings = L.layerGroup();
         var streets = L.layerGroup();
+        var labels = L.layerGroup();
         var offices = L.layerGroup();
+        var extent = L.latLngBounds([]);
         data.features.forEach(function (feature) {
           var p = feature.properties || {};
           var g = feature.geometry || {};
@@ -92,18 +153,16 @@
             L.polygon(ring, {
               className: "city-district", interactive: false,
               color: "#6a5d8f", weight: 2, dashArray: "6 5", fillColor: "#6a5d8f", fillOpacity: 0.05
-            }).bindTooltip(p.name, {
-              permanent: true, direction: "center", className: "city-district-label"
             }).addTo(districts);
+            label(L, ringCentre(ring.slice(0, -1)), p.name, "city-district-label", 0).addTo(labels);
           } else if (p.kind === "street" && g.type === "LineString") {
             var line = g.coordinates.map(function (c) { return [c[1], c[0]]; });
             L.polyline(line, { className: "city-street-casing", interactive: false,
               color: "#a8a193", weight: 8, opacity: 1 }).addTo(casings);
             L.polyline(line, { className: "city-street", interactive: false,
-              color: "#ffffff", weight: 5, opacity: 1 })
-              .bindTooltip(p.name, { permanent: true, direction: "center",
-                className: "city-street-label" })
-              .addTo(streets);
+              color: "#ffffff", weight: 5, opacity: 1 }).addTo(streets);
+            streetLabels(L, map, line, p.name, labels);
+            extent.extend(line);
           } else if (p.kind === "office" && g.type === "Point") {
             var title = officeTitle(p);
             var marker = L.marker([g.coordinates[1], g.coordinates[0]], {
@@ -116,12 +175,11 @@
                 iconAnchor: [10, 10]
               }),
               title: title,
-              alt: title,
               keyboard: interactive,
               interactive: interactive
             });
             if (interactive) {
-              marker.bindPopup(officePopup(p));
+              marker.bindPopup(officePopup(p), { maxHeight: 240 });
             }
             marker.addTo(offices);
           }
@@ -129,7 +187,17 @@
         districts.addTo(map);
         casings.addTo(map);
         streets.addTo(map);
+        labels.addTo(map);
         offices.addTo(map);
+        offices.eachLayer(function (marker) {
+          var element = marker.getElement && marker.getElement();
+          if (element && interactive) {
+            element.setAttribute("aria-label", marker.options.title);
+          }
+        });
+        if (options.fit && extent.isValid()) {
+          map.fitBounds(extent);
+        }
         zoomClasses(map);
         map.on("zoomend", function () { zoomClasses(map); });
         box.setAttribute("data-city-drawn", String(data.features.length));

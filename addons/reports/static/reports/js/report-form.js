@@ -42,7 +42,7 @@
       var label = mapBox.getAttribute("data-marker-label") || "";
       if (marker) { marker.setLatLng([latValue, lngValue]); }
       else { marker = window.L.marker([latValue, lngValue], { keyboard: true, title: label, alt: label }).addTo(map); }
-      if (pan) { map.setView([latValue, lngValue], Math.max(map.getZoom(), 17)); }
+      if (pan) { map.setView([latValue, lngValue], Math.max(map.getZoom(), 16)); }
     }
     refreshNearby();
   }

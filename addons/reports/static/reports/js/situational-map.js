@@ -121,6 +121,7 @@
 
     var map = L.map(element, {
       keyboard: true,
+      zoomSnap: 0.5,
       scrollWheelZoom: false,
       zoomControl: false,
       attributionControl: Boolean(tileUrl)
@@ -137,7 +138,10 @@
     } else {
       element.classList.add("map-plain");
       if (window.CivicDeskMap) {
-        window.CivicDeskMap.drawCity(map, attr(element, "geometry-url", ""));
+        // the whole city in view, unless the map names its own zoom
+        window.CivicDeskMap.drawCity(map, attr(element, "geometry-url", ""), {
+          fit: Boolean(attr(element, "bounds", ""))
+        });
       }
     }
     if (window.CivicDeskMap) {
