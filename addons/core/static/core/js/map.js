@@ -128,10 +128,13 @@
     var interactive = options.interactive !== false;
     var box = map.getContainer();
     box.classList.add("city-map");
+    // labels above the streets, offices above the labels, both below the map's own
+    // markers (the report pins, the addressee's marker: markerPane, 600)
     if (!map.getPane("cityLabels")) {
       var pane = map.createPane("cityLabels");
       pane.style.zIndex = 450;
       pane.style.pointerEvents = "none";
+      map.createPane("cityOffices").style.zIndex = 550;
     }
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -176,7 +179,8 @@
               }),
               title: title,
               keyboard: interactive,
-              interactive: interactive
+              interactive: interactive,
+              pane: "cityOffices"
             });
             if (interactive) {
               marker.bindPopup(officePopup(p), { maxHeight: 240 });
@@ -260,7 +264,10 @@
     map.setView([lat, lng], isFinite(zoom) ? zoom : 15);
 
     if (tileUrl) {
-      window.L.tileLayer(tileUrl, { attribution: attribution, maxZoom: 19 }).addTo(map);
+      // the tile server sees this site's origin (not the page): tile usage policies ask for it
+      window.L.tileLayer(tileUrl, {
+        attribution: attribution, maxZoom: 19, referrerPolicy: "strict-origin-when-cross-origin"
+      }).addTo(map);
       if (map.attributionControl) {
         map.attributionControl.setPrefix(false);
       }

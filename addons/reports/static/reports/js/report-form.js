@@ -121,7 +121,8 @@
       map.setView([cLat, cLng], lat.value ? 17 : (tiles ? 14 : 15));
       if (tiles) {
         window.L.tileLayer(tiles, {
-          attribution: mapBox.getAttribute("data-attribution") || "", maxZoom: 19
+          attribution: mapBox.getAttribute("data-attribution") || "", maxZoom: 19,
+          referrerPolicy: "strict-origin-when-cross-origin"
         }).addTo(map);
         if (map.attributionControl) { map.attributionControl.setPrefix(false); }
       } else if (window.CivicDeskMap) {

@@ -131,7 +131,10 @@
       zoomOutTitle: attr(element, "zoom-out", "-")
     }).addTo(map);
     if (tileUrl) {
-      L.tileLayer(tileUrl, { attribution: attr(element, "attribution", ""), maxZoom: 19 }).addTo(map);
+      L.tileLayer(tileUrl, {
+        attribution: attr(element, "attribution", ""), maxZoom: 19,
+        referrerPolicy: "strict-origin-when-cross-origin"
+      }).addTo(map);
       if (map.attributionControl) {
         map.attributionControl.setPrefix(false);
       }
