@@ -235,11 +235,17 @@ def test_geocode_endpoint_moves_the_marker(client, sadova):
     assert client.get("/reports/geocode/", {"q": ""}).json() == {"found": False}
 
 
-def test_enter_in_a_text_field_sends_the_report(client, reports_site):
+def test_enter_in_a_text_field_sends_the_report(client, sadova):
     html = client.get("/reports/new/").content.decode()
     form = html[html.index('class="form report-form"'):]
+    # Enter in a text field clicks the form's first submit button: it sends no "action",
+    # which is "send" (not "suggest a category", the first visible button)
     first_submit = re.search(r'<button type="submit"[^>]*>', form).group(0)
-    assert 'value="submit"' in first_submit
+    assert "name=" not in first_submit and "report-default-submit" in first_submit
+    data = _typed("Садова 15")
+    del data["action"]
+    assert client.post("/reports/new/", data).status_code == 302
+    assert Report.objects.count() == 1
 
 
 def test_form_error_title_and_summary(client, sadova):

@@ -64,21 +64,20 @@
     return names.concat(properties.address ? [properties.address] : []).join(" · ");
   }
 
-  /* A text label on the map: a non-interactive marker in the labels' pane, turned to
-   * ``angle`` degrees (text, never HTML: names are the city's data). */
+  /* A text label on the map: a standalone tooltip in the labels' pane, turned to ``angle``
+   * degrees (text, never HTML: names are the city's data). Labels and offices are tooltips,
+   * not markers: the map's markers stay the page's own (the place, the reports). */
   function label(L, latlng, text, className, angle) {
     var span = document.createElement("span");
     span.className = "city-label-text";
     span.textContent = text;
     if (angle) {
-      span.style.transform = "translate(-50%, -50%) rotate(" + angle.toFixed(1) + "deg)";
+      span.style.transform = "rotate(" + angle.toFixed(1) + "deg)";
     }
-    return L.marker(latlng, {
-      icon: L.divIcon({ className: "city-label " + className, html: span, iconSize: [0, 0] }),
-      interactive: false,
-      keyboard: false,
-      pane: "cityLabels"
-    });
+    return L.tooltip({
+      permanent: true, direction: "center", interactive: false, opacity: 1,
+      className: "city-label " + className, pane: "cityLabels"
+    }).setLatLng(latlng).setContent(span);
   }
 
   /* The angle of the segment a-b on screen, kept between -90 and 90 so text never reads
@@ -113,6 +112,35 @@
       lng += ring[i][1];
     }
     return [lat / ring.length, lng / ring.length];
+  }
+
+  var OFFICE_ICON = '<svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">' +
+    '<rect x="1" y="1" width="18" height="18" rx="3" fill="#24303d" stroke="#ffffff" stroke-width="1.5"/>' +
+    '<path d="M5 15V8l5-3 5 3v7h-3v-4H8v4z" fill="#ffffff"/></svg>';
+
+  /* An office: its building sign; on an interactive map a button that opens who sits
+   * there (names linked to their pages) and the address. */
+  function office(L, map, latlng, properties, interactive) {
+    var title = officeTitle(properties);
+    var sign;
+    if (interactive) {
+      sign = document.createElement("button");
+      sign.type = "button";
+      sign.setAttribute("aria-label", title);
+      sign.title = title;
+      sign.addEventListener("click", function () {
+        L.popup({ maxHeight: 240, offset: [0, -6] }).setLatLng(latlng)
+          .setContent(officePopup(properties)).openOn(map);
+      });
+    } else {
+      sign = document.createElement("span");
+    }
+    sign.className = "city-office-sign";
+    sign.innerHTML = OFFICE_ICON;
+    return L.tooltip({
+      permanent: true, direction: "center", interactive: interactive, opacity: 1,
+      className: "city-office", pane: "cityOffices"
+    }).setLatLng(latlng).setContent(sign);
   }
 
   /* Draws the city's streets, districts and offices on ``map``. options.interactive=false
@@ -167,25 +195,7 @@
             streetLabels(L, map, line, p.name, labels);
             extent.extend(line);
           } else if (p.kind === "office" && g.type === "Point") {
-            var title = officeTitle(p);
-            var marker = L.marker([g.coordinates[1], g.coordinates[0]], {
-              icon: L.divIcon({
-                className: "city-office",
-                html: '<svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">' +
-                  '<rect x="1" y="1" width="18" height="18" rx="3" fill="#24303d" stroke="#ffffff" stroke-width="1.5"/>' +
-                  '<path d="M5 15V8l5-3 5 3v7h-3v-4H8v4z" fill="#ffffff"/></svg>',
-                iconSize: [20, 20],
-                iconAnchor: [10, 10]
-              }),
-              title: title,
-              keyboard: interactive,
-              interactive: interactive,
-              pane: "cityOffices"
-            });
-            if (interactive) {
-              marker.bindPopup(officePopup(p), { maxHeight: 240 });
-            }
-            marker.addTo(offices);
+            office(L, map, [g.coordinates[1], g.coordinates[0]], p, interactive).addTo(offices);
           }
         });
         districts.addTo(map);
@@ -193,12 +203,6 @@
         streets.addTo(map);
         labels.addTo(map);
         offices.addTo(map);
-        offices.eachLayer(function (marker) {
-          var element = marker.getElement && marker.getElement();
-          if (element && interactive) {
-            element.setAttribute("aria-label", marker.options.title);
-          }
-        });
         if (options.fit && extent.isValid()) {
           map.fitBounds(extent);
         }
