@@ -203,6 +203,21 @@
         streets.addTo(map);
         labels.addTo(map);
         offices.addTo(map);
+        // They are the map's drawing, not tooltips of anything: no "tooltip" role; the
+        // labels and the offices of a map that takes clicks are hidden from screen readers
+        // (the page's text says the place), an office's button has its own name.
+        [labels, offices].forEach(function (group) {
+          group.eachLayer(function (layer) {
+            var element = layer.getElement && layer.getElement();
+            if (!element) {
+              return;
+            }
+            element.removeAttribute("role");
+            if (group === labels || !interactive) {
+              element.setAttribute("aria-hidden", "true");
+            }
+          });
+        });
         if (options.fit && extent.isValid()) {
           map.fitBounds(extent);
         }
