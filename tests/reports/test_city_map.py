@@ -259,3 +259,15 @@ def test_form_error_title_and_summary(client, sadova):
     client.cookies["civicdesk_language"] = "en"
     html = client.get("/reports/new/").content.decode()
     assert not re.search(r"<title>\s*Error:", html)
+
+
+def test_staff_map_draws_the_city_in_the_admin_language(client, reports_site, superuser):
+    superuser.language = "uk"
+    superuser.save()
+    client.force_login(superuser)
+    client.cookies["civicdesk_language"] = "uk"
+    html = client.get("/admin/problem-reports/").content.decode()
+    box = re.search(r'<div id="reports-admin-map"[^>]*>', html).group(0)
+    assert f'data-geometry-url="{CITY_URL}"' in box
+    assert 'data-zoom-in="Збільшити"' in box
+    assert "core/js/map.js" in html
