@@ -1,5 +1,7 @@
 """Demo content of problem reports: the demo city's street register, its category ->
-addressee mapping, bounds, leadership and a few reports. Every step is idempotent."""
+addressee mapping, bounds, leadership and a few reports, and each demo town's geometry
+(streets with their course, districts) from ``fixtures/demo/geo/``. Every step is
+idempotent."""
 
 from __future__ import annotations
 
@@ -38,6 +40,75 @@ def load_streets(site, name: str = "streets.yaml") -> int:
     return added
 
 
+def _geometry_dir() -> Path:
+    return _fixtures_dir().parent / "demo" / "geo"
+
+
+def geometry_file(site) -> Path | None:
+    """The geometry file of ``site``: the one whose ``towns`` name the site's home slug or
+    hostname."""
+    folder = _geometry_dir()
+    if not folder.is_dir():
+        return None
+    slug = site.root_page.slug if site.root_page_id else ""
+    for path in sorted(folder.glob("*.yaml")):
+        with open(path, encoding="utf-8") as handle:
+            towns = (yaml.safe_load(handle) or {}).get("towns") or {}
+        if slug in (towns.get("slugs") or []) or site.hostname in (towns.get("hostnames") or []):
+            return path
+    return None
+
+
+def load_geometry(site, path: Path | None = None) -> int:
+    """The town's streets with their course and its districts (fixtures/demo/geo/): a street
+    of the register gets its course when it has none, a missing street is added (its
+    reference point in the middle of its course), a district gets its boundary when it has
+    none, and the city's bounds are set when unset. Returns how many objects changed."""
+    from .models import District, Street
+
+    path = path or geometry_file(site)
+    if path is None:
+        return 0
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    changed = 0
+    districts = []
+    for row in data.get("districts", []):
+        district, created = District.objects.get_or_create(
+            site=site, name=row["name"], defaults={"polygon": row["polygon"]})
+        if not created and not district.polygon:
+            district.polygon = row["polygon"]
+            district.save(update_fields=["polygon"])
+            created = True
+        changed += created
+        districts.append(district)
+    for row in data.get("streets", []):
+        line = [list(point) for point in row.get("line") or []]
+        lat, lng = row.get("point") or line[len(line) // 2]
+        street = Street.objects.filter(site=site, name=row["name"]).first()
+        if street is None:
+            street = Street(site=site, name=row["name"], kind=row.get("kind", ""),
+                            aliases="\n".join(row.get("aliases") or []), lat=lat, lng=lng)
+        elif street.line:
+            continue
+        street.line = line
+        if street.district_id is None:
+            street.district = next((d for d in districts if d.contains(street.lat, street.lng)),
+                                   None)
+        street.save()
+        changed += 1
+    bounds = data.get("bounds")
+    if bounds:
+        from .services import get_settings
+
+        options = get_settings(site)
+        if not options.has_bounds():
+            options.min_lat, options.min_lng, options.max_lat, options.max_lng = bounds
+            options.save()
+            changed += 1
+    return changed
+
+
 def load_demo(site, *, with_reports: bool = True) -> None:
     """Settings, categories with their addressees, the streets and a few demo reports."""
     from addons.core.geo import Point
@@ -48,6 +119,7 @@ def load_demo(site, *, with_reports: bool = True) -> None:
     data = _load("categories.yaml")
     if site.root_page.slug != data.get("home_slug"):
         services.create_defaults(site)
+        load_geometry(site)
         return
     options = services.get_settings(site)
     options.category_map = data.get("category_map", {})
@@ -59,6 +131,7 @@ def load_demo(site, *, with_reports: bool = True) -> None:
     options.save()
     services.create_defaults(site)
     load_streets(site)
+    load_geometry(site)
     if not with_reports or Report.objects.filter(site=site).exists():
         return
     for row in data.get("reports", []):

@@ -308,6 +308,11 @@ class Street(models.Model):
     search_name = models.CharField(max_length=400, blank=True, editable=False, db_index=True)
     lat = models.FloatField(_("latitude"))
     lng = models.FloatField(_("longitude"))
+    line = models.JSONField(
+        _("course"), default=list, blank=True,
+        help_text=_("The street's course for the city's own map, as a list of [latitude, "
+                    "longitude] points."),
+    )
     district = models.ForeignKey(
         District, verbose_name=_("district"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="streets",

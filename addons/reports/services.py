@@ -230,7 +230,7 @@ def check_category(category, site, reporter) -> ReportCategory:
 
 
 def _followers(report: Report, exclude_user=None, exclude_email: str = "",
-               confirmed_only: bool = False):
+               confirmed_only: bool = False, skip_reporter: bool = False):
     """(user, email) of everyone told of changes: reporter, co-signers, subscribers.
     ``confirmed_only`` leaves out the anonymous reporter's contact address (never confirmed);
     co-signers and followers by email are stored only once their address is confirmed."""
@@ -249,7 +249,15 @@ def _followers(report: Report, exclude_user=None, exclude_email: str = "",
             seen_emails.add(email)
             people.append((None, email))
 
-    if report.reporter_id:
+    if skip_reporter:
+        # the reporter is told by a mail of their own (e.g. "resolved: please confirm")
+        if report.reporter_id:
+            seen_users.add(report.reporter_id)
+            if report.reporter.email:
+                seen_emails.add(report.reporter.email.lower())
+        elif report.contact_email:
+            seen_emails.add(report.contact_email.lower())
+    elif report.reporter_id:
         add(report.reporter, None)
     elif report.contact_email and not confirmed_only:
         add(None, report.contact_email)
@@ -273,8 +281,10 @@ def _context(report: Report, **extra) -> dict:
     }
 
 
-def _notify_followers(report, event, context, *, key=None, exclude_user=None):
-    for user, email in _followers(report, exclude_user=exclude_user):
+def _notify_followers(report, event, context, *, key=None, exclude_user=None,
+                      skip_reporter=False):
+    for user, email in _followers(report, exclude_user=exclude_user,
+                                  skip_reporter=skip_reporter):
         if user is not None:
             notify(user, event, context, site=report.site, url=report.get_absolute_url(),
                    key=f"{key}:u{user.pk}" if key else None)
@@ -653,9 +663,12 @@ def change_status(report: Report, new_status, actor=None, public_note: str = "",
         if notify_people:
             context = _context(report, note=public_note.strip(), old_status=old.label(),
                                feedback_url=feedback_url(report))
+            resolved = new_status.code == RESOLVED
+            # On "resolved" the reporter gets one mail, the one asking to confirm it.
             _notify_followers(report, "reports.status", context,
-                              key=f"reports.status:{entry.pk}", exclude_user=actor)
-            if new_status.code == RESOLVED:
+                              key=f"reports.status:{entry.pk}", exclude_user=actor,
+                              skip_reporter=resolved)
+            if resolved:
                 _ask_for_confirmation(report, context)
         transaction.on_commit(
             lambda: signals.report_status_changed.send(Report, report=report, update=entry)

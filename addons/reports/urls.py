@@ -9,6 +9,7 @@ urlpatterns = [
     path("suggest/", triage_views.suggest, name="suggest"),
     path("new/", views.new_report, name="new"),
     path("nearby/", views.nearby, name="nearby"),
+    path("geocode/", views.geocode_address, name="geocode"),
     path("unsubscribe/<uuid:token>/", views.unsubscribe, name="unsubscribe"),
     path("<str:number>/", views.report_detail, name="detail"),
     path("<str:number>/submitted/", views.submitted, name="submitted"),

@@ -8,7 +8,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -292,6 +292,18 @@ def submitted(request, number):
     return render(request, "reports/submitted.html", {
         "report": report, "feedback_url": services.feedback_url(report),
     })
+
+
+def geocode_address(request):
+    """JSON for the form's script: the point of a typed address in the street register
+    (``{"found": true, "lat", "lng", "address"}``, or ``{"found": false}``)."""
+    site = _site(request)
+    text = request.GET.get("q", "")[:300]
+    found = geocode(text, site) if text.strip() else None
+    if found is None:
+        return JsonResponse({"found": False})
+    return JsonResponse({"found": True, "lat": round(found.lat, 6), "lng": round(found.lng, 6),
+                         "address": found.address})
 
 
 def nearby(request):

@@ -78,3 +78,38 @@ def test_district_routing(make_report, reports_site, water):
 
     outside = make_report(point=Point(CENTRE.lat + 0.05, CENTRE.lng))
     assert outside.addressee.slug == "roads"
+
+
+def _mails_to(address):
+    from django.core import mail
+
+    return [m for m in mail.outbox if address in m.to]
+
+
+def test_resolving_sends_the_reporter_one_mail(make_report, moderator, citizen,
+                                               other_citizen, django_capture_on_commit_callbacks):
+    from addons.reports.services import subscribe
+
+    report = make_report()
+    subscribe(report, user=other_citizen)
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(report, "resolved", moderator, public_note="Patched")
+    mine = Notification.objects.filter(recipient=citizen)
+    assert [row.event for row in mine] == ["reports.resolved"]
+    assert "Patched" in mine.get().body
+    # a follower still hears of the new status
+    assert list(Notification.objects.filter(recipient=other_citizen)
+                .values_list("event", flat=True)) == ["reports.status"]
+    assert len(_mails_to(citizen.email)) == 1
+
+
+def test_resolving_sends_an_anonymous_reporter_one_mail(make_report, moderator,
+                                                        django_capture_on_commit_callbacks):
+    report = make_report(reporter=None, contact_email="anna@example.org")
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(report, "resolved", moderator)
+    rows = Notification.objects.filter(email="anna@example.org")
+    assert [row.event for row in rows] == ["reports.resolved"]
+    assert len(_mails_to("anna@example.org")) == 1

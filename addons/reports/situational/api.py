@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
@@ -66,7 +67,7 @@ class ReportsGeoJSONView(APIView):
         statuses = all_statuses()
         form = ReportFilterForm(request.GET, categories=categories, statuses=statuses)
         if not form.is_valid():
-            return _error("Invalid filter.", form.errors_json())
+            return _error(_("Invalid filter."), form.errors_json())
         queryset = form.apply(public_reports(site))
         data = feature_collection(
             queryset, bbox, zoom, categories=categories, statuses=statuses

@@ -15,6 +15,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 #: width of a cluster cell in screen pixels
 CELL_PX = 80
 #: from ``SINGLES_ZOOM`` on, only reports this close on screen (overlapping markers) group
@@ -64,35 +66,35 @@ def _number(text: str) -> float:
 def parse_bbox(text: str | None) -> BBox:
     """``"w,s,e,n"`` in degrees (WGS 84) -> BBox. Raises :class:`BadQuery`."""
     if not text:
-        raise BadQuery("bbox", "bbox is required: west,south,east,north in degrees.")
+        raise BadQuery("bbox", _("bbox is required: west,south,east,north in degrees."))
     parts = text.split(",")
     if len(parts) != 4:
-        raise BadQuery("bbox", "bbox must be four numbers: west,south,east,north.")
+        raise BadQuery("bbox", _("bbox must be four numbers: west,south,east,north."))
     try:
         west, south, east, north = (_number(part.strip()) for part in parts)
     except ValueError:
-        raise BadQuery("bbox", "bbox must be four numbers: west,south,east,north.") from None
+        raise BadQuery("bbox", _("bbox must be four numbers: west,south,east,north.")) from None
     if not (-180 <= west <= 180 and -180 <= east <= 180):
-        raise BadQuery("bbox", "bbox longitudes must be between -180 and 180.")
+        raise BadQuery("bbox", _("bbox longitudes must be between -180 and 180."))
     if not (-90 <= south <= 90 and -90 <= north <= 90):
-        raise BadQuery("bbox", "bbox latitudes must be between -90 and 90.")
+        raise BadQuery("bbox", _("bbox latitudes must be between -90 and 90."))
     if west >= east:
-        raise BadQuery("bbox", "bbox west must be less than east.")
+        raise BadQuery("bbox", _("bbox west must be less than east."))
     if south >= north:
-        raise BadQuery("bbox", "bbox south must be less than north.")
+        raise BadQuery("bbox", _("bbox south must be less than north."))
     return BBox(west, south, east, north)
 
 
 def parse_zoom(text: str | None) -> int:
     """A zoom level 0..22 (a fractional zoom is rounded down). Raises :class:`BadQuery`."""
     if text is None or text == "":
-        raise BadQuery("zoom", "zoom is required: a number from 0 to 22.")
+        raise BadQuery("zoom", _("zoom is required: a number from 0 to 22."))
     try:
         value = _number(text)
     except ValueError:
-        raise BadQuery("zoom", "zoom must be a number from 0 to 22.") from None
+        raise BadQuery("zoom", _("zoom must be a number from 0 to 22.")) from None
     if not MIN_ZOOM <= value <= MAX_ZOOM:
-        raise BadQuery("zoom", "zoom must be a number from 0 to 22.")
+        raise BadQuery("zoom", _("zoom must be a number from 0 to 22."))
     return int(math.floor(value))
 
 

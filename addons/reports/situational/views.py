@@ -50,8 +50,14 @@ def map_context(site, querystring: str = "", *, addressee=None, zoom=None) -> di
     from ..models import ReportsSettings
 
     settings = ReportsSettings.for_site(site)
+    from .legend import public_statuses, status_legend, status_pins_json
+
+    statuses = public_statuses()
     context = {
         "geojson_url": reverse("reports-api:geojson"),
+        "geometry_url": reverse("reports-api:city"),
+        "legend": status_legend(statuses),
+        "status_pins": status_pins_json(statuses),
         "filters": querystring,
         "leaflet_js": static("leaflet/leaflet.js"),
         "zoom": zoom or DEFAULT_ZOOM,

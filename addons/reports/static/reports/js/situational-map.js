@@ -2,7 +2,9 @@
  * (this site's static files). For the visible area it asks the server for a GeoJSON
  * FeatureCollection of clusters (a "count") and single reports, and draws clusters as
  * numbered circles (activating one zooms into it) and reports as markers whose popup links
- * to the report's page. Progressive: without JavaScript the map stays hidden and the filter
+ * to the report's page. A report's pin takes its shape and colour from its status (copied
+ * from the legend under the map, which says in words what each one means). Without a tile
+ * server the city's own streets, districts and offices are drawn. Progressive: without JavaScript the map stays hidden and the filter
  * form and the list of reports next to it do the work. Texts come from data- attributes
  * (translated by the server); report texts are inserted as text, never as HTML. */
 (function () {
@@ -119,6 +121,7 @@
 
     var map = L.map(element, {
       keyboard: true,
+      zoomSnap: 0.5,
       scrollWheelZoom: false,
       zoomControl: false,
       attributionControl: Boolean(tileUrl)
@@ -128,12 +131,50 @@
       zoomOutTitle: attr(element, "zoom-out", "-")
     }).addTo(map);
     if (tileUrl) {
-      L.tileLayer(tileUrl, { attribution: attr(element, "attribution", ""), maxZoom: 19 }).addTo(map);
+      L.tileLayer(tileUrl, {
+        attribution: attr(element, "attribution", ""), maxZoom: 19,
+        referrerPolicy: "strict-origin-when-cross-origin"
+      }).addTo(map);
       if (map.attributionControl) {
         map.attributionControl.setPrefix(false);
       }
     } else {
       element.classList.add("map-plain");
+      if (window.CivicDeskMap) {
+        // the whole city in view, unless the map names its own zoom
+        window.CivicDeskMap.drawCity(map, attr(element, "geometry-url", ""), {
+          fit: Boolean(attr(element, "bounds", ""))
+        });
+      }
+    }
+    if (window.CivicDeskMap) {
+      window.CivicDeskMap.localize(map, element);
+    }
+    var legend = document.getElementById(attr(element, "legend", "")) || null;
+    var pins = {};
+    try {
+      pins = JSON.parse(attr(element, "status-pins", "{}"));
+    } catch (error) {
+      pins = {};
+    }
+    if (legend) {
+      legend.hidden = false;
+    }
+
+    /* The pin of a status: the legend's own drawing of its kind. */
+    function pinIcon(properties) {
+      var group = pins[properties.status] || (properties.open ? "progress" : "closed");
+      var sample = legend && legend.querySelector('[data-pin="' + group + '"] svg');
+      if (!sample) {
+        return null;
+      }
+      return L.divIcon({
+        className: "report-pin report-pin-" + group,
+        html: sample.outerHTML,
+        iconSize: [24, 24],
+        iconAnchor: [12, 12],
+        popupAnchor: [0, -12]
+      });
     }
     var layer = L.layerGroup().addTo(map);
     var timer = null;
@@ -174,14 +215,20 @@
 
     function addReport(feature, latlng) {
       var p = feature.properties;
-      var label = [p.number, p.category_label].filter(Boolean).join(": ");
-      var marker = L.marker(latlng, {
-        title: label,
-        alt: label,
-        keyboard: true
-      });
+      var label = [p.number, p.category_label].filter(Boolean).join(": ") +
+        (p.status_label ? " (" + p.status_label + ")" : "");
+      var options = { title: label, alt: label, keyboard: true };
+      var icon = pinIcon(p);
+      if (icon) {
+        options.icon = icon;
+      }
+      var marker = L.marker(latlng, options);
       marker.bindPopup(popupFor(p, texts));
       marker.addTo(layer);
+      var pinElement = marker.getElement();
+      if (pinElement && icon) {
+        pinElement.setAttribute("aria-label", label);
+      }
     }
 
     function render(data) {
