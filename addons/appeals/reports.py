@@ -26,7 +26,13 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from addons.core.pdf import FONT_NAME, FontMissing, register_font  # noqa: F401
+from addons.core.pdf import (  # noqa: F401
+    FONT_NAME,
+    FontMissing,
+    letterhead,
+    letterhead_flowables,
+    register_font,
+)
 
 from .models import OPEN_STATUSES, Appeal, AppealsSettings, AppealType, Procedure, Status
 
@@ -52,6 +58,8 @@ class ReportFigures:
     answered_late: int = 0
     overdue_open: int = 0
     average_handling_days: float | None = None
+    #: the municipality whose letterhead the PDF carries (None: a plain heading)
+    site: object = field(default=None, compare=False, repr=False)
 
     @property
     def on_time_share(self) -> float | None:
@@ -115,6 +123,7 @@ def compute(queryset, start: date, end: date, *, addressee=None, site=None,
         answered_late=values["answered_late"],
         overdue_open=values["overdue_open"],
         average_handling_days=_days(values["average"]),
+        site=site,
     )
 
 
@@ -144,11 +153,13 @@ def pdf_bytes(figures: ReportFigures) -> bytes:
     }
     scope = figures.addressee_title or _("Every addressee")
     story = [
+        *(letterhead_flowables(figures.site) if figures.site is not None else []),
         Paragraph(escape(title), styles["Title"]),
         Paragraph(escape(period), styles["Normal"]),
         Paragraph(escape(f"{_('Addressee')}: {scope}"), styles["Normal"]),
     ]
-    if figures.site_name:
+    if figures.site_name and (figures.site is None
+                              or figures.site_name != letterhead(figures.site)["name"]):
         story.append(Paragraph(escape(figures.site_name), styles["Normal"]))
     story.append(Spacer(1, 6 * mm))
     average = figures.average_handling_days

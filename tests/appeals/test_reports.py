@@ -181,3 +181,20 @@ def test_report_job_is_scheduled():
 
     jobs = {job.name: job for job in registry.scheduled_jobs()}
     assert jobs["appeals.reports"].func == "addons.appeals.reports.send_periodic_reports"
+
+
+def test_pdf_carries_the_municipality_letterhead(figures_data, addressee):
+    pytest.importorskip("pypdf")
+    from addons.core.models import SiteProfile
+
+    site = addressee.get_site()
+    profile = SiteProfile.for_site(site)
+    profile.municipality_name = "Letterhead Town Council"
+    profile.postal_address = "1 Letterhead Square"
+    profile.save()
+    today = timezone.localdate()
+    with_site = reports.compute(Appeal.objects.all(), today, today, site=site)
+    text = pdf_text(reports.pdf_bytes(with_site))
+    assert "Letterhead Town Council" in text and "1 Letterhead Square" in text
+    without = reports.compute(Appeal.objects.all(), today, today)
+    assert "Letterhead Town Council" not in pdf_text(reports.pdf_bytes(without))
