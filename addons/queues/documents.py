@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import UTC
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,16 +36,32 @@ def _local(ticket: Ticket, moment):
     return timezone.localtime(moment, queue_timezone(ticket.queue))
 
 
+def city(ticket: Ticket) -> dict:
+    """The city the ticket is issued by (``core.sites.branding`` of the queue's site)."""
+    from addons.core.sites import branding
+
+    return branding(ticket.queue.site)
+
+
+def ticket_address(ticket: Ticket) -> str:
+    """Where to come: the place, street and building, floor, room and the city's name."""
+    queue = ticket.queue
+    address = queue.full_address(city(ticket)["name"])
+    if not (queue.place or queue.street) and queue.addressee_id and queue.addressee:
+        return ", ".join(part for part in (queue.addressee.title, address) if part)
+    return address
+
+
 def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
-    """(label, value) pairs shown on the ticket, personal data included."""
+    """(label, value) pairs shown on the ticket, personal data included (the question
+    asked for a reception is not among them: it stays on the ticket page and the desk)."""
     citizen = ticket.citizen
     lines = [
         (_("Queue"), ticket.queue.title),
         (_("Service"), ticket.service_name),
         (_("Time"), f"{_local(ticket, ticket.start):%d.%m.%Y %H:%M}"
                     f"–{_local(ticket, ticket.end):%H:%M}"),
-        (_("Place"), ticket.queue.place or (ticket.queue.addressee.title
-                                             if ticket.queue.addressee else "")),
+        (_("Address"), ticket_address(ticket)),
         (_("Status"), ticket.get_status_display()),
     ]
     if citizen is not None:
@@ -56,6 +71,24 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
     if ticket.service and ticket.service.documents:
         lines.append((_("Documents to bring"), ticket.service.documents))
     return lines
+
+
+def _coat_of_arms(image):
+    """(reader, width, height) of a PNG rendition of the city's coat of arms, or None when
+    the site has none or its file cannot be read (the ticket is printed without it)."""
+    if image is None:
+        return None
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        rendition = image.get_rendition("max-240x240|format-png")
+        with rendition.file.open("rb") as handle:
+            data = io.BytesIO(handle.read())
+        reader = ImageReader(data)
+        width, height = reader.getSize()
+    except Exception:  # a missing or unreadable file must not cost the citizen the ticket
+        return None
+    return reader, width, height
 
 
 def ticket_pdf(ticket: Ticket, url: str) -> bytes:
@@ -73,7 +106,21 @@ def ticket_pdf(ticket: Ticket, url: str) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(f"{_('Ticket')} {ticket.number}")
     width, height = A4
-    y = height - 30 * mm
+    brand = city(ticket)
+    y = height - 20 * mm
+    left = 20 * mm
+    arms = _coat_of_arms(brand["coat_of_arms"])
+    if arms is not None:
+        reader, arms_width, arms_height = arms
+        size = 20 * mm
+        scale = size / max(arms_width, arms_height)
+        pdf.drawImage(reader, left, y - size + 4 * mm, arms_width * scale,
+                      arms_height * scale, mask="auto")
+        left += size + 4 * mm
+    if brand["name"]:
+        pdf.setFont(FONT_NAME, 16)
+        pdf.drawString(left, y - 4 * mm, brand["name"])
+    y -= 26 * mm
     pdf.setFont(FONT_NAME, 14)
     pdf.drawString(20 * mm, y, ticket.queue.title)
     y -= 16 * mm
@@ -98,30 +145,18 @@ def ticket_pdf(ticket: Ticket, url: str) -> bytes:
     return buffer.getvalue()
 
 
-def _escape(text: str) -> str:
-    return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
 def ticket_ics(ticket: Ticket, url: str) -> str:
-    """An iCalendar file with the visit, for the citizen's calendar."""
+    """An iCalendar file with the visit, for the citizen's calendar: the full address in
+    LOCATION, the city's name in the description; lines folded at 75 octets."""
+    from addons.core.calendars import ics_calendar
+    from addons.core.sites import public_domain
 
-    def stamp(moment):
-        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    place = ticket.queue.place or (ticket.queue.addressee.title if ticket.queue.addressee
-                                   else "")
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CivicDesk//Queues//EN",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
-        f"UID:ticket-{ticket.code}@civicdesk",
-        f"DTSTAMP:{stamp(timezone.now())}",
-        f"DTSTART:{stamp(ticket.start)}",
-        f"DTEND:{stamp(ticket.end)}",
-        f"SUMMARY:{_escape(f'{ticket.number} {ticket.queue.title}: {ticket.service_name}')}",
-        f"LOCATION:{_escape(place)}",
-        f"URL:{url}",
-        f"STATUS:{'CANCELLED' if ticket.status == 'cancelled' else 'CONFIRMED'}",
-        "END:VEVENT", "END:VCALENDAR",
-    ]
-    return "\r\n".join(lines) + "\r\n"
+    brand = city(ticket)
+    summary = f"{ticket.number} {ticket.queue.title}: {ticket.service_name}"
+    description = "\n".join(part for part in (brand["name"], ticket.service_name, url) if part)
+    return ics_calendar([{
+        "uid": f"ticket-{ticket.code}@{public_domain(ticket.queue.site)}",
+        "start": ticket.start, "end": ticket.end, "summary": summary,
+        "location": ticket_address(ticket), "description": description, "url": url,
+        "status": "CANCELLED" if ticket.status == "cancelled" else "CONFIRMED",
+    }], product="-//CivicDesk//Queues//EN")
