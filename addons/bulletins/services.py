@@ -65,8 +65,6 @@ def tag_slugs(value: str) -> list[str]:
     return slugs[:10]
 
 
-#: words of a search: runs of letters and digits (any script); the rest separates them
-_WORD = re.compile(r"[^\W_]+")
 #: a search looks for at most this many words
 MAX_WORDS = 20
 
@@ -76,8 +74,11 @@ def search_words(text: str) -> str:
 
     Quotes, brackets, ``*``, ``%``, backslashes and other punctuation only separate words:
     they mean something to the database's full-text syntax (SQLite FTS5 answers an error to
-    a lone ``"``), never to the digest's search."""
-    return " ".join(_WORD.findall(text or "")[:MAX_WORDS])
+    a lone ``"``), never to the digest's search. An apostrophe inside a word is dropped
+    ("під’їзд" is one word, as ``stemming`` stores it)."""
+    from .stemming import words
+
+    return " ".join(words(text)[:MAX_WORDS])
 
 
 @dataclass
