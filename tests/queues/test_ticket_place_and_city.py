@@ -81,6 +81,7 @@ def test_full_address_and_city_on_every_form_of_the_ticket(client, booked, citiz
         client.get(reverse("queues:ticket_ics", args=[booked.code])).content.decode()))
     assert send_ticket_email(booked.pk)
     body = mail.outbox[-1].body
+    assert body.startswith(f"{CITY}\n")  # the city issuing the ticket heads the e-mail
     for part in PARTS:
         assert part in page, part
         assert part in pdf, part
