@@ -85,8 +85,16 @@ def test_full_address_and_city_on_every_form_of_the_ticket(client, booked, citiz
     for part in PARTS:
         assert part in page, part
         assert part in pdf, part
-        assert part in body, part
         assert part in ics, part
+    # the e-mail speaks the citizen's language: the same address, its words translated
+    from django.utils import translation
+
+    from addons.core.notifications import recipient_language
+    from addons.queues.documents import ticket_address
+
+    with translation.override(recipient_language(citizen, booked.queue.site)):
+        address = ticket_address(booked)
+    assert address in body and all(part in address for part in PARTS[:2] + PARTS[4:])
     location = next(line for line in ics.splitlines() if line.startswith("LOCATION:"))
     assert location == ("LOCATION:Sala ghișeelor\\, Str. Ștefan cel Mare 1\\, floor 2\\, "
                         f"room 205\\, {CITY}")
