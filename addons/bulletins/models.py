@@ -88,6 +88,9 @@ class Bulletin(DraftStateMixin, RevisionMixin, index.Indexed, ClusterableModel):
     tags = ClusterTaggableManager(through=TaggedBulletin, blank=True, verbose_name=_("tags"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: the words of title, summary, text and tags with their stems (``stemming.index_text``),
+    #: written on every save: the digest finds word forms with it on any database
+    search_stems = models.TextField(blank=True, default="", editable=False)
 
     objects = BulletinQuerySet.as_manager()
 
@@ -143,11 +146,32 @@ class Bulletin(DraftStateMixin, RevisionMixin, index.Indexed, ClusterableModel):
     def save(self, *args, **kwargs):
         if self.addressee_id and (not self.addressee_path or not self.site_id):
             self._copy_addressee()
+        fields = kwargs.get("update_fields")
+        if fields is None or {"title", "summary", "body"} & set(fields):
+            self.search_stems = self.stems()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "search_stems"}
         result = super().save(*args, **kwargs)
         if kwargs.get("update_fields") is None and self.live:
             # post_save indexed the row before the cluster wrote the tags: index it again
             index.insert_or_update_object(self)
         return result
+
+    def searchable_text(self) -> str:
+        """Title, summary, text (without markup) and tag names: what the digest searches."""
+        from django.utils.html import strip_tags
+
+        try:
+            tags = " ".join(tag.name for tag in self.tags.all())
+        except ValueError:  # an unsaved bulletin outside a cluster has no tags yet
+            tags = ""
+        return " ".join([self.title or "", self.summary or "", strip_tags(self.body or ""),
+                         tags])
+
+    def stems(self) -> str:
+        from .stemming import index_text
+
+        return index_text(self.searchable_text())
 
     def _copy_addressee(self) -> None:
         from .services import site_of_page

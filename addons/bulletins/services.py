@@ -17,6 +17,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -64,8 +65,6 @@ def tag_slugs(value: str) -> list[str]:
     return slugs[:10]
 
 
-#: words of a search: runs of letters and digits (any script); the rest separates them
-_WORD = re.compile(r"[^\W_]+")
 #: a search looks for at most this many words
 MAX_WORDS = 20
 
@@ -75,8 +74,11 @@ def search_words(text: str) -> str:
 
     Quotes, brackets, ``*``, ``%``, backslashes and other punctuation only separate words:
     they mean something to the database's full-text syntax (SQLite FTS5 answers an error to
-    a lone ``"``), never to the digest's search."""
-    return " ".join(_WORD.findall(text or "")[:MAX_WORDS])
+    a lone ``"``), never to the digest's search. An apostrophe inside a word is dropped
+    ("під’їзд" is one word, as ``stemming`` stores it)."""
+    from .stemming import words
+
+    return " ".join(words(text)[:MAX_WORDS])
 
 
 @dataclass
@@ -119,12 +121,33 @@ def digest(site, spec: DigestFilter, *, now=None):
     if spec.tags:
         queryset = queryset.filter(pk__in=TaggedBulletin.objects.filter(
             tag__slug__in=spec.tags).values("content_object_id"))
-    words = search_words(spec.query)
-    if words and connection.vendor == "postgresql":
-        return queryset.filter(pk__in=full_text_matches(words)).select_related("addressee")
-    if words:
-        return queryset.search(words, order_by_relevance=False)
+    if search_words(spec.query):
+        queryset = queryset.filter(word_forms(spec.query))
     return queryset.select_related("addressee")
+
+
+def word_forms(text: str) -> Q:
+    """Bulletins holding every word of ``text`` (what was typed) in some form ("сніг"
+    finds "снігу"): each word's stem begins a word of the bulletin's ``search_stems``
+    (``stemming``). On
+    PostgreSQL that is a prefix query on the column's GIN-indexed text vector, joined with
+    the full-text search of Wagtail's index; elsewhere a LIKE per word."""
+    from .stemming import query_stems
+
+    stems = query_stems(text, MAX_WORDS)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        query = SearchQuery(" & ".join(f"{item}:*" for item in stems), search_type="raw",
+                            config="simple")
+        matching = Bulletin.objects.annotate(
+            stems_vector=SearchVector("search_stems", config="simple")
+        ).filter(stems_vector=query).values("pk")
+        return Q(pk__in=matching) | Q(pk__in=full_text_matches(search_words(text)))
+    condition = Q()
+    for item in stems:
+        condition &= Q(search_stems__contains=f" {item}")
+    return condition
 
 
 def full_text_matches(words: str):
@@ -135,7 +158,7 @@ def full_text_matches(words: str):
     follows the matches, not the archive."""
     from django.contrib.contenttypes.models import ContentType
     from django.contrib.postgres.search import SearchQuery
-    from django.db.models import BigIntegerField, Q
+    from django.db.models import BigIntegerField
     from django.db.models.functions import Cast
     from wagtail.search.backends import get_search_backend
     from wagtail.search.models import IndexEntry
@@ -306,13 +329,17 @@ class BulletinFacts:
     path: str
     tags: set[str]
     words: str
+    stems: str = ""
 
     @classmethod
     def of(cls, bulletin) -> BulletinFacts:
         tags = {tag.slug for tag in bulletin.tags.all()}
         text = " ".join([bulletin.title, bulletin.summary, strip_tags(bulletin.body),
                          " ".join(tag.name for tag in bulletin.tags.all())])
-        return cls(bulletin, bulletin.addressee_path, tags, text.casefold())
+        from .stemming import index_text
+
+        return cls(bulletin, bulletin.addressee_path, tags, text.casefold(),
+                   bulletin.search_stems or index_text(text))
 
 
 def matches(subscription, facts: BulletinFacts) -> bool:
@@ -333,8 +360,19 @@ def matches(subscription, facts: BulletinFacts) -> bool:
     if wanted and not facts.tags.intersection(wanted):
         return False
     if subscription.query:
-        return all(word.casefold() in facts.words for word in subscription.query.split())
+        from .stemming import query_stems
+
+        # each word as typed, or in another form of it ("сніг" and "снігу")
+        return all(word.casefold() in facts.words
+                   or stemming_match(query_stems(word), facts.stems)
+                   for word in subscription.query.split())
     return True
+
+
+def stemming_match(stems, indexed: str) -> bool:
+    from .stemming import matches as stems_match
+
+    return bool(stems) and stems_match(stems, indexed)
 
 
 def addressee_choices(site) -> list[tuple[int, str]]:

@@ -83,3 +83,84 @@ def next_working_day(day: date, jurisdiction: str) -> date:
     while not is_working_day(day, jurisdiction):
         day += timedelta(days=1)
     return day
+
+
+# --- iCalendar (RFC 5545) -------------------------------------------------------------------
+
+#: a content line's longest length in octets, the line break excluded (RFC 5545 3.1)
+ICS_LINE_OCTETS = 75
+
+
+def ics_escape(text: str) -> str:
+    """``text`` as an iCalendar TEXT value (RFC 5545 3.3.11): backslashes, semicolons and
+    commas escaped, line breaks as ``\\n``."""
+    return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n"))
+
+
+def ics_fold(line: str) -> str:
+    """One content line folded as RFC 5545 3.1 asks: no physical line longer than 75
+    octets (UTF-8), continuations begin with a space after CRLF, and a multi-octet
+    character is never split between two lines."""
+    if len(line.encode()) <= ICS_LINE_OCTETS:
+        return line
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    limit = ICS_LINE_OCTETS
+    for char in line:
+        octets = len(char.encode())
+        if size + octets > limit:
+            parts.append("".join(current))
+            current, size = [], 0
+            limit = ICS_LINE_OCTETS - 1  # the leading space takes one octet
+        current.append(char)
+        size += octets
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+def ics_unfold(text: str) -> list[str]:
+    """The content lines of an iCalendar text, folds undone (CRLF followed by a space or a
+    tab is removed)."""
+    return [line for line in text.replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
+            if line]
+
+
+def ics_stamp(moment) -> str:
+    """A DATE-TIME in UTC (``20261207T093000Z``)."""
+    from datetime import UTC
+
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics_calendar(events, *, name: str = "", product: str = "-//CivicDesk//EN") -> str:
+    """A VCALENDAR of ``events`` (dicts with ``uid``, ``start``, ``end``, ``summary`` and
+    optionally ``location``, ``description``, ``url``, ``status``), every line folded at 75
+    octets and ended by CRLF."""
+    from django.utils import timezone
+
+    now = ics_stamp(timezone.now())
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{product}", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH"]
+    if name:
+        lines.append(f"X-WR-CALNAME:{ics_escape(name)}")
+    for event in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event['uid']}",
+            f"DTSTAMP:{now}",
+            f"DTSTART:{ics_stamp(event['start'])}",
+            f"DTEND:{ics_stamp(event['end'])}",
+            f"SUMMARY:{ics_escape(event['summary'])}",
+        ]
+        for key, prop in (("location", "LOCATION"), ("description", "DESCRIPTION")):
+            if event.get(key):
+                lines.append(f"{prop}:{ics_escape(event[key])}")
+        if event.get("url"):
+            lines.append(f"URL:{event['url']}")
+        if event.get("status"):
+            lines.append(f"STATUS:{event['status']}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(ics_fold(line) for line in lines) + "\r\n"

@@ -75,6 +75,10 @@ class BookingSerializer(serializers.Serializer):
     start = StartField()
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True),
                                     required=False, default=dict)
+    question = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000,
+        help_text="What the citizen wants to raise: required for a deputy's reception; "
+                  "seen only by the citizen and the reception's staff.")
     token = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                   help_text="A one-time value: a repeated request with it "
                                             "returns the first ticket.")
@@ -107,11 +111,17 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class TicketDetailSerializer(TicketSerializer):
     place = serializers.CharField(source="queue.place")
+    address = serializers.SerializerMethodField()
     citizen_name = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "place", "answers", "citizen_name",
-                  "next_visit"]
+        fields = [*TicketSerializer.Meta.fields, "place", "address", "answers", "question",
+                  "citizen_name", "next_visit"]
+
+    def get_address(self, ticket) -> str:
+        from .documents import ticket_address
+
+        return ticket_address(ticket)
 
     def get_citizen_name(self, ticket) -> str:
         return getattr(ticket.citizen, "full_name", "") if ticket.citizen else ""
@@ -126,7 +136,8 @@ def _site_queue(request, queue_id, **filters) -> Queue:
     """The queue ``queue_id`` names, on the site the request is for (as the booking page)."""
     from wagtail.models import Site
 
-    queue = get_object_or_404(Queue.objects.select_related("site"), pk=parse_pk(queue_id),
+    queue = get_object_or_404(Queue.objects.select_related("site", "addressee"),
+                              pk=parse_pk(queue_id),
                               **filters)
     site = Site.find_for_request(request)
     if site is not None and queue.site_id != site.pk:
@@ -218,11 +229,14 @@ class QueueTicketsView(PersonalDataMixin, APIView):
         answers, errors = clean_answers(queue, values.get("answers") or {})
         if service is None:
             errors["service"] = [_("This service is not offered by this queue.")]
+        question = (values.get("question") or "").strip()
+        if queue.is_reception and not question:
+            errors["question"] = [str(services.QuestionMissing.message)]
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         try:
             ticket = services.book(queue, service, request.user, values["start"], answers,
-                                   token=values.get("token") or None)
+                                   token=values.get("token") or None, question=question)
         except services.SlotTaken as error:
             return Response({"detail": str(error.message),
                              "alternatives": [moment.isoformat()

@@ -201,7 +201,8 @@ def plan_next_visit(ticket: Ticket, actor, when: datetime, *, book: bool = False
         if ticket.citizen_id is None or ticket.service_id is None:
             raise DeskRefused(_("This ticket has no citizen or service to book for."))
         try:
-            new_ticket = services.book(ticket.queue, ticket.service, ticket.citizen, when, {})
+            new_ticket = services.book(ticket.queue, ticket.service, ticket.citizen, when, {},
+                                       question=ticket.question)
         except services.BookingError as error:
             message = str(error.message)
             alternatives = getattr(error, "alternatives", None)
@@ -330,8 +331,11 @@ def _ticket_context(request, ticket, bound=None):
     forms_ = {name: cls(prefix=name) for name, cls in FORMS.items()}
     if bound is not None:
         forms_[bound[0]] = bound[1]
+    from .documents import ticket_address
+
     return {
         "ticket": ticket,
+        "address": ticket_address(ticket),
         "forms": forms_,
         "files": ticket.files.order_by("created"),
         "cancelled": ticket.status == TicketStatus.CANCELLED,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import UTC
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,16 +36,32 @@ def _local(ticket: Ticket, moment):
     return timezone.localtime(moment, queue_timezone(ticket.queue))
 
 
+def city(ticket: Ticket) -> dict:
+    """The city the ticket is issued by (``core.sites.branding`` of the queue's site)."""
+    from addons.core.sites import branding
+
+    return branding(ticket.queue.site)
+
+
+def ticket_address(ticket: Ticket) -> str:
+    """Where to come: the place, street and building, floor, room and the city's name."""
+    queue = ticket.queue
+    address = queue.full_address(city(ticket)["name"])
+    if not (queue.place or queue.street) and queue.addressee_id and queue.addressee:
+        return ", ".join(part for part in (queue.addressee.title, address) if part)
+    return address
+
+
 def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
-    """(label, value) pairs shown on the ticket, personal data included."""
+    """(label, value) pairs shown on the ticket, personal data included (the question
+    asked for a reception is not among them: it stays on the ticket page and the desk)."""
     citizen = ticket.citizen
     lines = [
         (_("Queue"), ticket.queue.title),
         (_("Service"), ticket.service_name),
         (_("Time"), f"{_local(ticket, ticket.start):%d.%m.%Y %H:%M}"
                     f"–{_local(ticket, ticket.end):%H:%M}"),
-        (_("Place"), ticket.queue.place or (ticket.queue.addressee.title
-                                             if ticket.queue.addressee else "")),
+        (_("Address"), ticket_address(ticket)),
         (_("Status"), ticket.get_status_display()),
     ]
     if citizen is not None:
@@ -99,30 +114,18 @@ def ticket_pdf(ticket: Ticket, url: str) -> bytes:
     return buffer.getvalue()
 
 
-def _escape(text: str) -> str:
-    return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
 def ticket_ics(ticket: Ticket, url: str) -> str:
-    """An iCalendar file with the visit, for the citizen's calendar."""
+    """An iCalendar file with the visit, for the citizen's calendar: the full address in
+    LOCATION, the city's name in the description; lines folded at 75 octets."""
+    from addons.core.calendars import ics_calendar
+    from addons.core.sites import public_domain
 
-    def stamp(moment):
-        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    place = ticket.queue.place or (ticket.queue.addressee.title if ticket.queue.addressee
-                                   else "")
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CivicDesk//Queues//EN",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
-        f"UID:ticket-{ticket.code}@civicdesk",
-        f"DTSTAMP:{stamp(timezone.now())}",
-        f"DTSTART:{stamp(ticket.start)}",
-        f"DTEND:{stamp(ticket.end)}",
-        f"SUMMARY:{_escape(f'{ticket.number} {ticket.queue.title}: {ticket.service_name}')}",
-        f"LOCATION:{_escape(place)}",
-        f"URL:{url}",
-        f"STATUS:{'CANCELLED' if ticket.status == 'cancelled' else 'CONFIRMED'}",
-        "END:VEVENT", "END:VCALENDAR",
-    ]
-    return "\r\n".join(lines) + "\r\n"
+    brand = city(ticket)
+    summary = f"{ticket.number} {ticket.queue.title}: {ticket.service_name}"
+    description = "\n".join(part for part in (brand["name"], ticket.service_name, url) if part)
+    return ics_calendar([{
+        "uid": f"ticket-{ticket.code}@{public_domain(ticket.queue.site)}",
+        "start": ticket.start, "end": ticket.end, "summary": summary,
+        "location": ticket_address(ticket), "description": description, "url": url,
+        "status": "CANCELLED" if ticket.status == "cancelled" else "CONFIRMED",
+    }], product="-//CivicDesk//Queues//EN")

@@ -9,7 +9,7 @@ from django.core.mail import EmailMessage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .documents import ticket_lines, ticket_pdf, ticket_url
+from .documents import city, ticket_lines, ticket_pdf, ticket_url
 from .models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ def send_ticket_email(pk: int, *, copy: bool = True) -> bool:
             subject = _("Your ticket %(number)s") % {"number": ticket.number}
             body = "\n".join(f"{label}: {value}" for label, value in ticket_lines(ticket))
             body = f"{body}\n\n{url}\n"
+            name = city(ticket)["name"]
+            if name:  # the city the ticket is issued by, as the PDF's heading
+                body = f"{name}\n\n{body}"
             if copy:
                 notify(citizen, "queues.booked", {"number": ticket.number},
                        site=ticket.queue.site, url=ticket.get_absolute_url(), email="",

@@ -7,13 +7,14 @@ service and a link to the desk, never the citizen's personal data.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from addons.core import calendars
 from addons.core import exports as spreadsheet
 from addons.core.exports import CHUNK, local, safe
 
@@ -68,57 +69,9 @@ def xlsx_response(queryset):
 # --- iCalendar ----------------------------------------------------------------------------
 
 
-def ics_escape(text: str) -> str:
-    return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 line folding at 75 octets."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, current = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not parts else 74):
-            parts.append(current.decode())
-            current = b""
-        current += encoded
-    parts.append(current.decode())
-    return "\r\n ".join(parts)
-
-
-def _stamp(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def calendar_text(name: str, events) -> str:
-    """A VCALENDAR of ``events``: dicts with uid, start, end, summary, location,
-    description, url and status (e.g. CANCELLED)."""
-    now = _stamp(timezone.now())
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CivicDesk//Queues//EN",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{ics_escape(name)}"]
-    for event in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event['uid']}",
-            f"DTSTAMP:{now}",
-            f"DTSTART:{_stamp(event['start'])}",
-            f"DTEND:{_stamp(event['end'])}",
-            f"SUMMARY:{ics_escape(event['summary'])}",
-        ]
-        if event.get("location"):
-            lines.append(f"LOCATION:{ics_escape(event['location'])}")
-        if event.get("description"):
-            lines.append(f"DESCRIPTION:{ics_escape(event['description'])}")
-        if event.get("url"):
-            lines.append(f"URL:{event['url']}")
-        if event.get("status"):
-            lines.append(f"STATUS:{event['status']}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    """A VCALENDAR of ``events`` (see ``core.calendars.ics_calendar``), lines folded."""
+    return calendars.ics_calendar(events, name=name, product="-//CivicDesk//Queues//EN")
 
 
 def ics_response(queue, request):
@@ -133,7 +86,7 @@ def ics_response(queue, request):
             "start": ticket.start,
             "end": ticket.end,
             "summary": f"{ticket.number} · {ticket.service_name}",
-            "location": queue.place,
+            "location": queue.full_address(),
             "description": ticket.get_status_display(),
             "url": request.build_absolute_uri(
                 reverse("queues:desk:ticket", args=[ticket.code])),

@@ -55,7 +55,8 @@ class BookingForm(forms.Form):
     start = forms.ChoiceField(label=_("Time"), widget=forms.RadioSelect)
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, slots=(), fields=(), tz=None, all_times=False, **kwargs):
+    def __init__(self, *args, slots=(), fields=(), tz=None, all_times=False, question=False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         choices = [
             (slot_value(start), f"{timezone.localtime(start, tz):%H:%M}")
@@ -84,6 +85,17 @@ class BookingForm(forms.Form):
             else:
                 form_field = forms.CharField(max_length=300, **options)
             self.fields[field.key] = form_field
+        if question:  # a deputy's reception: what the citizen wants to raise
+            from .services import QUESTION_MAX
+
+            self.fields["question"] = forms.CharField(
+                label=_("Your question"), widget=forms.Textarea(attrs={"rows": 5}),
+                max_length=QUESTION_MAX,
+                help_text=_("What you want to raise at the reception. Only the deputy and "
+                            "the reception's staff read it; it is never published."),
+                error_messages={"required": _("Write what you want to raise at the "
+                                              "reception.")},
+            )
 
     def clean_start(self) -> datetime:
         try:

@@ -94,8 +94,15 @@ class Queue(ClusterableModel):
     )
     description = models.TextField(_("description"), blank=True)
     place = models.CharField(
-        _("place"), max_length=300, blank=True, help_text=_("Address, floor, room or window.")
+        _("place"), max_length=300, blank=True,
+        help_text=_("What the place is called, e.g. the service center's hall or window 3."),
     )
+    street_address = models.CharField(
+        _("street and building"), max_length=300, blank=True,
+        help_text=_("Empty: the addressee's office address."),
+    )
+    floor = models.CharField(_("floor"), max_length=50, blank=True)
+    room = models.CharField(_("room or window"), max_length=50, blank=True)
     slot_minutes = models.PositiveIntegerField(
         _("slot length, minutes"), default=15,
         validators=[MinValueValidator(5), MaxValueValidator(480)],
@@ -143,7 +150,14 @@ class Queue(ClusterableModel):
         FieldPanel("title"),
         FieldPanel("addressee"),
         FieldPanel("description"),
-        FieldPanel("place"),
+        MultiFieldPanel(
+            [
+                FieldPanel("place"),
+                FieldPanel("street_address"),
+                FieldRowPanel([FieldPanel("floor"), FieldPanel("room")]),
+            ],
+            heading=_("Where citizens come"),
+        ),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("slot_minutes"), FieldPanel("capacity")]),
@@ -189,6 +203,39 @@ class Queue(ClusterableModel):
             if not (self.addressee.path.startswith(root.path)):
                 raise ValidationError({"addressee": _("Choose an addressee of the queue's "
                                                       "site.")})
+
+    @property
+    def street(self) -> str:
+        """The street and building: the queue's own, else its addressee's office."""
+        if self.street_address:
+            return self.street_address
+        return self.addressee.office_address if self.addressee_id and self.addressee else ""
+
+    def address_parts(self, city: str = "") -> list[str]:
+        """Where citizens come, most specific last: the place's name, street and building,
+        floor, room, and ``city`` unless the street already names it."""
+        parts = []
+        street = self.street
+        if self.place and self.place not in street:
+            parts.append(self.place)
+        if street:
+            parts.append(street)
+        if self.floor:
+            parts.append(_("floor %(floor)s") % {"floor": self.floor})
+        if self.room:
+            parts.append(_("room %(room)s") % {"room": self.room})
+        if city and city not in street:
+            parts.append(city)
+        return [str(part) for part in parts]
+
+    def full_address(self, city: str = "") -> str:
+        """``address_parts`` on one line."""
+        return ", ".join(self.address_parts(city))
+
+    @property
+    def is_reception(self) -> bool:
+        """A deputy's reception of citizens: the booking asks the citizen's question."""
+        return bool(self.addressee_id and self.addressee and self.addressee.kind == "deputy")
 
     def profile_fields(self) -> list[str]:
         """The citizen's profile fields a booking needs."""
@@ -482,6 +529,9 @@ class Ticket(models.Model):
         _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.BOOKED
     )
     answers = models.JSONField(_("answers"), default=dict, blank=True)
+    #: what the citizen wants to raise at a deputy's reception: confidential, seen only by
+    #: its author and the queue's staff (never in feeds, exports to calendars or lists)
+    question = models.TextField(_("question"), blank=True)
     comment = models.TextField(_("comment"), blank=True)
     next_visit = models.DateTimeField(_("next visit"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)

@@ -310,6 +310,21 @@ class Reception:
         return self.queue.addressee
 
     @property
+    def summary(self) -> str:
+        """The deputy and the queue, the deputy's name said once: a queue titled
+        "<deputy>: reception of citizens" is not prefixed with the name again."""
+        title = self.queue.title
+        name = self.deputy.title if self.deputy else ""
+        if not name or name.casefold() in title.casefold():
+            return title
+        return f"{name}: {title}"
+
+    @property
+    def address(self) -> str:
+        """Where the reception takes place: place, street, floor, room."""
+        return self.queue.full_address()
+
+    @property
     def book_url(self) -> str:
         url = reverse("queues:book", args=[self.queue.pk]) + f"?day={self.day.isoformat()}"
         services = list(self.queue.services.all())
@@ -416,15 +431,19 @@ def receptions_page(request):
 
 def receptions_feed(request):
     """The same list as an iCalendar feed."""
+    from addons.core.sites import branding
+
     from .exports import calendar_text
 
     _form, items = _filtered(request)
     host = request.get_host().split(":")[0]
+    city = branding(Site.find_for_request(request))["name"]
     events = [{
         "uid": f"reception-{item.queue.pk}-{item.day.isoformat()}-{item.start:%H%M}@{host}",
         "start": item.start, "end": item.end,
-        "summary": f"{item.deputy.title}: {item.queue.title}",
-        "location": item.queue.place, "url": request.build_absolute_uri(item.book_url),
+        "summary": item.summary,
+        "location": item.queue.full_address(city),
+        "url": request.build_absolute_uri(item.book_url),
         "status": "CANCELLED" if item.cancelled else "",
         "description": item.notice,
     } for item in items]

@@ -108,6 +108,16 @@ def missing_profile(queue: Queue, citizen) -> list[str]:
     return [name for name in queue.profile_fields() if not getattr(citizen, name, "")]
 
 
+class QuestionMissing(BookingError):
+    """A deputy's reception needs the citizen's question (what they want to raise)."""
+
+    message = _("Write what you want to raise at the reception.")
+
+
+#: the longest question a citizen may bring to a reception
+QUESTION_MAX = 4000
+
+
 class NotAllowed(BookingError):
     message = _("You may not change this ticket.")
 
@@ -428,12 +438,13 @@ def _lock_citizen(citizen) -> None:
 
 
 def book(queue: Queue, service, citizen, start: datetime, answers: dict | None = None, *,
-         token: str | None = None) -> Ticket:
+         token: str | None = None, question: str = "") -> Ticket:
     """Book ``start`` for ``citizen`` and return the ticket.
 
     Raises :class:`InvalidService`, :class:`OutsideSchedule`, :class:`Blocked`,
-    :class:`LimitReached` or :class:`SlotTaken`. With ``token`` (a form's one-time value) a
-    repeated submission returns the ticket the first one made.
+    :class:`LimitReached`, :class:`SlotTaken` or, for a deputy's reception booked without
+    the citizen's ``question``, :class:`QuestionMissing`. With ``token`` (a form's one-time
+    value) a repeated submission returns the ticket the first one made.
     """
     if token:
         existing = Ticket.objects.filter(citizen=citizen, token=token).first()
@@ -445,6 +456,9 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
     missing = missing_profile(queue, citizen)
     if missing:
         raise ProfileIncomplete(missing)
+    question = (question or "").strip()[:QUESTION_MAX]
+    if queue.is_reception and not question:
+        raise QuestionMissing()
     _check_calendar(queue, start)
     start = _aware(queue, start)
     _slot_start, end, free = _check_time(queue, service, start)
@@ -467,7 +481,7 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
                 queue=queue, service=service, service_name=service.name, citizen=citizen,
                 start=start, end=end, day=day, slots=service.duration_slots, seq=seq,
                 number=format_number(queue, seq), token=token or "",
-                answers=dict(answers or {}),
+                answers=dict(answers or {}), question=question,
             )
     except _Full:
         raise SlotTaken(nearest_free(queue, service, start, exclude={start})) from None
@@ -633,7 +647,8 @@ def personal_data(user) -> dict:
     return {
         "tickets": [
             {"number": t.number, "queue": t.queue.title, "service": t.service_name,
-             "start": t.start.isoformat(), "status": t.status, "answers": t.answers}
+             "start": t.start.isoformat(), "status": t.status, "answers": t.answers,
+             "question": t.question}
             for t in Ticket.objects.filter(citizen=user).select_related("queue")
         ]
     }
@@ -643,4 +658,5 @@ def anonymise_citizen(user) -> None:
     for ticket in Ticket.objects.filter(citizen=user, status=TicketStatus.BOOKED,
                                         end__gt=timezone.now()):
         cancel(ticket, user)
-    Ticket.objects.filter(citizen=user).update(citizen=None, answers={}, comment="")
+    Ticket.objects.filter(citizen=user).update(citizen=None, answers={}, question="",
+                                                     comment="")

@@ -18,7 +18,7 @@ from wagtail.models import Site
 from addons.core.validation import parse_pk
 
 from . import services
-from .documents import qr_data_uri, ticket_lines, ticket_url
+from .documents import city, qr_data_uri, ticket_lines, ticket_url
 from .documents import ticket_ics as build_ics
 from .documents import ticket_pdf as build_pdf
 from .forms import FIRST_DAY, LAST_DAY, BookingForm
@@ -73,18 +73,21 @@ def _time_step(request, queue, service, *, ticket=None, template="queues/book.ht
     """Shared by booking and moving: the calendar, the day's free times and the form."""
     tz = services.queue_timezone(queue)
     fields = [] if ticket else list(queue.fields.all())
+    question = ticket is None and queue.is_reception
     day = _parse_day(request.POST.get("day") or request.GET.get("day"))
     status = 200
     alternatives = []
     if request.method == "POST":
         slots = services.free_slots(queue, service, day) if day else []
-        form = BookingForm(request.POST, slots=slots, fields=fields, tz=tz, all_times=True)
+        form = BookingForm(request.POST, slots=slots, fields=fields, tz=tz, all_times=True,
+                           question=question)
         if form.is_valid():
             try:
                 if ticket is None:
                     result = services.book(queue, service, request.user,
                                            form.cleaned_data["start"], form.answers(),
-                                           token=form.cleaned_data["token"] or None)
+                                           token=form.cleaned_data["token"] or None,
+                                           question=form.cleaned_data.get("question", ""))
                 else:
                     result = services.move(ticket, request.user, form.cleaned_data["start"])
                     messages.success(request, _("The ticket is moved."))
@@ -100,12 +103,12 @@ def _time_step(request, queue, service, *, ticket=None, template="queues/book.ht
         if form.token_refused:  # the form comes back with a fresh one-time value
             data = data.copy()
             data[form.add_prefix("token")] = uuid.uuid4().hex
-        rebound = BookingForm(data, slots=slots, fields=fields, tz=tz)
+        rebound = BookingForm(data, slots=slots, fields=fields, tz=tz, question=question)
         rebound._errors = form.errors  # keep the errors, offer only free times
         form = rebound
     else:
         slots = services.free_slots(queue, service, day) if day else []
-        form = BookingForm(slots=slots, fields=fields, tz=tz)
+        form = BookingForm(slots=slots, fields=fields, tz=tz, question=question)
     free_slots = [slot for slot in slots if slot[2] > 0]
     context = {
         "queue": queue, "service": service, "services": queue.services.all(), "day": day,
@@ -151,6 +154,7 @@ def ticket(request, code):
     url = ticket_url(item, request)
     return render(request, "queues/ticket.html", {
         "ticket": item, "lines": ticket_lines(item), "qr": qr_data_uri(url), "url": url,
+        "city": city(item),
         "is_owner": item.citizen_id == request.user.pk,
         "is_staff": services.can_manage_ticket(request.user, item),
     })

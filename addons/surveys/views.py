@@ -295,6 +295,8 @@ def results(request, pk):
         "survey": item, "addressee": addressee, "results": figures, "ranking": ranking,
         "answer_url": (f"{item.get_absolute_url()}?addressee={addressee.pk}" if addressee
                        else item.get_absolute_url()),
+        # a participant is told they have answered, not invited to answer again
+        "state": survey_state(request, item, addressee),
     })
 
 

@@ -156,7 +156,8 @@ def test_reception_listed_and_bookable(client, scheduled, first, deputy, citizen
     assert [s.astimezone(services.queue_timezone(scheduled)).time() for s, _e, _f in slots][:2] \
         == [time(15), time(15, 20)]
     assert len(slots) == 6
-    ticket = services.book(scheduled, service, citizen, at(first, 15, 20))
+    ticket = services.book(scheduled, service, citizen, at(first, 15, 20),
+                           question="The yard lights")
     assert ticket.status == TicketStatus.BOOKED and ticket.day == first
 
 
@@ -165,7 +166,7 @@ def test_weekday_outside_the_rule_is_not_bookable(scheduled, first, citizen):
     other_day = first + timedelta(days=1)
     assert services.free_slots(scheduled, service, other_day) == []
     with pytest.raises(services.OutsideSchedule):
-        services.book(scheduled, service, citizen, at(other_day, 15))
+        services.book(scheduled, service, citizen, at(other_day, 15), question="Q")
 
 
 def test_filters(client, scheduled, catalog, site, first, deputy, deputies_group):
@@ -213,7 +214,7 @@ def test_feed(client, scheduled, deputy, first):
 
 def test_cancel_one_date(client, scheduled, first, citizen, superuser):
     service = scheduled.services.get()
-    ticket = services.book(scheduled, service, citizen, at(first, 15))
+    ticket = services.book(scheduled, service, citizen, at(first, 15), question="Q")
     assert receptions.cancel_reception(scheduled, first, superuser, "Deputy is ill") == 1
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.CANCELLED
@@ -368,7 +369,7 @@ def test_rule_entered_in_the_admin(client, superuser, reception_queue, first):
 
 def test_changed_rule_moves_the_dates_but_keeps_booked_ones(scheduled, first, citizen):
     service = scheduled.services.get()
-    ticket = services.book(scheduled, service, citizen, at(first, 15))
+    ticket = services.book(scheduled, service, citizen, at(first, 15), question="Q")
     rule = scheduled.reception_rules.get()
     rule.rrule = "FREQ=MONTHLY;BYDAY=+1FR"
     rule.save()

@@ -324,3 +324,33 @@ def test_chart_labels_are_whole_text_that_wraps_on_a_phone():
     html = str(bar_chart([SimpleNamespace(label=label, share=0.4, percent=40)]))
     assert f'<span class="survey-bar-label">{label}</span>' in html
     assert "<text" not in html and 'width="40.0"' in html and "40 %" in html
+
+
+def test_results_after_answering_say_so_instead_of_inviting_again(client, placed, addressee,
+                                                                   citizen, make_citizen):
+    client.force_login(citizen)
+    results = reverse("surveys:results", args=[placed.pk]) + f"?addressee={addressee.pk}"
+    before = client.get(results).content.decode()
+    assert "Answer this survey" in before and "You have answered this survey" not in before
+    stars = q(placed, QuestionKind.STARS).key
+    response = client.post(answer_url(placed), post_data(placed, addressee, **{stars: "4"}),
+                           follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == results
+    assert "You have answered this survey. Thank you!" in html
+    assert "Answer this survey" not in html
+    # someone who has not answered is still invited
+    client.force_login(make_citizen())
+    assert "Answer this survey" in client.get(results).content.decode()
+
+
+def test_results_after_an_anonymous_answer_say_so_too(client, open_survey, addressee):
+    results = reverse("surveys:results", args=[open_survey.pk]) + f"?addressee={addressee.pk}"
+    stars = q(open_survey, QuestionKind.STARS).key
+    response = client.post(answer_url(open_survey), post_data(open_survey, addressee,
+                                                              **{stars: "5"}), follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == results
+    assert "You have answered this survey" in html and "Answer this survey" not in html
+    del client.cookies["civicdesk_survey_browser"]  # another browser
+    assert "Answer this survey" in client.get(results).content.decode()
