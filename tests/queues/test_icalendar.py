@@ -1,6 +1,6 @@
 """Every calendar the product serves folds its lines at 75 octets (RFC 5545 3.1): CRLF and a
 space, counted in UTF-8 octets, never inside a character; unfolding gives the text back.
-Parsed with the ``icalendar`` package too when it is installed."""
+Parsed with the ``icalendar`` package too."""
 
 from datetime import time
 
@@ -38,12 +38,9 @@ def _check_folded(text: str) -> None:
 
 
 def _parse(text: str):
-    """The calendar as the ``icalendar`` package reads it, or None when it is not installed
-    (the checks above it stand on their own)."""
-    try:
-        import icalendar
-    except ImportError:
-        return None
+    """The calendar as a third-party parser (the ``icalendar`` package) reads it."""
+    import icalendar
+
     return icalendar.Calendar.from_ical(text)
 
 
@@ -98,11 +95,9 @@ def test_ticket_ics(client, long_queue, service, citizen, day):
     _check_folded(text)
     lines = ics_unfold(text)
     assert f"SUMMARY:{ics_escape(f'{ticket.number} {UKRAINIAN}: {ROMANIAN}')}" in lines
-    calendar = _parse(text)
-    if calendar is not None:
-        event = calendar.walk("VEVENT")[0]
-        assert str(event["SUMMARY"]) == f"{ticket.number} {UKRAINIAN}: {ROMANIAN}"
-        assert str(event["LOCATION"]).startswith(ROMANIAN)
+    event = _parse(text).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == f"{ticket.number} {UKRAINIAN}: {ROMANIAN}"
+    assert str(event["LOCATION"]).startswith(ROMANIAN)
 
 
 def test_queue_feed(client, desk_queue, service, citizen, day):
