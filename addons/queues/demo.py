@@ -35,6 +35,14 @@ DEMO = {
     ]),
 }
 
+#: where in the building each demo queue receives: (floor, room or window)
+ROOMS = {
+    "cnap": ("1", "1–6"),
+    "upravlinnia-sotszakhystu": ("2", "214"),
+    "stare-civila": ("parter", "3"),
+    "administrativno-obsluzhvane": ("1", "5"),
+}
+
 
 def load_demo(site) -> int:
     """Create the demo queues on ``site`` for the addressees that exist there and hang them
@@ -50,7 +58,9 @@ def load_demo(site) -> int:
         queue, created = Queue.objects.get_or_create(
             site=site, title=title,
             defaults={"addressee": page, "letter": letter, "capacity": capacity,
-                      "slot_minutes": 15, "horizon_days": 30, "place": page.title},
+                      "slot_minutes": 15, "horizon_days": 30, "place": page.title,
+                      "floor": ROOMS.get(slug, ("", ""))[0],
+                      "room": ROOMS.get(slug, ("", ""))[1]},
         )
         if created:
             created_count += 1
