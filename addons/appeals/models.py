@@ -26,6 +26,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
+from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
 from .forms_admin import AppealFormAdminForm, AppealsSettingsAdminForm
@@ -146,6 +147,7 @@ class AppealForm(ClusterableModel):
         _("button label"), max_length=100, blank=True,
         help_text=_("Leave empty for \"File an appeal\"."),
     )
+    translations = translations_field()
     requires_login = models.BooleanField(
         _("only for logged-in citizens"), default=True,
         help_text=_("The law asks for the applicant's name, address and a means of contact, "

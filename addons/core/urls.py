@@ -7,6 +7,7 @@ from . import registry, views
 #: core's own public URLs, namespace "core" (always on).
 core_patterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("language/", views.switch_language, name="switch_language"),
 ]
 
 
