@@ -5,8 +5,8 @@
 - ``{% language_links as links %}``: the language switch, each link to the same page.
 - ``{% untranslated_note page %}``: "This page is not translated into English; shown in
   Ukrainian." when the page has no translation in the language asked for.
-- ``{{ obj|shown_lang:"title" }}``: the language ``obj.title`` is shown in, for a ``lang``
-  attribute on it.
+- ``<h1{{ obj|lang_attr:"title" }}>``: `` lang="uk"`` when ``obj.title`` is shown in
+  another language than the interface's; ``{{ obj|shown_lang:"title" }}``: that language.
 """
 
 from urllib.parse import urlencode
@@ -91,6 +91,16 @@ def untranslated_note(context, obj=None):
         _("This page is not translated into %(language)s; it is shown in %(original)s.") % {
             "language": _language_label(wanted), "original": _language_label(value.site)},
     )
+
+
+@register.filter
+def lang_attr(obj, field):
+    """`` lang="uk"`` when ``obj.<field>`` is shown in another language than the page's
+    interface, else nothing: ``<h1{{ page|lang_attr:"title" }}>``."""
+    shown = cl.shown_language(obj, field)
+    if not shown or shown == get_language():
+        return ""
+    return format_html(' lang="{}"', shown)
 
 
 @register.filter
