@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from wagtail.models import Site
 
+from addons.core.content_languages import variant
 from addons.core.middleware import site_profile
 from addons.core.themes import get_current_theme
 
@@ -114,7 +115,7 @@ def fragment_key(kind: str, page, request, extra=()) -> str:
     parts = (
         FORMAT, kind, page.pk, str(page.last_published_at), site.pk if site else None,
         get_language(), get_current_theme(), str(tz), local_now(profile).date().isoformat(),
-        sorted(request.GET.lists()), tuple(extra),
+        sorted(request.GET.lists()), tuple(extra), variant(),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"addressees:fragment:{catalog_version()}:{digest}"

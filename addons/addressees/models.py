@@ -18,6 +18,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from addons.core.content_languages import translations_field
 from addons.core.geo import LeafletPanel
 from addons.core.placements import HostPageMixin
 from addons.core.registry import register_host_page
@@ -68,6 +69,7 @@ class HomePage(HostPageMixin, Page):
     """The site's front page: an introduction, the ways in, and add-on sections."""
 
     intro = RichTextField(_("introduction"), blank=True)
+    translations = translations_field()
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -151,6 +153,7 @@ class AddresseeCatalogPage(Page):
 
     intro = RichTextField(_("introduction"), blank=True)
     per_page = models.PositiveSmallIntegerField(_("addressees per page"), default=30)
+    translations = translations_field()
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("per_page")]
     subpage_types = ["addressees.AddresseePage"]
@@ -191,6 +194,7 @@ class AddresseeGroupPage(Page):
     )
     intro = RichTextField(_("introduction"), blank=True)
     per_page = models.PositiveSmallIntegerField(_("addressees per page"), default=30)
+    translations = translations_field()
 
     content_panels = Page.content_panels + [
         FieldPanel("group"), FieldPanel("intro"), FieldPanel("per_page")
@@ -286,6 +290,7 @@ class AddresseePage(HostPageMixin, Page):
         help_text=_("Staff group whose members receive this addressee's notifications and "
                     "handle its records. Created automatically."),
     )
+    translations = translations_field()
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(

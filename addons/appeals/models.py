@@ -26,6 +26,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
+from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
 from .forms_admin import AppealFormAdminForm, AppealsSettingsAdminForm
@@ -172,6 +173,7 @@ class AppealForm(ClusterableModel):
         help_text=_("Leave empty for \"File an appeal\" (\"Request public information\" "
                     "for a request for public information)."),
     )
+    translations = translations_field()
     requires_login = models.BooleanField(
         _("only for logged-in citizens"), default=True,
         help_text=_("The law asks for the applicant's name, address and a means of contact, "

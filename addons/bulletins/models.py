@@ -26,6 +26,7 @@ from wagtail.models import DraftStateMixin, Orderable, RevisionMixin
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
 
@@ -235,6 +236,7 @@ class BulletinStream(models.Model):
         help_text=_("Empty: every category."),
     )
     count = models.PositiveSmallIntegerField(_("how many"), default=5)
+    translations = translations_field()
 
     panels = [FieldPanel("title"), FieldPanel("addressee"), FieldPanel("include_subtree"),
               FieldPanel("category"), FieldPanel("count")]

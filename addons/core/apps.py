@@ -24,6 +24,10 @@ class CoreConfig(AddonConfig):
         from .navigation import connect_signals
 
         connect_signals()
+        from django.utils.module_loading import autodiscover_modules
+
+        # the add-ons' translatable fields (their translation.py)
+        autodiscover_modules("translation")
         from .schedules import sync_schedules_after_migrate
 
         post_migrate.connect(

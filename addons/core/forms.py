@@ -10,9 +10,20 @@ from .themes import available_themes
 
 class SiteProfileForm(WagtailAdminModelForm):
     theme = forms.ChoiceField(label=_("theme"), choices=())
+    content_languages = forms.MultipleChoiceField(
+        label=_("languages of the content"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The languages the city's pages, addressees and forms are offered in, "
+                    "besides the default language; each has its address, e.g. /en/. None "
+                    "chosen: the languages of the interface."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from .content_languages import installation_choices
+
+        self.fields["content_languages"].choices = installation_choices()
         self.fields["theme"].choices = [
             (name, meta.get("label", name)) for name, meta in available_themes().items()
         ]

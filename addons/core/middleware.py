@@ -32,23 +32,67 @@ def request_language(request, profile) -> str:
     return settings.LANGUAGE_CODE
 
 
+#: Paths that are not public pages: no language prefix, content in the site's language.
+NOT_PUBLIC = ("/admin/", "/api/", "/documents/", "/i18n/")
+
+
+def is_public_path(path: str) -> bool:
+    skipped = (*NOT_PUBLIC, settings.STATIC_URL or "/static/", settings.MEDIA_URL or "/media/")
+    return not path.startswith(tuple(prefix for prefix in skipped if prefix.startswith("/")))
+
+
+def prefix_language(path: str, offered: list[str], own: str) -> str | None:
+    """The language named by the path's first segment ("/en/..."), if the site offers it
+    under a prefix (its own language has none)."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return first if first and first != own and first in offered else None
+
+
 class SiteLocaleMiddleware:
-    """Activates the language and the theme of the site a request is for."""
+    """Activates the language and the theme of the site a request is for.
+
+    A public page's language is in its URL: ``/en/...`` for a language the site offers,
+    none for the site's own. Without a prefix, the visitor's choice (the language cookie)
+    applies as before. A content language without an interface catalog (Hungarian on a
+    Romanian town) shows the interface in the site's language."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        from . import content_languages as cl
+
         profile = site_profile(request)
-        language = request_language(request, profile)
+        own = cl.site_language(profile)
+        offered = cl.site_languages(profile)
+        content = None
+        url_language = prefix_language(request.path_info, offered, own)
+        if url_language:
+            from .language_urls import urlconf_for
+
+            request.urlconf = urlconf_for(url_language)
+            content, language = url_language, cl.interface_language(url_language, profile)
+        else:
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            language = request_language(request, profile)
+            if is_public_path(request.path_info):
+                content = chosen if chosen in offered else own
+                if content not in SUPPORTED:
+                    language = cl.interface_language(content, profile)
         translation.activate(language)
         request.LANGUAGE_CODE = language
+        request.CONTENT_LANGUAGE = content or language
+        language_token = cl.activate(
+            cl.ContentLanguage(content=content, site=own, prefixed=bool(url_language))
+            if content else None
+        )
         token = set_current_theme(visitor_theme(request) or (profile.theme if profile else None))
         try:
             response = self.get_response(request)
         finally:
             reset_current_theme(token)
-        response.headers.setdefault("Content-Language", translation.get_language())
+            cl.reset(language_token)
+        response.headers.setdefault("Content-Language", content or translation.get_language())
         patch_vary_headers(response, ("Cookie",))
         return response
 

@@ -72,6 +72,14 @@ class SiteProfile(BaseSiteSetting):
         default=settings.LANGUAGE_CODE,
         help_text=_("The interface language for visitors who have not chosen one."),
     )
+    content_languages = models.JSONField(
+        _("languages of the content"),
+        default=list,
+        blank=True,
+        help_text=_("The languages the city's pages, addressees and forms are offered in, "
+                    "besides the default language; each has its address, e.g. /en/. None "
+                    "chosen: the languages of the interface."),
+    )
     jurisdiction = models.CharField(
         _("jurisdiction"),
         max_length=2,
@@ -129,7 +137,8 @@ class SiteProfile(BaseSiteSetting):
             heading=_("Municipality"),
         ),
         MultiFieldPanel(
-            [FieldPanel("default_language"), FieldPanel("jurisdiction"),
+            [FieldPanel("default_language"), FieldPanel("content_languages"),
+             FieldPanel("jurisdiction"),
              FieldPanel("time_zone"), FieldPanel("theme"), FieldPanel("map_center"),
              FieldPanel("coat_of_arms"), FieldPanel("brand_colour")],
             heading=_("Language, law and look"),

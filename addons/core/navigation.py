@@ -63,13 +63,15 @@ def menu_items(request) -> list[dict]:
     site = Site.find_for_request(request)
     if site is None:
         return []
-    key = f"civicdesk:navigation:{site.pk}:{_version()}"
+    from .content_languages import variant, wanted_language
+
+    key = f"civicdesk:navigation:{site.pk}:{variant()}:{_version()}"
     items = cache.get(key)
     if items is None:
-        items = [
-            (page.title, page.get_url(request))
-            for page in site.root_page.get_children().live().public().in_menu().specific(defer=True)
-        ]
+        # in another language than the site's, the pages' translations are needed
+        pages = site.root_page.get_children().live().public().in_menu().specific(
+            defer=not wanted_language())
+        items = [(page.title, page.get_url(request)) for page in pages]
         cache.set(key, items, TIMEOUT)
     path = request.path
     return [

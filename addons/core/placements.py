@@ -89,4 +89,13 @@ class HostPageMixin:
             tabs.append(ObjectList(cls.promote_panels, heading=_("Promote")))
         if cls.settings_panels:
             tabs.append(ObjectList(cls.settings_panels, heading=_("Settings")))
+        from .content_languages import REGISTRY
+
+        if cls in REGISTRY:  # the page's translations (see content_languages)
+            from .translation_admin import TranslatedTabbedInterface, translation_panels
+
+            tabs.append(ObjectList(translation_panels(cls, REGISTRY[cls]),
+                                   heading=_("Translations")))
+            return TranslatedTabbedInterface(
+                tabs, base_form_class=cls.base_form_class).bind_to_model(cls)
         return TabbedInterface(tabs, base_form_class=cls.base_form_class).bind_to_model(cls)

@@ -9,6 +9,7 @@ core_patterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("theme/", views.set_theme, name="set_theme"),
     path("brand.css", views.brand_css, name="brand_css"),
+    path("language/", views.switch_language, name="switch_language"),
 ]
 
 

@@ -4,6 +4,42 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 
+def switch_language(request):
+    """The language switch (``?language=en&next=/page/``): remembers the choice (the
+    language cookie) and opens the same page in that language, at its address."""
+    from django.conf import settings
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .content_languages import localized_path, site_languages
+    from .middleware import site_profile
+
+    profile = site_profile(request)
+    code = request.GET.get("language") or request.POST.get("language") or ""
+    if code not in site_languages(profile):
+        raise Http404("This site does not offer that language.")
+    next_url = request.GET.get("next") or "/"
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    path, _sep, query = next_url.partition("?")
+    target = localized_path(path, code, profile) + (f"?{query}" if query else "")
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
 def rate_limited(request, exception=None):
     return render(
         request,

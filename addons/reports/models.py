@@ -30,6 +30,10 @@ DESCRIPTION_MAX_LENGTH = 4000
 
 
 def _label(obj, lang: str | None = None) -> str:
+    if lang is None:  # the page's content language (Hungarian on /hu/), else the interface's
+        from addons.core.content_languages import content_language
+
+        lang = content_language()
     lang = (lang or get_language() or "").split("-")[0]
     names = obj.names or {}
     return names.get(lang) or obj.name

@@ -29,6 +29,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
 DEFAULT_MIN_GROUP = 5
@@ -116,6 +117,7 @@ class Survey(ClusterableModel):
     category = models.ForeignKey(SurveyCategory, verbose_name=_("category"), null=True,
                                  blank=True, on_delete=models.SET_NULL, related_name="surveys")
     intro = models.TextField(_("introduction"), blank=True)
+    translations = translations_field()
     audience = models.CharField(
         _("who may answer"), max_length=20, choices=Audience.choices,
         default=Audience.CITIZENS,
@@ -489,6 +491,7 @@ class OpinionCenterPage(Page):
         SurveyCategory, verbose_name=_("category"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
         help_text=_("Empty: every category of the site."))
+    translations = translations_field()
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("category")]
     subpage_types = ["surveys.OpinionCenterPage"]

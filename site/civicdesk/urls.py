@@ -14,10 +14,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(addon_api_urlpatterns())),
-    *addon_urlpatterns(),
 ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns.append(path("", include(wagtail_urls)))
+#: The public pages: served in the site's language without a prefix and in the other
+#: languages it offers under /<language>/ (addons.core.language_urls).
+public_urlpatterns = [*addon_urlpatterns(), path("", include(wagtail_urls))]
+urlpatterns += public_urlpatterns

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from .. import registry
 from ..activation import enabled_labels_for_request
+from ..content_languages import variant
 from ..themes import get_current_theme
 
 register = template.Library()
@@ -65,7 +66,7 @@ def addon_statistics(context, page):
         key = None
         if block.cache_timeout:
             language, theme = translation.get_language(), get_current_theme()
-            key = f"civicdesk:stats:{block.key}:{page.pk}:{language}:{theme}"
+            key = f"civicdesk:stats:{block.key}:{page.pk}:{language}:{variant()}:{theme}"
             cached = cache.get(key)
             if cached is not None:
                 html.append(cached)

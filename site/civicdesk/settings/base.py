@@ -105,7 +105,8 @@ TEMPLATES = [
                     ["django.template.loaders.app_directories.Loader"],
                 ),
             ],
-            "builtins": ["django.templatetags.i18n", "django.templatetags.static"],
+            "builtins": ["django.templatetags.i18n", "django.templatetags.static",
+                         "addons.core.templatetags.content_language"],
         },
     }
 ]
@@ -156,6 +157,13 @@ LANGUAGES = [
 LANGUAGE_COOKIE_NAME = "civicdesk_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
+# Languages a city's content may be written in (language codes): the interface languages
+# and more, e.g. a minority language a town must communicate in. Each site chooses which of
+# them it offers (site profile); a language without an interface catalog shows the
+# interface in the site's own language.
+CIVICDESK_CONTENT_LANGUAGES = env_list(
+    "CIVICDESK_CONTENT_LANGUAGES", ["uk", "ro", "bg", "en", "hu"]
+)
 LOCALE_PATHS = [ROOT_DIR / "themes" / "locale", PROJECT_DIR / "locale"]
 # dates as each language writes them: "6 decembrie 2026", "6 декември 2026 г."
 FORMAT_MODULE_PATH = ["civicdesk.formats"]

@@ -906,6 +906,10 @@ class Command(BaseCommand):
         with quiet, transaction.atomic():
             for document in documents:
                 results.append(loader.load(document))
+            if not files:  # the demo towns' translations (English, Hungarian)
+                from addons.core.demo_translations import load as load_translations
+
+                load_translations(DEMO_DIR / "translations", self.stdout)
 
         style = self.style
         self.stdout.write(style.SUCCESS(
