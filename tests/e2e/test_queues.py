@@ -125,6 +125,7 @@ def test_ticket_booked_downloaded_scanned_and_served(demo, citizen, visit, axe_s
     main = page.locator("main").inner_text()
     assert ticket.number in main and service.name in main
     check_axe(tab, axe_source, "ticket page")
+    tab.screenshot("ticket-1280", full_page=True)
 
     # The PDF, and the QR code in it.
     link = page.get_by_role("link", name=re.compile("PDF"))

@@ -94,6 +94,7 @@ def test_pothole_reported_cosigned_resolved_and_rated(demo, citizen, visit, axe_
     lat = float(page.input_value("input[name=lat]"))
     lng = float(page.input_value("input[name=lng]"))
     assert page.locator(".report-map .leaflet-marker-icon").count() == 1
+    tab.screenshot("report-form-1280", full_page=True)
 
     page.set_input_files("input[name=photos]", files=[PHOTO])
     send_report(tab)

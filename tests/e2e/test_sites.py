@@ -38,6 +38,7 @@ def test_romanian_site_has_romanian_interface_and_contrast_theme(demo, visit, ax
         tab.goto("/")
         page = tab.page
         assert page.locator("html").get_attribute("class") == "theme-civic"
+        tab.screenshot(f"ro-home-{viewport['width']}")
         switch_to_high_contrast(tab)
         assert page.locator("html").get_attribute("lang") == "ro"
         stylesheets = page.eval_on_selector_all(
@@ -65,7 +66,7 @@ def test_romanian_site_has_romanian_interface_and_contrast_theme(demo, visit, ax
             problems.append(f"at {viewport['width']} px:\n{format_violations(violations)}")
         if viewport is PHONE:
             assert tab.horizontal_overflow() <= 0, tab.overflowing_elements()
-        tab.screenshot(f"ro-home-{viewport['width']}")
+        tab.screenshot(f"ro-contrast-{viewport['width']}")
     assert not problems, "\n\n".join(problems)
 
 
@@ -94,3 +95,18 @@ def test_romanian_forms_are_accessible_in_the_contrast_theme(demo, visit, axe_so
     assert not violations, format_violations(violations)
     assert tab.horizontal_overflow() <= 0, tab.overflowing_elements()
     tab.screenshot("ro-register-errors-375", full_page=True)
+
+
+def test_bulgarian_town_speaks_bulgarian_under_its_own_law(demo, visit, axe_source):
+    """The third demo town: Bulgarian interface and content, signals and proposals."""
+    port = urlsplit(demo.url).port
+    for viewport in (DESKTOP, PHONE):
+        tab = visit(f"http://bg.localhost:{port}", viewport=viewport)
+        tab.goto("/")
+        page = tab.page
+        assert page.locator("html").get_attribute("lang") == "bg"
+        assert "Белоречие" in page.locator("header").inner_text()
+        violations = tab.axe(axe_source)
+        assert not violations, format_violations(violations)
+        assert tab.horizontal_overflow() <= 0, tab.overflowing_elements()
+        tab.screenshot(f"bg-home-{viewport['width']}")
