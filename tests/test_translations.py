@@ -43,6 +43,31 @@ def test_catalog_is_complete(po_path):
 
 
 @pytest.mark.parametrize("po_path", CATALOGS, ids=_id)
+def test_catalog_header_names_its_language(po_path):
+    """Tools (and translators) read the header: no template values left in it."""
+    catalog = polib.pofile(str(po_path))
+    assert catalog.metadata.get("Language") == po_path.parent.parent.name
+    for key in ("Last-Translator", "Language-Team"):
+        assert "FULL NAME" not in catalog.metadata.get(key, "")
+        assert "LANGUAGE <LL@li.org>" not in catalog.metadata.get(key, "")
+
+
+@pytest.mark.parametrize("po_path", [p for p in CATALOGS if p.parent.parent.name == "uk"],
+                         ids=_id)
+def test_ukrainian_uses_one_apostrophe(po_path):
+    """Ukrainian texts write the apostrophe one way (’), never ' or ʼ inside a word."""
+    import re
+
+    catalog = polib.pofile(str(po_path))
+    mixed = [
+        entry.msgid for entry in catalog
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]
+        if re.search(r"\w['\u02bc]\w", text)
+    ]
+    assert not mixed, f"{_id(po_path)}: {mixed[:5]}"
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=_id)
 def test_compiled_catalog_matches_source(po_path):
     mo_path = po_path.with_suffix(".mo")
     assert mo_path.exists(), f"{_id(mo_path)} missing: run `make messages`"
