@@ -47,9 +47,10 @@ def test_catalog_header_names_its_language(po_path):
     """Tools (and translators) read the header: no template values left in it."""
     catalog = polib.pofile(str(po_path))
     assert catalog.metadata.get("Language") == po_path.parent.parent.name
-    for key in ("Last-Translator", "Language-Team"):
-        assert "FULL NAME" not in catalog.metadata.get(key, "")
-        assert "LANGUAGE <LL@li.org>" not in catalog.metadata.get(key, "")
+    for key, template in (("Last-Translator", "FULL NAME"), ("Language-Team", "LANGUAGE <"),
+                          ("Project-Id-Version", "PACKAGE VERSION"),
+                          ("PO-Revision-Date", "YEAR-MO-DA")):
+        assert template not in catalog.metadata.get(key, ""), f"{key} in {_id(po_path)}"
 
 
 @pytest.mark.parametrize("po_path", [p for p in CATALOGS if p.parent.parent.name == "uk"],
