@@ -215,9 +215,12 @@ def test_deputy_reception_listed_and_booked(demo, citizen, visit, axe_source):
     entry.locator("a.button").click()
     page.wait_for_load_state()
     page.locator("main input[type=radio][name=start]").first.check()
+    # a deputy's reception asks what the citizen wants to raise
+    page.fill("main textarea[name=question]", "Ремонт даху будинку на вул. Садовій, 15")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").last.click()
     ticket = Ticket.objects.get(queue=queue, citizen=citizen)
     assert ticket.day == first.day
+    assert ticket.question == "Ремонт даху будинку на вул. Садовій, 15"
     assert urlsplit(page.url).path == ticket.get_absolute_url()
     assert ticket.number in page.locator("main").inner_text()
