@@ -84,7 +84,8 @@ def queue_on_an_addressee():
     page = AddresseePage.objects.live().descendant_of(site.root_page).order_by("path").first()
     assert page is not None, "the demo has no addressee page"
     queue = Queue.objects.create(
-        site=site, title="Паспортний стіл", addressee=page, place="вул. Соборна, 1, каб. 5",
+        site=site, title="Паспортний стіл", addressee=page, place="Паспортний стіл",
+        floor="1", room="5",
         slot_minutes=30, capacity=2, min_notice_hours=1, horizon_days=14,
         max_active_tickets=2, holidays_closed=False, letter="П",
     )
@@ -187,7 +188,7 @@ def test_deputy_reception_listed_and_booked(demo, citizen, visit, axe_source):
     deputy = parent.add_child(instance=AddresseePage(
         title="Депутатка Ганна Мельник", slug="deputy-melnyk", kind="deputy"))
     queue = Queue.objects.create(
-        site=site, title="Прийом громадян", addressee=deputy, place="вул. Соборна, 1, зал 2",
+        site=site, title="Прийом громадян", addressee=deputy, place="Сесійна зала",
         slot_minutes=20, capacity=1, min_notice_hours=1, horizon_days=70,
         max_active_tickets=1, holidays_closed=True, letter="Д",
     )
