@@ -297,6 +297,12 @@ def submitted(request, number):
 def geocode_address(request):
     """JSON for the form's script: the point of a typed address in the street register
     (``{"found": true, "lat", "lng", "address"}``, or ``{"found": false}``)."""
+    rate = getattr(settings, "CIVICDESK_REPORTS_GEOCODE_RATE", "120/10m")
+    if is_ratelimited(request, group="reports.geocode", key="ip", rate=rate, method="GET",
+                      increment=True):
+        return JsonResponse({"found": False, "error": _(
+            "Too many address lookups from your connection. Wait a few minutes, or mark "
+            "the place on the map.")}, status=429)
     site = _site(request)
     text = request.GET.get("q", "")[:300]
     found = geocode(text, site) if text.strip() else None

@@ -235,6 +235,25 @@ def test_geocode_endpoint_moves_the_marker(client, sadova):
     assert client.get("/reports/geocode/", {"q": ""}).json() == {"found": False}
 
 
+def test_geocode_lookups_are_limited_per_address(client, sadova, settings):
+    from django.core.cache import cache
+    from django.utils import translation
+
+    cache.clear()
+    settings.CIVICDESK_REPORTS_GEOCODE_RATE = "3/m"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    answers = [client.get("/reports/geocode/", {"q": "вул. Садова, 15"}) for _ in range(5)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
+    refused = answers[-1].json()
+    assert refused["found"] is False
+    with translation.override("uk"):
+        assert refused["error"] == translation.gettext(
+            "Too many address lookups from your connection. Wait a few minutes, or mark "
+            "the place on the map.")
+    assert "Too many" not in refused["error"]  # the visitor's language, not English
+    cache.clear()
+
+
 def test_enter_in_a_text_field_sends_the_report(client, sadova):
     html = client.get("/reports/new/").content.decode()
     form = html[html.index('class="form report-form"'):]
