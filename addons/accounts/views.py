@@ -22,6 +22,7 @@ from django.views.generic import FormView, TemplateView
 from django_ratelimit.core import is_ratelimited
 from wagtail.models import Site
 
+from addons.core.content_languages import set_language_cookie
 from addons.core.models import Notification, SiteProfile
 from addons.core.views import rate_limited
 
@@ -79,19 +80,6 @@ def _base_url(request) -> str:
 
 def _site(request):
     return Site.find_for_request(request)
-
-
-def _set_language_cookie(response, language: str) -> None:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
 
 
 # --- registration -------------------------------------------------------------------------
@@ -350,7 +338,7 @@ class ProfileView(LoginRequiredMixin, FormView):
                     ) % {"email": change.pending_email},
                 )
         response = redirect(self._next_url() or "accounts:profile")
-        _set_language_cookie(response, language)
+        set_language_cookie(response, language)
         return response
 
     def _next_url(self):

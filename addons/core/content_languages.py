@@ -274,3 +274,17 @@ def variant() -> str:
     (titles, links), for cache keys."""
     value = _current.get()
     return f"{value.content}{'/' if value.prefixed else ''}" if value else ""
+
+
+def set_language_cookie(response, language: str) -> None:
+    """Remember ``language`` as the visitor's choice (the cookie Django's own switch sets)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

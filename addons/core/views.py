@@ -7,12 +7,11 @@ from django.views.decorators.http import require_http_methods
 def switch_language(request):
     """The language switch (``?language=en&next=/page/``): remembers the choice (the
     language cookie) and opens the same page in that language, at its address."""
-    from django.conf import settings
     from django.http import Http404
     from django.shortcuts import redirect
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    from .content_languages import localized_path, site_languages
+    from .content_languages import localized_path, set_language_cookie, site_languages
     from .middleware import site_profile
 
     profile = site_profile(request)
@@ -27,16 +26,7 @@ def switch_language(request):
     path, _sep, query = next_url.partition("?")
     target = localized_path(path, code, profile) + (f"?{query}" if query else "")
     response = redirect(target)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        code,
-        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
+    set_language_cookie(response, code)
     return response
 
 
