@@ -84,3 +84,20 @@ def add_town(hostname, title="Town 2", *, slug="town-2", jurisdiction=None, lang
             site=town, defaults={"jurisdiction": jurisdiction, "default_language": language}
         )
     return town
+
+
+def make_coat_of_arms(size=(60, 70)):
+    """A Wagtail image to stand for a town's coat of arms (a plain PNG shield colour)."""
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images import get_image_model
+
+    buffer = io.BytesIO()
+    PILImage.new("RGBA", size, (20, 80, 140, 255)).save(buffer, "PNG")
+    image = get_image_model()(title="Arms")
+    image.file = ImageFile(io.BytesIO(buffer.getvalue()), name="arms.png")
+    image._set_image_file_metadata()
+    image.save()
+    return image

@@ -3,26 +3,17 @@
 import io
 
 import pytest
-from django.core.files.images import ImageFile
-from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from addons.core import pdf
 from addons.core.models import SiteProfile
+from tests.conftest import make_coat_of_arms
 
 pytestmark = pytest.mark.django_db
 
 
 def _arms():
-    from PIL import Image as PILImage
-
-    buffer = io.BytesIO()
-    PILImage.new("RGBA", (90, 105), (20, 80, 140, 255)).save(buffer, "PNG")
-    image = get_image_model()(title="Arms")
-    image.file = ImageFile(io.BytesIO(buffer.getvalue()), name="arms.png")
-    image._set_image_file_metadata()
-    image.save()
-    return image
+    return make_coat_of_arms((90, 105))
 
 
 @pytest.fixture

@@ -1,18 +1,16 @@
 """Themes: each site renders with the theme named in its SiteProfile, and the compiled
 template cache of one theme never serves another site."""
 
-import io
 
 import pytest
-from django.core.files.images import ImageFile
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from addons.core.models import SiteProfile
 from addons.core.themes import THEME_COOKIE
+from tests.conftest import make_coat_of_arms
 
 CIVIC_CSS = "/static/civic/css/site.css"
 CONTRAST_CSS = "/static/contrast/css/site.css"
@@ -212,15 +210,7 @@ def test_theme_interface_speaks_the_site_language(client, two_sites):
 
 
 def _arms():
-    from PIL import Image as PILImage
-
-    buffer = io.BytesIO()
-    PILImage.new("RGB", (60, 70), (20, 80, 140)).save(buffer, "PNG")
-    image = get_image_model()(title="Arms")
-    image.file = ImageFile(io.BytesIO(buffer.getvalue()), name="arms.png")
-    image._set_image_file_metadata()
-    image.save()
-    return image
+    return make_coat_of_arms((60, 70))
 
 
 @pytest.fixture
