@@ -129,6 +129,9 @@ class AddonConfig(AppConfig):
     scheduled_jobs: tuple[ScheduledJob, ...] = ()
     #: dynamic audiences of mass email this add-on can resolve (its own data only).
     recipient_segments: tuple[RecipientSegment, ...] = ()
+    #: the record types staff work on (``addons.core.casework.Casework``): the desk's
+    #: screens, the staff home and automatic assignment are built from them.
+    casework: tuple = ()
     #: one sentence shown beside the add-on's switch in the control panel.
     description: Any = ""
 

@@ -269,3 +269,6 @@ class UnsubscribeAlias(models.Model):
 
     def __str__(self):
         return self.code
+
+
+from .casework.models import Assignable, StaffAbsence  # noqa: E402,F401  (core's models)

@@ -79,3 +79,17 @@ def recipient_segments():
         for addon in _addons.values()
         for segment in addon.recipient_segments
     }
+
+
+def casework():
+    """``[(addon, Casework)]`` of every installed add-on, in menu order."""
+    items = [(addon, item) for addon in _addons.values() for item in addon.casework]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
+
+
+def casework_for(key):
+    """``(addon, Casework)`` declared under ``key``, or ``(None, None)``."""
+    for addon, item in casework():
+        if item.key == key:
+            return addon, item
+    return None, None
