@@ -98,9 +98,10 @@ def feedback_admin_url(message: FeedbackMessage) -> str:
 
 def submit_feedback(page, *, name: str, email: str, message: str, phone: str = "",
                     author=None, site=None) -> FeedbackMessage:
-    """Save a feedback message to ``page`` and notify its moderators (in one transaction:
-    the notifications are sent once it commits)."""
-    from addons.core.notifications import notify_group
+    """Save a feedback message to ``page`` and notify whoever handles it (core's staffing
+    rule: its moderators present or their delegates, else up the tree, else the reception
+    office, else the administrators), in one transaction: sent once it commits."""
+    from addons.core.notifications import notify_handlers
 
     if not page.feedback_enabled:
         raise ValueError("Feedback is switched off for this addressee.")
@@ -113,8 +114,8 @@ def submit_feedback(page, *, name: str, email: str, message: str, phone: str = "
             message=message,
             author=author if author is not None and author.is_authenticated else None,
         )
-        notify_group(
-            page.moderators,
+        notify_handlers(
+            page,
             FEEDBACK_EVENT,
             {
                 "addressee": page.title,

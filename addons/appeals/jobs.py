@@ -5,15 +5,16 @@ Points of one term (the current due date, extensions included):
 - ``due-<n>`` for each configured offset (default 5, 1, 0 days before the due date): the
   addressee's moderators and the appeals department are reminded. Only the most urgent
   point that applies is sent; the earlier ones it makes moot are recorded as passed.
-- ``overdue-head`` the day after the due date: the addressee's head (the moderators of the
-  addressee's parent addressee, else the configured leadership) and the department.
+- ``overdue-head`` the day after the due date: the addressee's supervisors (core's
+  ``staffing.supervisors_of``: the handlers of its parent addressee, else the leadership,
+  else the reception office, else the administrators) and the department.
 - ``return-<n>``, ``notify-<n>`` and ``refuse-<n>``, the same offsets before the other
   terms the site's law sets: returning an incomplete appeal (``Appeal.return_by``, while it
   is not taken in hand), informing the applicant of the decision (``Appeal.notify_by``,
   until informed) and communicating a refusal of a request for public information
   (``Appeal.refuse_by``, RO, while the request is open).
 - ``overdue-leadership`` after ``leadership_after_days`` overdue: the municipality's
-  leadership (AppealsSettings.leadership).
+  leadership (core's staffing setting, ``staffing.leadership_of``).
 
 Each point is an :class:`AppealReminder` row written in the same transaction as its
 notifications (unique per appeal, point and due date): a worker that dies mid-run sends
@@ -32,6 +33,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+
+from addons.core.staffing import leadership_of, supervisors_of
 
 from .models import (
     OPEN_STATUSES,
@@ -76,27 +79,19 @@ def points_for(appeal: Appeal, options: AppealsSettings, today: date) -> list[tu
 
 
 def head_recipients(appeal: Appeal, options: AppealsSettings) -> list:
-    """Who answers for the addressee: its parent addressee's moderators, else leadership."""
-    from addons.addressees.models import AddresseePage
-
-    parent = (
-        AddresseePage.objects.filter(
-            path=appeal.addressee.path[: -AddresseePage.steplen]
-        ).first()
-        if appeal.addressee.depth > 1 else None
-    )
-    if parent is not None:
-        return staff_recipients(parent)
-    return staff_recipients(options.leadership_id)
+    """Who answers for the addressee: core's ``supervisors_of`` (its parent addressee's
+    handlers, else the leadership, else the reception office, else the administrators)."""
+    return supervisors_of(appeal.addressee, site=appeal.site).users
 
 
 def _recipients(point: str, appeal: Appeal, options: AppealsSettings) -> list:
-    department = staff_recipients(options.department_id) if options.department_id else []
+    department = (staff_recipients(options.department_id, appeal.site)
+                  if options.department_id else [])
     if point == HEAD:
         return head_recipients(appeal, options) + department
     if point == LEADERSHIP:
-        return staff_recipients(options.leadership_id)
-    return staff_recipients(appeal.addressee) + department
+        return leadership_of(appeal.site).users
+    return staff_recipients(appeal.addressee, appeal.site) + department
 
 
 def candidates(today: date, max_offset: int):

@@ -761,11 +761,6 @@ class AppealsSettings(BaseSiteSetting):
         help_text=_("Registers and forwards every appeal when routing goes through it; its "
                     "moderators also see every appeal and get the reminders."),
     )
-    leadership = models.ForeignKey(
-        "addressees.AddresseePage", verbose_name=_("municipality leadership"), null=True,
-        blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text=_("Alerted when an appeal stays overdue (e.g. the mayor's office)."),
-    )
     reminder_days = models.CharField(
         _("reminders, days before the due date"), max_length=50, default="5,1,0",
         help_text=_("Comma separated, e.g. 5,1,0 (0: the day itself)."),
@@ -790,7 +785,7 @@ class AppealsSettings(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("routing_mode"), FieldPanel("department"), FieldPanel("leadership")],
+            [FieldPanel("routing_mode"), FieldPanel("department")],
             heading=_("Routing"),
         ),
         MultiFieldPanel(

@@ -24,7 +24,7 @@ from wagtail.log_actions import log
 from addons.core import deadlines
 from addons.core.notifications import notify
 from addons.core.numbering import next_reference
-from addons.core.permissions import moderators_of
+from addons.core.staffing import handlers_for
 
 from . import jurisdictions
 from .models import (
@@ -135,11 +135,12 @@ def _notify_citizen(appeal: Appeal, event: str, extra: dict | None = None, key=N
     )
 
 
-def staff_recipients(addressee) -> list:
-    """Active users who moderate ``addressee``."""
+def staff_recipients(addressee, site=None) -> list:
+    """Who handles ``addressee``'s appeals today (core's staffing rule: its staff present or
+    their delegates, else up the tree, else the reception office, else the administrators)."""
     if addressee is None:
         return []
-    return list(moderators_of(addressee).order_by("pk"))
+    return handlers_for(addressee, site=site).users
 
 
 def _notify_users(users, appeal, event, extra=None, key=None):
@@ -417,9 +418,9 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
         "addressee": addressee.pk, "repeated_of": appeal.repeated_of_id,
     }, log_action="appeals.file")
     _notify_citizen(appeal, "appeals.filed", key=f"appeals.filed:{appeal.pk}")
-    recipients = staff_recipients(appeal.addressee)
+    recipients = staff_recipients(appeal.addressee, appeal.site)
     if options.department_id and options.department_id != appeal.addressee_id:
-        recipients += staff_recipients(options.department_id)
+        recipients += staff_recipients(options.department_id, appeal.site)
     _notify_users(recipients, appeal, "appeals.new", {"repeated": appeal.is_repeated},
                   key=f"appeals.new:{appeal.pk}")
     return appeal
@@ -501,7 +502,7 @@ def forward(appeal: Appeal, actor, to_addressee, reason: str = "") -> Appeal:
         changes={"addressee": to_addressee, "forwarded_from": previous_addressee,
                  "forward_by": term},
     )
-    _notify_users(staff_recipients(to_addressee), appeal, "appeals.forwarded")
+    _notify_users(staff_recipients(to_addressee, appeal.site), appeal, "appeals.forwarded")
     return appeal
 
 
@@ -802,7 +803,7 @@ def comment(appeal: Appeal, user, text: str, files=()) -> AppealMessage:
     _save_files(appeal, files, message=message, user=user)
     _record(appeal, AppealEvent.Action.COMMENTED, user, data={"message": message.pk},
             log_action="appeals.comment")
-    _notify_users(staff_recipients(appeal.addressee), appeal, "appeals.comment",
+    _notify_users(staff_recipients(appeal.addressee, appeal.site), appeal, "appeals.comment",
                   key=f"appeals.comment:{message.pk}")
     return message
 
@@ -817,7 +818,7 @@ def mark_resolved(appeal: Appeal, user) -> Appeal:
         log_action="appeals.resolve", allowed_from=(*OPEN_STATUSES, Status.ANSWERED),
         changes={"resolved_by_citizen_at": now, "closed_at": now},
     )
-    _notify_users(staff_recipients(appeal.addressee), appeal, "appeals.status",
+    _notify_users(staff_recipients(appeal.addressee, appeal.site), appeal, "appeals.status",
                   key=f"appeals.resolved:{appeal.pk}")
     return appeal
 

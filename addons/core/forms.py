@@ -97,3 +97,16 @@ class BoundedDateField(forms.DateField):
             raise forms.ValidationError(self.error_messages["out_of_range"],
                                         code="out_of_range")
         return day
+
+
+class StaffingSettingsForm(WagtailAdminModelForm):
+    """The leadership is an addressee of the site being configured, never another town's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("leadership")
+        site = getattr(self.instance, "site", None) if self.instance.site_id else None
+        if field is not None and site is not None:
+            field.queryset = field.queryset.filter(path__startswith=site.root_page.path)
+            field.error_messages["invalid_choice"] = _(
+                "Choose an addressee of this site.")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-from .forms import AddonActivationForm, SiteProfileForm
+from .forms import AddonActivationForm, SiteProfileForm, StaffingSettingsForm
 
 JURISDICTIONS = [
     ("ua", _("Ukraine")),
@@ -272,3 +272,39 @@ class UnsubscribeAlias(models.Model):
 
 
 from .casework.models import Assignable, StaffAbsence  # noqa: E402,F401  (core's models)
+
+
+@register_setting(icon="group")
+class StaffingSettings(BaseSiteSetting):
+    """Who receives the records nobody in the department tree is there to handle, and who
+    leads the municipality (see ``addons.core.staffing``)."""
+
+    reception_office = models.ForeignKey(
+        "auth.Group", verbose_name=_("reception office"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Staff group that receives the records of addressees with nobody at "
+                    "work, up the whole tree (e.g. the appeals department, the general "
+                    "office)."),
+    )
+    leadership = models.ForeignKey(
+        "addressees.AddresseePage", verbose_name=_("municipality's leadership"), null=True,
+        blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Its staff supervise the addressees at the top of the tree and get the "
+                    "last escalation of overdue records (e.g. the mayor's office)."),
+    )
+    administrators = models.ForeignKey(
+        "auth.Group", verbose_name=_("administrators"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Besides the superusers, the last to receive records when there is no "
+                    "reception office."),
+    )
+
+    base_form_class = StaffingSettingsForm
+    panels = [
+        FieldPanel("reception_office"),
+        FieldPanel("leadership"),
+        FieldPanel("administrators"),
+    ]
+
+    class Meta:
+        verbose_name = _("staffing")

@@ -221,6 +221,32 @@ def notify_group(group, event: str, context: dict | None = None, **kwargs) -> li
     return rows
 
 
+def notify_staff(users, event: str, context: dict | None = None, *, on=None, **kwargs) -> list:
+    """Notify members of staff: an absent person's message goes to whoever stands in for
+    them (``staffing.present``; nobody when no one does), each person once. A ``key`` is
+    made per recipient (``<key>:u<user id>``). Returns the notifications written."""
+    from .staffing import present
+
+    key = kwargs.pop("key", None)
+    rows = []
+    for user in present([user for user in users if user is not None and user.is_active], on):
+        row = notify(user, event, context, key=f"{key}:u{user.pk}" if key else None, **kwargs)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def notify_handlers(addressee, event: str, context: dict | None = None, *, site=None,
+                    **kwargs) -> list:
+    """Notify whoever handles ``addressee``'s records (``staffing.handlers_for``: its staff
+    present or their delegates, else up the tree, else the reception office, else the
+    administrators)."""
+    from .staffing import handlers_for
+
+    handling = handlers_for(addressee, site=site)
+    return notify_staff(handling.users, event, context, site=site, **kwargs)
+
+
 # --- delivering ---------------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """Demo content of problem reports: the demo city's street register, its category ->
-addressee mapping, bounds, leadership and a few reports, and each demo town's geometry
-(streets with their course, districts) from ``fixtures/demo/geo/``. Every step is
-idempotent."""
+addressee mapping, bounds, leadership (core's staffing setting, when still empty) and a few
+reports, and each demo town's geometry (streets with their course, districts) from
+``fixtures/demo/geo/``. Every step is idempotent."""
 
 from __future__ import annotations
 
@@ -112,6 +112,7 @@ def load_geometry(site, path: Path | None = None) -> int:
 def load_demo(site, *, with_reports: bool = True) -> None:
     """Settings, categories with their addressees, the streets and a few demo reports."""
     from addons.core.geo import Point
+    from addons.core.models import StaffingSettings
 
     from . import services
     from .models import Report, ReportCategory, Street
@@ -125,10 +126,15 @@ def load_demo(site, *, with_reports: bool = True) -> None:
     options.category_map = data.get("category_map", {})
     south, west, north, east = data.get("bounds") or (None, None, None, None)
     options.min_lat, options.min_lng, options.max_lat, options.max_lng = south, west, north, east
-    options.leadership = services._addressee_by_slug(site, data.get("leadership", ""))
     options.default_addressee = services._addressee_by_slug(
         site, data.get("default_addressee", ""))
     options.save()
+    staffing = StaffingSettings.for_site(site)
+    if staffing.leadership_id is None:
+        # the municipality's leadership is core's staffing setting: fill it if still empty
+        staffing.leadership = services._addressee_by_slug(site, data.get("leadership", ""))
+        if staffing.leadership is not None:
+            staffing.save(update_fields=["leadership"])
     services.create_defaults(site)
     load_streets(site)
     load_geometry(site)

@@ -714,11 +714,6 @@ class ReportsSettings(BaseSiteSetting):
         _("questionnaire after (days)"), default=28,
         help_text=_("Reporters of unresolved reports are asked how it goes after this time."),
     )
-    leadership = models.ForeignKey(
-        "addressees.AddresseePage", verbose_name=_("municipality's leadership"), null=True,
-        blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text=_("Its moderators get the second escalation of overdue reports."),
-    )
     default_addressee = models.ForeignKey(
         "addressees.AddresseePage", verbose_name=_("addressee of unrouted reports"),
         null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -740,7 +735,6 @@ class ReportsSettings(BaseSiteSetting):
         ),
         FieldPanel("duplicate_radius_m"),
         FieldPanel("questionnaire_days"),
-        FieldPanel("leadership"),
         FieldPanel("default_addressee"),
         FieldRowPanel([FieldPanel("max_photo_mb"), FieldPanel("photo_max_edge")]),
         FieldPanel("category_map"),

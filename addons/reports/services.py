@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from addons.core.geo import Point, bbox_around, distance_m
-from addons.core.notifications import notify
+from addons.core.notifications import notify, notify_handlers
 from addons.core.numbering import next_reference
-from addons.core.permissions import AddresseeScopedPermissionPolicy, moderators_of
+from addons.core.permissions import AddresseeScopedPermissionPolicy
+from addons.core.staffing import leadership_of, supervisors_of
 
 from . import defaults, signals
 from .models import (
@@ -294,11 +295,12 @@ def _notify_followers(report, event, context, *, key=None, exclude_user=None,
 
 
 def _notify_addressee(report, event, context, key=None):
+    """Whoever handles the report's addressee (core's staffing rule: its staff present or
+    their delegates, else up the tree, else the reception office, else the administrators)."""
     if report.addressee_id is None:
         return
-    for user in moderators_of(report.addressee):
-        notify(user, event, context, site=report.site, url=report.get_absolute_url(),
-               key=f"{key}:u{user.pk}" if key else None)
+    notify_handlers(report.addressee, event, context, site=report.site,
+                    url=report.get_absolute_url(), key=key)
 
 
 def feedback_url(report: Report) -> str:
@@ -842,23 +844,17 @@ def questionnaire_answer(report: Report, fixed: bool, comment: str = "", by=None
 
 
 def _head_recipients(report: Report):
-    """Whoever is over the addressee: the parent addressee's moderators, else the leadership."""
-    from addons.addressees.models import AddresseePage
-
+    """Whoever is over the addressee (core's ``supervisors_of``: the parent addressee's
+    handlers, else the leadership, else the reception office, else the administrators)."""
     if report.addressee_id:
-        parent = report.addressee.get_parent()
-        if parent is not None:
-            parent = parent.specific
-            if isinstance(parent, AddresseePage):
-                people = list(moderators_of(parent))
-                if people:
-                    return people
+        return supervisors_of(report.addressee, site=report.site).users
     return _leadership(report.site)
 
 
 def _leadership(site):
-    leadership = get_settings(site).leadership
-    return list(moderators_of(leadership)) if leadership is not None else []
+    """The municipality's leadership (core's staffing setting), else the office, else the
+    administrators."""
+    return leadership_of(site).users
 
 
 def escalate_overdue(now: datetime | None = None) -> int:
