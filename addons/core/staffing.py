@@ -234,9 +234,10 @@ class _Day:
         self.day = _day(on)
         self.away = _delegation_map(self.day)
         self._users: dict[int, object] = {}
+        self._asked: set[int] = set()
 
     def load(self, ids):
-        missing = [pk for pk in ids if pk not in self._users]
+        missing = [pk for pk in ids if pk not in self._asked]
         # the delegates (and theirs) of the people asked for, in the same query
         extra = set()
         for pk in missing:
@@ -245,8 +246,9 @@ class _Day:
                 seen.add(pk)
                 pk = self.away[pk]
                 extra.add(pk)
-        wanted = set(missing) | {pk for pk in extra if pk not in self._users}
+        wanted = set(missing) | {pk for pk in extra if pk not in self._asked}
         if wanted:
+            self._asked.update(wanted)
             for user in get_user_model().objects.filter(pk__in=wanted, is_active=True):
                 self._users[user.pk] = user
         return self
@@ -317,6 +319,7 @@ def _fallback(site, day: _Day) -> Handling:
 
 def _walk(chain, day: _Day, moderators) -> Handling | None:
     """The first addressee of ``chain`` (nearest first) with someone present."""
+    day.load(sorted({pk for page in chain for pk in moderators.get(page.pk, [])}))
     for index, page in enumerate(chain):
         users = day.present(moderators.get(page.pk, []))
         if users:
@@ -477,3 +480,15 @@ def describe(handling: Handling) -> str:
     if handling.source == ADMINISTRATORS:
         return _("the administrators: %(people)s") % {"people": names}
     return _("NOBODY: no active person receives these records")
+
+
+def may_manage_absences(user) -> bool:
+    """Superusers and holders of ``core.change_staffabsence`` record anyone's absences."""
+    return bool(user is not None and user.is_authenticated and user.is_active and (
+        user.is_superuser or user.has_perm("core.change_staffabsence")))
+
+
+def staff_users():
+    """Active members of staff (admin users), by name: who may be away or stand in."""
+    return get_user_model().objects.filter(
+        Q(is_staff=True) | Q(is_superuser=True), is_active=True).order_by("username")

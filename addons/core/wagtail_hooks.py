@@ -21,3 +21,24 @@ register_permission_policy(Notification, NotificationViewSet.permission_policy, 
 @hooks.register("register_admin_viewset")
 def register_notification_outbox():
     return NotificationViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_staffing_urls():
+    from .staffing_admin import admin_urls
+
+    return admin_urls()
+
+
+@hooks.register("register_settings_menu_item")
+def register_staffing_menu_item():
+    from .staffing_admin import staffing_menu_item
+
+    return staffing_menu_item()
+
+
+@hooks.register("register_admin_viewset")
+def register_absences():
+    from .staffing_admin import AbsenceViewSet
+
+    return AbsenceViewSet()
