@@ -307,4 +307,4 @@ class StaffingSettings(BaseSiteSetting):
     ]
 
     class Meta:
-        verbose_name = _("staffing")
+        verbose_name = _("reception office and leadership")

@@ -150,3 +150,35 @@ def test_personal_data_and_anonymise(transport):
     assert data["feedback_messages"][0]["message"] == "Hello there"
     addon.anonymise(citizen)
     assert not FeedbackMessage.objects.exists()
+
+
+def test_feedback_to_an_addressee_without_staff_goes_to_the_reception_office(site, transport):
+    from django.contrib.auth.models import Group
+
+    from addons.addressees.services import submit_feedback
+    from addons.core.models import StaffingSettings
+
+    office = Group.objects.create(name="General office")
+    StaffingSettings.objects.update_or_create(site=site, defaults={"reception_office": office})
+    clerk = get_user_model().objects.create_user(username="clerk", email="clerk@city.example",
+                                                 password="x", is_staff=True)
+    clerk.groups.add(office)
+    submit_feedback(transport, name="C", email="c@example.com", message="Hello there")
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [clerk.pk]
+
+
+def test_feedback_goes_to_the_delegate_of_an_absent_moderator(transport, moderator):
+    import datetime
+
+    from django.utils import timezone
+
+    from addons.addressees.services import submit_feedback
+    from addons.core.casework.models import StaffAbsence
+
+    stand_in = get_user_model().objects.create_user(username="standin",
+                                                    email="standin@city.example", password="x")
+    today = timezone.localdate()
+    StaffAbsence.objects.create(user=moderator, delegate=stand_in, starts=today,
+                                ends=today + datetime.timedelta(days=3))
+    submit_feedback(transport, name="C", email="c@example.com", message="Hello there")
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [stand_in.pk]

@@ -85,8 +85,10 @@ def department(catalog, profile, site):
 
 @pytest.fixture
 def leadership(catalog, site):
+    from addons.core.models import StaffingSettings
+
     page = catalog.add_child(instance=AddresseePage(title="Mayor's office", slug="mayor"))
-    options = AppealsSettings.for_site(site)
+    options = StaffingSettings.for_site(site)
     options.leadership = page
     options.save()
     return page

@@ -295,3 +295,165 @@ def test_command_output_is_translated(site, roads, office, make_user, appeal_for
     out = io.StringIO()
     call_command("staffing", "--language", "uk", stdout=out)
     assert "Roads: безпосередньо: Ann Bell" in out.getvalue()
+
+
+# --- the admin screens --------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_member(make_user):
+    from django.contrib.auth.models import Permission
+
+    user = make_user("ann", full_name="Ann Bell")
+    user.user_permissions.add(Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"))
+    return user
+
+
+def test_settings_screen_only_for_those_allowed(client, site, roads, office, staff_member,
+                                                make_user, appeal_form, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    _attach(roads)
+    make_user("clerk", groups=[office], full_name="Clara Office")
+    client.force_login(staff_member)
+    assert client.get("/admin/staffing/", HTTP_HOST="localhost").status_code == 403
+    dashboard = client.get("/admin/", HTTP_HOST="localhost").content.decode()
+    assert "/admin/staffing/" not in dashboard
+    staff_member.user_permissions.add(Permission.objects.get(
+        content_type__app_label="core", codename="view_staffingsettings"))
+    staff_member = django_user_model.objects.get(pk=staff_member.pk)
+    client.force_login(staff_member)
+    response = client.get("/admin/staffing/", HTTP_HOST="localhost")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Roads" in html and "Clara Office" in html
+    client.logout()
+    assert client.get("/admin/staffing/", HTTP_HOST="localhost").status_code == 302
+
+
+def test_settings_screen_is_scoped_to_the_chosen_site(client, site, roads, office, make_user,
+                                                      appeal_form, django_user_model):
+    _attach(roads)
+    town_b = add_town("town-b.example.org", slug="town-b")
+    catalog_b = town_b.root_page.add_child(
+        instance=AddresseeCatalogPage(title="Addressees", slug="addressees-b"))
+    _attach(catalog_b.add_child(instance=AddresseePage(title="Bridges B", slug="bridges-b")))
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(root)
+    html = client.get("/admin/staffing/", HTTP_HOST="localhost").content.decode()
+    assert "Roads" in html and "Bridges B" not in html
+    html = client.get(f"/admin/staffing/?site={town_b.pk}",
+                      HTTP_HOST="localhost").content.decode()
+    assert "Bridges B" in html and "Roads" not in html
+
+
+def test_leadership_must_be_of_the_site(site, catalog, city_hall):
+    from addons.core.forms import StaffingSettingsForm
+
+    town_b = add_town("town-b.example.org", slug="town-b")
+    catalog_b = town_b.root_page.add_child(
+        instance=AddresseeCatalogPage(title="Addressees", slug="addressees-b"))
+    mayor_b = catalog_b.add_child(instance=AddresseePage(title="Mayor B", slug="mayor-b"))
+    options = StaffingSettings.for_site(site)
+    form_class = StaffingSettings.get_edit_handler().get_form_class()
+    assert issubclass(form_class, StaffingSettingsForm)
+    form = form_class({"leadership": mayor_b.pk}, instance=options)
+    assert not form.is_valid()
+    assert "leadership" in form.errors
+    form = form_class({"leadership": city_hall.pk}, instance=options)
+    assert form.is_valid(), form.errors
+
+
+def _absence_post(client, data):
+    return client.post("/admin/absences/new/", data, HTTP_HOST="localhost")
+
+
+def test_staff_record_their_own_absence(client, staff_member, make_user):
+    bob = make_user("bob")
+    client.force_login(staff_member)
+    response = _absence_post(client, {"starts": "2026-12-10", "ends": "2026-12-12",
+                                      "delegate": bob.pk, "note": "Training",
+                                      "user": bob.pk})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    absence = StaffAbsence.objects.get()
+    # the user field is not theirs to choose: the absence is their own
+    assert (absence.user, absence.delegate, absence.note) == (staff_member, bob, "Training")
+
+
+@pytest.mark.parametrize("data, field, message", [
+    ({"starts": "2026-12-12", "ends": "2026-12-10"}, "ends",
+     "Відсутність не може закінчитися раніше, ніж почалася."),
+    ({"starts": "2026-12-10", "ends": "2026-12-12", "delegate": "SELF"}, "delegate",
+     "Оберіть іншу особу: людина не може заміщати саму себе."),
+])
+def test_bad_absences_are_refused_and_what_was_typed_is_kept(client, staff_member, data,
+                                                             field, message):
+    data = {**data, "note": "Conference in Lviv"}
+    if data.get("delegate") == "SELF":
+        data["delegate"] = staff_member.pk
+    client.force_login(staff_member)
+    response = _absence_post(client, data)
+    assert response.status_code == 200
+    assert not StaffAbsence.objects.exists()
+    form = response.context["form"]
+    assert form.errors[field] == [message]
+    html = response.content.decode()
+    assert "Conference in Lviv" in html and data["starts"] in html
+
+
+def test_a_delegation_cycle_is_refused(client, staff_member, make_user):
+    bob = make_user("bob")
+    away(bob, staff_member, starts=datetime.date(2026, 12, 11), ends=datetime.date(2026, 12, 20))
+    client.force_login(staff_member)
+    response = _absence_post(client, {"starts": "2026-12-10", "ends": "2026-12-12",
+                                      "delegate": bob.pk, "note": "Leave"})
+    assert response.status_code == 200
+    assert "delegate" in response.context["form"].errors
+    assert StaffAbsence.objects.count() == 1
+    assert "Leave" in response.content.decode()
+
+
+def test_staff_see_and_change_only_their_own_absences(client, staff_member, make_user,
+                                                      django_user_model):
+    bob = make_user("bob", full_name="Bob Other")
+    theirs = away(bob)
+    mine = away(staff_member)
+    client.force_login(staff_member)
+    html = client.get("/admin/absences/", HTTP_HOST="localhost").content.decode()
+    assert f"/admin/absences/edit/{mine.pk}/" in html
+    assert f"/admin/absences/edit/{theirs.pk}/" not in html
+    assert client.get(f"/admin/absences/edit/{theirs.pk}/",
+                      HTTP_HOST="localhost").status_code == 404
+    assert client.post(f"/admin/absences/delete/{theirs.pk}/",
+                       HTTP_HOST="localhost").status_code == 404
+    assert StaffAbsence.objects.filter(pk=theirs.pk).exists()
+    # an administrator records anyone's
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(root)
+    response = _absence_post(client, {"user": bob.pk, "starts": "2027-01-05",
+                                      "ends": "2027-01-09", "delegate": staff_member.pk})
+    assert response.status_code == 302
+    assert StaffAbsence.objects.filter(user=bob, starts="2027-01-05").exists()
+
+
+def test_admin_dashboard_requests_nothing_from_another_origin(client, site, django_user_model):
+    import re
+
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(root)
+    html = client.get("/admin/", HTTP_HOST="localhost").content.decode()
+    assert "gravatar" not in html.lower()
+    assert "releases.wagtail.io" not in html
+    # nothing loaded (scripts, styles, images, frames, fetches) from another origin
+    loaded = re.findall(r'(?:src|srcset|data-[a-z-]*url)="(https?:)?//([^/"]+)', html)
+    stylesheets = re.findall(r'<link[^>]+href="(?:https?:)?//([^/"]+)', html)
+    others = {host for _scheme, host in loaded} | set(stylesheets)
+    assert others <= {"testserver", "localhost"}, others
+
+
+def test_admin_offers_the_interface_languages(settings):
+    codes = {code for code, _name in settings.WAGTAILADMIN_PERMITTED_LANGUAGES}
+    assert {"uk", "ro", "bg"} <= codes
+    assert settings.WAGTAIL_ENABLE_UPDATE_CHECK is False
+    assert settings.WAGTAIL_GRAVATAR_PROVIDER_URL is None

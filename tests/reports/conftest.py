@@ -68,8 +68,10 @@ def reports_site(site, profile, addressee, water, city_hall, settings):
     options.min_lat, options.max_lat = CENTRE.lat - 0.1, CENTRE.lat + 0.1
     options.min_lng, options.max_lng = CENTRE.lng - 0.15, CENTRE.lng + 0.15
     options.category_map = {"roads.": "roads", "water.": "vodokanal"}
-    options.leadership = city_hall
     options.save()
+    from addons.core.models import StaffingSettings
+
+    StaffingSettings.objects.update_or_create(site=site, defaults={"leadership": city_hall})
     create_defaults(site)
     return site
 

@@ -654,6 +654,39 @@ class DemoLoader:
                 self.moderator_names.append(person["username"])
         return changed
 
+    def staffing(self, site, spec: dict) -> None:
+        """The town's reception office (a staff group with its members) and leadership
+        (an addressee slug): core's staffing setting."""
+        from addons.core.models import StaffingSettings
+
+        if not spec:
+            return
+        options = StaffingSettings.for_site(site)
+        values = {}
+        office = spec.get("reception_office")
+        if office:
+            group, created = Group.objects.get_or_create(name=office["name"])
+            self._count(created, created)
+            group.permissions.add(Permission.objects.get(
+                content_type__app_label="wagtailadmin", codename="access_admin"))
+            for person in office.get("members", []):
+                user = self.user(
+                    username=person["username"], email=person["email"],
+                    password=self.password, full_name=person.get("full_name", ""),
+                    is_staff=True, is_active=True, email_confirmed=True,
+                )
+                user.groups.add(group)
+                if person["username"] not in self.moderator_names:
+                    self.moderator_names.append(person["username"])
+            values["reception_office"] = group
+        if spec.get("leadership"):
+            values["leadership"] = AddresseePage.objects.descendant_of(site.root_page).filter(
+                slug=spec["leadership"]).first()
+        changed = self._assign(options, values)
+        if changed:
+            options.save()
+        self._count(False, changed)
+
     def attachables(self, site, catalog, disabled: list[str]) -> None:
         """Hang each enabled add-on's snippets of this site (the default forms its
         ``setup(site)`` made) on every addressee page. An add-on whose snippets are already
@@ -697,7 +730,7 @@ class DemoLoader:
         values = {"category_map": spec.get("category_map") or {}}
         south, west, north, east = spec.get("bounds") or (None, None, None, None)
         values.update(min_lat=south, min_lng=west, max_lat=north, max_lng=east)
-        for field in ("leadership", "default_addressee"):
+        for field in ("default_addressee",):
             slug = spec.get(field)
             values[field] = pages.filter(slug=slug).first() if slug else None
         changed = self._assign(options, values)
@@ -808,6 +841,7 @@ class DemoLoader:
         groups = self.groups(data.get("groups") or {})
         catalog = self.catalog(home, data["catalog"], data.get("group_pages") or [], groups)
         self.addressees(catalog, data.get("addressees") or [], data, groups, {})
+        self.staffing(site, data.get("staffing") or {})
         if "queues" in {a.label for a in registry.optional_addons()} and "queues" not in disabled:
             from addons.queues.demo import load_demo as load_queues
 

@@ -1,0 +1,68 @@
+"""Appeals notify through core's staffing rule: the office when the addressee has no staff
+present, the delegate of someone away; the leadership setting moved to core."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from addons.core.casework.models import StaffAbsence
+from addons.core.models import Notification, StaffingSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def received(user, event):
+    return Notification.objects.filter(recipient=user, event=event).count()
+
+
+@pytest.fixture
+def office(site, make_user):
+    group = Group.objects.create(name="Appeals department")
+    StaffingSettings.objects.update_or_create(site=site, defaults={"reception_office": group})
+    clerk = make_user("clerk", is_staff=True)
+    clerk.groups.add(group)
+    return clerk
+
+
+def test_appeal_to_an_addressee_without_staff_goes_to_the_office(file_one, office,
+                                                                 django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    appeal = file_one()
+    assert received(office, "appeals.new") == 1
+    assert received(root, "appeals.new") == 0
+    assert appeal.reference
+
+
+def test_appeal_goes_to_the_delegate_of_an_absent_moderator(file_one, moderator, make_user,
+                                                            office):
+    stand_in = make_user("standin", is_staff=True)
+    today = timezone.localdate()
+    StaffAbsence.objects.create(user=moderator, delegate=stand_in, starts=today, ends=today)
+    file_one()
+    assert received(stand_in, "appeals.new") == 1
+    assert received(moderator, "appeals.new") == 0
+    assert received(office, "appeals.new") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_copies_the_leadership_to_core(site, catalog):
+    from addons.addressees.models import AddresseePage
+
+    mayor = catalog.add_child(instance=AddresseePage(title="Mayor", slug="mayor"))
+    executor = MigrationExecutor(connection)
+    before = [("appeals", "0008_content_translations")]
+    after = [("appeals", "0009_leadership_to_core")]
+    executor.migrate(before)
+    try:
+        old_apps = executor.loader.project_state(before).apps
+        AppealsSettings = old_apps.get_model("appeals", "AppealsSettings")
+        AppealsSettings.objects.update_or_create(site_id=site.pk,
+                                                 defaults={"leadership_id": mayor.pk})
+        StaffingSettings.objects.filter(site=site).delete()
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+    finally:
+        MigrationExecutor(connection).migrate(after)
+    assert StaffingSettings.objects.get(site=site).leadership_id == mayor.pk
