@@ -111,28 +111,3 @@ class StaffingSettingsForm(WagtailAdminModelForm):
             field.error_messages["invalid_choice"] = _(
                 "Choose an addressee of this site.")
 
-
-class StaffAbsenceForm(WagtailAdminModelForm):
-    """Dates away and a delegate. A member of staff records their own absences; those who
-    manage absences (``core.change_staffabsence``, superusers) record anyone's."""
-
-    starts = BoundedDateField(label=_("away from"))
-    ends = BoundedDateField(label=_("back after"),
-                            help_text=_("The last day away (the person is back the next day)."))
-
-    class Meta:
-        fields = ["user", "starts", "ends", "delegate", "note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from .staffing import may_manage_absences, staff_users
-
-        staff = staff_users()
-        self.fields["delegate"].queryset = staff
-        user = self.for_user
-        if may_manage_absences(user):
-            self.fields["user"].queryset = staff
-        else:
-            self.fields.pop("user", None)
-            if user is not None and self.instance.user_id is None:
-                self.instance.user = user

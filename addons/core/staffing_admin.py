@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -17,8 +18,9 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from . import staffing
 from .casework.models import StaffAbsence
-from .forms import StaffAbsenceForm
+from .forms import BoundedDateField
 from .permissions import ScopedIndexViewMixin, ScopedObjectViewMixin
+from .staffing import may_manage_absences, staff_users
 from .validation import parse_pk
 
 # --- the staffing overview ----------------------------------------------------------------
@@ -71,6 +73,31 @@ def staffing_menu_item():
 
 
 # --- absences -----------------------------------------------------------------------------
+
+
+class StaffAbsenceForm(WagtailAdminModelForm):
+    """Dates away and a delegate. A member of staff records their own absences; those who
+    manage absences (``core.change_staffabsence``, superusers) record anyone's."""
+
+    starts = BoundedDateField(label=_("away from"))
+    ends = BoundedDateField(label=_("back after"),
+                            help_text=_("The last day away (the person is back the next day)."))
+
+    class Meta:
+        model = StaffAbsence
+        fields = ["user", "starts", "ends", "delegate", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = staff_users()
+        self.fields["delegate"].queryset = staff
+        user = self.for_user
+        if may_manage_absences(user):
+            self.fields["user"].queryset = staff
+        else:
+            self.fields.pop("user", None)
+            if user is not None and self.instance.user_id is None:
+                self.instance.user = user
 
 
 class AbsencePermissionPolicy(BasePermissionPolicy):

@@ -4,6 +4,7 @@ that receives work, site by site; ``--check`` fails when some would reach nobody
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.models import Site
 
 from addons.core import staffing
@@ -34,8 +35,10 @@ class Command(BaseCommand):
             with translation.override(language or _site_language(one)):
                 unhandled += self._site(one)
         if check and unhandled:
-            raise CommandError(_("%(count)s addressee(s) would leave records with nobody.")
-                               % {"count": unhandled})
+            raise CommandError(ngettext(
+                "%(count)s addressee would leave records with nobody.",
+                "%(count)s addressees would leave records with nobody.", unhandled,
+            ) % {"count": unhandled})
 
     def _site(self, site) -> int:
         rows = staffing.overview(site)
