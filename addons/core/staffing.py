@@ -331,12 +331,14 @@ def handlers_for(addressee, site=None, on=None) -> Handling:
     """Who handles ``addressee``'s records on ``on`` (today by default): its active staff
     present (an absent person replaced by their delegate); if none, the nearest addressee
     above it that has some; then the site's reception office; then the site's
-    administrators. A handful of queries, whatever the depth of the tree."""
+    administrators. ``site`` counts only when there is no addressee: an addressee's own site
+    always decides. A handful of queries, whatever the depth of the tree."""
     day = _Day(on)
     page = _load_addressee(addressee)
     if page is None:
         return _fallback(site, day)
-    site = site or site_of(page)
+    # the addressee's own site decides: another town's office never gets its records
+    site = site_of(page) or site
     chain = _ancestor_chain(page)
     found = _walk(chain, day, _moderator_ids([row.pk for row in chain]))
     return found or _fallback(site, day)
@@ -367,7 +369,7 @@ def supervisors_of(addressee, site=None, on=None) -> Handling:
     day = _Day(on)
     page = _load_addressee(addressee)
     if page is not None:
-        site = site or site_of(page)
+        site = site_of(page) or site
         chain = _ancestor_chain(page)[1:]
         found = _walk(chain, day, _moderator_ids([row.pk for row in chain]))
         if found is not None:

@@ -178,6 +178,8 @@ def test_two_towns_office_of_town_b_never_gets_town_a_records(site, roads, offic
     assert staffing.site_of(roads_b) == town_b
     # by id too, and even when the caller names the wrong site the addressee's own decides
     assert staffing.handlers_for(roads_b.pk, on=TODAY).users == [clerk_b]
+    assert staffing.handlers_for(roads_b, site=site, on=TODAY).users == [clerk_b]
+    assert staffing.handlers_for(None, site=town_b, on=TODAY).users == [clerk_b]
 
 
 def test_queries_do_not_grow_with_the_tree(site, catalog, office, make_user):
@@ -195,7 +197,7 @@ def test_queries_do_not_grow_with_the_tree(site, catalog, office, make_user):
         handling = staffing.handlers_for(deepest, site=site, on=TODAY)
     assert handling.users == [top]
     assert handling.via.pk == pages[0].pk
-    assert len(queries) <= 7, [q["sql"] for q in queries]
+    assert len(queries) <= 8, [q["sql"] for q in queries]
 
 
 # --- notifications follow the rule --------------------------------------------------------
@@ -461,3 +463,29 @@ def test_admin_offers_the_interface_languages(settings):
     assert {"uk", "ro", "bg"} <= codes
     assert settings.WAGTAIL_ENABLE_UPDATE_CHECK is False
     assert settings.WAGTAIL_GRAVATAR_PROVIDER_URL is None
+
+
+def test_overview_queries_do_not_grow_with_the_addressees(site, catalog, office, make_user,
+                                                          appeal_form):
+    make_user("clerk", groups=[office])
+
+    def add(count, start):
+        for index in range(start, start + count):
+            page = catalog.add_child(instance=AddresseePage(title=f"Dept {index}",
+                                                            slug=f"dept-{index}"))
+            _attach(page)
+            if index % 2:
+                make_user(f"mod{index}", moderates=[page])
+
+    def measure():
+        with CaptureQueriesContext(connection) as queries:
+            rows = staffing.overview(site, on=TODAY)
+        return len(rows), len(queries)
+
+    add(3, 0)
+    measure()  # warm the caches (content types, the site's setting row)
+    rows_few, queries_few = measure()
+    add(12, 3)
+    rows_many, queries_many = measure()
+    assert (rows_few, rows_many) == (3, 15)
+    assert queries_many == queries_few, (queries_few, queries_many)

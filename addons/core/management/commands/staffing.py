@@ -35,10 +35,12 @@ class Command(BaseCommand):
             with translation.override(language or _site_language(one)):
                 unhandled += self._site(one)
         if check and unhandled:
-            raise CommandError(ngettext(
-                "%(count)s addressee would leave records with nobody.",
-                "%(count)s addressees would leave records with nobody.", unhandled,
-            ) % {"count": unhandled})
+            with translation.override(language or translation.get_language()):
+                message = ngettext(
+                    "%(count)s addressee would leave records with nobody.",
+                    "%(count)s addressees would leave records with nobody.", unhandled,
+                ) % {"count": unhandled}
+            raise CommandError(message)
 
     def _site(self, site) -> int:
         rows = staffing.overview(site)
