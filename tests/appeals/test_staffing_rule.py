@@ -46,7 +46,7 @@ def test_appeal_goes_to_the_delegate_of_an_absent_moderator(file_one, moderator,
     assert received(office, "appeals.new") == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migration_copies_the_leadership_to_core(site, catalog):
     from addons.addressees.models import AddresseePage
 

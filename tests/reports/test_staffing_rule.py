@@ -44,3 +44,36 @@ def test_new_report_goes_up_the_tree_then_to_the_delegate(make_report, head, mak
     make_report(description="Another pothole near the school.")
     assert received(stand_in, "reports.new") == 1
     assert received(head, "reports.new") == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_migration_fills_the_core_leadership_only_when_empty(site, catalog, city_hall):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from addons.addressees.models import AddresseePage
+
+    other = catalog.add_child(instance=AddresseePage(title="Mayor", slug="mayor"))
+    before = [("reports", "0004_street_line")]
+    after = [("reports", "0009_leadership_to_core")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old_apps = executor.loader.project_state(before).apps
+        ReportsSettings = old_apps.get_model("reports", "ReportsSettings")
+        ReportsSettings.objects.update_or_create(site_id=site.pk,
+                                                 defaults={"leadership_id": city_hall.pk})
+        StaffingSettings.objects.filter(site=site).delete()
+        MigrationExecutor(connection).migrate(after)
+        assert StaffingSettings.objects.get(site=site).leadership_id == city_hall.pk
+        # a leadership already chosen in core (appeals' migration) is kept
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        ReportsSettings = executor.loader.project_state(before).apps.get_model(
+            "reports", "ReportsSettings")
+        ReportsSettings.objects.filter(site_id=site.pk).update(leadership_id=city_hall.pk)
+        StaffingSettings.objects.filter(site=site).update(leadership=other)
+        MigrationExecutor(connection).migrate(after)
+        assert StaffingSettings.objects.get(site=site).leadership_id == other.pk
+    finally:
+        MigrationExecutor(connection).migrate(after)
