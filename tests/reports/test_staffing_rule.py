@@ -55,7 +55,7 @@ def test_migration_fills_the_core_leadership_only_when_empty(site, catalog, city
 
     other = catalog.add_child(instance=AddresseePage(title="Mayor", slug="mayor"))
     before = [("reports", "0004_street_line")]
-    after = [("reports", "0009_leadership_to_core")]
+    after = [("reports", "0005_leadership_to_core")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     try:
