@@ -13,6 +13,17 @@ from addons.core.models import Notification, StaffingSettings
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_language():
+    """The interface language active before the test is active after it (migrations and
+    admin requests run here switch it)."""
+    from django.utils import translation
+
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 def received(user, event):
     return Notification.objects.filter(recipient=user, event=event).count()
 

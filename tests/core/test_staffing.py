@@ -19,6 +19,17 @@ from tests.conftest import add_town
 TODAY = datetime.date(2026, 12, 7)
 
 
+@pytest.fixture(autouse=True)
+def _keep_language():
+    """The interface language active before the test is active after it (migrations and
+    admin requests run here switch it)."""
+    from django.utils import translation
+
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 @pytest.fixture
 def catalog(home):
     return home.add_child(instance=AddresseeCatalogPage(title="Addressees", slug="addressees"))
