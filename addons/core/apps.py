@@ -1,7 +1,7 @@
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from .addon import AddonConfig, ScheduledJob
+from .addon import AddonConfig, NotificationEvent, ScheduledJob
 
 
 class CoreConfig(AddonConfig):
@@ -10,6 +10,11 @@ class CoreConfig(AddonConfig):
     label = "core"
     verbose_name = _("Platform core")
     required = True
+    #: the workspace summary (the staff home's figures) under /api/v1/
+    api_urls = "addons.core.api_urls"
+    notification_events = (
+        NotificationEvent("mentioned", _("Mentioned in an internal note")),
+    )
     scheduled_jobs = (
         # Re-sends notifications whose delivery failed or whose worker was down.
         ScheduledJob(

@@ -1,4 +1,6 @@
 from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
@@ -21,3 +23,34 @@ register_permission_policy(Notification, NotificationViewSet.permission_policy, 
 @hooks.register("register_admin_viewset")
 def register_notification_outbox():
     return NotificationViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_casework_notes_urls():
+    from .casework.notes import attachment_view, notes_view
+
+    return [
+        path("casework/notes/<int:ct_id>/<str:object_id>/", notes_view, name="casework_notes"),
+        path("casework/notes/file/<int:pk>/", attachment_view,
+             name="casework_note_attachment"),
+    ]
+
+
+@hooks.register("register_log_actions")
+def register_casework_note_log_actions(actions):
+    actions.register_action("civicdesk.note", _("Add an internal note"),
+                            _("Internal note added"))
+
+
+@hooks.register("construct_homepage_panels")
+def staff_home_panels(request, panels):
+    from .casework.home import construct_panels
+
+    construct_panels(request, panels)
+
+
+@hooks.register("construct_homepage_summary_items", order=1000)
+def staff_home_summary_items(request, items):
+    from .casework.home import construct_summary_items
+
+    construct_summary_items(request, items)

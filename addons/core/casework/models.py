@@ -1,6 +1,7 @@
 """What every assignable record carries, and the people side of the desk."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +73,82 @@ class StaffAbsence(models.Model):
                     "This delegate is away at the same time and hands their work back to "
                     "this person: choose someone who is present."
                 )})
+
+
+def note_attachment_path(instance, filename) -> str:
+    """A name the system makes; the file name staff gave is kept in ``original_name``."""
+    import uuid
+
+    from django.utils import timezone
+
+    today = timezone.now()
+    extension = instance.extension or "bin"
+    return f"notes/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def private_storage():
+    """Internal files: never under public media (``STORAGES["private"]``)."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class InternalNote(models.Model):
+    """A note staff leave on any record (an appeal, a problem report, a feedback message).
+
+    Never shown to a citizen: no public page, cabinet, API, feed, export or e-mail to a
+    citizen reads this model (see ``addons.core.casework.notes``)."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+",
+    )
+    #: the record's primary key as text (integer and UUID keys alike)
+    object_id = models.CharField(max_length=64)
+    record = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(_("note"))
+    #: the note this one answers (a reply is a note too)
+    reply_to = models.ForeignKey(
+        "self", verbose_name=_("in reply to"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="replies",
+    )
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("mentioned"), blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"],
+                                name="internal_note_record")]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class NoteAttachment(models.Model):
+    """A file of an internal note, in private storage, served only to staff who may see
+    the record."""
+
+    note = models.ForeignKey(InternalNote, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(
+        _("file"), storage=private_storage, upload_to=note_attachment_path, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    extension = models.CharField(max_length=10, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("note attachment")
+        verbose_name_plural = _("note attachments")
+
+    def __str__(self):
+        return self.original_name
