@@ -450,36 +450,26 @@ def test_other_towns_staff_see_no_notes(client, appeal, clerk, make_user):
 
 def test_panel_context_lists_the_notes_in_a_fixed_number_of_queries(
         rf, appeal, clerk, engineer, django_assert_num_queries):
-    def measure():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def fresh_request():
         request = rf.get("/admin/")
         request.user = type(clerk).objects.get(pk=clerk.pk)
-        with django_assert_num_queries(count := measure.count) if measure.count else \
-                _counting() as counter:
-            context = panel_context(appeal, request)
-        return context, (counter.count if not measure.count else count)
+        return request
 
-    measure.count = 0
     add_note(appeal, clerk, "one", [pdf()])
-    _context, first = measure()
+    request = fresh_request()
+    with CaptureQueriesContext(connection) as captured:
+        panel_context(appeal, request)
     for n in range(5):
         add_note(appeal, engineer, f"more {n} @clerk", [pdf()])
-    measure.count = first
-    context, _ = measure()
-    assert len(context["notes"]) == 6 and context["can_add_note"]
-
-
-class _counting:
-    def __enter__(self):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        self._context = CaptureQueriesContext(connection)
-        self._context.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._context.__exit__(*exc)
-        self.count = len(self._context.captured_queries)
+    request = fresh_request()
+    with django_assert_num_queries(len(captured.captured_queries)):
+        context = panel_context(appeal, request)
+        notes = context["notes"]
+        assert [len(note.attachments.all()) + len(note.mentions.all()) for note in notes]
+    assert len(notes) == 6 and context["can_add_note"]
 
 
 def test_notes_are_stored_per_record(appeal, report, clerk):

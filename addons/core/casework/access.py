@@ -52,7 +52,8 @@ def can_see(user, record) -> bool:
         return False
     declaration = declaration_for(record)
     if declaration is not None:
-        return queries.scope(declaration, user, None).filter(pk=record.pk).exists()
+        site = record_site(record)
+        return queries.scope(declaration, user, site).filter(pk=record.pk).exists()
     meta = type(record)._meta
     if user.is_superuser or user.has_perm(f"{meta.app_label}.view_{meta.model_name}") \
             or user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
