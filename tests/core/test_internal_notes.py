@@ -479,3 +479,16 @@ def test_notes_are_stored_per_record(appeal, report, clerk):
     rows = list(panel_context(appeal, None)["notes"])
     assert [note.body for note in rows] == ["on the appeal"]
     assert NoteAttachment.objects.count() == 0
+
+
+def test_the_notes_panel_tag_renders_on_any_screen(rf, appeal, clerk, engineer):
+    from django.template import Context, Template
+
+    add_note(appeal, engineer, "Brigade sent on Monday", [pdf()])
+    request = rf.get("/admin/casework/appeals/1/")
+    request.user = clerk
+    html = Template("{% load casework_notes %}{% notes_panel record %}").render(
+        Context({"record": appeal, "request": request, "csrf_token": "t0ken"}))
+    assert "Brigade sent on Monday" in html and "plan.pdf" in html
+    assert 'name="next" value="/admin/casework/appeals/1/"' in html
+    assert f'action="{notes_url(appeal)}"' in html
