@@ -12,9 +12,6 @@ class CoreConfig(AddonConfig):
     required = True
     #: the workspace summary (the staff home's figures) under /api/v1/
     api_urls = "addons.core.api_urls"
-    notification_events = (
-        NotificationEvent("mentioned", _("Mentioned in an internal note")),
-    )
     scheduled_jobs = (
         # Re-sends notifications whose delivery failed or whose worker was down.
         ScheduledJob(
@@ -22,6 +19,16 @@ class CoreConfig(AddonConfig):
             func="addons.core.notifications.retry_due",
             cron="* * * * *",
         ),
+        # Assigns the records waiting in a team's queue when someone has room again.
+        ScheduledJob(
+            name="core.casework.drain_queues",
+            func="addons.core.casework.assignment.drain_all",
+            cron="*/5 * * * *",
+        ),
+    )
+    notification_events = (
+        NotificationEvent("assigned", _("A record was assigned to you")),
+        NotificationEvent("mentioned", _("Mentioned in an internal note")),
     )
 
     def ready(self):

@@ -273,7 +273,10 @@ class UnsubscribeAlias(models.Model):
 
 from .casework.models import (  # noqa: E402,F401  (core's models)
     Assignable,
+    AssignmentPolicy,
     InternalNote,
     NoteAttachment,
     StaffAbsence,
+    StaffCapacity,
+    StaffSkill,
 )

@@ -492,3 +492,18 @@ def test_the_notes_panel_tag_renders_on_any_screen(rf, appeal, clerk, engineer):
     assert "Brigade sent on Monday" in html and "plan.pdf" in html
     assert 'name="next" value="/admin/casework/appeals/1/"' in html
     assert f'action="{notes_url(appeal)}"' in html
+
+
+def test_the_desk_shows_the_notes_of_every_record(client, site, roads, clerk, engineer):
+    from tests.core.case_addon.models import Case
+
+    record = Case.objects.create(site=site, addressee=roads, reference="C-1", title="Lamp")
+    add_note(record, engineer, "Bulb ordered @clerk", [pdf()])
+    client.force_login(clerk)
+    url = reverse("casework_cases:inspect", args=[record.pk])
+    page = client.get(url).content.decode()
+    assert "Internal notes" in page and "Bulb ordered @clerk" in page
+    assert f'action="{notes_url(record)}"' in page
+    response = client.post(notes_url(record), {"body": "Fitted", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    assert "Fitted" in client.get(url).content.decode()

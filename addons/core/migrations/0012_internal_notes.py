@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0009_staff_absence'),
+        ('core', '0011_assignment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
