@@ -1,7 +1,7 @@
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from .addon import AddonConfig, ScheduledJob
+from .addon import AddonConfig, NotificationEvent, ScheduledJob
 
 
 class CoreConfig(AddonConfig):
@@ -10,6 +10,8 @@ class CoreConfig(AddonConfig):
     label = "core"
     verbose_name = _("Platform core")
     required = True
+    #: the workspace summary (the staff home's figures) under /api/v1/
+    api_urls = "addons.core.api_urls"
     scheduled_jobs = (
         # Re-sends notifications whose delivery failed or whose worker was down.
         ScheduledJob(
@@ -17,6 +19,16 @@ class CoreConfig(AddonConfig):
             func="addons.core.notifications.retry_due",
             cron="* * * * *",
         ),
+        # Assigns the records waiting in a team's queue when someone has room again.
+        ScheduledJob(
+            name="core.casework.drain_queues",
+            func="addons.core.casework.assignment.drain_all",
+            cron="*/5 * * * *",
+        ),
+    )
+    notification_events = (
+        NotificationEvent("assigned", _("A record was assigned to you")),
+        NotificationEvent("mentioned", _("Mentioned in an internal note")),
     )
 
     def ready(self):

@@ -271,7 +271,15 @@ class UnsubscribeAlias(models.Model):
         return self.code
 
 
-from .casework.models import Assignable, StaffAbsence  # noqa: E402,F401  (core's models)
+from .casework.models import (  # noqa: E402,F401  (core's models)
+    Assignable,
+    AssignmentPolicy,
+    InternalNote,
+    NoteAttachment,
+    StaffAbsence,
+    StaffCapacity,
+    StaffSkill,
+)
 
 
 @register_setting(icon="group")

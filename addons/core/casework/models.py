@@ -1,6 +1,7 @@
 """What every assignable record carries, and the people side of the desk."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +73,200 @@ class StaffAbsence(models.Model):
                     "This delegate is away at the same time and hands their work back to "
                     "this person: choose someone who is present."
                 )})
+
+
+def note_attachment_path(instance, filename) -> str:
+    """A name the system makes; the file name staff gave is kept in ``original_name``."""
+    import uuid
+
+    from django.utils import timezone
+
+    today = timezone.now()
+    extension = instance.extension or "bin"
+    return f"notes/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def private_storage():
+    """Internal files: never under public media (``STORAGES["private"]``)."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class InternalNote(models.Model):
+    """A note staff leave on any record (an appeal, a problem report, a feedback message).
+
+    Never shown to a citizen: no public page, cabinet, API, feed, export or e-mail to a
+    citizen reads this model (see ``addons.core.casework.notes``)."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+",
+    )
+    #: the record's primary key as text (integer and UUID keys alike)
+    object_id = models.CharField(max_length=64)
+    record = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(_("note"))
+    #: the note this one answers (a reply is a note too)
+    reply_to = models.ForeignKey(
+        "self", verbose_name=_("in reply to"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="replies",
+    )
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("mentioned"), blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"],
+                                name="internal_note_record")]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class NoteAttachment(models.Model):
+    """A file of an internal note, in private storage, served only to staff who may see
+    the record."""
+
+    note = models.ForeignKey(InternalNote, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(
+        _("file"), storage=private_storage, upload_to=note_attachment_path, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    extension = models.CharField(max_length=10, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("note attachment")
+        verbose_name_plural = _("note attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+def _positive_capacity(value):
+    if value is not None and value <= 0:
+        raise ValidationError(
+            _("The capacity must be a whole number greater than zero."), code="capacity")
+
+
+def _check_staff(row):
+    if row.user_id and row.addressee_id:
+        from ..permissions import can_moderate
+
+        if not (can_moderate(row.user, row.addressee_id) or row.user.is_superuser):
+            raise ValidationError({"user": _(
+                "%(name)s does not work on the records of this addressee: choose someone "
+                "from its staff.") % {"name": row.user}})
+
+
+class AssignmentPolicy(models.Model):
+    """How an addressee's new records find a person (one policy per addressee)."""
+
+    class Mode(models.TextChoices):
+        MANUAL = "manual", _("Manual: staff take or assign records")
+        ROUND_ROBIN = "round_robin", _("Round robin: in turn, one after another")
+        LEAST_LOADED = "least_loaded", _("Least loaded: whoever has the fewest open records")
+        SKILLS = "skills", _("Skills: only people whose skills cover the record")
+
+    addressee = models.OneToOneField(
+        "addressees.AddresseePage", verbose_name=_("addressee"), on_delete=models.CASCADE,
+        related_name="assignment_policy",
+    )
+    mode = models.CharField(_("assignment"), max_length=20, choices=Mode.choices,
+                            default=Mode.MANUAL)
+    capacity = models.IntegerField(
+        _("open records per person"), default=20, validators=[_positive_capacity],
+        help_text=_("How many open records one person may hold; a person's own capacity "
+                    "may differ."),
+    )
+    #: the person who got the last record in round robin (the next one goes to the one after)
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("assignment policy")
+        verbose_name_plural = _("assignment policies")
+
+    def __str__(self):
+        return str(self.addressee)
+
+    def clean(self):
+        _positive_capacity(self.capacity)
+
+
+class StaffCapacity(models.Model):
+    """A person's own capacity at one addressee (part-time work, a team lead)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff member"),
+                             on_delete=models.CASCADE, related_name="+")
+    addressee = models.ForeignKey("addressees.AddresseePage", verbose_name=_("addressee"),
+                                  on_delete=models.CASCADE, related_name="+")
+    capacity = models.IntegerField(_("open records"), validators=[_positive_capacity])
+
+    class Meta:
+        verbose_name = _("staff capacity")
+        verbose_name_plural = _("staff capacities")
+        constraints = [models.UniqueConstraint(fields=["user", "addressee"],
+                                               name="core_staffcapacity_unique")]
+
+    def __str__(self):
+        return f"{self.user}: {self.capacity}"
+
+    def clean(self):
+        _positive_capacity(self.capacity)
+        _check_staff(self)
+
+
+class StaffSkill(models.Model):
+    """The categories and districts of one kind of record a person takes at an addressee
+    (people without any skill row take everything)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff member"),
+                             on_delete=models.CASCADE, related_name="+")
+    addressee = models.ForeignKey("addressees.AddresseePage", verbose_name=_("addressee"),
+                                  on_delete=models.CASCADE, related_name="+")
+    casework = models.CharField(_("kind of record"), max_length=50)
+    categories = models.JSONField(_("categories"), default=list, blank=True,
+                                  help_text=_("Empty: every category."))
+    districts = models.JSONField(_("districts"), default=list, blank=True,
+                                 help_text=_("Empty: every district."))
+
+    class Meta:
+        verbose_name = _("staff skill")
+        verbose_name_plural = _("staff skills")
+
+    def __str__(self):
+        return f"{self.user}: {self.casework}"
+
+    def clean(self):
+        for name in ("categories", "districts"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(
+                    isinstance(item, (int, str)) and not isinstance(item, bool)
+                    for item in value):
+                raise ValidationError({name: _("Enter a list of ids or names.")})
+        _check_staff(self)
+
+    def covers(self, category, district) -> bool:
+        def match(values, value):
+            if not values:
+                return True
+            if value is None or value == "":
+                return False
+            return str(value) in {str(item) for item in values}
+
+        return match(self.categories, category) and match(self.districts, district)
