@@ -1,4 +1,4 @@
-"""What the addressee catalog does: moderator groups and feedback.
+"""What the addressee catalog does: moderator groups, feedback and the feedback desk.
 
 Views, the admin and the demo loader call these functions; the rules live here only.
 """
@@ -8,11 +8,15 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _lazy
 from guardian.shortcuts import assign_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+from wagtail.log_actions import log
 from wagtail.models import GroupPagePermission
 
 from addons.core.permissions import MODERATE_CODENAME, MODERATE_PERMISSION
@@ -203,3 +207,87 @@ def specialist_candidates(editor, page=None):
 
 def may_choose_specialist(editor, page, user_id) -> bool:
     return specialist_candidates(editor, page).filter(pk=user_id).exists()
+
+
+# -- the feedback desk: what staff do to a feedback message -----------------------------
+# Called by the casework desk (``Casework(key="feedback")`` in apps.py) as
+# ``service(message, user, **cleaned_data)``: a refusal is a translated ValidationError,
+# every change is written to the audit log.
+
+FEEDBACK_HANDLED = "addressees.feedback_handled"
+FEEDBACK_REOPENED = "addressees.feedback_reopened"
+FEEDBACK_LOG_ACTIONS = {
+    FEEDBACK_HANDLED: _lazy("Feedback message marked handled"),
+    FEEDBACK_REOPENED: _lazy("Feedback message reopened"),
+}
+
+
+def feedback_open_q() -> Q:
+    """Feedback still to be dealt with: not handled."""
+    return Q(handled=False)
+
+
+def may_handle_feedback(user, message: FeedbackMessage) -> bool:
+    """The addressee's moderators, superusers and holders of the model's change permission
+    (a city-wide coordinators group)."""
+    from addons.core.permissions import can_moderate
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return (user.is_superuser or user.has_perm("addressees.change_feedbackmessage")
+            or can_moderate(user, message.addressee_id))
+
+
+def feedback_is_open(message: FeedbackMessage, user=None) -> bool:
+    return not message.handled
+
+
+def feedback_is_handled(message: FeedbackMessage, user=None) -> bool:
+    return message.handled
+
+
+def _record_closed(record) -> None:
+    """Let the team's waiting queue move on once a record is closed."""
+    try:
+        from addons.core.casework.assignment import record_closed
+    except ImportError:  # a core without the desk's assignment: nothing waits
+        return
+    record_closed(record)
+
+
+def _set_handled(message: FeedbackMessage, user, handled: bool) -> FeedbackMessage:
+    if not may_handle_feedback(user, message):
+        raise ValidationError(_gettext("You do not handle the messages of this addressee."))
+    with transaction.atomic():
+        locked = (FeedbackMessage.objects.select_for_update()
+                  .select_related("addressee").get(pk=message.pk))
+        if locked.handled == handled:
+            raise ValidationError(
+                _gettext("This message is already marked handled.") if handled
+                else _gettext("This message is not marked handled.")
+            )
+        changes = {"handled": handled, "lock_version": F("lock_version") + 1}
+        if handled:
+            changes["waiting_since"] = None
+        FeedbackMessage.objects.filter(pk=locked.pk).update(**changes)
+        locked.refresh_from_db()
+        log(locked, FEEDBACK_HANDLED if handled else FEEDBACK_REOPENED, user=user,
+            title=f"{locked.addressee.title} #{locked.pk}",
+            data={"feedback": locked.pk, "addressee": locked.addressee_id})
+        if handled:
+            _record_closed(locked)
+    message.__dict__.update({key: getattr(locked, key) for key in
+                             ("handled", "lock_version", "waiting_since")})
+    return locked
+
+
+def mark_feedback_handled(message: FeedbackMessage, user, **data) -> str:
+    """The message is dealt with: it leaves the open list (and the assignee's work)."""
+    _set_handled(message, user, True)
+    return _gettext("The message is marked handled.")
+
+
+def reopen_feedback(message: FeedbackMessage, user, **data) -> str:
+    """A message marked handled by mistake goes back to the open list."""
+    _set_handled(message, user, False)
+    return _gettext("The message is open again.")

@@ -17,7 +17,19 @@ class FeedbackIndexView(ScopedIndexViewMixin, generic.IndexView):
 
 
 class FeedbackEditView(ScopedObjectViewMixin, generic.EditView):
+    """Only "handled" can change here: through the desk's services (audit log)."""
+
     object_actions = ("change",)
+
+    def save_instance(self):
+        from . import services
+
+        handled = bool(self.form.cleaned_data.get("handled"))
+        stored = FeedbackMessage.objects.get(pk=self.object.pk)
+        if stored.handled != handled:
+            change = services.mark_feedback_handled if handled else services.reopen_feedback
+            change(stored, self.request.user)
+        return stored  # the service wrote the audit log entry
 
 
 class FeedbackInspectView(ScopedObjectViewMixin, generic.InspectView):

@@ -20,3 +20,11 @@ def register_staff_chooser_viewset():
     from .staff_chooser import staff_chooser_viewset
 
     return staff_chooser_viewset
+
+
+@hooks.register("register_log_actions")
+def register_feedback_log_actions(actions):
+    from .services import FEEDBACK_LOG_ACTIONS
+
+    for action, label in FEEDBACK_LOG_ACTIONS.items():
+        actions.register_action(action, label, label)
