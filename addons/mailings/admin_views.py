@@ -6,14 +6,11 @@ Every change goes through ``services``; a refusal comes back as its translated m
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,25 +20,14 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import services
+from . import desk, services
 from .forms import ImportForm, RecipientListForm, ScheduleForm
-from .models import Campaign, Delivery, DeliveryStatus, ListKind, MailTemplate, RecipientList
-
-PROBLEM_ROWS = 200
+from .models import Campaign, ListKind, MailTemplate, RecipientList
 
 
 def _require(request, perm):
     if not request.user.has_perm(perm):
         raise PermissionDenied
-
-
-def _site_tz(site) -> ZoneInfo:
-    from addons.core.models import SiteProfile
-
-    try:
-        return ZoneInfo(SiteProfile.for_site(site).time_zone)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # --- CSV import ---------------------------------------------------------------------------
@@ -71,76 +57,60 @@ def import_members(request, pk):
 # --- the campaign's page ------------------------------------------------------------------
 
 
+def _campaign(pk):
+    return get_object_or_404(
+        Campaign.objects.select_related("template", "recipient_list", "site"), pk=pk)
+
+
 def campaign_detail(request, pk, *, schedule_form=None, status=200):
     _require(request, "mailings.view_campaign")
-    campaign = get_object_or_404(
-        Campaign.objects.select_related("template", "recipient_list", "site"), pk=pk)
-    counts = services.report(campaign)
-    problems = Delivery.objects.filter(
-        campaign=campaign,
-        status__in=[DeliveryStatus.FAILED, DeliveryStatus.BOUNCED, DeliveryStatus.SKIPPED],
-    ).order_by("status", "email")[:PROBLEM_ROWS]
-    subject = body = headers = None
-    preview_error = ""
+    campaign = _campaign(pk)
+    return render(request, "mailings/admin/campaign.html", {
+        "campaign": campaign,
+        **desk.campaign_context(campaign, request),
+        **desk.preview_context(campaign, request),
+        **desk.report_context(campaign, request),
+        "schedule_form": schedule_form or ScheduleForm(record=campaign, user=request.user),
+        "can_send": services.may_send(request.user),
+        "can_start": services.can_start(campaign),
+        "can_cancel": services.can_cancel(campaign),
+    }, status=status)
+
+
+def _act(request, pk, service):
+    _require(request, "mailings.send_campaign")
     try:
-        subject, body, headers = services.preview(campaign)
-    except (services.MailingError, KeyError, IndexError, AttributeError) as exc:
-        preview_error = getattr(exc, "message", "") or _("The template has no language "
-                                                         "version to show.")
-    with timezone.override(_site_tz(campaign.site)):
-        return render(request, "mailings/admin/campaign.html", {
-            "campaign": campaign, "counts": counts, "problems": problems,
-            "subject": subject, "body": body, "headers": headers,
-            "preview_error": preview_error,
-            "schedule_form": schedule_form or ScheduleForm(),
-            "can_send": request.user.has_perm("mailings.send_campaign"),
-        }, status=status)
+        messages.success(request, service(_campaign(pk), request.user))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("mailings_admin:campaign", pk=pk)
 
 
 @require_POST
 def campaign_send(request, pk):
-    _require(request, "mailings.send_campaign")
-    campaign = get_object_or_404(Campaign, pk=pk)
-    try:
-        count = services.start_campaign(campaign, user=request.user)
-    except services.MailingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Sending to %(count)s recipients has started.")
-                         % {"count": count})
-    return redirect("mailings_admin:campaign", pk=pk)
+    return _act(request, pk, services.send_now)
 
 
 @require_POST
 def campaign_schedule(request, pk):
     _require(request, "mailings.send_campaign")
-    campaign = get_object_or_404(Campaign, pk=pk)
-    with timezone.override(_site_tz(campaign.site)):
-        form = ScheduleForm(request.POST)
-        valid = form.is_valid()
-    if valid:
+    campaign = _campaign(pk)
+    form = ScheduleForm(request.POST, record=campaign, user=request.user)
+    if form.is_valid():
         try:
-            services.schedule_campaign(campaign, form.cleaned_data["when"], user=request.user)
-        except services.MailingError as exc:
-            form.add_error("when", exc.message)
+            messages.success(request, services.schedule(campaign, request.user,
+                                                        **form.cleaned_data))
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
-            messages.success(request, _("The campaign is scheduled."))
             return redirect("mailings_admin:campaign", pk=pk)
     return campaign_detail(request, pk, schedule_form=form, status=400)
 
 
 @require_POST
 def campaign_cancel(request, pk):
-    _require(request, "mailings.send_campaign")
-    campaign = get_object_or_404(Campaign, pk=pk)
-    try:
-        count = services.cancel_campaign(campaign, user=request.user)
-    except services.MailingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The campaign is cancelled: %(count)s messages will not "
-                                    "be sent.") % {"count": count})
-    return redirect("mailings_admin:campaign", pk=pk)
+    return _act(request, pk, services.cancel)
 
 
 urlpatterns = [
