@@ -29,26 +29,17 @@ from addons.core.validation import parse_pk
 from . import exports, reports, services
 from . import results as stats
 from .forms import InvitationIssueForm, ResultsFilterForm
-from .models import TEXT_KINDS, Answer, Response, Survey
+from .models import TEXT_KINDS, Answer, Survey
 
-
-def sees_everything(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm("surveys.view_results"))
-
-
-def is_results_staff(user) -> bool:
-    return user.is_authenticated and (sees_everything(user) or bool(
-        moderated_addressee_ids(user)))
+sees_everything = services.sees_all_results
+is_results_staff = services.is_results_staff
 
 
 def scoped_responses(user, survey):
     """The answers of ``survey`` ``user`` may read; PermissionDenied for anyone else."""
     if not is_results_staff(user):
         raise PermissionDenied
-    responses = Response.objects.filter(survey=survey)
-    if not sees_everything(user):
-        responses = responses.filter(addressee_id__in=moderated_addressee_ids(user))
-    return responses
+    return services.readable_responses(user).filter(survey=survey)
 
 
 def _addressees(user, survey):
@@ -154,7 +145,8 @@ def publish(request, answer_id):
     if not scoped_responses(request.user, survey).filter(pk=answer.response_id).exists():
         raise PermissionDenied
     try:
-        services.set_published(answer, request.POST.get("published") == "1")
+        services.set_published(answer, request.POST.get("published") == "1",
+                               user=request.user)
         messages.success(request, _("The answer is published.") if answer.published
                          else _("The answer is no longer published."))
     except services.SurveyError as error:
