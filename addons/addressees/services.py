@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import gettext as _gettext
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 from wagtail.log_actions import log
@@ -217,8 +217,8 @@ def may_choose_specialist(editor, page, user_id) -> bool:
 FEEDBACK_HANDLED = "addressees.feedback_handled"
 FEEDBACK_REOPENED = "addressees.feedback_reopened"
 FEEDBACK_LOG_ACTIONS = {
-    FEEDBACK_HANDLED: _lazy("Feedback message marked handled"),
-    FEEDBACK_REOPENED: _lazy("Feedback message reopened"),
+    FEEDBACK_HANDLED: gettext_lazy("Feedback message marked handled"),
+    FEEDBACK_REOPENED: gettext_lazy("Feedback message reopened"),
 }
 
 
@@ -257,14 +257,14 @@ def _record_closed(record) -> None:
 
 def _set_handled(message: FeedbackMessage, user, handled: bool) -> FeedbackMessage:
     if not may_handle_feedback(user, message):
-        raise ValidationError(_gettext("You do not handle the messages of this addressee."))
+        raise ValidationError(_("You do not handle the messages of this addressee."))
     with transaction.atomic():
         locked = (FeedbackMessage.objects.select_for_update()
                   .select_related("addressee").get(pk=message.pk))
         if locked.handled == handled:
             raise ValidationError(
-                _gettext("This message is already marked handled.") if handled
-                else _gettext("This message is not marked handled.")
+                _("This message is already marked handled.") if handled
+                else _("This message is not marked handled.")
             )
         changes = {"handled": handled, "lock_version": F("lock_version") + 1}
         if handled:
@@ -284,10 +284,10 @@ def _set_handled(message: FeedbackMessage, user, handled: bool) -> FeedbackMessa
 def mark_feedback_handled(message: FeedbackMessage, user, **data) -> str:
     """The message is dealt with: it leaves the open list (and the assignee's work)."""
     _set_handled(message, user, True)
-    return _gettext("The message is marked handled.")
+    return _("The message is marked handled.")
 
 
 def reopen_feedback(message: FeedbackMessage, user, **data) -> str:
     """A message marked handled by mistake goes back to the open list."""
     _set_handled(message, user, False)
-    return _gettext("The message is open again.")
+    return _("The message is open again.")

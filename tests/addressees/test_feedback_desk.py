@@ -20,6 +20,13 @@ from .helpers import add_addressee
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english_services():
+    """Service messages are checked in English unless a test picks another language."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def transport(catalog):
     return add_addressee(catalog, "Transport department")
