@@ -192,3 +192,40 @@ def test_an_anonymous_answer_shows_no_citizen(placed, addressee, make_citizen):
     assert Response.objects.get(pk=response.pk).citizen is None
     html = render_to_string("surveys/casework/answers.html", desk.answers_context(response))
     assert "Kind words" in html and "Secret Person" not in html
+
+
+def _csv(response) -> list[list[str]]:
+    import csv
+    import io
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_export_of_one_survey_keeps_its_layout(answered_on_two, admin_user):
+    from addons.surveys import exports
+
+    rows = _csv(exports.selection_response(
+        "csv", services.readable_responses(admin_user).filter(pk=answered_on_two[0].pk)))
+    assert rows[0][:3] == ["Submitted", "Addressee", "Suspicious"]  # anonymous: no numbers
+    assert "What could we do better?" in rows[0]
+    assert len(rows) == 2 and "Remark about the center" in rows[1]
+
+
+def test_export_of_several_surveys_one_row_per_item(answered_on_two, two_texts, admin_user):
+    from addons.surveys import exports
+
+    rows = _csv(exports.selection_response("csv", services.readable_responses(admin_user)))
+    assert rows[0] == ["Survey", "Answer", "Submitted", "Addressee", "Suspicious",
+                       "Question", "Value"]
+    by_survey = {}
+    for row in rows[1:]:
+        by_survey.setdefault(row[0], []).append(row)
+    assert {row[5] for row in by_survey["Proposals"]} == {"Subject", "Proposal", "Rating"}
+    assert {row[1] for row in by_survey["Proposals"]} == {str(two_texts.pk)}
+    assert {row[1] for row in by_survey["Quality"]} == {""}  # anonymous: no answer numbers
+    assert ["Remark about social"] == [row[6] for row in by_survey["Quality"]
+                                       if row[5] == "What could we do better?"
+                                       and row[3] == "Social department"]
+    xlsx = exports.selection_response("xlsx", services.readable_responses(admin_user))
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
