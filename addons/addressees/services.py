@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -266,7 +266,7 @@ def _set_handled(message: FeedbackMessage, user, handled: bool) -> FeedbackMessa
                 _("This message is already marked handled.") if handled
                 else _("This message is not marked handled.")
             )
-        changes = {"handled": handled, "lock_version": F("lock_version") + 1}
+        changes = {"handled": handled}  # the desk raises lock_version with the action
         if handled:
             changes["waiting_since"] = None
         FeedbackMessage.objects.filter(pk=locked.pk).update(**changes)

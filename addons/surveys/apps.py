@@ -51,6 +51,8 @@ class SurveysConfig(AddonConfig):
             list_display=("survey", "addressee", "submitted_on", "suspicious"),
             list_filter=("survey", "addressee", "submitted_on"),
             list_export=("survey", "addressee", "submitted_on", "suspicious"),
+            # today's layout: one column per question of the survey
+            export="addons.surveys.exports.selection_response",
             actions=(
                 CaseAction("publish", _("Publish written answers"),
                            service="addons.surveys.services.publish",

@@ -88,9 +88,12 @@ def is_active_user(user) -> bool:
 
 
 def can_use_desk(user, declaration) -> bool:
-    """Whether ``user`` works on records of this kind at all (the menu, the list)."""
+    """Whether ``user`` works on records of this kind at all (the menu, the list). With
+    the declaration's own ``scope``: whether that scope gives the user any record."""
     if not is_active_user(user):
         return False
+    if declaration.scope:
+        return queries.scope(declaration, user, None).exists()
     return queries.sees_everything(user, declaration) or bool(moderated_addressee_ids(user))
 
 
@@ -119,6 +122,8 @@ def in_scope(declaration, user, record) -> bool:
     """Whether ``user`` may work on ``record`` (its addressee, or model-wide permission)."""
     if not is_active_user(user):
         return False
+    if declaration.scope:
+        return queries.scope(declaration, user, None).filter(pk=record.pk).exists()
     if queries.sees_everything(user, declaration):
         return True
     addressee_id = getattr(record, f"{declaration.addressee_field}_id", None)

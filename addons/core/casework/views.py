@@ -104,7 +104,8 @@ class CaseworkMixin:
 
     def records(self):
         queryset = scoped(self.declaration, self.request.user, self.site)
-        related = [self.declaration.addressee_field]
+        related = [self.declaration.addressee_field] if self.declaration.addressee_field \
+            else []
         if self.declaration.assignable:
             related.append("assignee")
         return queryset.select_related(*related)
@@ -159,6 +160,11 @@ class IndexView(CaseworkMixin, generic.IndexView):
 
     def get_page_title(self):
         return str(self.declaration.title)
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        if self.declaration.export:
+            return _call(self.declaration.export, queryset, spreadsheet_format)
+        return super().as_spreadsheet(queryset, spreadsheet_format)
 
     def preprocess_field_value(self, field, value, export_format):
         return safe(super().preprocess_field_value(field, value, export_format))
