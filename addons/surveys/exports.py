@@ -77,7 +77,7 @@ def response(fmt, survey, questions, responses):
     return spreadsheet.xlsx_response(heads, data, stem, _("Answers"))
 
 
-def selection_response(fmt, responses):
+def selection_response(responses, fmt):
     """The answers ``responses`` (already scoped) as a download: those of one survey in that
     survey's own layout (:func:`response`); those of several surveys one row per item
     (survey, date, addressee, question, answer), anonymous surveys' items without answer

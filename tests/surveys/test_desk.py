@@ -206,7 +206,7 @@ def test_export_of_one_survey_keeps_its_layout(answered_on_two, admin_user):
     from addons.surveys import exports
 
     rows = _csv(exports.selection_response(
-        "csv", services.readable_responses(admin_user).filter(pk=answered_on_two[0].pk)))
+        services.readable_responses(admin_user).filter(pk=answered_on_two[0].pk), "csv"))
     assert rows[0][:3] == ["Submitted", "Addressee", "Suspicious"]  # anonymous: no numbers
     assert "What could we do better?" in rows[0]
     assert len(rows) == 2 and "Remark about the center" in rows[1]
@@ -215,7 +215,7 @@ def test_export_of_one_survey_keeps_its_layout(answered_on_two, admin_user):
 def test_export_of_several_surveys_one_row_per_item(answered_on_two, two_texts, admin_user):
     from addons.surveys import exports
 
-    rows = _csv(exports.selection_response("csv", services.readable_responses(admin_user)))
+    rows = _csv(exports.selection_response(services.readable_responses(admin_user), "csv"))
     assert rows[0] == ["Survey", "Answer", "Submitted", "Addressee", "Suspicious",
                        "Question", "Value"]
     by_survey = {}
@@ -227,5 +227,5 @@ def test_export_of_several_surveys_one_row_per_item(answered_on_two, two_texts, 
     assert ["Remark about social"] == [row[6] for row in by_survey["Quality"]
                                        if row[5] == "What could we do better?"
                                        and row[3] == "Social department"]
-    xlsx = exports.selection_response("xlsx", services.readable_responses(admin_user))
+    xlsx = exports.selection_response(services.readable_responses(admin_user), "xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
