@@ -97,7 +97,7 @@ def forget_permissions(page_ids) -> int:
 
 
 def feedback_admin_url(message: FeedbackMessage) -> str:
-    return reverse("addressee_feedback:edit", args=[message.pk])
+    return reverse("casework_feedback:inspect", args=[message.pk])
 
 
 def submit_feedback(page, *, name: str, email: str, message: str, phone: str = "",

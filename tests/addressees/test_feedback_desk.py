@@ -134,18 +134,3 @@ def test_two_towns_each_staff_member_sees_their_towns_messages(site, transport):
     assert not queries.scope(casework, moderator2, site).exists()
     with pytest.raises(ValidationError):
         services.mark_feedback_handled(here, moderator2)
-
-
-def test_the_old_edit_screen_marks_handled_through_the_service(client, transport):
-    from django.contrib.auth.models import Permission
-
-    moderator = moderator_of(transport, "mod")
-    moderator.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    message = message_to(transport)
-    client.force_login(moderator)
-    response = client.post(f"/admin/addressee-feedback/edit/{message.pk}/", {"handled": "on"})
-    assert response.status_code == 302
-    message.refresh_from_db()
-    assert message.handled
-    entry = ModelLogEntry.objects.get(action=services.FEEDBACK_HANDLED)
-    assert entry.user_id == moderator.pk
