@@ -176,10 +176,12 @@ def test_two_towns_scope_and_filter_choices(site, answered_on_two, addressee, ad
     assert surveys == ["Town 2 quality"] and addressees == ["Town 2 centre"]
 
 
-def test_the_results_page_publishes_through_the_service(admin_client, answered_on_two,
-                                                        admin_user):
+def test_the_desk_publishes_the_chosen_answer_through_the_service(admin_client,
+                                                                  answered_on_two, admin_user):
     answer = Answer.objects.get(text="Remark about the center")
-    admin_client.post(reverse("surveys_admin:publish", args=[answer.pk]), {"published": "1"})
+    admin_client.post(reverse("casework_survey_answers:action",
+                              args=[answer.response_id, "publish"]),
+                      {"answers": [answer.pk]})
     entry = ModelLogEntry.objects.get(action=services.ANSWER_PUBLISHED)
     assert entry.user_id == admin_user.pk and entry.data["answers"] == [answer.pk]
 
