@@ -1,7 +1,8 @@
 """Staff side of mass mailing in the Wagtail admin: templates, lists and campaigns as
-snippets, plus the CSV import with its report and the campaign's page (preview, send now,
-schedule, cancel, report). Webmasters and administrators: the model permissions
-(``mailings.change_recipientlist`` to import, ``mailings.send_campaign`` to send).
+snippets, plus the CSV import with its report. A campaign's page (preview, send now,
+schedule, cancel, report) is on the campaigns desk (``Casework(key="campaigns")``).
+Webmasters and administrators: the model permissions (``mailings.change_recipientlist`` to
+import, ``mailings.send_campaign`` to send).
 Every change goes through ``services``; a refusal comes back as its translated message."""
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from django.urls import include, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import desk, services
-from .forms import ImportForm, RecipientListForm, ScheduleForm
+from . import services
+from .forms import ImportForm, RecipientListForm
 from .models import Campaign, ListKind, MailTemplate, RecipientList
 
 
@@ -54,71 +54,17 @@ def import_members(request, pk):
     })
 
 
-# --- the campaign's page ------------------------------------------------------------------
+# --- the campaign's page: on the casework desk --------------------------------------------
 
 
-def _campaign(pk):
-    return get_object_or_404(
-        Campaign.objects.select_related("template", "recipient_list", "site"), pk=pk)
-
-
-def campaign_detail(request, pk, *, schedule_form=None, status=200):
-    _require(request, "mailings.view_campaign")
-    campaign = _campaign(pk)
-    return render(request, "mailings/admin/campaign.html", {
-        "campaign": campaign,
-        **desk.campaign_context(campaign, request),
-        **desk.preview_context(campaign, request),
-        **desk.report_context(campaign, request),
-        "schedule_form": schedule_form or ScheduleForm(record=campaign, user=request.user),
-        "can_send": services.may_send(request.user),
-        "can_start": services.can_start(campaign),
-        "can_cancel": services.can_cancel(campaign),
-    }, status=status)
-
-
-def _act(request, pk, service):
-    _require(request, "mailings.send_campaign")
-    try:
-        messages.success(request, service(_campaign(pk), request.user))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    return redirect("mailings_admin:campaign", pk=pk)
-
-
-@require_POST
-def campaign_send(request, pk):
-    return _act(request, pk, services.send_now)
-
-
-@require_POST
-def campaign_schedule(request, pk):
-    _require(request, "mailings.send_campaign")
-    campaign = _campaign(pk)
-    form = ScheduleForm(request.POST, record=campaign, user=request.user)
-    if form.is_valid():
-        try:
-            messages.success(request, services.schedule(campaign, request.user,
-                                                        **form.cleaned_data))
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            return redirect("mailings_admin:campaign", pk=pk)
-    return campaign_detail(request, pk, schedule_form=form, status=400)
-
-
-@require_POST
-def campaign_cancel(request, pk):
-    return _act(request, pk, services.cancel)
+def old_campaign_url(request, pk, **kwargs):
+    """The old address of a campaign's page: its page on the campaigns desk."""
+    return redirect("casework_campaigns:inspect", pk=pk)
 
 
 urlpatterns = [
     path("lists/<int:pk>/import/", import_members, name="import"),
-    path("campaigns/<int:pk>/", campaign_detail, name="campaign"),
-    path("campaigns/<int:pk>/send/", campaign_send, name="send"),
-    path("campaigns/<int:pk>/schedule/", campaign_schedule, name="schedule"),
-    path("campaigns/<int:pk>/cancel/", campaign_cancel, name="cancel"),
+    path("campaigns/<int:pk>/", old_campaign_url, name="campaign"),
 ]
 
 
@@ -146,7 +92,7 @@ class CampaignForm(WagtailAdminModelForm):
 
 
 def _campaign_link(campaign):
-    return format_html('<a href="{}">{}</a>', reverse("mailings_admin:campaign",
+    return format_html('<a href="{}">{}</a>', reverse("casework_campaigns:inspect",
                                                       args=[campaign.pk]),
                        _("Report and sending"))
 

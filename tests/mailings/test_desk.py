@@ -17,7 +17,7 @@ from addons.core import registry
 from addons.core.casework import queries
 from addons.mailings import desk, sending, services
 from addons.mailings.forms import ScheduleForm
-from addons.mailings.models import Campaign, CampaignStatus, Delivery
+from addons.mailings.models import CampaignStatus, Delivery
 from tests.conftest import add_town
 
 from .conftest import make_campaign
@@ -164,21 +164,6 @@ def test_two_towns_scope_by_site_and_permission(site, profile, sender, django_us
     moderator.user_permissions.add(Permission.objects.get(codename="access_admin"))
     assert not queries.scope(casework, moderator, site).exists()
     assert queries.scope(casework, sender, site).filter(queries.open_q(casework)).count() == 1
-
-
-def test_the_campaign_page_acts_through_the_desk_services(staff_client, site, profile, staff,
-                                                          monkeypatch):
-    monkeypatch.setattr(sending, "enqueue", lambda pk: None)
-    campaign = make_campaign(site, emails=EMAILS)
-    staff_client.post(f"/admin/mailings/campaigns/{campaign.pk}/send/")
-    staff_client.post(f"/admin/mailings/campaigns/{campaign.pk}/cancel/")
-    actions = list(ModelLogEntry.objects.filter(object_id=str(campaign.pk))
-                   .order_by("pk").values_list("action", "user_id"))
-    assert actions == [(services.CAMPAIGN_STARTED, staff.pk),
-                       (services.CAMPAIGN_CANCELLED, staff.pk)]
-    assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.CANCELLED
-    content = staff_client.get(f"/admin/mailings/campaigns/{campaign.pk}/").content.decode()
-    assert "Cancel the campaign" not in content and "Send now" not in content
 
 
 def test_detail_sections_in_the_sites_time_zone(site, profile):
