@@ -248,10 +248,8 @@ def feedback_is_handled(message: FeedbackMessage, user=None) -> bool:
 
 def _record_closed(record) -> None:
     """Let the team's waiting queue move on once a record is closed."""
-    try:
-        from addons.core.casework.assignment import record_closed
-    except ImportError:  # a core without the desk's assignment: nothing waits
-        return
+    from addons.core.casework.assignment import record_closed
+
     record_closed(record)
 
 
