@@ -356,3 +356,31 @@ def test_bulk_refused_to_people_without_scope(client, town, outsider):
     assert response.status_code in (302, 403)
     case.refresh_from_db()
     assert case.status == "new"
+
+
+# --- the add-on switched off; the user's language ------------------------------------------
+
+
+def test_desk_of_a_disabled_addon_is_gone(client, town, roads_staff):
+    from addons.core import activation
+
+    case = town.case()
+    activation.disable(town.site, "case_addon")
+    client.force_login(roads_staff)
+    assert client.get(reverse(INDEX)).status_code == 404
+    assert client.get(detail(case)).status_code == 404
+    assert reverse(INDEX) not in rows(client.get(reverse("wagtailadmin_home")))
+    activation.enable(town.site, "case_addon")
+    assert client.get(reverse(INDEX)).status_code == 200
+
+
+def test_refusal_in_the_users_language(client, town, roads_staff, roads_staff2):
+    case = town.case(assignee=roads_staff2)
+    roads_staff.language = "uk"
+    roads_staff.save()
+    client.cookies["civicdesk_language"] = "uk"
+    client.force_login(roads_staff)
+    response = client.post(assignment(case, "take"), {"lock_version": 0}, follow=True)
+    assert "Із цією справою вже працює Roads Petro" in rows(response)
+    case.refresh_from_db()
+    assert case.assignee == roads_staff2
