@@ -384,3 +384,21 @@ def test_refusal_in_the_users_language(client, town, roads_staff, roads_staff2):
     assert "Із цією справою вже працює Roads Petro" in rows(response)
     case.refresh_from_db()
     assert case.assignee == roads_staff2
+
+
+def test_list_queries_do_not_grow_with_the_records(client, town, roads_staff,
+                                                   django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        town.case(assignee=roads_staff)
+    client.force_login(roads_staff)
+    client.get(reverse(INDEX))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse(INDEX))
+    for _ in range(30):
+        town.case(assignee=roads_staff, category=town.lights)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse(INDEX))
+    assert len(many.captured_queries) <= len(few.captured_queries) + 2
