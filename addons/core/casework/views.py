@@ -262,6 +262,16 @@ class DetailView(CaseworkMixin, generic.InspectView):
         return context
 
 
+#: the fields core adds to an action's form (never passed to the service)
+CORE_FIELDS = ("lock_version", "confirm")
+
+
+def add_confirmation(form):
+    """A dangerous action asks to confirm."""
+    form.fields["confirm"] = forms.BooleanField(
+        label=gettext_lazy("I understand that this cannot be undone"), required=True)
+
+
 class LockedFormMixin:
     """A hidden ``lock_version`` on every form that changes a record."""
 
@@ -347,6 +357,8 @@ class ActionView(RecordView):
         if has_lock(queries.model_of(self.declaration)):
             form.fields["lock_version"] = forms.IntegerField(widget=forms.HiddenInput,
                                                              required=False)
+        if self.action.dangerous:
+            add_confirmation(form)
         return form
 
     def get(self, request, *args, **kwargs):
@@ -359,7 +371,7 @@ class ActionView(RecordView):
         form = self.make_form(request.POST)
         if form.is_valid():
             data = {key: value for key, value in form.cleaned_data.items()
-                    if key != "lock_version"}
+                    if key not in CORE_FIELDS}
             try:
                 with transaction.atomic():
                     record = record_or_404(self.declaration, request.user, self.site, self.pk,

@@ -402,3 +402,17 @@ def test_list_queries_do_not_grow_with_the_records(client, town, roads_staff,
     with CaptureQueriesContext(connection) as many:
         client.get(reverse(INDEX))
     assert len(many.captured_queries) <= len(few.captured_queries) + 2
+
+
+def test_dangerous_action_asks_to_confirm(client, town, roads_staff):
+    case = town.case(note="Keep me")
+    client.force_login(roads_staff)
+    response = client.post(action(case, "archive"), {"lock_version": 0})
+    assert response.status_code == 200
+    assert "This field is required" in rows(response)
+    case.refresh_from_db()
+    assert case.note == "Keep me"
+    response = client.post(action(case, "archive"), {"lock_version": 0, "confirm": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "closed" and case.note == ""
