@@ -73,6 +73,7 @@ def test_csv_import_campaign_and_one_click_unsubscribe(demo, visit, axe_source, 
     assert "List-Unsubscribe-Post" in page.content()  # the preview shows the headers
     with page.expect_navigation():
         page.get_by_role("link", name="Send now").click()
+    page.get_by_label("I understand that this cannot be undone").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Send now").click()
     messages = smtp_sink.wait_count(2)

@@ -13,6 +13,8 @@ from tests.conftest import add_town
 from .conftest import make_campaign, make_template
 
 pytestmark = pytest.mark.django_db
+#: sending and cancelling cannot be undone: the desk asks to confirm
+CONFIRM = {"confirm": "on"}
 INDEX = "casework_campaigns:index"
 EMAILS = ["ana@example.org", "bogdan@example.org"]
 
@@ -61,9 +63,9 @@ def test_send_and_cancel_through_the_desk(client, site, profile, sender, monkeyp
     monkeypatch.setattr(sending, "enqueue", lambda pk: None)  # no worker yet
     campaign = make_campaign(site, emails=EMAILS)
     client.force_login(sender)
-    response = client.post(action(campaign, "send_now"), {}, follow=True)
+    response = client.post(action(campaign, "send_now"), CONFIRM, follow=True)
     assert "Sending to 2 recipients has started." in response.content.decode()
-    response = client.post(action(campaign, "cancel"), {}, follow=True)
+    response = client.post(action(campaign, "cancel"), CONFIRM, follow=True)
     assert "2 messages will not be sent" in response.content.decode()
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.CANCELLED
     actions = list(ModelLogEntry.objects.filter(object_id=str(campaign.pk))
@@ -71,7 +73,7 @@ def test_send_and_cancel_through_the_desk(client, site, profile, sender, monkeyp
     assert actions == [(services.CAMPAIGN_STARTED, sender.pk),
                        (services.CAMPAIGN_CANCELLED, sender.pk)]
     # finished: nothing to do any more
-    response = client.post(action(campaign, "cancel"), {})
+    response = client.post(action(campaign, "cancel"), CONFIRM)
     assert "not available for this record now" in response.content.decode()
 
 
@@ -83,7 +85,7 @@ def test_schedule_refusal_keeps_what_was_typed(client, site, profile, sender):
     assert "Choose a time in the future." in html and 'value="2001-01-01T10:00"' in html
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.DRAFT
     empty = make_campaign(site)
-    response = client.post(action(empty, "send_now"), {})
+    response = client.post(action(empty, "send_now"), CONFIRM)
     assert "The list has no one to send to" in response.content.decode()
 
 
@@ -97,7 +99,16 @@ def test_viewer_without_the_send_permission_cannot_send(client, site, profile,
     client.force_login(viewer)
     assert client.get(reverse("casework_campaigns:inspect", args=[campaign.pk])
                       ).status_code == 200
-    response = client.post(action(campaign, "send_now"), {})
+    response = client.post(action(campaign, "send_now"), CONFIRM)
     assert "You may not send mass-mail campaigns." in response.content.decode() or (
         response.status_code in (302, 403))
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.DRAFT
+
+
+def test_send_now_without_confirming_sends_nothing(client, site, profile, sender):
+    campaign = make_campaign(site, emails=EMAILS)
+    client.force_login(sender)
+    response = client.post(action(campaign, "send_now"), {})
+    assert response.status_code == 200
+    assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.DRAFT
+    assert not ModelLogEntry.objects.filter(action=services.CAMPAIGN_STARTED).exists()
