@@ -59,6 +59,7 @@ bench: install-test
 	$(PY) tests/perf/bulletins_bench.py
 	$(PY) tests/perf/surveys_bench.py
 	$(PY) tests/perf/workspace_bench.py
+	$(PY) tests/perf/assignment_bench.py
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -2,6 +2,7 @@ from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 from addons.core.addon import AddonConfig, NotificationEvent
+from addons.core.casework import CaseAction, Casework, DetailSection
 
 
 def _casefold(value):
@@ -26,6 +27,38 @@ class AddresseesConfig(AddonConfig):
     url_prefix = "addressees/"
     notification_events = (
         NotificationEvent("addressees.feedback", _("A feedback message to an addressee")),
+    )
+    casework = (
+        Casework(
+            key="feedback",
+            model="addressees.FeedbackMessage",
+            title=_("Feedback"),
+            icon="mail",
+            order=250,
+            addressee_field="addressee",
+            site_field="",  # the addressee's site
+            reference_field="pk",
+            created_field="created_at",
+            open="addons.addressees.services.feedback_open_q",
+            list_display=("name", "addressee", "created_at", "handled"),
+            list_filter=("handled", "addressee", "created_at"),
+            search_fields=("name", "email", "message"),
+            list_export=("pk", "created_at", "addressee", "name", "email", "phone", "message",
+                         "handled"),
+            actions=(
+                CaseAction("mark_handled", _("Mark handled"),
+                           service="addons.addressees.services.mark_feedback_handled",
+                           bulk=True,
+                           available="addons.addressees.services.feedback_is_open"),
+                CaseAction("reopen", _("Reopen"),
+                           service="addons.addressees.services.reopen_feedback",
+                           available="addons.addressees.services.feedback_is_handled"),
+            ),
+            detail_sections=(
+                DetailSection("message", _("Message"),
+                              "addressees/casework/feedback_message.html", order=10),
+            ),
+        ),
     )
 
     def ready(self):

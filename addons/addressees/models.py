@@ -18,6 +18,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from addons.core.casework.models import Assignable
 from addons.core.content_languages import translations_field
 from addons.core.geo import LeafletPanel
 from addons.core.placements import HostPageMixin
@@ -464,8 +465,9 @@ class Specialist(Orderable):
         return self.name
 
 
-class FeedbackMessage(ClusterableModel):
-    """A message sent with an addressee's feedback form; its moderators read it."""
+class FeedbackMessage(Assignable, ClusterableModel):
+    """A message sent with an addressee's feedback form; its moderators read it, one of them
+    takes it (``Assignable``) and marks it handled on the casework desk."""
 
     addressee = models.ForeignKey(
         AddresseePage, verbose_name=_("addressee"), on_delete=models.CASCADE,

@@ -1,4 +1,4 @@
-"""What the addressee catalog does: moderator groups and feedback.
+"""What the addressee catalog does: moderator groups, feedback and the feedback desk.
 
 Views, the admin and the demo loader call these functions; the rules live here only.
 """
@@ -8,11 +8,15 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+from wagtail.log_actions import log
 from wagtail.models import GroupPagePermission
 
 from addons.core.permissions import MODERATE_CODENAME, MODERATE_PERMISSION
@@ -93,7 +97,7 @@ def forget_permissions(page_ids) -> int:
 
 
 def feedback_admin_url(message: FeedbackMessage) -> str:
-    return reverse("addressee_feedback:edit", args=[message.pk])
+    return reverse("casework_feedback:inspect", args=[message.pk])
 
 
 def submit_feedback(page, *, name: str, email: str, message: str, phone: str = "",
@@ -101,6 +105,7 @@ def submit_feedback(page, *, name: str, email: str, message: str, phone: str = "
     """Save a feedback message to ``page`` and notify whoever handles it (core's staffing
     rule: its moderators present or their delegates, else up the tree, else the reception
     office, else the administrators), in one transaction: sent once it commits."""
+    from addons.core.casework.assignment import auto_assign
     from addons.core.notifications import notify_handlers
 
     if not page.feedback_enabled:
@@ -114,6 +119,7 @@ def submit_feedback(page, *, name: str, email: str, message: str, phone: str = "
             message=message,
             author=author if author is not None and author.is_authenticated else None,
         )
+        auto_assign(feedback)
         notify_handlers(
             page,
             FEEDBACK_EVENT,
@@ -204,3 +210,85 @@ def specialist_candidates(editor, page=None):
 
 def may_choose_specialist(editor, page, user_id) -> bool:
     return specialist_candidates(editor, page).filter(pk=user_id).exists()
+
+
+# -- the feedback desk: what staff do to a feedback message -----------------------------
+# Called by the casework desk (``Casework(key="feedback")`` in apps.py) as
+# ``service(message, user, **cleaned_data)``: a refusal is a translated ValidationError,
+# every change is written to the audit log.
+
+FEEDBACK_HANDLED = "addressees.feedback_handled"
+FEEDBACK_REOPENED = "addressees.feedback_reopened"
+FEEDBACK_LOG_ACTIONS = {
+    FEEDBACK_HANDLED: gettext_lazy("Feedback message marked handled"),
+    FEEDBACK_REOPENED: gettext_lazy("Feedback message reopened"),
+}
+
+
+def feedback_open_q() -> Q:
+    """Feedback still to be dealt with: not handled."""
+    return Q(handled=False)
+
+
+def may_handle_feedback(user, message: FeedbackMessage) -> bool:
+    """The addressee's moderators, superusers and holders of the model's change permission
+    (a city-wide coordinators group)."""
+    from addons.core.permissions import can_moderate
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return (user.is_superuser or user.has_perm("addressees.change_feedbackmessage")
+            or can_moderate(user, message.addressee_id))
+
+
+def feedback_is_open(message: FeedbackMessage, user=None) -> bool:
+    return not message.handled
+
+
+def feedback_is_handled(message: FeedbackMessage, user=None) -> bool:
+    return message.handled
+
+
+def _record_closed(record) -> None:
+    """Let the team's waiting queue move on once a record is closed."""
+    from addons.core.casework.assignment import record_closed
+
+    record_closed(record)
+
+
+def _set_handled(message: FeedbackMessage, user, handled: bool) -> FeedbackMessage:
+    if not may_handle_feedback(user, message):
+        raise ValidationError(_("You do not handle the messages of this addressee."))
+    with transaction.atomic():
+        locked = (FeedbackMessage.objects.select_for_update()
+                  .select_related("addressee").get(pk=message.pk))
+        if locked.handled == handled:
+            raise ValidationError(
+                _("This message is already marked handled.") if handled
+                else _("This message is not marked handled.")
+            )
+        changes = {"handled": handled}  # the desk raises lock_version with the action
+        if handled:
+            changes["waiting_since"] = None
+        FeedbackMessage.objects.filter(pk=locked.pk).update(**changes)
+        locked.refresh_from_db()
+        log(locked, FEEDBACK_HANDLED if handled else FEEDBACK_REOPENED, user=user,
+            title=f"{locked.addressee.title} #{locked.pk}",
+            data={"feedback": locked.pk, "addressee": locked.addressee_id})
+        if handled:
+            _record_closed(locked)
+    message.__dict__.update({key: getattr(locked, key) for key in
+                             ("handled", "lock_version", "waiting_since")})
+    return locked
+
+
+def mark_feedback_handled(message: FeedbackMessage, user, **data) -> str:
+    """The message is dealt with: it leaves the open list (and the assignee's work)."""
+    _set_handled(message, user, True)
+    return _("The message is marked handled.")
+
+
+def reopen_feedback(message: FeedbackMessage, user, **data) -> str:
+    """A message marked handled by mistake goes back to the open list."""
+    _set_handled(message, user, False)
+    return _("The message is open again.")

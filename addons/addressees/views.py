@@ -91,3 +91,10 @@ def feedback(request, page_id):
     messages.success(request, _("Thank you. Your message has been sent to %(addressee)s.")
                      % {"addressee": page.title})
     return redirect(f"{page.get_url(request)}#feedback")
+
+
+def old_feedback_url(request, pk=None):
+    """An old feedback admin address (in e-mails already sent): the message on the desk."""
+    if pk is None:
+        return redirect("casework_feedback:index")
+    return redirect("casework_feedback:inspect", pk=pk)

@@ -1,47 +1,33 @@
 """Staff side of mass mailing in the Wagtail admin: templates, lists and campaigns as
-snippets, plus the CSV import with its report and the campaign's page (preview, send now,
-schedule, cancel, report). Webmasters and administrators: the model permissions
-(``mailings.change_recipientlist`` to import, ``mailings.send_campaign`` to send).
+snippets, plus the CSV import with its report. A campaign's page (preview, send now,
+schedule, cancel, report) is on the campaigns desk (``Casework(key="campaigns")``).
+Webmasters and administrators: the model permissions (``mailings.change_recipientlist`` to
+import, ``mailings.send_campaign`` to send).
 Every change goes through ``services``; a refusal comes back as its translated message."""
 
 from __future__ import annotations
-
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import services
-from .forms import ImportForm, RecipientListForm, ScheduleForm
-from .models import Campaign, Delivery, DeliveryStatus, ListKind, MailTemplate, RecipientList
-
-PROBLEM_ROWS = 200
+from .forms import ImportForm, RecipientListForm
+from .models import Campaign, ListKind, MailTemplate, RecipientList
 
 
 def _require(request, perm):
     if not request.user.has_perm(perm):
         raise PermissionDenied
-
-
-def _site_tz(site) -> ZoneInfo:
-    from addons.core.models import SiteProfile
-
-    try:
-        return ZoneInfo(SiteProfile.for_site(site).time_zone)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # --- CSV import ---------------------------------------------------------------------------
@@ -68,87 +54,17 @@ def import_members(request, pk):
     })
 
 
-# --- the campaign's page ------------------------------------------------------------------
+# --- the campaign's page: on the casework desk --------------------------------------------
 
 
-def campaign_detail(request, pk, *, schedule_form=None, status=200):
-    _require(request, "mailings.view_campaign")
-    campaign = get_object_or_404(
-        Campaign.objects.select_related("template", "recipient_list", "site"), pk=pk)
-    counts = services.report(campaign)
-    problems = Delivery.objects.filter(
-        campaign=campaign,
-        status__in=[DeliveryStatus.FAILED, DeliveryStatus.BOUNCED, DeliveryStatus.SKIPPED],
-    ).order_by("status", "email")[:PROBLEM_ROWS]
-    subject = body = headers = None
-    preview_error = ""
-    try:
-        subject, body, headers = services.preview(campaign)
-    except (services.MailingError, KeyError, IndexError, AttributeError) as exc:
-        preview_error = getattr(exc, "message", "") or _("The template has no language "
-                                                         "version to show.")
-    with timezone.override(_site_tz(campaign.site)):
-        return render(request, "mailings/admin/campaign.html", {
-            "campaign": campaign, "counts": counts, "problems": problems,
-            "subject": subject, "body": body, "headers": headers,
-            "preview_error": preview_error,
-            "schedule_form": schedule_form or ScheduleForm(),
-            "can_send": request.user.has_perm("mailings.send_campaign"),
-        }, status=status)
-
-
-@require_POST
-def campaign_send(request, pk):
-    _require(request, "mailings.send_campaign")
-    campaign = get_object_or_404(Campaign, pk=pk)
-    try:
-        count = services.start_campaign(campaign, user=request.user)
-    except services.MailingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Sending to %(count)s recipients has started.")
-                         % {"count": count})
-    return redirect("mailings_admin:campaign", pk=pk)
-
-
-@require_POST
-def campaign_schedule(request, pk):
-    _require(request, "mailings.send_campaign")
-    campaign = get_object_or_404(Campaign, pk=pk)
-    with timezone.override(_site_tz(campaign.site)):
-        form = ScheduleForm(request.POST)
-        valid = form.is_valid()
-    if valid:
-        try:
-            services.schedule_campaign(campaign, form.cleaned_data["when"], user=request.user)
-        except services.MailingError as exc:
-            form.add_error("when", exc.message)
-        else:
-            messages.success(request, _("The campaign is scheduled."))
-            return redirect("mailings_admin:campaign", pk=pk)
-    return campaign_detail(request, pk, schedule_form=form, status=400)
-
-
-@require_POST
-def campaign_cancel(request, pk):
-    _require(request, "mailings.send_campaign")
-    campaign = get_object_or_404(Campaign, pk=pk)
-    try:
-        count = services.cancel_campaign(campaign, user=request.user)
-    except services.MailingError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The campaign is cancelled: %(count)s messages will not "
-                                    "be sent.") % {"count": count})
-    return redirect("mailings_admin:campaign", pk=pk)
+def old_campaign_url(request, pk, **kwargs):
+    """The old address of a campaign's page: its page on the campaigns desk."""
+    return redirect("casework_campaigns:inspect", pk=pk)
 
 
 urlpatterns = [
     path("lists/<int:pk>/import/", import_members, name="import"),
-    path("campaigns/<int:pk>/", campaign_detail, name="campaign"),
-    path("campaigns/<int:pk>/send/", campaign_send, name="send"),
-    path("campaigns/<int:pk>/schedule/", campaign_schedule, name="schedule"),
-    path("campaigns/<int:pk>/cancel/", campaign_cancel, name="cancel"),
+    path("campaigns/<int:pk>/", old_campaign_url, name="campaign"),
 ]
 
 
@@ -176,7 +92,7 @@ class CampaignForm(WagtailAdminModelForm):
 
 
 def _campaign_link(campaign):
-    return format_html('<a href="{}">{}</a>', reverse("mailings_admin:campaign",
+    return format_html('<a href="{}">{}</a>', reverse("casework_campaigns:inspect",
                                                       args=[campaign.pk]),
                        _("Report and sending"))
 

@@ -86,12 +86,26 @@ class ImportForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
+    """When to send a campaign, read in the campaign's site's time zone."""
+
     when = forms.DateTimeField(
         label=_("Send at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                        format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=_("In the site's time zone."),
     )
+
+    def __init__(self, *args, record=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record, self.user = record, user
+
+    def full_clean(self):
+        from .services import site_time_zone
+
+        if self.record is None:
+            return super().full_clean()
+        with timezone.override(site_time_zone(self.record.site)):
+            return super().full_clean()
 
     def clean_when(self):
         when = self.cleaned_data["when"]

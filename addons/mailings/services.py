@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +20,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.log_actions import log
 
 from addons.core import mass_email, registry
 from addons.core.mass_email import Recipient
@@ -41,6 +44,15 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 200_000
 CREATE_CHUNK = 5000
+
+CAMPAIGN_STARTED = "mailings.campaign_started"
+CAMPAIGN_SCHEDULED = "mailings.campaign_scheduled"
+CAMPAIGN_CANCELLED = "mailings.campaign_cancelled"
+LOG_ACTIONS = {
+    CAMPAIGN_STARTED: gettext_lazy("Campaign sending started"),
+    CAMPAIGN_SCHEDULED: gettext_lazy("Campaign scheduled"),
+    CAMPAIGN_CANCELLED: gettext_lazy("Campaign cancelled"),
+}
 
 
 class MailingError(Exception):
@@ -215,6 +227,12 @@ def import_csv(recipient_list: RecipientList, data: bytes, *, skip_broken: bool 
 # --- campaigns ----------------------------------------------------------------------------
 
 
+def _log(campaign: Campaign, action: str, user, **data) -> None:
+    """The audit log entry of a change (no user: the scheduled job did it)."""
+    log(campaign, action, user=user if user is not None and user.is_authenticated else None,
+        title=campaign.name, data={"campaign": campaign.pk, "status": campaign.status, **data})
+
+
 def _lock(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().select_related("recipient_list").get(
         pk=campaign.pk)
@@ -263,6 +281,8 @@ def start_campaign(campaign: Campaign, *, user=None, now: datetime | None = None
         campaign.started_at = now
         campaign.note = ""
         campaign.save(update_fields=["status", "started_at", "note"])
+        _log(campaign, CAMPAIGN_STARTED, user, deliveries=len(rows),
+             skipped=sum(1 for row in rows if row.status == DeliveryStatus.SKIPPED))
         pk = campaign.pk
         transaction.on_commit(lambda: sending.enqueue(pk))
     logger.info("campaign %s started: %s deliveries", pk, len(rows))
@@ -287,6 +307,7 @@ def schedule_campaign(campaign: Campaign, when: datetime, *, user=None) -> Campa
         campaign.scheduled_at = when
         campaign.note = ""
         campaign.save(update_fields=["status", "scheduled_at", "note"])
+        _log(campaign, CAMPAIGN_SCHEDULED, user, scheduled_at=when.isoformat())
     return campaign
 
 
@@ -310,7 +331,88 @@ def cancel_campaign(campaign: Campaign, *, user=None) -> int:
         campaign.status = CampaignStatus.CANCELLED
         campaign.finished_at = timezone.now()
         campaign.save(update_fields=["status", "finished_at"])
+        _log(campaign, CAMPAIGN_CANCELLED, user, cancelled=cancelled)
     return cancelled
+
+
+# --- the campaigns desk: ``service(campaign, user, **cleaned_data)`` ----------------------
+
+
+def site_time_zone(site) -> ZoneInfo:
+    """The site's time zone (UTC when its profile names none that exists)."""
+    from addons.core.models import SiteProfile
+
+    try:
+        return ZoneInfo(SiteProfile.for_site(site).time_zone)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def may_send(user) -> bool:
+    return bool(user is not None and user.is_active and user.has_perm("mailings.send_campaign"))
+
+
+def can_start(campaign: Campaign, user=None) -> bool:
+    """Whether "send now" and "schedule" are offered: a draft or a scheduled campaign."""
+    return campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+
+
+def can_cancel(campaign: Campaign, user=None) -> bool:
+    return campaign.status in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING)
+
+
+def _refuse_without_permission(user) -> None:
+    if not may_send(user):
+        raise ValidationError(_("You may not send mass-mail campaigns."))
+
+
+def send_now(campaign: Campaign, user, **data) -> str:
+    """Send now (desk action); a refusal is a translated ValidationError."""
+    _refuse_without_permission(user)
+    try:
+        count = start_campaign(campaign, user=user)
+    except MailingError as exc:
+        raise ValidationError(exc.message) from None
+    return _("Sending to %(count)s recipients has started.") % {"count": count}
+
+
+def schedule(campaign: Campaign, user, *, when: datetime, **data) -> str:
+    """Send at ``when`` (desk action, ``ScheduleForm``)."""
+    _refuse_without_permission(user)
+    try:
+        schedule_campaign(campaign, when, user=user)
+    except MailingError as exc:
+        raise ValidationError({"when": exc.message}) from None
+    return _("The campaign is scheduled.")
+
+
+def cancel(campaign: Campaign, user, **data) -> str:
+    """Stop the campaign (desk action): what was not sent is never sent."""
+    _refuse_without_permission(user)
+    try:
+        count = cancel_campaign(campaign, user=user)
+    except MailingError as exc:
+        raise ValidationError(exc.message) from None
+    return _("The campaign is cancelled: %(count)s messages will not be sent.") % {
+        "count": count}
+
+
+def campaign_scope(user, site):
+    """The campaigns of ``site`` ``user`` works on: campaigns belong to no addressee, so
+    the model permissions decide (webmasters and administrators), everything or nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Campaign.objects.none()
+    if not (user.has_perm("mailings.view_campaign") or user.has_perm("mailings.change_campaign")
+            or may_send(user)):
+        return Campaign.objects.none()
+    campaigns = Campaign.objects.select_related("template", "recipient_list", "site")
+    return campaigns.filter(site_id=site.pk) if site is not None else campaigns
+
+
+def open_q() -> Q:
+    """Campaigns still to be dealt with: drafts, scheduled, being sent."""
+    return Q(status__in=[CampaignStatus.DRAFT, CampaignStatus.SCHEDULED,
+                         CampaignStatus.SENDING])
 
 
 def start_due(now: datetime | None = None) -> int:

@@ -11,44 +11,32 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import include, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from addons.core.admin_menu import staff_menu_item
 from addons.core.permissions import moderated_addressee_ids
 from addons.core.validation import parse_pk
 
-from . import exports, reports, services
+from . import reports, services
 from . import results as stats
 from .forms import InvitationIssueForm, ResultsFilterForm
-from .models import TEXT_KINDS, Answer, Response, Survey
+from .models import TEXT_KINDS, Survey
 
-
-def sees_everything(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm("surveys.view_results"))
-
-
-def is_results_staff(user) -> bool:
-    return user.is_authenticated and (sees_everything(user) or bool(
-        moderated_addressee_ids(user)))
+sees_everything = services.sees_all_results
+is_results_staff = services.is_results_staff
 
 
 def scoped_responses(user, survey):
     """The answers of ``survey`` ``user`` may read; PermissionDenied for anyone else."""
     if not is_results_staff(user):
         raise PermissionDenied
-    responses = Response.objects.filter(survey=survey)
-    if not sees_everything(user):
-        responses = responses.filter(addressee_id__in=moderated_addressee_ids(user))
-    return responses
+    return services.readable_responses(user).filter(survey=survey)
 
 
 def _addressees(user, survey):
@@ -61,9 +49,19 @@ def _addressees(user, survey):
     return pages
 
 
+def _answered_addressees(user, survey):
+    """The filter's addressees, as on the answers desk: those of the answers ``user`` reads
+    (this survey's town only), each once."""
+    from addons.addressees.models import AddresseePage
+
+    present = (services.readable_responses(user, survey.site).filter(survey=survey)
+               .order_by().values("addressee_id").distinct())
+    return AddresseePage.objects.filter(pk__in=present).only("pk", "title").order_by("title")
+
+
 def _filtered(request, survey):
     responses = scoped_responses(request.user, survey)
-    addressees = list(_addressees(request.user, survey))
+    addressees = list(_answered_addressees(request.user, survey))
     form = ResultsFilterForm(request.GET or None, addressees=addressees)
     start = end = addressee = None
     if form.is_bound and form.is_valid():
@@ -100,37 +98,47 @@ def results_index(request):
     return render(request, "surveys/admin/index.html", {"surveys": surveys.order_by("title")})
 
 
+def desk_query(survey, start=None, end=None, addressee=None) -> str:
+    """The answers desk's list of this survey with the same filters (its written answers
+    are read, published and downloaded there)."""
+    from django.utils.http import urlencode
+
+    query = {"survey": survey.pk}
+    if addressee is not None:
+        query["addressee"] = addressee.pk
+    if start:
+        query["submitted_on_from"] = start.isoformat()
+    if end:
+        query["submitted_on_to"] = end.isoformat()
+    return f"{reverse('casework_survey_answers:index')}?{urlencode(query)}"
+
+
 @never_cache
 def results(request, pk):
+    """The figures of one survey (charts, the PDF report): a results screen, not a list of
+    records; the answers themselves are on the answers desk."""
     survey = get_object_or_404(Survey.objects.select_related("site"), pk=parse_pk(pk))
     form, responses, start, end, addressee = _filtered(request, survey)
     filtered = bool(start or end or addressee)
-    questions, figures = _figures(request, survey, responses, filtered)
+    _questions, figures = _figures(request, survey, responses, filtered)
     suspicious = responses.filter(suspicious=True).count()
-    text_questions = [q for q in questions if q.kind in TEXT_KINDS]
-    texts = (Answer.objects.filter(response__in=responses.values("pk"),
-                                   question__in=text_questions).exclude(text="")
-             .select_related("question", "response__addressee"))
-    # anonymous: newest day first, in no order within the day that follows the answers'
-    texts = (texts.order_by("-response__submitted_on", "question__sort_order", "text", "pk")
-             if survey.anonymous else texts.order_by("-response_id", "pk"))
-    page_obj = Paginator(texts, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    written = responses.filter(answers__question__kind__in=TEXT_KINDS,
+                               answers__text__gt="").values("pk").distinct().count()
     return render(request, "surveys/admin/results.html", {
-        "survey": survey, "form": form, "results": figures, "texts": page_obj,
-        "query_string": query.urlencode(), "can_issue": sees_everything(request.user),
-        "suspicious": suspicious,
+        "survey": survey, "form": form, "results": figures,
+        "query_string": request.GET.urlencode(), "can_issue": sees_everything(request.user),
+        "suspicious": suspicious, "written": written,
+        "desk_url": desk_query(survey, start, end, addressee),
     })
 
 
-@never_cache
-def export(request, pk, fmt):
+def old_export(request, pk, fmt):
+    """The old download address: the answers desk's download of this survey."""
+    survey = get_object_or_404(Survey, pk=parse_pk(pk))
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    survey = get_object_or_404(Survey, pk=parse_pk(pk))
-    _form, responses, _start, _end, _addressee = _filtered(request, survey)
-    return exports.response(fmt, survey, services.questions_of(survey), responses)
+    _form, _responses, start, end, addressee = _filtered(request, survey)
+    return redirect(f"{desk_query(survey, start, end, addressee)}&export={fmt}")
 
 
 @never_cache
@@ -144,31 +152,6 @@ def report(request, pk):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-@require_POST
-def publish(request, answer_id):
-    answer = get_object_or_404(Answer.objects.select_related("question__survey", "response"),
-                               pk=parse_pk(answer_id))
-    survey = answer.question.survey
-    if not scoped_responses(request.user, survey).filter(pk=answer.response_id).exists():
-        raise PermissionDenied
-    try:
-        services.set_published(answer, request.POST.get("published") == "1")
-        messages.success(request, _("The answer is published.") if answer.published
-                         else _("The answer is no longer published."))
-    except services.SurveyError as error:
-        messages.error(request, str(error.message))
-    return redirect(_back(request, reverse("surveys_admin:results", args=[survey.pk])))
-
-
-def _back(request, fallback: str) -> str:
-    """The ``next`` page posted with a form when it is on this site, else ``fallback``."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 @never_cache
@@ -197,10 +180,9 @@ def invitations(request, pk):
 urlpatterns = [
     path("", results_index, name="index"),
     path("<int:pk>/", results, name="results"),
-    path("<int:pk>/export.<str:fmt>", export, name="export"),
+    path("<int:pk>/export.<str:fmt>", old_export, name="export"),
     path("<int:pk>/report.pdf", report, name="report"),
     path("<int:pk>/links/", invitations, name="invitations"),
-    path("answer/<int:answer_id>/publish/", publish, name="publish"),
 ]
 
 

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from addons.core.addon import AddonConfig, CabinetSection, ScheduledJob, StatisticsBlock
+from addons.core.casework import CaseAction, Casework, DetailSection
 
 
 class SurveysConfig(AddonConfig):
@@ -31,6 +32,41 @@ class SurveysConfig(AddonConfig):
             template="surveys/cabinet.html",
             get_context="addons.surveys.views.cabinet_context",
             order=40,
+        ),
+    )
+    casework = (
+        Casework(
+            key="survey_answers",
+            model="surveys.Response",
+            title=_("Survey answers"),
+            icon="table",
+            order=265,
+            assignable=False,
+            addressee_field="addressee",
+            site_field="survey__site",
+            reference_field="pk",
+            created_field="submitted_on",
+            # who reads answers: surveys.view_results, else the addressees one moderates
+            scope="addons.surveys.services.readable_responses",
+            list_display=("survey", "addressee", "submitted_on", "suspicious"),
+            list_filter=("survey", "addressee", "submitted_on"),
+            list_export=("survey", "addressee", "submitted_on", "suspicious"),
+            # today's layout: one column per question of the survey
+            export="addons.surveys.exports.selection_response",
+            actions=(
+                CaseAction("publish", _("Publish written answers"),
+                           service="addons.surveys.services.publish",
+                           form="addons.surveys.forms.AnswerPublicationForm", bulk=True,
+                           available="addons.surveys.services.has_unpublished_text"),
+                CaseAction("unpublish", _("Withdraw written answers"),
+                           service="addons.surveys.services.unpublish",
+                           form="addons.surveys.forms.AnswerPublicationForm", bulk=True,
+                           available="addons.surveys.services.has_published_text"),
+            ),
+            detail_sections=(
+                DetailSection("answers", _("Answers"), "surveys/casework/answers.html",
+                              get_context="addons.surveys.desk.answers_context", order=10),
+            ),
         ),
     )
     scheduled_jobs = (

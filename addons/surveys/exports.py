@@ -1,5 +1,6 @@
 """Answers of a survey as CSV or XLSX (``core.exports``): one row per answer, one column
-per question (a matrix: one per row). Names only for surveys that are not anonymous; an
+per question (a matrix: one per row); answers of several surveys at once (a selection on
+the answers desk) as one row per item. Names only for surveys that are not anonymous; an
 anonymous survey's rows carry no answer number and only the day, in a shuffled order within
 each day, so they cannot be matched with access logs."""
 
@@ -74,3 +75,43 @@ def response(fmt, survey, questions, responses):
     if fmt == "csv":
         return spreadsheet.csv_response(heads, data, stem)
     return spreadsheet.xlsx_response(heads, data, stem, _("Answers"))
+
+
+def selection_response(responses, fmt):
+    """The answers ``responses`` (already scoped) as a download: those of one survey in that
+    survey's own layout (:func:`response`); those of several surveys one row per item
+    (survey, date, addressee, question, answer), anonymous surveys' items without answer
+    numbers, each day's in a shuffled order."""
+    from .models import Survey
+    from .services import questions_of
+
+    survey_ids = list(responses.order_by().values_list("survey_id", flat=True).distinct()[:2])
+    if len(survey_ids) == 1:
+        survey = Survey.objects.select_related("site").get(pk=survey_ids[0])
+        return response(fmt, survey, questions_of(survey), responses)
+    heads = [_("Survey"), _("Answer"), _("Submitted"), _("Addressee"), _("Suspicious"),
+             _("Question"), _("Value")]
+    data = _item_rows(responses)
+    stem = "survey-answers"
+    if fmt == "csv":
+        return spreadsheet.csv_response(heads, data, stem)
+    return spreadsheet.xlsx_response(heads, data, stem, _("Answers"))
+
+
+def _item_rows(responses):
+    answers = Prefetch("answers", queryset=Answer.objects.select_related(
+        "option", "row", "question").order_by("question__sort_order", "question_id", "pk"))
+    queryset = (responses.select_related("survey", "addressee").prefetch_related(answers)
+                .order_by("survey__title", "survey_id", "submitted_on", "submitted_at", "?"))
+    for item in queryset.iterator(chunk_size=CHUNK):
+        anonymous = item.survey.anonymous
+        when = item.submitted_on if anonymous or not item.submitted_at else local(
+            item.submitted_at)
+        head = [safe(item.survey.title), "" if anonymous else item.pk, when,
+                safe(item.addressee.title) if item.addressee else "",
+                _("Yes") if item.suspicious else ""]
+        for answer in item.answers.all():
+            question = answer.question.text
+            if answer.row_id:
+                question = f"{question}: {answer.row.label}"
+            yield [*head, safe(question), safe(_value(answer.question.kind, answer))]

@@ -5,13 +5,14 @@ fields they concern, with everything typed kept."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from addons.core.forms import DateInput
 
 from .models import QuestionKind
-from .services import LONG_TEXT_MAX, SHORT_TEXT_MAX
+from .services import LONG_TEXT_MAX, SHORT_TEXT_MAX, written_answers
 
 REQUIRED = _("Answer this question.")
 
@@ -130,3 +131,24 @@ class ResultsFilterForm(forms.Form):
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             self.add_error("end", _("The end of the period is before its start."))
         return cleaned
+
+
+class AnswerPublicationForm(forms.Form):
+    """Which written answers of a response to publish or withdraw (none chosen: all)."""
+
+    answers = forms.TypedMultipleChoiceField(
+        label=_("Written answers"), required=False, coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose none to act on every written answer of this response."),
+    )
+
+    def __init__(self, *args, record=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record, self.user = record, user
+        if record is None:  # a bulk action over a selection: every written answer
+            del self.fields["answers"]
+            return
+        self.fields["answers"].choices = [
+            (answer.pk, f"{answer.question.text}: {Truncator(answer.text).chars(80)}")
+            for answer in written_answers(record)
+        ]

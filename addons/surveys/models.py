@@ -393,7 +393,10 @@ class Response(models.Model):
     invitation = models.OneToOneField(Invitation, null=True, blank=True,
                                       on_delete=models.SET_NULL, related_name="response")
     # came too fast or in a burst from one network: kept for staff, not counted publicly
-    suspicious = models.BooleanField(default=False)
+    suspicious = models.BooleanField(_("suspicious"), default=False)
+
+    #: which field names the addressee (see addons.core.permissions)
+    addressee_field = "addressee"
 
     class Meta:
         verbose_name = _("answer")

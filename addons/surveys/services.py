@@ -15,10 +15,11 @@ import hmac
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import (
     CHOICE_KINDS,
@@ -340,15 +341,128 @@ def invitation_url(invitation: Invitation, request=None) -> str:
     return absolute_url(invitation.survey.site, invitation.get_absolute_url(), request)
 
 
-# --- staff: publishing free text ----------------------------------------------------------
+# --- staff: who reads the answers, publishing free text ------------------------------------
+# The answers desk (``Casework(key="survey_answers")`` in apps.py) calls ``publish`` and
+# ``unpublish`` as ``service(response, user, **cleaned_data)``: a refusal is a translated
+# ValidationError, every change is written to the audit log.
+
+ANSWER_PUBLISHED = "surveys.answer_published"
+ANSWER_WITHDRAWN = "surveys.answer_withdrawn"
+LOG_ACTIONS = {
+    ANSWER_PUBLISHED: gettext_lazy("Written survey answer published"),
+    ANSWER_WITHDRAWN: gettext_lazy("Written survey answer withdrawn"),
+}
 
 
-def set_published(answer: Answer, published: bool) -> None:
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def sees_all_results(user) -> bool:
+    """Superusers and holders of ``surveys.view_results`` read every answer of a site."""
+    return _active(user) and (user.is_superuser or user.has_perm("surveys.view_results"))
+
+
+def is_results_staff(user) -> bool:
+    from addons.core.permissions import moderated_addressee_ids
+
+    return _active(user) and (sees_all_results(user) or bool(moderated_addressee_ids(user)))
+
+
+def readable_responses(user, site=None):
+    """The answers ``user`` may read (of ``site``'s surveys): all of them for those who see
+    every result, the answers given on their addressees for moderators, none otherwise."""
+    from addons.core.permissions import moderated_addressee_ids
+
+    if not _active(user):
+        return Response.objects.none()
+    responses = Response.objects.select_related("survey", "addressee")
+    if site is not None:
+        responses = responses.filter(survey__site_id=site.pk)
+    if sees_all_results(user):
+        return responses
+    return responses.filter(addressee_id__in=moderated_addressee_ids(user))
+
+
+def may_read(user, response: Response) -> bool:
+    from addons.core.permissions import moderated_addressee_ids
+
+    if sees_all_results(user):
+        return True
+    return _active(user) and response.addressee_id in moderated_addressee_ids(user)
+
+
+def written_answers(response: Response):
+    """The free-text answers of ``response`` that have a text, in the survey's order."""
+    return (Answer.objects.filter(response=response, question__kind__in=TEXT_KINDS)
+            .exclude(text="").select_related("question")
+            .order_by("question__sort_order", "question_id", "pk"))
+
+
+def has_unpublished_text(response: Response, user=None) -> bool:
+    return written_answers(response).filter(published=False).exists()
+
+
+def has_published_text(response: Response, user=None) -> bool:
+    return written_answers(response).filter(published=True).exists()
+
+
+def set_published(answer: Answer, published: bool, *, user=None) -> None:
     """Publish (or withdraw) one free-text answer on the public results."""
     if answer.question.kind not in TEXT_KINDS or not answer.text:
         raise SurveyError(gettext_lazy("Only free-text answers can be published."))
-    Answer.objects.filter(pk=answer.pk).update(published=published)
+    with transaction.atomic():
+        changed = Answer.objects.filter(pk=answer.pk).exclude(published=published).update(
+            published=published)
+        if changed:
+            _log_publication(answer.response, [answer.pk], published, user)
     answer.published = published
+
+
+def _log_publication(response: Response, answer_ids, published: bool, user) -> None:
+    from wagtail.log_actions import log
+
+    log(response, ANSWER_PUBLISHED if published else ANSWER_WITHDRAWN,
+        user=user if _active(user) else None, title=response.survey.title,
+        data={"survey": response.survey_id, "response": response.pk,
+              "answers": sorted(answer_ids)})
+
+
+def _publish(response: Response, user, published: bool, answers) -> int:
+    if not may_read(user, response):
+        raise ValidationError(_("You do not handle the answers given on this addressee."))
+    texts = written_answers(response)
+    if not texts.exists():
+        raise ValidationError(_("This answer has no written text to publish."))
+    if answers:
+        wanted = {int(getattr(answer, "pk", answer)) for answer in answers}
+        if not wanted <= set(texts.values_list("pk", flat=True)):
+            raise ValidationError(_("Choose written answers of this response only."))
+        texts = texts.filter(pk__in=wanted)
+    with transaction.atomic():
+        ids = list(texts.exclude(published=published).values_list("pk", flat=True))
+        if not ids:
+            raise ValidationError(_("The written answers are already published.") if published
+                                  else _("The written answers are not published."))
+        Answer.objects.filter(pk__in=ids).update(published=published)
+        _log_publication(response, ids, published, user)
+    return len(ids)
+
+
+def publish(response: Response, user, *, answers=(), **data) -> str:
+    """Show written answers of ``response`` on the public results (``answers``: some of
+    them; none: all of them, as a bulk action does)."""
+    count = _publish(response, user, True, answers)
+    return ngettext("%(count)s written answer is published.",
+                    "%(count)s written answers are published.", count) % {"count": count}
+
+
+def unpublish(response: Response, user, *, answers=(), **data) -> str:
+    """Withdraw written answers of ``response`` from the public results."""
+    count = _publish(response, user, False, answers)
+    return ngettext("%(count)s written answer is no longer published.",
+                    "%(count)s written answers are no longer published.", count) % {
+        "count": count}
 
 
 # --- the default surveys ------------------------------------------------------------------

@@ -3,10 +3,27 @@ No logic lives here."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import Survey, SurveyCategory
+from addons.core.permissions import AddresseeScopedPermissionPolicy
+
+from .models import Response, Survey, SurveyCategory
+
+
+class ResultsPermissionPolicy(AddresseeScopedPermissionPolicy):
+    """Answers: those who may read every result (``surveys.view_results``) view and publish
+    every answer; an addressee's moderators those given on their addressees."""
+
+    def _has_model_permission(self, user, action) -> bool:
+        from .services import sees_all_results
+
+        return super()._has_model_permission(user, action) or (
+            action in self.moderator_actions and sees_all_results(user))
+
+
+register_permission_policy(Response, ResultsPermissionPolicy(Response))
 
 
 class SurveyViewSet(SnippetViewSet):
@@ -54,3 +71,11 @@ def keep_answered_surveys(request, instances):
     from .admin_views import refuse_deleting_answered
 
     return refuse_deleting_answered(request, instances)
+
+
+@hooks.register("register_log_actions")
+def register_surveys_log_actions(actions):
+    from .services import LOG_ACTIONS
+
+    for action, label in LOG_ACTIONS.items():
+        actions.register_action(action, label, label)

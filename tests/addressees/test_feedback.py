@@ -53,7 +53,7 @@ def test_feedback_is_saved_and_reaches_the_moderators(client, transport, moderat
     assert notification.event == "addressees.feedback"
     assert "Transport department" in notification.subject
     assert "Lypova" in notification.body
-    assert notification.url == f"/admin/addressee-feedback/edit/{message.pk}/"
+    assert notification.url == f"/admin/casework/feedback/{message.pk}/"
     assert [m.to for m in mail.outbox] == [["mod@city.example"]]
     # the success message shows on the addressee page
     page = client.get(response["Location"].split("#")[0], HTTP_HOST="localhost")

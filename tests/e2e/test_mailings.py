@@ -69,8 +69,11 @@ def test_csv_import_campaign_and_one_click_unsubscribe(demo, visit, axe_source, 
         page.get_by_role("button", name="Import").click()
     assert "2 rows imported." in page.content()
 
-    admin.goto(f"/admin/mailings/campaigns/{campaign.pk}/")
+    admin.goto(f"/admin/casework/campaigns/{campaign.pk}/")
     assert "List-Unsubscribe-Post" in page.content()  # the preview shows the headers
+    with page.expect_navigation():
+        page.get_by_role("link", name="Send now").click()
+    page.get_by_label("I understand that this cannot be undone").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Send now").click()
     messages = smtp_sink.wait_count(2)
@@ -108,6 +111,6 @@ def test_csv_import_campaign_and_one_click_unsubscribe(demo, visit, axe_source, 
     resident.goto(urlsplit(links["Ana <ana@example.org>"]).path[:-3] + "xx/", expect_status=404)
     assert "This unsubscribe link is not valid" in resident.page.content()
 
-    admin.goto(f"/admin/mailings/campaigns/{campaign.pk}/")
+    admin.goto(f"/admin/casework/campaigns/{campaign.pk}/")
     cells = page.locator("table.mailings-report tbody td").all_inner_texts()
     assert cells[:3] == ["2", "0", "2"] and cells[6] == "2"  # total, waiting, sent, unsub.

@@ -20,6 +20,8 @@ from addons.mailings.models import (
 from .conftest import make_campaign, make_list, make_template
 
 pytestmark = pytest.mark.django_db
+#: sending and cancelling cannot be undone: the desk asks to confirm
+CONFIRM = {"confirm": "on"}
 
 EMAILS = ["ana@example.org", "bogdan@example.org", "olga@example.org"]
 
@@ -74,7 +76,8 @@ def test_campaign_to_an_empty_list_is_refused(site, profile):
 
 def test_admin_send_of_empty_list_shows_the_message(staff_client, site, profile):
     campaign = make_campaign(site)
-    response = staff_client.post(f"/admin/mailings/campaigns/{campaign.pk}/send/", follow=True)
+    response = staff_client.post(f"/admin/casework/campaigns/{campaign.pk}/action/send_now/",
+                                 CONFIRM, follow=True)
     assert "The list has no one to send to" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
@@ -179,18 +182,19 @@ def test_server_down_requeues_and_nothing_is_lost(site, profile, monkeypatch, st
 
 def test_campaign_page_shows_report_and_preview(staff_client, site, profile):
     campaign = make_campaign(site, emails=EMAILS)
-    response = staff_client.get(f"/admin/mailings/campaigns/{campaign.pk}/")
+    page = f"/admin/casework/campaigns/{campaign.pk}/"
+    # the old address of the page leads to the desk
+    assert staff_client.get(f"/admin/mailings/campaigns/{campaign.pk}/")["Location"] == page
+    response = staff_client.get(page)
     content = response.content.decode()
     assert response.status_code == 200
     assert "Water off in Svitlohirsk" in content and "List-Unsubscribe-Post" in content
     assert "Send now" in content
-    response = staff_client.post(f"/admin/mailings/campaigns/{campaign.pk}/schedule/",
-                                 {"when": "2001-01-01T10:00"})
-    assert response.status_code == 400
+    response = staff_client.post(f"{page}action/schedule/", {"when": "2001-01-01T10:00"})
     assert "Choose a time in the future." in response.content.decode()
     assert 'value="2001-01-01T10:00"' in response.content.decode()
-    staff_client.post(f"/admin/mailings/campaigns/{campaign.pk}/send/")
-    content = staff_client.get(f"/admin/mailings/campaigns/{campaign.pk}/").content.decode()
+    staff_client.post(f"{page}action/send_now/", CONFIRM)
+    content = staff_client.get(page).content.decode()
     assert "<dd>Sending</dd>" in content and "Send now" not in content
     assert "Cancel the campaign" in content
 
@@ -204,14 +208,14 @@ def test_sending_needs_the_permission(client, site, profile, django_user_model):
     user.user_permissions.add(Permission.objects.get(codename="access_admin"),
                               Permission.objects.get(codename="view_campaign"))
     client.force_login(user)
-    assert client.get(f"/admin/mailings/campaigns/{campaign.pk}/").status_code == 200
-    assert client.post(f"/admin/mailings/campaigns/{campaign.pk}/send/").status_code in (302,
-                                                                                          403)
+    page = f"/admin/casework/campaigns/{campaign.pk}/"
+    assert client.get(page).status_code == 200
+    client.post(f"{page}action/send_now/", CONFIRM)
     assert not Delivery.objects.exists()
     user.user_permissions.add(Permission.objects.get(codename="send_campaign"))
     user = django_user_model.objects.get(pk=user.pk)
     client.force_login(user)
-    client.post(f"/admin/mailings/campaigns/{campaign.pk}/send/")
+    client.post(f"{page}action/send_now/", CONFIRM)
     assert Delivery.objects.count() == 3
 
 

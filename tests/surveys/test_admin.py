@@ -62,19 +62,38 @@ def moderator(django_user_model, addressee):
     return english_admin(user)
 
 
+def desk_texts(client, survey, **filters) -> str:
+    """The written answers on the answers desk's record pages of ``survey`` (filtered)."""
+    from addons.surveys.models import Response
+
+    listing = client.get(reverse("casework_survey_answers:index"),
+                         {"survey": survey.pk, **filters})
+    ids = [row.pk for row in listing.context["object_list"]]
+    assert set(ids) <= set(Response.objects.values_list("pk", flat=True))
+    return "".join(client.get(reverse("casework_survey_answers:inspect", args=[pk]))
+                   .content.decode() for pk in ids)
+
+
 def test_results_show_charts_and_free_text_to_staff(admin_client, answered):
     html = admin_client.get(reverse("surveys_admin:results", args=[answered.pk])).content
     html = html.decode()
-    assert "Remark about the center" in html and "Remark about social" in html
     assert "<svg" in html and "2 answers" in html
+    assert "2 answers have written text." in html
+    assert f"/admin/casework/survey_answers/?survey={answered.pk}" in html
+    texts = desk_texts(admin_client, answered)
+    assert "Remark about the center" in texts and "Remark about social" in texts
 
 
 def test_date_filter(admin_client, answered):
     today = timezone.localdate()
     url = reverse("surveys_admin:results", args=[answered.pk])
-    html = admin_client.get(url, {"start": (today - timedelta(days=7)).isoformat(),
-                                  "end": today.isoformat()}).content.decode()
-    assert "Remark about the center" in html and "Remark about social" not in html
+    week = (today - timedelta(days=7)).isoformat()
+    html = admin_client.get(url, {"start": week, "end": today.isoformat()}).content.decode()
+    assert "1 answer has written text." in html
+    assert f"submitted_on_from={week}" in html
+    texts = desk_texts(admin_client, answered, submitted_on_from=week,
+                       submitted_on_to=today.isoformat())
+    assert "Remark about the center" in texts and "Remark about social" not in texts
     bad = admin_client.get(url, {"start": today.isoformat(),
                                  "end": (today - timedelta(days=1)).isoformat()})
     assert "The end of the period is before its start." in bad.content.decode()
@@ -83,14 +102,19 @@ def test_date_filter(admin_client, answered):
 def test_moderator_sees_only_their_addressee(client, answered, moderator, other_addressee):
     client.force_login(moderator)
     html = client.get(reverse("surveys_admin:results", args=[answered.pk])).content.decode()
-    assert "Remark about the center" in html
-    assert "Remark about social" not in html
-    csv_text = streamed(client.get(reverse("surveys_admin:export", args=[answered.pk, "csv"])))
+    assert "1 answer has written text." in html
+    texts = desk_texts(client, answered)
+    assert "Remark about the center" in texts
+    assert "Remark about social" not in texts
+    csv_text = streamed(client.get(reverse("surveys_admin:export", args=[answered.pk, "csv"]),
+                                   follow=True))
     assert "Remark about the center" in csv_text and "Remark about social" not in csv_text
-    # asking for another addressee gives nothing of it
-    html = client.get(reverse("surveys_admin:results", args=[answered.pk]),
-                      {"addressee": other_addressee.pk}).content.decode()
-    assert "Remark about social" not in html
+    # asking for another addressee gives nothing of it, and it is not among the choices
+    response = client.get(reverse("surveys_admin:results", args=[answered.pk]),
+                          {"addressee": other_addressee.pk})
+    assert "Social department" not in response.content.decode()
+    assert "Remark about social" not in desk_texts(client, answered,
+                                                   addressee=other_addressee.pk)
 
 
 def test_citizens_and_strangers_cannot_read_results(client, answered, citizen):
@@ -103,7 +127,8 @@ def test_citizens_and_strangers_cannot_read_results(client, answered, citizen):
 
 
 def test_csv_one_row_per_answer_one_column_per_question(admin_client, answered):
-    text = streamed(admin_client.get(reverse("surveys_admin:export", args=[answered.pk, "csv"])))
+    text = streamed(admin_client.get(reverse("surveys_admin:export", args=[answered.pk, "csv"]),
+                                     follow=True))
     rows = list(csv.reader(io.StringIO(text)))
     header = rows[0]
     assert "How was the service?" in header
@@ -118,7 +143,8 @@ def test_csv_one_row_per_answer_one_column_per_question(admin_client, answered):
 def test_xlsx_export(admin_client, answered):
     from openpyxl import load_workbook
 
-    response = admin_client.get(reverse("surveys_admin:export", args=[answered.pk, "xlsx"]))
+    response = admin_client.get(reverse("surveys_admin:export", args=[answered.pk, "xlsx"]),
+                                follow=True)
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
     assert len(values) == 3 and "What could we do better?" in values[0]
@@ -137,7 +163,9 @@ def test_pdf_report_draws_the_charts(admin_client, answered):
 
 def test_publish_a_free_text_answer(admin_client, answered, client):
     answer = q(answered, QuestionKind.LONG_TEXT).answers.get(text="Remark about the center")
-    admin_client.post(reverse("surveys_admin:publish", args=[answer.pk]), {"published": "1"})
+    admin_client.post(reverse("casework_survey_answers:action",
+                              args=[answer.response_id, "publish"]),
+                      {"answers": [answer.pk]})
     answer.refresh_from_db()
     assert answer.published
     assert "Remark about the center" in client.get(
@@ -147,9 +175,9 @@ def test_publish_a_free_text_answer(admin_client, answered, client):
 def test_moderator_cannot_publish_another_addressees_text(client, answered, moderator):
     answer = q(answered, QuestionKind.LONG_TEXT).answers.get(text="Remark about social")
     client.force_login(moderator)
-    response = client.post(reverse("surveys_admin:publish", args=[answer.pk]),
-                           {"published": "1"})
-    assert response.status_code in (302, 403)
+    response = client.post(reverse("casework_survey_answers:action",
+                                   args=[answer.response_id, "publish"]), {})
+    assert response.status_code == 404
     answer.refresh_from_db()
     assert not answer.published
 

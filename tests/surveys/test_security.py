@@ -25,30 +25,38 @@ def _english_admin(admin_user):
 # --- finding 19: the publish form's "next" ------------------------------------------------
 
 
+def _publish_url(answer, target):
+    from django.utils.http import urlencode
+
+    return reverse("casework_survey_answers:action",
+                   args=[answer.response_id, "publish"]) + "?" + urlencode({"next": target})
+
+
+def _record_url(answer):
+    return reverse("casework_survey_answers:inspect", args=[answer.response_id])
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil", "/\\evil",
                                     "https:evil.example", " //evil"])
 def test_publish_does_not_redirect_elsewhere(admin_client, answered, target):  # noqa: F811
     answer = Answer.objects.filter(question__kind=QuestionKind.LONG_TEXT).first()
-    response = admin_client.post(reverse("surveys_admin:publish", args=[answer.pk]),
-                                 {"published": "1", "next": target})
+    response = admin_client.post(_publish_url(answer, target), {"answers": [answer.pk]})
     assert response.status_code == 302
-    assert response["Location"] == reverse("surveys_admin:results", args=[answered.pk])
+    assert response["Location"] == _record_url(answer)
 
 
 def test_publish_goes_back_to_a_page_of_the_site(admin_client, answered):  # noqa: F811
     answer = Answer.objects.filter(question__kind=QuestionKind.LONG_TEXT).first()
-    back = reverse("surveys_admin:results", args=[answered.pk]) + "?page=2"
-    response = admin_client.post(reverse("surveys_admin:publish", args=[answer.pk]),
-                                 {"published": "1", "next": back})
+    back = reverse("casework_survey_answers:index") + "?p=2"
+    response = admin_client.post(_publish_url(answer, back), {"answers": [answer.pk]})
     assert response["Location"] == back
 
 
 def test_publish_over_https_refuses_a_plain_http_target(admin_client, answered):  # noqa: F811
     answer = Answer.objects.filter(question__kind=QuestionKind.LONG_TEXT).first()
-    response = admin_client.post(reverse("surveys_admin:publish", args=[answer.pk]),
-                                 {"published": "1", "next": "http://localhost/admin/"},
-                                 secure=True)
-    assert response["Location"] == reverse("surveys_admin:results", args=[answered.pk])
+    response = admin_client.post(_publish_url(answer, "http://localhost/admin/"),
+                                 {"answers": [answer.pk]}, secure=True)
+    assert response["Location"] == _record_url(answer)
 
 
 # --- finding 12: ids too large for the database -------------------------------------------
@@ -89,9 +97,9 @@ def test_huge_ids_in_the_staff_results_filter(admin_client, answered):  # noqa: 
                             ).status_code == 200
     assert admin_client.get(url, {"page": HUGE}).status_code == 200
     export = reverse("surveys_admin:export", args=[answered.pk, "csv"])
-    assert admin_client.get(export, {"start": "0001-01-01", "end": "9999-12-31"}
-                            ).status_code == 200
-    assert admin_client.post(reverse("surveys_admin:publish", args=[2**63 + 5])
+    assert admin_client.get(export, {"start": "0001-01-01", "end": "9999-12-31"},
+                            follow=True).status_code == 200
+    assert admin_client.post(f"/admin/casework/survey_answers/{2**63 + 5}/action/publish/"
                              ).status_code == 404
 
 
@@ -163,7 +171,7 @@ def test_anonymous_export_has_no_answer_numbers_and_no_times(admin_client, answe
     from .test_admin import streamed
 
     text = streamed(admin_client.get(reverse("surveys_admin:export",
-                                             args=[answered.pk, "csv"])))
+                                             args=[answered.pk, "csv"]), follow=True))
     lines = text.splitlines()
     assert lines[0].startswith("Submitted,Addressee,Suspicious,")
     for line in lines[1:]:

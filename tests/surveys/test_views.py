@@ -115,8 +115,8 @@ def test_html_in_text_is_shown_as_text(client, placed, addressee, citizen, admin
     html = client.get(reverse("surveys:results", args=[placed.pk])).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in html
     assert "<script>alert(1)" not in html
-    admin_html = admin_client.get(
-        reverse("surveys_admin:results", args=[placed.pk])).content.decode()
+    admin_html = admin_client.get(  # the answer's page on the answers desk
+        reverse("casework_survey_answers:inspect", args=[answer.response_id])).content.decode()
     assert "&lt;script&gt;alert(1)" in admin_html and "<script>alert(1)" not in admin_html
 
 

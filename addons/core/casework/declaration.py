@@ -90,6 +90,10 @@ class Casework:
     list_filter: tuple = ()
     search_fields: tuple = ()
     list_export: tuple = ()
+    #: ``fn(queryset, fmt) -> HttpResponse`` (dotted path; fmt "csv" or "xlsx"): the list's
+    #: download of the filtered records, replacing the ``list_export`` columns (answers
+    #: with one column per question...); None: ``list_export``
+    export: Callable | str | None = None
     actions: tuple[CaseAction, ...] = ()
     detail_sections: tuple[DetailSection, ...] = ()
     #: ``fn(user, site) -> list[Figure]`` (dotted path): the add-on's own staff-home figures

@@ -88,15 +88,23 @@ def is_active_user(user) -> bool:
 
 
 def can_use_desk(user, declaration) -> bool:
-    """Whether ``user`` works on records of this kind at all (the menu, the list)."""
+    """Whether ``user`` works on records of this kind at all (the menu, the list). With
+    the declaration's own ``scope``: whether that scope gives the user any record."""
     if not is_active_user(user):
         return False
+    if declaration.scope:
+        return queries.scope(declaration, user, None).exists()
     return queries.sees_everything(user, declaration) or bool(moderated_addressee_ids(user))
 
 
 def desk_enabled(request, declaration) -> bool:
+    """Whether the declaring add-on is on for the site being worked on."""
     addon = addon_of(declaration)
-    return addon is None or is_enabled(addon.label, request=request)
+    if addon is None:
+        return True
+    site = work_site(request)
+    return is_enabled(addon.label, site=site) if site is not None else is_enabled(
+        addon.label, request=request)
 
 
 def scoped(declaration, user, site):
@@ -119,6 +127,8 @@ def in_scope(declaration, user, record) -> bool:
     """Whether ``user`` may work on ``record`` (its addressee, or model-wide permission)."""
     if not is_active_user(user):
         return False
+    if declaration.scope:
+        return queries.scope(declaration, user, None).filter(pk=record.pk).exists()
     if queries.sees_everything(user, declaration):
         return True
     addressee_id = getattr(record, f"{declaration.addressee_field}_id", None)
