@@ -28,19 +28,16 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 from wagtail.models import Site
 
-from addons.addressees.models import AddresseePage
 from addons.core.admin_menu import Entry, staff_submenu
 from addons.core.forms import DateInput
 from addons.core.geo import Point
-from addons.core.permissions import AddresseeScopedPermissionPolicy, moderated_addressee_ids
+from addons.core.permissions import AddresseeScopedPermissionPolicy
 
-from . import services
+from . import casework, services
+from . import forms as forms_
 from .models import (
     Open311ApiKey,
     Report,
-    ReportCategory,
-    ReportReplyTemplate,
-    ReportStatus,
     ReportUpdate,
 )
 
@@ -50,21 +47,9 @@ MAP_LIMIT = 2000
 
 policy = AddresseeScopedPermissionPolicy(Report)
 
-LOG_ACTIONS = {
-    "reports.status": gettext_lazy("Change problem report status"),
-    "reports.assign": gettext_lazy("Assign problem report"),
-    "reports.category": gettext_lazy("Change problem report category"),
-    "reports.merge": gettext_lazy("Merge duplicate problem report"),
-    "reports.private": gettext_lazy("Make problem report private"),
-    "reports.moderate": gettext_lazy("Moderate problem report"),
-    "reports.export": gettext_lazy("Export problem reports"),
-}
-
-
 def register_log_actions(actions) -> None:
-    """For the ``register_log_actions`` hook."""
-    for action, label in LOG_ACTIONS.items():
-        actions.register_action(action, label, label)
+    """For the ``register_log_actions`` hook (the labels live with the services)."""
+    services.register_log_actions(actions)
 
 
 # --- scope --------------------------------------------------------------------------------
@@ -75,23 +60,18 @@ def is_reports_staff(user) -> bool:
     return policy.user_has_permission(user, "view")
 
 
-def staff_reports(user):
-    """The reports ``user`` handles as staff; PermissionDenied for anyone else."""
+def site_of(request):
+    """The site being worked on: the one the admin is opened on."""
+    return Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
+
+
+def staff_reports(user, site=None):
+    """The reports of ``site`` ``user`` handles as staff; PermissionDenied for anyone
+    else."""
     if not is_reports_staff(user):
         raise PermissionDenied
-    return policy.instances_user_has_any_permission_for(user, ["view", "change"])
-
-
-def _sees_everything(user) -> bool:
-    return user.is_superuser or user.has_perm("reports.view_report") \
-        or user.has_perm("reports.change_report")
-
-
-def addressees_in_scope(user):
-    pages = AddresseePage.objects.only("pk", "title", "path", "depth").order_by("title")
-    if _sees_everything(user):
-        return pages
-    return pages.filter(pk__in=moderated_addressee_ids(user))
+    return casework.reports_on_site(
+        policy.instances_user_has_any_permission_for(user, ["view", "change"]), site)
 
 
 # --- the filters --------------------------------------------------------------------------
@@ -111,6 +91,10 @@ class ReportFilterForm(forms.Form):
     addressee = forms.TypedChoiceField(
         label=gettext_lazy("Addressee"), required=False, coerce=int, empty_value=None,
     )
+    district = forms.TypedChoiceField(
+        label=gettext_lazy("District"), required=False, coerce=int, empty_value=None,
+    )
+    source = forms.ChoiceField(label=gettext_lazy("Source"), required=False)
     created_from = forms.DateField(label=gettext_lazy("Submitted from"), required=False,
                                    widget=DateInput())
     created_to = forms.DateField(label=gettext_lazy("Submitted until"), required=False,
@@ -124,21 +108,18 @@ class ReportFilterForm(forms.Form):
                  ("hidden", gettext_lazy("Hidden by moderation"))],
     )
 
-    def __init__(self, data=None, *, user, **kwargs):
+    def __init__(self, data=None, *, user, site, **kwargs):
         super().__init__(data, **kwargs)
         self.user = user
-        categories = ReportCategory.objects.select_related("parent").order_by(
-            "site_id", "sort_order", "code")
-        self.fields["category"].choices = [("", _("Any category"))] + [
-            (c.pk, f"{c.parent.label()} · {c.label()}" if c.parent_id else c.label())
-            for c in categories
-        ]
-        self.fields["status"].choices = [
-            ("", _("Any status")), ("open", _("Open")), ("closed", _("Closed")),
-        ] + [(s.code, s.label()) for s in ReportStatus.objects.all()]
-        self.fields["addressee"].choices = [("", _("Any addressee"))] + [
-            (page.pk, page.title) for page in addressees_in_scope(user)
-        ]
+        self.site = site
+        self.fields["category"].choices = [("", _("Any category"))] + \
+            casework.category_choices(site)
+        self.fields["status"].choices = [("", _("Any status"))] + casework.status_choices()
+        self.fields["addressee"].choices = [("", _("Any addressee"))] + \
+            casework.addressee_choices(user, site)
+        self.fields["district"].choices = [("", _("Any district"))] + \
+            casework.district_choices(site)
+        self.fields["source"].choices = [("", _("Any source"))] + casework.source_choices()
 
     def clean_bbox(self):
         """``south,west,north,east`` in degrees (a hot spot of the dashboard), or None."""
@@ -185,6 +166,10 @@ class ReportFilterForm(forms.Form):
             queryset = queryset.filter(status__code=status)
         if data.get("addressee"):
             queryset = queryset.filter(addressee_id=data["addressee"])
+        if data.get("district"):
+            queryset = queryset.filter(district_id=data["district"])
+        if data.get("source"):
+            queryset = queryset.filter(source=data["source"])
         if data.get("created_from"):
             queryset = queryset.filter(created_at__date__gte=data["created_from"])
         if data.get("created_to"):
@@ -207,8 +192,9 @@ class ReportFilterForm(forms.Form):
 
 def filtered_reports(request):
     """(filter form, queryset) of the reports ``request.user`` handles, as filtered."""
-    form = ReportFilterForm(request.GET or None, user=request.user)
-    queryset = form.apply(staff_reports(request.user)).order_by("-created_at", "-pk")
+    site = site_of(request)
+    form = ReportFilterForm(request.GET or None, user=request.user, site=site)
+    queryset = form.apply(staff_reports(request.user, site)).order_by("-created_at", "-pk")
     return form, queryset
 
 
@@ -251,212 +237,7 @@ def map_data(request):
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-# --- the report's page: forms -------------------------------------------------------------
-
-
-class ReportActionForm(forms.Form):
-    """A form of one action on ``report`` by ``user``."""
-
-    def __init__(self, *args, report, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.report = report
-        self.user = user
-
-
-class StatusForm(ReportActionForm):
-    status = forms.ModelChoiceField(
-        label=gettext_lazy("New status"), queryset=ReportStatus.objects.all(),
-        empty_label=gettext_lazy("Choose a status"),
-    )
-    template = forms.ModelChoiceField(
-        label=gettext_lazy("Reply template"), required=False,
-        queryset=ReportReplyTemplate.objects.none(), empty_label=gettext_lazy("None"),
-        help_text=gettext_lazy("Its text is used when the public note is left empty."),
-    )
-    public_note = forms.CharField(
-        label=gettext_lazy("Public note (the reporter and followers are told)"),
-        required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
-    )
-    internal_note = forms.CharField(
-        label=gettext_lazy("Internal note (staff only)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
-    )
-
-    def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, report=report, **kwargs)
-        self.fields["template"].queryset = reply_templates(report)
-
-    def clean(self):
-        cleaned = super().clean()
-        status = cleaned.get("status")
-        if status is not None and status.pk == self.report.status_id:
-            self.add_error("status", _("The report already has this status."))
-        return cleaned
-
-
-class AssignForm(ReportActionForm):
-    addressee = forms.ModelChoiceField(
-        label=gettext_lazy("Responsible addressee"), queryset=AddresseePage.objects.none(),
-        empty_label=gettext_lazy("Choose an addressee"),
-    )
-    public_note = forms.CharField(
-        label=gettext_lazy("Public note"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-    def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, report=report, **kwargs)
-        pages = AddresseePage.objects.live().only("pk", "title", "path", "depth")
-        root = report.site.root_page
-        # only the addressees of the report's own site are offered (and accepted)
-        self.fields["addressee"].queryset = pages.filter(path__startswith=root.path).exclude(
-            pk=report.addressee_id).order_by("title")
-
-
-class CategoryForm(ReportActionForm):
-    category = forms.ModelChoiceField(
-        label=gettext_lazy("Category"), queryset=ReportCategory.objects.none(),
-        empty_label=gettext_lazy("Choose a category"),
-    )
-
-    def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, report=report, **kwargs)
-        self.fields["category"].queryset = (
-            ReportCategory.objects.filter(site_id=report.site_id, is_active=True,
-                                          parent__isnull=False)
-            .exclude(pk=report.category_id).select_related("parent")
-        )
-
-
-class MergeForm(ReportActionForm):
-    original = forms.CharField(
-        label=gettext_lazy("Tracking number of the original report"), max_length=32,
-    )
-    public_note = forms.CharField(
-        label=gettext_lazy("Public note"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-        help_text=gettext_lazy('Empty: "Merged into <number>."'),
-    )
-
-    def clean_original(self):
-        """The original: a report of this site that the user handles. A report outside the
-        user's scope gets the same answer as one that does not exist (numbers are easy to
-        guess; the answer must not tell which exist)."""
-        number = self.cleaned_data["original"].strip().upper()
-        original = Report.objects.filter(
-            site_id=self.report.site_id, tracking_number__iexact=number
-        ).first()
-        if original is None or (self.user is not None
-                                and not services.may_change(self.user, original)):
-            raise ValidationError(_("No report of this site that you handle has this "
-                                    "tracking number."))
-        return original
-
-
-class PrivateForm(ReportActionForm):
-    internal_note = forms.CharField(
-        label=gettext_lazy("Reason (staff only)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-
-class PhotoChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return _("Photo %(number)s") % {"number": obj.sort_order + 1}
-
-
-class ModerateForm(ReportActionForm):
-    description = forms.CharField(
-        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=4000,
-    )
-    hide_reporter_name = forms.BooleanField(
-        label=gettext_lazy("Hide the reporter's name"), required=False,
-    )
-    hidden_photos = PhotoChoiceField(
-        label=gettext_lazy("Hidden photos"), required=False, queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("Checked photos are shown to staff only."),
-    )
-    is_hidden = forms.BooleanField(
-        label=gettext_lazy("Hide the whole report from the public"), required=False,
-    )
-    internal_note = forms.CharField(
-        label=gettext_lazy("Reason (staff only)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-    def __init__(self, *args, report, **kwargs):
-        super().__init__(*args, report=report, **kwargs)
-        self.fields["hidden_photos"].queryset = report.photos.all()
-        if not self.is_bound:
-            self.initial.update({
-                "description": report.description,
-                "hide_reporter_name": report.hide_reporter_name,
-                "is_hidden": report.is_hidden,
-                "hidden_photos": [p.pk for p in report.photos.all() if p.is_hidden],
-            })
-
-
-def reply_templates(report):
-    return ReportReplyTemplate.objects.filter(
-        Q(site__isnull=True) | Q(site_id=report.site_id)
-    ).select_related("status")
-
-
-# --- the report's page: what each action does ---------------------------------------------
-
-
-def _do_status(report, user, data):
-    entry = services.change_status(
-        report, data["status"], user, public_note=data["public_note"],
-        internal_note=data["internal_note"], template=data["template"],
-    )
-    return {"status_from": entry.status_from.code if entry.status_from else "",
-            "status_to": data["status"].code, "template": getattr(data["template"], "pk", None)}
-
-
-def _do_assign(report, user, data):
-    old = report.addressee.title if report.addressee_id else ""
-    services.assign(report, data["addressee"], user, public_note=data["public_note"])
-    return {"from": old, "to": data["addressee"].title}
-
-
-def _do_category(report, user, data):
-    old = report.category.code
-    services.set_category(report, data["category"], user)
-    return {"from": old, "to": data["category"].code}
-
-
-def _do_merge(report, user, data):
-    services.merge(report, data["original"], user, public_note=data["public_note"])
-    return {"original": data["original"].tracking_number}
-
-
-def _do_private(report, user, data):
-    services.make_private(report, user, internal_note=data["internal_note"])
-    return {}
-
-
-def _do_moderate(report, user, data):
-    hidden_now = {p.pk for p in report.photos.all() if p.is_hidden}
-    wanted = {p.pk for p in data["hidden_photos"]}
-    description = data["description"]
-    changes = {
-        "description_changed": description.strip() != report.description,
-        "hide_reporter_name": data["hide_reporter_name"],
-        "is_hidden": data["is_hidden"],
-        "hidden_photos": sorted(wanted - hidden_now),
-        "shown_photos": sorted(hidden_now - wanted),
-    }
-    services.moderate(
-        report, user,
-        description=description if changes["description_changed"] else None,
-        hide_reporter_name=data["hide_reporter_name"], is_hidden=data["is_hidden"],
-        hide_photos=changes["hidden_photos"], show_photos=changes["shown_photos"],
-        internal_note=data["internal_note"],
-    )
-    return changes
+# --- the report's page: the actions (forms.py, services.staff_*) ------------------------
 
 
 class Action:
@@ -469,31 +250,36 @@ class Action:
 
 
 ACTIONS = {
-    "status": Action(StatusForm, gettext_lazy("Change the status"),
-                     gettext_lazy("Change the status"), _do_status),
-    "assign": Action(AssignForm, gettext_lazy("Assign to an addressee"),
-                     gettext_lazy("Assign"), _do_assign),
-    "category": Action(CategoryForm, gettext_lazy("Correct the category"),
-                       gettext_lazy("Change the category"), _do_category),
-    "merge": Action(MergeForm, gettext_lazy("Merge into an original report"),
-                    gettext_lazy("Merge as a duplicate"), _do_merge,
+    "status": Action(forms_.StaffStatusForm, gettext_lazy("Change the status"),
+                     gettext_lazy("Change the status"), services.staff_change_status),
+    "reply": Action(forms_.ReplyForm, gettext_lazy("Answer publicly"),
+                    gettext_lazy("Publish the answer"), services.staff_reply),
+    "forward": Action(forms_.ForwardForm, gettext_lazy("Forward to another addressee"),
+                      gettext_lazy("Forward"), services.staff_forward),
+    "category": Action(forms_.StaffCategoryForm, gettext_lazy("Correct the category"),
+                       gettext_lazy("Change the category"), services.staff_set_category),
+    "merge": Action(forms_.MergeForm, gettext_lazy("Merge into an original report"),
+                    gettext_lazy("Merge as a duplicate"), services.staff_merge,
                     lambda report: report.merged_into_id is None),
-    "private": Action(PrivateForm, gettext_lazy("Make private"),
-                      gettext_lazy("Make private"), _do_private,
+    "photos": Action(forms_.PhotosForm, gettext_lazy("Hide or publish photos"),
+                     gettext_lazy("Save the photos"), services.staff_photos,
+                     lambda report: report.photos.exists()),
+    "moderate": Action(forms_.ModerateForm, gettext_lazy("Moderate"),
+                       gettext_lazy("Save the moderation"), services.staff_moderate),
+    "private": Action(forms_.PrivateForm, gettext_lazy("Make private"),
+                      gettext_lazy("Make private"), services.staff_make_private,
                       lambda report: report.is_public),
-    "moderate": Action(ModerateForm, gettext_lazy("Moderate"),
-                       gettext_lazy("Save the moderation"), _do_moderate),
 }
 
 
 def _make_form(name, report, user, data=None, initial=None):
-    return ACTIONS[name].form_class(data, prefix=name, initial=initial, report=report,
+    return ACTIONS[name].form_class(data, prefix=name, initial=initial, record=report,
                                     user=user)
 
 
 def _staff_report(request, pk):
     """The report if the user handles it; 404 otherwise (its existence is not revealed)."""
-    queryset = staff_reports(request.user).select_related(
+    queryset = staff_reports(request.user, site_of(request)).select_related(
         "site", "category", "category__parent", "status", "addressee", "reporter",
         "merged_into", "district",
     )
@@ -505,7 +291,7 @@ def _status_initial(request, report):
     value = request.GET.get("template", "")
     if not value.isdigit():
         return None
-    template = reply_templates(report).filter(pk=int(value)).first()
+    template = forms_.reply_templates(report.site).filter(pk=int(value)).first()
     if template is None:
         return None
     return {"template": template.pk, "public_note": template.text,
@@ -541,7 +327,7 @@ def _detail_context(request, report, bound=None):
         "photos": list(report.photos.all()),
         "updates": list(updates),
         "actions": actions,
-        "templates": list(reply_templates(report)),
+        "templates": list(forms_.reply_templates(report.site)),
         "nearby": nearby,
         "duplicates": list(report.duplicates.only("pk", "tracking_number")),
         "can_change": can_change,
@@ -555,10 +341,15 @@ def report_detail(request, pk):
     return render(request, "reports/admin/detail.html", _detail_context(request, report))
 
 
-def _messages_of(error: ValidationError) -> list[str]:
+def _add_errors(form, error: ValidationError) -> None:
+    """The service's refusal on the form: on its field where the form has one."""
     if hasattr(error, "error_dict"):
-        return [str(m) for items in error.message_dict.values() for m in items]
-    return [str(m) for m in error.messages]
+        for field, items in error.message_dict.items():
+            for message in items:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
 
 
 def report_action(request, pk, action):
@@ -574,19 +365,14 @@ def report_action(request, pk, action):
     form = _make_form(action, report, request.user, request.POST)
     if form.is_valid():
         try:
-            data = ACTIONS[action].run(report, request.user, form.cleaned_data)
+            message = ACTIONS[action].run(report, request.user, **form.cleaned_data)
         except ValidationError as error:
-            for message in _messages_of(error):
-                form.add_error(None, message)
+            _add_errors(form, error)
         except PermissionDenied:
             form.add_error(None, _("You may not do this to this report."))
         else:
-            log(report, f"reports.{action}", user=request.user, title=report.tracking_number,
-                data={"report": report.pk, "tracking_number": report.tracking_number, **data})
-            messages.success(request, _("%(action)s: done for report %(number)s.") % {
-                "action": ACTIONS[action].heading, "number": report.tracking_number,
-            })
-            if staff_reports(request.user).filter(pk=report.pk).exists():
+            messages.success(request, message)
+            if staff_reports(request.user, site_of(request)).filter(pk=report.pk).exists():
                 return redirect("reports_admin:detail", report.pk)
             return redirect("reports_admin:list")
     report = _staff_report(request, pk)
@@ -605,7 +391,7 @@ def export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     form, queryset = filtered_reports(request)
-    site = Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
+    site = site_of(request)
     if site is not None:
         filters = {key: value for key, value in request.GET.items() if value}
         log(site, "reports.export", user=request.user,
@@ -619,9 +405,10 @@ def export(request, fmt):
 def dashboard(request):
     from . import dashboard as figures
 
-    queryset = staff_reports(request.user)
-    form = figures.DashboardForm(request.GET or None)
+    site = site_of(request)
+    form = figures.DashboardForm(request.GET or None, user=request.user, site=site)
     options = form.options()
+    queryset = form.apply(staff_reports(request.user, site))
     return render(request, "reports/admin/dashboard.html", {
         "form": form,
         **figures.compute(queryset, **options),

@@ -205,15 +205,15 @@ def test_same_status_is_refused_and_typed_text_kept(client, moderator, road_repo
     assert not _logged(road_report, "reports.status").exists()
 
 
-def test_assign_hands_the_report_over(client, moderator, road_report, water):
+def test_forward_hands_the_report_over(client, moderator, road_report, water):
     _login(client, moderator)
-    response = _action(client, road_report, "assign", {"addressee": water.pk,
-                                                       "public_note": "Water pipe"})
+    response = _action(client, road_report, "forward", {"addressee": water.pk,
+                                                        "public_note": "Water pipe"})
     # the moderator no longer handles it: back to the list
     assert response.status_code == 302 and response.url == LIST
     road_report.refresh_from_db()
     assert road_report.addressee_id == water.pk
-    assert _logged(road_report, "reports.assign").get().data["to"] == "Water company"
+    assert _logged(road_report, "reports.forward").get().data["to"] == "Water company"
     assert client.get(f"{LIST}{road_report.pk}/").status_code == 404
 
 
@@ -285,8 +285,10 @@ def test_moderate_text_name_and_photo(client, moderator, make_report, reports_si
     _login(client, moderator)
     response = _action(client, report, "moderate", {
         "description": "Someone left a pothole", "hide_reporter_name": "on",
-        "hidden_photos": [second.pk], "internal_note": "Insult removed",
+        "internal_note": "Insult removed",
     })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    response = _action(client, report, "photos", {"hidden_photos": [second.pk]})
     assert response.status_code == 302, response.content.decode()[:3000]
     report.refresh_from_db()
     assert report.description == "Someone left a pothole"
@@ -297,7 +299,7 @@ def test_moderate_text_name_and_photo(client, moderator, make_report, reports_si
     assert not first.is_hidden and second.is_hidden
     entry = _logged(report, "reports.moderate").get()
     assert entry.data["description_changed"] is True
-    assert entry.data["hidden_photos"] == [second.pk]
+    assert _logged(report, "reports.photos").get().data["hidden_photos"] == [second.pk]
     # the hidden photo is no longer served to the public
     client.logout()
     assert client.get(second.get_absolute_url()).status_code in (403, 404)

@@ -149,7 +149,7 @@ def test_assignment_to_another_sites_addressee_is_refused(client, make_report, s
                                                           moderator, town2, water):
     report = make_report()
     client.force_login(superuser)
-    response = _action(client, report, "assign", {"addressee": town2["addressee"].pk})
+    response = _action(client, report, "forward", {"addressee": town2["addressee"].pk})
     assert response.status_code == 400
     with pytest.raises(ValidationError):
         services.assign(report, town2["addressee"], superuser)
