@@ -132,6 +132,11 @@ def test_list_filters_offer_only_the_towns_own_choices(client, superuser, report
         assert foreign not in _choices(form.fields["addressee"])
         numbers = {r.pk for r in response.context["reports"]}
         assert numbers == ({mine.pk} if host == "localhost" else {town2["report"].pk})
+        # the staff map and the export show the same town's reports
+        features = client.get(f"{LIST}map.json", HTTP_HOST=host).json()["features"]
+        assert len(features) == 1
+        export = b"".join(client.get(f"{LIST}export.csv", HTTP_HOST=host).streaming_content)
+        assert ("Town 2 pothole" in export.decode()) == (host == TOWN2)
     # the other town's category named in the address gets the form's error, no reports
     response = client.get(LIST, {"category": town2["category"].pk})
     assert "Select a valid choice" in response.content.decode()
