@@ -1047,7 +1047,7 @@ def staff_change_status(report: Report, user, status, public_note: str = "",
     """A new status with a public reply (typed, or a reply template's text)."""
     check_may_change(user, report)
     if isinstance(status, str):
-        status = globals()["status"](status)
+        status = ReportStatus.objects.get(code=status)
     if status.pk == report.status_id:
         raise ValidationError({"status": _("The report already has this status.")})
     if template is not None and template.site_id not in (None, report.site_id):
