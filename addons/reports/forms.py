@@ -214,26 +214,6 @@ class QuestionnaireForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StatusForm(forms.Form):
-    """Staff on the report page: a new status with a public note or a reply template."""
-
-    status = forms.ModelChoiceField(label=_("New status"), queryset=ReportStatus.objects.all())
-    template = forms.ModelChoiceField(
-        label=_("Reply template"), required=False, queryset=ReportReplyTemplate.objects.none()
-    )
-    public_note = forms.CharField(label=_("Public note"), required=False, max_length=4000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    internal_note = forms.CharField(label=_("Internal note"), required=False, max_length=4000,
-                                    widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, site=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        from django.db.models import Q
-
-        self.fields["template"].queryset = ReportReplyTemplate.objects.filter(
-            Q(site=site) | Q(site__isnull=True))
-
-
 # --- staff actions on the casework desk ---------------------------------------------------
 #
 # Each form takes ``record=`` (the report; None for a selection of the list) and ``user=``;
