@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from addons.core.geo import Point
 from addons.core.permissions import moderated_addressee_ids
 
-from .models import District, ReportCategory, ReportStatus, ReportUpdate, Source
+from .models import ReportUpdate
 
 # --- what the desk counts -----------------------------------------------------------------
 
@@ -26,70 +25,33 @@ def open_q() -> Q:
     return Q(is_open=True, merged_into__isnull=True)
 
 
+def scope(user, site):
+    """The desk's default scope (the reports of ``site`` of the addressees ``user``
+    moderates; every one for city-wide coordinators) with the category and status the list
+    shows read in the same query."""
+    from addons.core.casework import queries
+    from addons.core.registry import casework_for
+
+    from .models import Report
+
+    declaration = casework_for("reports")[1]
+    reports = queries.on_site(Report.objects.select_related("category", "status"),
+                              declaration, site)
+    if queries.sees_everything(user, declaration):
+        return reports
+    return reports.filter(addressee_id__in=moderated_addressee_ids(user))
+
+
 def escalated_q() -> Q:
     """Escalated to a supervisor by the overdue job (level 1: the addressee's head, 2: the
     leadership); forwarding a report starts its count again."""
     return Q(escalation_level__gt=0)
 
 
-# --- the filter choices of one site -------------------------------------------------------
-
-
 def sees_everything(user) -> bool:
-    return bool(user.is_superuser or user.has_perm("reports.view_report")
-                or user.has_perm("reports.change_report"))
-
-
-def site_categories(site):
-    return (ReportCategory.objects.filter(site=site).select_related("parent")
-            .order_by("sort_order", "code"))
-
-
-def category_choices(site) -> list[tuple[int, str]]:
-    """The categories and groups of ``site`` only ("Roads · Pothole"), once each."""
-    return [
-        (category.pk, f"{category.parent.label()} · {category.label()}"
-         if category.parent_id else category.label())
-        for category in site_categories(site)
-    ]
-
-
-def status_choices() -> list[tuple[str, str]]:
-    """"Open", "Closed", then every status (statuses are the installation's)."""
-    return [("open", _("Open")), ("closed", _("Closed"))] + [
-        (status.code, status.label()) for status in ReportStatus.objects.all()
-    ]
-
-
-def site_addressees(site):
-    from addons.addressees.models import AddresseePage
-
-    pages = AddresseePage.objects.only("pk", "title", "path", "depth").order_by("title", "pk")
-    if site is None or site.root_page_id is None:
-        return pages.none()
-    return pages.filter(path__startswith=site.root_page.path)
-
-
-def addressee_choices(user, site) -> list[tuple[int, str]]:
-    """The addressees of ``site`` whose reports ``user`` handles (every one of the site for
-    city-wide coordinators)."""
-    pages = site_addressees(site)
-    if not sees_everything(user):
-        pages = pages.filter(pk__in=moderated_addressee_ids(user))
-    return [(page.pk, page.title) for page in pages]
-
-
-def district_choices(site) -> list[tuple[int, str]]:
-    return list(District.objects.filter(site=site).order_by("name", "pk")
-                .values_list("pk", "name"))
-
-
-def source_choices() -> list[tuple[str, str]]:
-    return [(value, str(label)) for value, label in Source.choices]
-
-
-def reports_on_site(queryset, site):
-    return queryset if site is None else queryset.filter(site_id=site.pk)
+    """Superusers and city-wide coordinators (the model's view or change permission)."""
+    return bool(user is not None and (user.is_superuser or user.has_perm("reports.view_report")
+                                      or user.has_perm("reports.change_report")))
 
 
 # --- the detail sections ------------------------------------------------------------------

@@ -30,30 +30,13 @@ CELLS = [(250, _("250 m")), (500, _("500 m")), (1000, _("1 km"))]
 
 
 class DashboardForm(forms.Form):
-    """The period, the cell size, and the staff list's filters of the site being worked on
-    (its categories, districts and addressees only: ``casework``'s scoped choices)."""
+    """The period and the cell size; what is counted is filtered by the desk's own filters
+    (the town being worked on, its categories, districts and addressees)."""
 
     days = forms.TypedChoiceField(label=_("Period"), choices=PERIODS, coerce=int,
                                   required=False, empty_value=90)
     cell = forms.TypedChoiceField(label=_("Area size"), choices=CELLS, coerce=int,
                                   required=False, empty_value=500)
-    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int,
-                                      empty_value=None)
-    district = forms.TypedChoiceField(label=_("District"), required=False, coerce=int,
-                                      empty_value=None)
-    addressee = forms.TypedChoiceField(label=_("Addressee"), required=False, coerce=int,
-                                       empty_value=None)
-
-    def __init__(self, data=None, *, user, site, **kwargs):
-        from . import casework
-
-        super().__init__(data, **kwargs)
-        self.fields["category"].choices = [("", _("Any category"))] + \
-            casework.category_choices(site)
-        self.fields["district"].choices = [("", _("Any district"))] + \
-            casework.district_choices(site)
-        self.fields["addressee"].choices = [("", _("Any addressee"))] + \
-            casework.addressee_choices(user, site)
 
     def options(self) -> dict:
         """The chosen period and cell size; the defaults where nothing valid was chosen."""
@@ -62,21 +45,6 @@ class DashboardForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         return {"days": data.get("days") or 90, "cell": data.get("cell") or 500}
-
-    def apply(self, queryset):
-        """``queryset`` narrowed by the valid filters (a group takes in its categories)."""
-        if not self.is_bound:
-            return queryset
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        if data.get("category"):
-            queryset = queryset.filter(
-                Q(category_id=data["category"]) | Q(category__parent_id=data["category"]))
-        if data.get("district"):
-            queryset = queryset.filter(district_id=data["district"])
-        if data.get("addressee"):
-            queryset = queryset.filter(addressee_id=data["addressee"])
-        return queryset
 
 
 def _months(start, end) -> list:

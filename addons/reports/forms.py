@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import DESCRIPTION_MAX_LENGTH, ReportCategory, ReportReplyTemplate, ReportStatus
@@ -291,14 +292,35 @@ class ForwardForm(StaffActionForm):
     )
 
     def __init__(self, *args, **kwargs):
-        from .casework import site_addressees
+        from wagtail.models import Site
+
+        from addons.addressees.models import AddresseePage
 
         super().__init__(*args, **kwargs)
-        # only the addressees of the report's own site are offered (and accepted)
-        pages = site_addressees(self.site).live()
-        if self.record is not None and self.record.addressee_id:
-            pages = pages.exclude(pk=self.record.addressee_id)
-        self.fields["addressee"].queryset = pages
+        pages = AddresseePage.objects.live().only("pk", "title", "path", "depth")
+        if self.site is not None:
+            # only the addressees of the report's own site are offered (and accepted)
+            pages = pages.filter(path__startswith=self.site.root_page.path)
+            if self.record is not None and self.record.addressee_id:
+                pages = pages.exclude(pk=self.record.addressee_id)
+            self.fields["addressee"].queryset = pages.order_by("title", "pk")
+            return
+        # a selection of the list: the addressees of the towns the user works in (the
+        # service refuses, report by report, an addressee of another report's town)
+        from addons.core.permissions import moderated_addressee_ids
+
+        from .casework import sees_everything
+
+        if sees_everything(self.user):
+            roots = [site.root_page.path for site in Site.objects.select_related("root_page")]
+        else:
+            own = AddresseePage.objects.filter(pk__in=moderated_addressee_ids(self.user))
+            roots = [site.root_page.path for site in Site.objects.select_related("root_page")
+                     if any(page.path.startswith(site.root_page.path) for page in own)]
+        condition = models.Q(pk__in=[])
+        for root in roots:
+            condition |= models.Q(path__startswith=root)
+        self.fields["addressee"].queryset = pages.filter(condition).order_by("title", "pk")
 
 
 class StaffCategoryForm(StaffActionForm):

@@ -635,27 +635,21 @@ def check_same_site(report: Report, *, other_report: Report | None = None,
 
 
 def _assignment():
-    """Core's assignment services (``addons.core.casework.assignment``); None on an
-    installation whose core has no desk assignment yet."""
-    try:
-        from addons.core.casework import assignment
-    except ImportError:
-        return None
+    """Core's assignment services (``addons.core.casework.assignment``)."""
+    from addons.core.casework import assignment
+
     return assignment
 
 
 def _routed(report: Report) -> None:
     """A report reached an addressee (filed, forwarded): the team's desk assigns it."""
-    assignment = _assignment()
-    if assignment is not None and report.addressee_id:
-        assignment.auto_assign(report)
+    if report.addressee_id:
+        _assignment().auto_assign(report)
 
 
 def _closed(report: Report) -> None:
     """A report left the open statuses: its assignee's place frees up for the next one."""
-    assignment = _assignment()
-    if assignment is not None:
-        assignment.record_closed(report)
+    _assignment().record_closed(report)
 
 
 # --- lifecycle ----------------------------------------------------------------------------
@@ -1163,13 +1157,19 @@ def staff_photos(report: Report, user, hidden_photos=(), internal_note: str = ""
         "number": report.tracking_number}
 
 
+def can_act(report: Report, user) -> bool:
+    """Whether the desk offers ``user`` the actions on ``report`` (read-only coordinators:
+    none)."""
+    return user is not None and may_change(user, report)
+
+
 def can_merge(report: Report, user) -> bool:
-    return report.merged_into_id is None
+    return report.merged_into_id is None and can_act(report, user)
 
 
 def can_make_private(report: Report, user) -> bool:
-    return report.is_public
+    return report.is_public and can_act(report, user)
 
 
 def has_photos(report: Report, user) -> bool:
-    return report.photos.exists()
+    return can_act(report, user) and report.photos.exists()

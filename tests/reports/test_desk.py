@@ -3,6 +3,7 @@ the filter choices of one town, routing to the team's desk."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from addons.addressees.models import AddresseePage
@@ -24,8 +25,10 @@ from .conftest import CENTRE, photo_upload
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/admin/problem-reports/"
+LIST = "/admin/casework/reports/"
 DASHBOARD = "/admin/problem-reports/dashboard/"
+MAP_PAGE = "/admin/problem-reports/map/"
+MAP_JSON = "/admin/problem-reports/map.json"
 TOWN2 = "town2.example"
 
 
@@ -109,72 +112,157 @@ def test_open_and_escalated_through_the_core_work_filters(make_report, moderator
 # --- filter choices of one town -----------------------------------------------------------
 
 
-def test_list_filters_offer_only_the_towns_own_choices(client, superuser, reports_site, town2,
+def _labels(form, name):
+    return [str(label) for value, label in form.fields[name].choices if value != ""]
+
+
+def test_desk_filters_offer_only_the_towns_own_choices(client, superuser, reports_site, town2,
                                                        make_report):
     mine = make_report()
+    district = District.objects.get(site=reports_site)
+    Report.objects.filter(pk=mine.pk).update(district=district)
+    Report.objects.filter(pk=town2["report"].pk).update(
+        district=District.objects.get(site=town2["site"]))
     client.force_login(superuser)
     for host, own, other, addressee, foreign in (
             ("localhost", "Old town", "Town 2 riverside", "Roads department", "Town 2 roads"),
             (TOWN2, "Town 2 riverside", "Old town", "Town 2 roads", "Roads department")):
         response = client.get(LIST, HTTP_HOST=host)
         assert response.status_code == 200
-        form = response.context["filter_form"]
-        categories = _choices(form.fields["category"])
-        # one entry per category of this town: no twin from the other town
-        assert len(categories) == len(set(categories))
-        assert categories.count("Roads · Pothole") == 1
+        form = response.context["filters"].form
         site = reports_site if host == "localhost" else town2["site"]
-        assert {value for value, _l in form.fields["category"].choices if value} == set(
-            ReportCategory.objects.filter(site=site).values_list("pk", flat=True))
-        assert own in _choices(form.fields["district"])
-        assert other not in _choices(form.fields["district"])
-        assert addressee in _choices(form.fields["addressee"])
-        assert foreign not in _choices(form.fields["addressee"])
-        numbers = {r.pk for r in response.context["reports"]}
+        # the town's own category, once: no twin "Pothole" from the other town
+        categories = _labels(form, "category")
+        assert categories == ["Pothole"]
+        assert {c.pk for c in form.fields["category"].queryset} == set(
+            ReportCategory.objects.filter(site=site, reports__isnull=False)
+            .values_list("pk", flat=True))
+        assert _labels(form, "district") == [own] and other not in _labels(form, "district")
+        assert _labels(form, "addressee") == [addressee]
+        assert foreign not in _labels(form, "addressee")
+        numbers = {r.pk for r in response.context["object_list"]}
         assert numbers == ({mine.pk} if host == "localhost" else {town2["report"].pk})
-        # the staff map and the export show the same town's reports
-        features = client.get(f"{LIST}map.json", HTTP_HOST=host).json()["features"]
-        assert len(features) == 1
-        export = b"".join(client.get(f"{LIST}export.csv", HTTP_HOST=host).streaming_content)
-        assert ("Town 2 pothole" in export.decode()) == (host == TOWN2)
-    # the other town's category named in the address gets the form's error, no reports
+        # the staff map and the hot spots filter with the same form, the same choices
+        for url in (MAP_PAGE, DASHBOARD):
+            other_form = client.get(url, HTTP_HOST=host).context["filters"]
+            for name in ("category", "district", "addressee", "status"):
+                assert _labels(other_form, name) == _labels(form, name), (url, name)
+        features = client.get(MAP_JSON, HTTP_HOST=host).json()["features"]
+        assert [f["properties"]["number"] for f in features] == [
+            (mine if host == "localhost" else town2["report"]).tracking_number]
+        export = client.get(LIST, {"export": "csv"}, HTTP_HOST=host)
+        body = b"".join(export.streaming_content) if export.streaming else export.content
+        assert ("Town 2 pothole" in body.decode()) == (host == TOWN2)
+    # the other town's category named in the address is not a choice here
     response = client.get(LIST, {"category": town2["category"].pk})
     assert "Select a valid choice" in response.content.decode()
+    assert not response.context["object_list"] or all(
+        r.site_id == reports_site.pk for r in response.context["object_list"])
 
 
-def test_dashboard_uses_the_same_scoped_choices(client, superuser, moderator, reports_site,
-                                                town2, make_report):
+def test_dashboard_figures_are_the_towns_own(client, superuser, moderator, reports_site,
+                                             town2, make_report):
     make_report()
     client.force_login(superuser)
-    form = client.get(DASHBOARD).context["form"]
-    list_form = client.get(LIST).context["filter_form"]
-    for name in ("category", "district", "addressee"):
-        assert form.fields[name].choices == list_form.fields[name].choices, name
-    assert "Town 2 roads" not in _choices(form.fields["addressee"])
-    on_town2 = client.get(DASHBOARD, HTTP_HOST=TOWN2).context["form"]
-    assert _choices(on_town2.fields["district"]) == ["Town 2 riverside"]
-    # the figures are the town's own: town 2's open report is not counted on town 1
     rows = client.get(DASHBOARD).context["addressees"]
     assert "Town 2 roads" not in [row["addressee__title"] for row in rows]
     rows = client.get(DASHBOARD, HTTP_HOST=TOWN2).context["addressees"]
     assert [row["addressee__title"] for row in rows] == ["Town 2 roads"]
-    # a moderator is offered only the addressees they handle
     client.force_login(moderator)
-    form = client.get(DASHBOARD).context["form"]
-    assert _choices(form.fields["addressee"]) == ["Roads department"]
+    form = client.get(DASHBOARD).context["filters"]
+    assert _labels(form, "addressee") == ["Roads department"]
 
 
-def test_dashboard_filters_narrow_the_figures(client, superuser, make_report, leak):
-    for _ in range(2):
-        make_report()
-        make_report(category=leak)
-    client.force_login(superuser)
-    spots = client.get(DASHBOARD, {"category": leak.pk}).context["spots"]
-    assert [spot["category"].code for spot in spots] == ["water.leak"]
-    spots = client.get(DASHBOARD, {"category": leak.parent_id}).context["spots"]
-    assert [spot["category"].code for spot in spots] == ["water.leak"]
-    spots = client.get(DASHBOARD).context["spots"]
-    assert {spot["category"].code for spot in spots} == {"water.leak", "roads.pothole"}
+# --- actions through the desk -------------------------------------------------------------
+
+
+def _post_action(client, report, key, data, lock=None):
+    report.refresh_from_db()
+    return client.post(f"{LIST}{report.pk}/action/{key}/", {
+        "lock_version": report.lock_version if lock is None else lock, **data})
+
+
+def test_status_change_through_the_desk(client, moderator, make_report, other_citizen):
+    report = make_report()
+    services.subscribe(report, user=other_citizen)
+    client.force_login(moderator)
+    page = client.get(f"{LIST}{report.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for title in ("Description and photos", "Place", "Timeline",
+                  "Co-signatures and followers", "Escalations"):
+        assert title in html
+    assert "Change the status" in html and "Forward to another addressee" in html
+    form = client.get(f"{LIST}{report.pk}/action/status/")
+    assert 'name="lock_version"' in form.content.decode()
+    planned = ReportStatus.objects.get(code="planned")
+    response = _post_action(client, report, "status", {
+        "status": planned.pk, "public_note": "Patching next week.", "internal_note": "Crew 3"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == planned and report.lock_version == 1
+    update = report.updates.get(kind="status")
+    assert update.public_note == "Patching next week." and update.author == moderator
+    assert Notification.objects.filter(event="reports.status",
+                                       recipient=other_citizen).exists()
+    assert "is now: Planned" in client.get(response.url).content.decode()
+
+
+def test_status_change_on_a_stale_form_is_refused_and_the_reply_kept(client, moderator,
+                                                                    head, make_report,
+                                                                    make_user, addressee):
+    report = make_report()
+    colleague = make_user("colleague", moderates=[addressee], is_staff=True, language="en")
+    client.force_login(moderator)
+    opened = client.get(f"{LIST}{report.pk}/action/status/")
+    assert f'name="lock_version" value="{report.lock_version}"' in opened.content.decode()
+    stale = report.lock_version
+    # meanwhile a colleague answers
+    from django.test import Client
+
+    other = Client()
+    other.cookies["civicdesk_language"] = "en"
+    other.force_login(colleague)
+    assert _post_action(other, report, "reply", {"public_note": "On it."}).status_code == 302
+    planned = ReportStatus.objects.get(code="planned")
+    response = _post_action(client, report, "status", {
+        "status": planned.pk, "public_note": "My long reply typed while the form was open"},
+        lock=stale)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Changed by Colleague Citizen" in html
+    assert "My long reply typed while the form was open" in html
+    report.refresh_from_db()
+    assert report.status.code == "new"
+    assert not report.updates.filter(kind="status").exists()
+
+
+def test_bulk_status_change_with_a_selection_partly_out_of_scope(client, moderator,
+                                                                 make_report, leak, town2):
+    mine = [make_report(), make_report()]
+    already = make_report()
+    planned = ReportStatus.objects.get(code="planned")
+    services.change_status(already, planned)
+    theirs = make_report(category=leak)  # the water company's
+    ids = [r.pk for r in (*mine, already, theirs, town2["report"])]
+    url = reverse("wagtail_bulk_action", args=["reports", "report", "casework-status"])
+    query = "&".join(f"id={pk}" for pk in ids) + "&next=" + LIST
+    client.force_login(moderator)
+    confirm = client.get(f"{url}?{query}")
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert theirs.tracking_number not in html
+    response = client.post(f"{url}?{query}", {"status": planned.pk,
+                                              "public_note": "Planned for spring"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "2 done" in page and "2 skipped: not yours" in page
+    assert "already has this status" in page
+    assert set(Report.objects.filter(status=planned).values_list("pk", flat=True)) == {
+        *(r.pk for r in mine), already.pk}
+    theirs.refresh_from_db()
+    town2["report"].refresh_from_db()
+    assert theirs.status.code == "new" and town2["report"].status.code == "new"
 
 
 # --- the services of the staff actions ----------------------------------------------------
@@ -201,13 +289,13 @@ def test_reply_tells_the_followers_and_refuses_an_empty_answer(client, moderator
     report = make_report()
     services.subscribe(report, user=other_citizen)
     client.force_login(moderator)
-    response = client.post(f"{LIST}{report.pk}/reply/", {"reply-public_note": "   ",
-                                                        "reply-internal_note": "Kept note"})
-    assert response.status_code == 400
+    response = _post_action(client, report, "reply", {"public_note": "   ",
+                                                      "internal_note": "Kept note"})
+    assert response.status_code == 200
     body = response.content.decode()
     assert "Write the answer." in body and "Kept note" in body
-    response = client.post(f"{LIST}{report.pk}/reply/",
-                           {"reply-public_note": "The crew comes on Monday."})
+    response = _post_action(client, report, "reply",
+                            {"public_note": "The crew comes on Monday."})
     assert response.status_code == 302
     update = report.updates.get(kind="note")
     assert update.public_note == "The crew comes on Monday." and update.is_public
