@@ -90,6 +90,9 @@ class ReportsConfig(AddonConfig):
                            form=F + "PrivateForm", available=S + "can_make_private",
                            dangerous=True),
             ),
+            # the reporter's link key and the Open311 client's token stay secret
+            detail_exclude=("token", "access_key", "location", "next_escalation_at",
+                            "questionnaire_sent_at"),
             detail_sections=(
                 DetailSection("description", _("Description and photos"),
                               "reports/desk/description.html", C + "description_context",

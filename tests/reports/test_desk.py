@@ -193,6 +193,8 @@ def test_status_change_through_the_desk(client, moderator, make_report, other_ci
                   "Co-signatures and followers", "Escalations"):
         assert title in html
     assert "Change the status" in html and "Forward to another addressee" in html
+    # the reporter's link key and the Open311 token never show on the staff page
+    assert str(report.access_key) not in html and str(report.token) not in html
     form = client.get(f"{LIST}{report.pk}/action/status/")
     assert 'name="lock_version"' in form.content.decode()
     planned = ReportStatus.objects.get(code="planned")
