@@ -43,7 +43,7 @@ def _action(client, report, action, data):
     """Post one desk action with the report's current lock version."""
     report.refresh_from_db()
     return client.post(f"{LIST}{report.pk}/action/{action}/",
-                       {"lock_version": report.lock_version, **data})
+                       {"lock_version": report.lock_version, "confirm": "on", **data})
 
 
 def _failed(response):
@@ -277,6 +277,18 @@ def test_merge_refused_keeps_what_was_typed(client, moderator, road_report, numb
     road_report.refresh_from_db()
     assert road_report.merged_into is None
     assert not _logged(road_report, "reports.merge").exists()
+
+
+def test_merge_asks_to_confirm(client, moderator, make_report):
+    original = make_report(description="Original pothole")
+    duplicate = make_report(description="Same pothole")
+    _login(client, moderator)
+    response = client.post(f"{LIST}{duplicate.pk}/action/merge/", {
+        "lock_version": duplicate.lock_version, "original": original.tracking_number,
+        "public_note": "Typed before confirming"})
+    assert "Typed before confirming" in _failed(response)
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None
 
 
 def test_make_private(client, moderator, road_report):

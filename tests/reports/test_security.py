@@ -53,7 +53,7 @@ def _action(client, report, action, data):
     """A desk action; a refusal shows the form again (200) with its message."""
     report.refresh_from_db()
     return client.post(f"{ADMIN}{report.pk}/action/{action}/",
-                       {"lock_version": report.lock_version, **data})
+                       {"lock_version": report.lock_version, "confirm": "on", **data})
 
 
 def _mails_to(address):
