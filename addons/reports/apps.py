@@ -8,6 +8,11 @@ from addons.core.addon import (
     RecipientSegment,
     ScheduledJob,
 )
+from addons.core.casework import CaseAction, Casework, DetailSection
+
+S = "addons.reports.services."
+F = "addons.reports.forms."
+C = "addons.reports.casework."
 
 
 class ReportsConfig(AddonConfig):
@@ -38,10 +43,76 @@ class ReportsConfig(AddonConfig):
                          resolve="addons.reports.segments.district_citizens",
                          choices="addons.reports.segments.district_choices"),
     )
+    # the staff side: the casework desk's list, filters, export, actions and detail screen
+    casework = (
+        Casework(
+            key="reports",
+            model="reports.Report",
+            title=_("Problem reports"),
+            icon="warning",
+            order=20,
+            addressee_field="addressee",
+            site_field="site",
+            reference_field="tracking_number",
+            created_field="created_at",
+            due_field="due_at",
+            open=C + "open_q",
+            escalated=C + "escalated_q",
+            scope=C + "scope",
+            category_field="category",
+            district_field="district",
+            list_display=("tracking_number", "created_at", "category", "address", "addressee",
+                          "status", "due_at", "assignee"),
+            list_filter=("status", "category", "district", "addressee", "source", "created_at",
+                         "is_public", "is_hidden"),
+            search_fields=("tracking_number", "description", "address"),
+            # no contact data, no reporter's name (it may be hidden from the public)
+            list_export=("tracking_number", "created_at", "category", "addressee", "status",
+                         "is_open", "due_at", "resolved_at", "address", "district", "lat",
+                         "lng", "is_public", "cosign_count", "source", "merged_into",
+                         "description"),
+            actions=(
+                CaseAction("status", _("Change the status"), S + "staff_change_status",
+                           form=F + "StaffStatusForm", bulk=True, available=S + "can_act"),
+                CaseAction("reply", _("Answer publicly"), S + "staff_reply",
+                           form=F + "ReplyForm", available=S + "can_act"),
+                CaseAction("forward", _("Forward to another addressee"), S + "staff_forward",
+                           form=F + "ForwardForm", bulk=True, available=S + "can_act"),
+                CaseAction("category", _("Correct the category"), S + "staff_set_category",
+                           form=F + "StaffCategoryForm", available=S + "can_act"),
+                CaseAction("merge", _("Merge into an original report"), S + "staff_merge",
+                           form=F + "MergeForm", available=S + "can_merge", dangerous=True),
+                CaseAction("photos", _("Hide or publish photos"), S + "staff_photos",
+                           form=F + "PhotosForm", available=S + "has_photos"),
+                CaseAction("moderate", _("Moderate"), S + "staff_moderate",
+                           form=F + "ModerateForm", available=S + "can_act"),
+                CaseAction("private", _("Make private"), S + "staff_make_private",
+                           form=F + "PrivateForm", available=S + "can_make_private",
+                           dangerous=True),
+            ),
+            # the reporter's link key and the Open311 client's token stay secret
+            detail_exclude=("token", "access_key", "location", "next_escalation_at",
+                            "questionnaire_sent_at"),
+            detail_sections=(
+                DetailSection("description", _("Description and photos"),
+                              "reports/desk/description.html", C + "description_context",
+                              order=10),
+                DetailSection("location", _("Place"), "reports/desk/location.html",
+                              C + "location_context", order=20),
+                DetailSection("history", _("Timeline"), "reports/desk/history.html",
+                              C + "history_context", order=30),
+                DetailSection("cosigns", _("Co-signatures and followers"),
+                              "reports/desk/cosigns.html", C + "cosigns_context", order=40),
+                DetailSection("escalations", _("Escalations"), "reports/desk/escalations.html",
+                              C + "escalations_context", order=50),
+            ),
+        ),
+    )
     notification_events = (
         NotificationEvent("reports.submitted", _("Your problem report is registered")),
         NotificationEvent("reports.new", _("A new problem report arrived")),
         NotificationEvent("reports.status", _("A problem report you follow changed")),
+        NotificationEvent("reports.reply", _("A problem report you follow has an answer")),
         NotificationEvent("reports.resolved", _("Your problem report is resolved: confirm it")),
         NotificationEvent("reports.reopened", _("A problem report was reopened")),
         NotificationEvent("reports.escalated", _("A problem report is overdue")),

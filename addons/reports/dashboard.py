@@ -30,6 +30,9 @@ CELLS = [(250, _("250 m")), (500, _("500 m")), (1000, _("1 km"))]
 
 
 class DashboardForm(forms.Form):
+    """The period and the cell size; what is counted is filtered by the desk's own filters
+    (the town being worked on, its categories, districts and addressees)."""
+
     days = forms.TypedChoiceField(label=_("Period"), choices=PERIODS, coerce=int,
                                   required=False, empty_value=90)
     cell = forms.TypedChoiceField(label=_("Area size"), choices=CELLS, coerce=int,
@@ -37,10 +40,11 @@ class DashboardForm(forms.Form):
 
     def options(self) -> dict:
         """The chosen period and cell size; the defaults where nothing valid was chosen."""
-        if self.is_bound and self.is_valid():
-            return {"days": self.cleaned_data["days"] or 90,
-                    "cell": self.cleaned_data["cell"] or 500}
-        return {"days": 90, "cell": 500}
+        if not self.is_bound:
+            return {"days": 90, "cell": 500}
+        self.is_valid()
+        data = self.cleaned_data
+        return {"days": data.get("days") or 90, "cell": data.get("cell") or 500}
 
 
 def _months(start, end) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import DESCRIPTION_MAX_LENGTH, ReportCategory, ReportReplyTemplate, ReportStatus
@@ -214,21 +215,212 @@ class QuestionnaireForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StatusForm(forms.Form):
-    """Staff on the report page: a new status with a public note or a reply template."""
+# --- staff actions on the casework desk ---------------------------------------------------
+#
+# Each form takes ``record=`` (the report; None for a selection of the list) and ``user=``;
+# its cleaned data goes to the service of the same action (services.staff_*).
 
-    status = forms.ModelChoiceField(label=_("New status"), queryset=ReportStatus.objects.all())
-    template = forms.ModelChoiceField(
-        label=_("Reply template"), required=False, queryset=ReportReplyTemplate.objects.none()
-    )
-    public_note = forms.CharField(label=_("Public note"), required=False, max_length=4000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    internal_note = forms.CharField(label=_("Internal note"), required=False, max_length=4000,
-                                    widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, site=None, **kwargs):
+class StaffActionForm(forms.Form):
+    def __init__(self, *args, record=None, user=None, site=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.db.models import Q
+        self.record = record
+        self.user = user
+        self.site = record.site if record is not None else site
 
-        self.fields["template"].queryset = ReportReplyTemplate.objects.filter(
-            Q(site=site) | Q(site__isnull=True))
+
+def reply_templates(site):
+    from django.db.models import Q
+
+    condition = Q(site__isnull=True)
+    if site is not None:
+        condition |= Q(site_id=site.pk)
+    return ReportReplyTemplate.objects.filter(condition).select_related("status")
+
+
+class StaffStatusForm(StaffActionForm):
+    status = forms.ModelChoiceField(
+        label=_("New status"), queryset=ReportStatus.objects.all(),
+        empty_label=_("Choose a status"),
+    )
+    template = forms.ModelChoiceField(
+        label=_("Reply template"), required=False, queryset=ReportReplyTemplate.objects.none(),
+        empty_label=_("None"),
+        help_text=_("Its text is used when the public note is left empty."),
+    )
+    public_note = forms.CharField(
+        label=_("Public note (the reporter and followers are told)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note (staff only)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = reply_templates(self.site)
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if self.record is not None and status is not None \
+                and status.pk == self.record.status_id:
+            self.add_error("status", _("The report already has this status."))
+        return cleaned
+
+
+class ReplyForm(StaffActionForm):
+    public_note = forms.CharField(
+        label=_("Answer (the reporter and followers are told)"),
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+        error_messages={"required": _("Write the answer.")},
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note (staff only)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
+    )
+
+
+class ForwardForm(StaffActionForm):
+    addressee = forms.ModelChoiceField(
+        label=_("Responsible addressee"), queryset=None, empty_label=_("Choose an addressee"),
+    )
+    public_note = forms.CharField(
+        label=_("Public note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from wagtail.models import Site
+
+        from addons.addressees.models import AddresseePage
+
+        super().__init__(*args, **kwargs)
+        pages = AddresseePage.objects.live().only("pk", "title", "path", "depth")
+        if self.site is not None:
+            # only the addressees of the report's own site are offered (and accepted)
+            pages = pages.filter(path__startswith=self.site.root_page.path)
+            if self.record is not None and self.record.addressee_id:
+                pages = pages.exclude(pk=self.record.addressee_id)
+            self.fields["addressee"].queryset = pages.order_by("title", "pk")
+            return
+        # a selection of the list: the addressees of the towns the user works in (the
+        # service refuses, report by report, an addressee of another report's town)
+        from addons.core.permissions import moderated_addressee_ids
+
+        from .casework import sees_everything
+
+        if sees_everything(self.user):
+            roots = [site.root_page.path for site in Site.objects.select_related("root_page")]
+        else:
+            own = AddresseePage.objects.filter(pk__in=moderated_addressee_ids(self.user))
+            roots = [site.root_page.path for site in Site.objects.select_related("root_page")
+                     if any(page.path.startswith(site.root_page.path) for page in own)]
+        condition = models.Q(pk__in=[])
+        for root in roots:
+            condition |= models.Q(path__startswith=root)
+        self.fields["addressee"].queryset = pages.filter(condition).order_by("title", "pk")
+
+
+class StaffCategoryForm(StaffActionForm):
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=ReportCategory.objects.none(),
+        empty_label=_("Choose a category"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.site is not None:
+            queryset = ReportCategory.objects.filter(
+                site_id=self.site.pk, is_active=True, parent__isnull=False
+            ).select_related("parent")
+            if self.record is not None:
+                queryset = queryset.exclude(pk=self.record.category_id)
+            self.fields["category"].queryset = queryset
+
+
+class MergeForm(StaffActionForm):
+    original = forms.CharField(label=_("Tracking number of the original report"),
+                               max_length=32)
+    public_note = forms.CharField(
+        label=_("Public note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000, help_text=_('Empty: "Merged into <number>."'),
+    )
+
+    def clean_original(self):
+        """The original: a report of this site that the user handles. A report outside the
+        user's scope gets the same answer as one that does not exist (numbers are easy to
+        guess; the answer must not tell which exist)."""
+        from .models import Report
+        from .services import may_change
+
+        number = self.cleaned_data["original"].strip().upper()
+        original = None
+        if self.site is not None:
+            original = Report.objects.filter(
+                site_id=self.site.pk, tracking_number__iexact=number).first()
+        if original is None or (self.user is not None and not may_change(self.user, original)):
+            raise ValidationError(_("No report of this site that you handle has this "
+                                    "tracking number."))
+        return original
+
+
+class PrivateForm(StaffActionForm):
+    internal_note = forms.CharField(
+        label=_("Reason (staff only)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+    )
+
+
+class ModerateForm(StaffActionForm):
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
+    hide_reporter_name = forms.BooleanField(label=_("Hide the reporter's name"),
+                                            required=False)
+    is_hidden = forms.BooleanField(label=_("Hide the whole report from the public"),
+                                   required=False)
+    internal_note = forms.CharField(
+        label=_("Reason (staff only)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        report = self.record
+        if report is not None and not self.is_bound:
+            self.initial.update({
+                "description": report.description,
+                "hide_reporter_name": report.hide_reporter_name,
+                "is_hidden": report.is_hidden,
+            })
+
+
+class PhotoChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return _("Photo %(number)s") % {"number": obj.sort_order + 1}
+
+
+class PhotosForm(StaffActionForm):
+    hidden_photos = PhotoChoiceField(
+        label=_("Hidden photos"), required=False, queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Checked photos are shown to staff only; unchecked ones to everyone who "
+                    "sees the report."),
+    )
+    internal_note = forms.CharField(
+        label=_("Reason (staff only)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import ReportPhoto
+
+        super().__init__(*args, **kwargs)
+        report = self.record
+        self.fields["hidden_photos"].queryset = (
+            report.photos.all() if report is not None else ReportPhoto.objects.none())
+        if report is not None and not self.is_bound:
+            self.initial["hidden_photos"] = [p.pk for p in report.photos.all() if p.is_hidden]

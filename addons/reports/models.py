@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from addons.core.casework.models import Assignable
 from addons.core.placements import Placement
 
 DESCRIPTION_MAX_LENGTH = 4000
@@ -371,8 +372,9 @@ class ReportQuerySet(models.QuerySet):
         return self.public()
 
 
-class Report(models.Model):
-    """One problem at one place."""
+class Report(Assignable, models.Model):
+    """One problem at one place; staff work on it on the casework desk (assignee, watchers,
+    ``lock_version``: see ``addons.core.casework``)."""
 
     site = models.ForeignKey(
         "wagtailcore.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
@@ -472,6 +474,13 @@ class Report(models.Model):
                 fields=["next_escalation_at"], condition=Q(is_open=True),
                 name="report_open_escalation",
             ),
+            # the desk's and the staff home's counts at 200,000 reports: "mine" (open and
+            # closed), a team's open and unassigned ones, the escalated ones
+            models.Index(fields=["assignee", "is_open"], name="report_assignee_open"),
+            models.Index(fields=["addressee", "assignee"], condition=Q(is_open=True),
+                         name="report_open_addressee"),
+            models.Index(fields=["escalation_level"], condition=Q(is_open=True),
+                         name="report_open_escalated"),
         ]
 
     def __str__(self):

@@ -393,6 +393,7 @@ def submit_report(
             notify(None, "reports.submitted", context, site=site, email=contact_email,
                    url=report.get_absolute_url(), key=f"reports.submitted:{report.pk}")
         _notify_addressee(report, "reports.new", context, key=f"reports.new:{report.pk}")
+        _routed(report)
         transaction.on_commit(lambda: signals.report_submitted.send(Report, report=report))
     return report
 
@@ -632,6 +633,27 @@ def check_same_site(report: Report, *, other_report: Report | None = None,
             raise ValidationError(_("This addressee belongs to another site."))
 
 
+# --- the desk's assignment ----------------------------------------------------------------
+
+
+def _assignment():
+    """Core's assignment services (``addons.core.casework.assignment``)."""
+    from addons.core.casework import assignment
+
+    return assignment
+
+
+def _routed(report: Report) -> None:
+    """A report reached an addressee (filed, forwarded): the team's desk assigns it."""
+    if report.addressee_id:
+        _assignment().auto_assign(report)
+
+
+def _closed(report: Report) -> None:
+    """A report left the open statuses: its assignee's place frees up for the next one."""
+    _assignment().record_closed(report)
+
+
 # --- lifecycle ----------------------------------------------------------------------------
 
 
@@ -660,6 +682,8 @@ def change_status(report: Report, new_status, actor=None, public_note: str = "",
         else:
             report.closed_at = None
         report.save()
+        if old.is_open and not new_status.is_open:
+            _closed(report)
         entry = _update(report, UpdateKind.STATUS, actor, status_from=old, status_to=new_status,
                         public_note=public_note.strip(), internal_note=internal_note.strip())
         if notify_people:
@@ -697,11 +721,16 @@ def assign(report: Report, addressee, actor=None, public_note: str = "") -> Repo
         old = report.addressee
         report.addressee = addressee
         report.escalation_level = 0
+        if old != addressee:
+            # the other team's member no longer handles it: the new team's desk decides
+            report.assignee, report.assigned_at = None, None
         report.save()
         entry = _update(report, UpdateKind.ASSIGNED, actor, public_note=public_note,
                         data={"from": old.pk if old else None, "to": addressee.pk})
         _notify_addressee(report, "reports.new", _context(report),
                           key=f"reports.assigned:{entry.pk}")
+        if report.is_open:
+            _routed(report)
     return entry
 
 
@@ -967,3 +996,176 @@ def anonymise(user) -> None:
     )
     Subscription.objects.filter(user=user).delete()
     CoSign.objects.filter(user=user).update(user=None, email="")
+
+
+# --- staff actions (the casework desk) -----------------------------------------------------
+#
+# Each is ``fn(report, user, **cleaned data of its form in forms.py)``: it checks that the
+# user handles the report, refuses with a translated ValidationError, writes the Wagtail
+# audit log and returns a message for the user. The desk calls them for one report or for
+# each report of a selection.
+
+LOG_ACTIONS = {
+    "reports.status": _("Change problem report status"),
+    "reports.reply": _("Answer a problem report"),
+    "reports.forward": _("Forward problem report"),
+    "reports.assign": _("Assign problem report"),
+    "reports.category": _("Change problem report category"),
+    "reports.merge": _("Merge duplicate problem report"),
+    "reports.private": _("Make problem report private"),
+    "reports.moderate": _("Moderate problem report"),
+    "reports.photos": _("Hide or publish problem report photos"),
+    "reports.export": _("Export problem reports"),
+}
+
+
+def register_log_actions(actions) -> None:
+    """For the ``register_log_actions`` hook."""
+    for action, label in LOG_ACTIONS.items():
+        actions.register_action(action, label, label)
+
+
+def _audit(report: Report, action: str, user, **data) -> None:
+    from wagtail.log_actions import log
+
+    log(report, f"reports.{action}", user=user, title=report.tracking_number,
+        data={"report": report.pk, "tracking_number": report.tracking_number, **data})
+
+
+def staff_change_status(report: Report, user, status, public_note: str = "",
+                        internal_note: str = "", template=None, **_ignored) -> str:
+    """A new status with a public reply (typed, or a reply template's text)."""
+    check_may_change(user, report)
+    if isinstance(status, str):
+        status = ReportStatus.objects.get(code=status)
+    if status.pk == report.status_id:
+        raise ValidationError({"status": _("The report already has this status.")})
+    if template is not None and template.site_id not in (None, report.site_id):
+        raise ValidationError({"template": _("This reply template belongs to another site.")})
+    old = report.status
+    change_status(report, status, user, public_note=public_note or "",
+                  internal_note=internal_note or "", template=template)
+    _audit(report, "status", user, status_from=old.code, status_to=status.code,
+           template=getattr(template, "pk", None))
+    return _("Report %(number)s is now: %(status)s.") % {
+        "number": report.tracking_number, "status": status.label()}
+
+
+def staff_reply(report: Report, user, public_note: str, internal_note: str = "",
+                **_ignored) -> str:
+    """A public answer without a change of status: the reporter and followers are told."""
+    check_may_change(user, report)
+    note = (public_note or "").replace("\x00", "").strip()
+    if not note:
+        raise ValidationError({"public_note": _("Write the answer.")})
+    with transaction.atomic():
+        entry = _update(report, UpdateKind.NOTE, user, public_note=note,
+                        internal_note=(internal_note or "").strip())
+        _notify_followers(report, "reports.reply", _context(report, note=note),
+                          key=f"reports.reply:{entry.pk}", exclude_user=user)
+        _audit(report, "reply", user, update=entry.pk)
+    return _("The answer to report %(number)s was published.") % {
+        "number": report.tracking_number}
+
+
+def staff_forward(report: Report, user, addressee, public_note: str = "", **_ignored) -> str:
+    """Forward the report to another addressee of its site (its team's desk takes it)."""
+    check_may_change(user, report)
+    if addressee is None:
+        raise ValidationError({"addressee": _("Choose an addressee.")})
+    if addressee.pk == report.addressee_id:
+        raise ValidationError({"addressee": _("The report is already with this addressee.")})
+    old = report.addressee.title if report.addressee_id else ""
+    assign(report, addressee, user, public_note=(public_note or "").strip())
+    _audit(report, "forward", user, **{"from": old, "to": addressee.title})
+    return _("Report %(number)s was forwarded to %(addressee)s.") % {
+        "number": report.tracking_number, "addressee": addressee.title}
+
+
+def staff_set_category(report: Report, user, category, **_ignored) -> str:
+    check_may_change(user, report)
+    if category.pk == report.category_id:
+        raise ValidationError({"category": _("The report already has this category.")})
+    if category.is_group or not category.is_active:
+        raise ValidationError({"category": _("Choose a category.")})
+    old = report.category.code
+    set_category(report, category, user)
+    _audit(report, "category", user, **{"from": old, "to": category.code})
+    return _("The category of report %(number)s was corrected.") % {
+        "number": report.tracking_number}
+
+
+def staff_merge(report: Report, user, original, public_note: str = "", **_ignored) -> str:
+    """Merge ``report`` into ``original`` as its duplicate (see :func:`merge`)."""
+    if report.merged_into_id:
+        raise ValidationError(_("This report is already merged into another one."))
+    merge(report, original, user, public_note=(public_note or "").strip())
+    _audit(report, "merge", user, original=original.tracking_number)
+    return _("Report %(number)s was merged into %(original)s.") % {
+        "number": report.tracking_number, "original": original.tracking_number}
+
+
+def staff_make_private(report: Report, user, internal_note: str = "", **_ignored) -> str:
+    check_may_change(user, report)
+    if not report.is_public:
+        raise ValidationError(_("This report is already private."))
+    make_private(report, user, internal_note=(internal_note or "").strip())
+    _audit(report, "private", user)
+    return _("Report %(number)s is private now.") % {"number": report.tracking_number}
+
+
+def staff_moderate(report: Report, user, description: str, hide_reporter_name: bool = False,
+                   is_hidden: bool = False, internal_note: str = "", **_ignored) -> str:
+    """Edit the text, hide the reporter's name, hide the whole report from the public."""
+    check_may_change(user, report)
+    description = clean_description(description)
+    changes = {
+        "description_changed": description != report.description,
+        "hide_reporter_name": bool(hide_reporter_name),
+        "is_hidden": bool(is_hidden),
+    }
+    moderate(report, user,
+             description=description if changes["description_changed"] else None,
+             hide_reporter_name=bool(hide_reporter_name), is_hidden=bool(is_hidden),
+             internal_note=(internal_note or "").strip())
+    _audit(report, "moderate", user, **changes)
+    return _("The moderation of report %(number)s was saved.") % {
+        "number": report.tracking_number}
+
+
+def staff_photos(report: Report, user, hidden_photos=(), internal_note: str = "",
+                 **_ignored) -> str:
+    """Hide the checked photos from the public, publish the others again."""
+    check_may_change(user, report)
+    photos = {photo.pk: photo for photo in report.photos.all()}
+    wanted = {getattr(photo, "pk", photo) for photo in hidden_photos or ()}
+    if not wanted <= set(photos):
+        raise ValidationError({"hidden_photos": _("Choose photos of this report.")})
+    hidden_now = {pk for pk, photo in photos.items() if photo.is_hidden}
+    hide, show = sorted(wanted - hidden_now), sorted(hidden_now - wanted)
+    if not hide and not show:
+        raise ValidationError({"hidden_photos": _(
+            "Nothing changes: check the photos to hide, uncheck those to publish.")})
+    moderate(report, user, hide_photos=hide, show_photos=show,
+             internal_note=(internal_note or "").strip())
+    _audit(report, "photos", user, hidden_photos=hide, shown_photos=show)
+    return _("The photos of report %(number)s were updated.") % {
+        "number": report.tracking_number}
+
+
+def can_act(report: Report, user) -> bool:
+    """Whether the desk offers ``user`` the actions on ``report`` (read-only coordinators:
+    none)."""
+    return user is not None and may_change(user, report)
+
+
+def can_merge(report: Report, user) -> bool:
+    return report.merged_into_id is None and can_act(report, user)
+
+
+def can_make_private(report: Report, user) -> bool:
+    return report.is_public and can_act(report, user)
+
+
+def has_photos(report: Report, user) -> bool:
+    return can_act(report, user) and report.photos.exists()

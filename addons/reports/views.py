@@ -7,7 +7,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +28,7 @@ from .forms import (
     RatingForm,
     ReopenForm,
     ReportForm,
-    StatusForm,
+    StaffStatusForm,
 )
 from .geocoding import geocode
 from .models import CoSign, Report, ReportCategory, ReportPhoto, Subscription
@@ -359,7 +359,7 @@ def _detail_context(request, report, **extra):
         "following": following,
         "cosigned": cosigned,
         "follow_form": FollowForm(),
-        "status_form": StatusForm(site=report.site) if staff else None,
+        "status_form": StaffStatusForm(record=report, user=request.user) if staff else None,
         "duplicates": report.duplicates.all() if staff else None,
     }
     context.update(extra)
@@ -494,16 +494,22 @@ def report_status(request, number):
     if not (report.addressee_id and can_moderate(request.user, report.addressee_id)) and not (
             request.user.is_authenticated and request.user.is_superuser):
         raise Http404
-    form = StatusForm(request.POST, site=report.site)
-    if not form.is_valid():
-        context = _detail_context(request, report, status_form=form)
-        return render(request, "reports/detail.html", context, status=400)
-    data = form.cleaned_data
-    services.change_status(report, data["status"], request.user,
-                           public_note=data["public_note"], internal_note=data["internal_note"],
-                           template=data["template"])
-    messages.success(request, _("The status was changed and the followers were told."))
-    return redirect(report.get_absolute_url())
+    form = StaffStatusForm(request.POST, record=report, user=request.user)
+    if form.is_valid():
+        try:
+            services.staff_change_status(report, request.user, **form.cleaned_data)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            for field, items in error.message_dict.items() if hasattr(
+                    error, "error_dict") else [(None, error.messages)]:
+                for message in items:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("The status was changed and the followers were told."))
+            return redirect(report.get_absolute_url())
+    context = _detail_context(request, report, status_form=form)
+    return render(request, "reports/detail.html", context, status=400)
 
 
 # --- photos -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from wagtail.snippets.models import register_snippet
 
 from .setup_views import ReportsSetupGroup
 
-# --- staff side: reports desk, hot spots, Open311 API keys, audit log actions (admin_views) ---
+# --- staff side beside the casework desk: map, hot spots, Open311 API keys, audit log actions
 
 
 @hooks.register("register_admin_urls")

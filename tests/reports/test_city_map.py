@@ -285,7 +285,7 @@ def test_staff_map_draws_the_city_in_the_admin_language(client, reports_site, su
     superuser.save()
     client.force_login(superuser)
     client.cookies["civicdesk_language"] = "uk"
-    html = client.get("/admin/problem-reports/").content.decode()
+    html = client.get("/admin/problem-reports/map/").content.decode()
     box = re.search(r'<div id="reports-admin-map"[^>]*>', html).group(0)
     assert f'data-geometry-url="{CITY_URL}"' in box
     assert 'data-zoom-in="Збільшити"' in box

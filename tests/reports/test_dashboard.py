@@ -126,12 +126,25 @@ def test_a_hot_spot_links_to_its_reports(client, superuser, scene):
     response = client.get(URL, {"days": "90", "cell": "500"})
     spot = response.context["spots"][0]
     assert spot["bbox"] in response.content.decode()
-    listed = client.get("/admin/problem-reports/", {
-        "category": spot["category"].pk, "bbox": spot["bbox"]})
-    assert {r.pk for r in listed.context["reports"]} == {r.pk for r in scene["spot"]}
-    # a malformed area: the message, and the other filters still work
-    listed = client.get("/admin/problem-reports/", {"bbox": "1,2,x", "overdue": "on"})
-    assert listed.status_code == 200
-    assert [r.pk for r in listed.context["reports"]] == [scene["lone"].pk]
-    listed = client.get("/admin/problem-reports/", {"bbox": "50,30,49,31"})
-    assert len(listed.context["reports"]) == Report.objects.count()
+    # the link opens the staff map on that area with the desk's category filter
+    assert "/admin/problem-reports/map/?category=" in response.content.decode()
+
+    def numbers(**params):
+        data = client.get("/admin/problem-reports/map.json", params).json()
+        return {f["properties"]["number"] for f in data["features"]}
+
+    assert numbers(category=spot["category"].pk, bbox=spot["bbox"]) == {
+        r.tracking_number for r in scene["spot"]}
+    # a malformed area: the message on the map's page, and the other filters still work
+    page = client.get("/admin/problem-reports/map/", {"bbox": "1,2,x", "work": "overdue"})
+    assert page.status_code == 200 and "The area is not valid." in page.content.decode()
+    assert numbers(bbox="1,2,x", work="overdue") == {scene["lone"].tracking_number}
+    assert len(numbers(bbox="50,30,49,31")) == Report.objects.count()
+
+
+def test_dashboard_counts_with_the_desk_filters(client, superuser, scene, leak):
+    client.force_login(superuser)
+    response = client.get(URL, {"category": leak.pk})
+    assert [s["category"].code for s in response.context["spots"]] == ["water.leak"]
+    # the same filter form as the desk's list
+    assert "work" in response.context["filters"].fields

@@ -46,9 +46,18 @@ def test_staff_form_on_page(client, make_report, moderator, other_citizen):
     client.force_login(other_citizen)
     assert client.post(url, {"status": status.pk}).status_code == 404
     client.force_login(moderator)
+    # the same status is refused with the service's message, the typed note kept
+    response = client.post(url, {"status": report.status_id, "public_note": "Typed reply"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "The report already has this status." in body and "Typed reply" in body
     assert client.post(url, {"status": status.pk, "public_note": "Next week"}).status_code == 302
     report.refresh_from_db()
     assert report.status == status
+    from wagtail.models import ModelLogEntry
+
+    assert ModelLogEntry.objects.filter(action="reports.status",
+                                        object_id=str(report.pk)).exists()
 
 
 def test_assign_and_make_private(make_report, moderator, water, make_user):

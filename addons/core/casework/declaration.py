@@ -96,6 +96,8 @@ class Casework:
     export: Callable | str | None = None
     actions: tuple[CaseAction, ...] = ()
     detail_sections: tuple[DetailSection, ...] = ()
+    #: fields the record's page never shows (secrets: a reporter's link key, a client token)
+    detail_exclude: tuple = ()
     #: ``fn(user, site) -> list[Figure]`` (dotted path): the add-on's own staff-home figures
     #: (today's queue), beside the standard ones core computes from the fields above
     figures: Callable | str | None = None

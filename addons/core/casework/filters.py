@@ -5,6 +5,7 @@ being worked on: no other town's addressees or categories, each once."""
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -26,13 +27,30 @@ ME, NOBODY = "me", "nobody"
 _person = person_name
 
 
+class _KeyChoiceField(django_filters.fields.ModelChoiceField):
+    """A key no database integer can hold is an unknown choice, never a database error."""
+
+    def to_python(self, value):
+        from ..validation import parse_pk
+
+        if isinstance(value, str | int) and value not in self.empty_values \
+                and parse_pk(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"],
+                                  code="invalid_choice")
+        return super().to_python(value)
+
+
+class _KeyChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _KeyChoiceField
+
+
 def _field_filter(model, name, records):
     field = model._meta.get_field(name)
     label = field.verbose_name
     if field.is_relation and field.many_to_one:
         related = field.related_model
         present = records.order_by().values(field.attname).distinct()
-        return django_filters.ModelChoiceFilter(
+        return _KeyChoiceFilter(
             field_name=name, label=label,
             queryset=related._default_manager.filter(pk__in=present),
         )

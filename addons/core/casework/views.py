@@ -195,6 +195,10 @@ class DetailView(CaseworkMixin, generic.InspectView):
     any_permission_required = ["view"]
     fields_exclude = ["lock_version", "watchers", "translations"]
 
+    def get_fields(self):
+        hidden = set(self.declaration.detail_exclude)
+        return [name for name in super().get_fields() if name not in hidden]
+
     def get_object(self, queryset=None):
         return record_or_404(self.declaration, self.request.user, self.site, self.pk)
 
