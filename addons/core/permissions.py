@@ -98,6 +98,21 @@ def moderators_of(addressee) -> QuerySet:
     ).distinct()
 
 
+def moderators_of_any(addressee_ids) -> QuerySet:
+    """Active users who moderate at least one of ``addressee_ids`` (one query)."""
+    content_type = ContentType.objects.get_for_model(_addressee_model())
+    object_pks = [str(pk) for pk in addressee_ids]
+    groups = get_group_obj_perms_model().objects.filter(
+        _permission_filter(), content_type=content_type, object_pk__in=object_pks
+    ).values("group_id")
+    users = get_user_obj_perms_model().objects.filter(
+        _permission_filter(), content_type=content_type, object_pk__in=object_pks
+    ).values("user_id")
+    return get_user_model().objects.filter(
+        Q(groups__in=groups) | Q(pk__in=users), is_active=True
+    ).distinct()
+
+
 class AddresseeScopedPermissionPolicy(ModelPermissionPolicy):
     """A Wagtail permission policy for a model that belongs to an addressee.
 

@@ -44,6 +44,9 @@ def register_absences():
     from .staffing_admin import AbsenceViewSet
 
     return AbsenceViewSet()
+
+
+@hooks.register("register_admin_urls")
 def register_casework_notes_urls():
     from .casework.notes import attachment_view, notes_view
 

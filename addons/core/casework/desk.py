@@ -15,7 +15,7 @@ from wagtail.models import Site
 from .. import registry
 from ..activation import is_enabled
 from ..addon import _call
-from ..permissions import ADDRESSEE_MODEL, moderated_addressee_ids, moderators_of
+from ..permissions import ADDRESSEE_MODEL, moderated_addressee_ids, moderators_of_any
 from . import queries
 
 _SITE_ATTR = "_civicdesk_work_site"
@@ -160,11 +160,11 @@ def candidate_assignees(declaration, user, site):
         addressees = addressees.filter(path__startswith=site.root_page.path)
     if not queries.sees_everything(user, declaration):
         addressees = addressees.filter(pk__in=moderated_addressee_ids(user))
-    ids = set()
-    for addressee_id in addressees.values_list("pk", flat=True):
-        ids.update(moderators_of(addressee_id).values_list("pk", flat=True))
+    ids = set(moderators_of_any(addressees.values_list("pk", flat=True))
+              .values_list("pk", flat=True))
     if declaration.assignable:
-        ids.update(scoped(declaration, user, site).exclude(assignee=None)
+        ids.update(scoped(declaration, user, site).filter(queries.open_q(declaration))
+                   .exclude(assignee=None).order_by()
                    .values_list("assignee_id", flat=True).distinct())
     return User.objects.filter(pk__in=ids, is_active=True).order_by("pk")
 

@@ -20,6 +20,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.models import Site
 
 from .. import registry
+from ..activation import enabled_labels
 from ..addon import _call
 from . import queries
 from .access import is_staff_member, list_url
@@ -59,7 +60,11 @@ def my_work(user, site, now=None) -> list[dict]:
         return []
     now = now or timezone.now()
     kinds = []
-    for _addon, declaration in registry.casework():
+    enabled = enabled_labels(site) if site is not None else None
+    for addon, declaration in registry.casework():
+        if (enabled is not None and addon is not None and not addon.required
+                and addon.label not in enabled):
+            continue
         if not queries.scope(declaration, user, site).exists():
             continue
         extra = list(_call(declaration.figures, user, site) or ()) if declaration.figures else []
