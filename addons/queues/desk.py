@@ -15,7 +15,6 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,65 +27,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from addons.core.forms import DateInput
-from addons.core.permissions import moderated_addressee_ids
-from addons.core.validation import parse_pk
+from addons.core.validation import DatabaseIntegerField, parse_pk
 
-from . import services
-from .forms import BoundedDateField, BoundedDateTimeField
+from . import forms as desk_forms
+from . import services, staff
+from .forms import BoundedDateField
 from .models import Queue, Ticket, TicketFile, TicketStatus
 
-MAX_FILE_SIZE = 10 * 1024 * 1024
-FILE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "odt", "txt")
+MAX_FILE_SIZE = services.MAX_FILE_SIZE
+FILE_EXTENSIONS = services.FILE_EXTENSIONS
 DESK_STATUSES = (TicketStatus.ARRIVED, TicketStatus.SERVED, TicketStatus.NO_SHOW)
 
 
-# --- who works at the desk ----------------------------------------------------------------
+# --- who works at the desk (staff.py) -------------------------------------------------------
 
-
-def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def is_administrator(user) -> bool:
-    return _active(user) and (user.is_superuser or user.has_perm("queues.change_ticket"))
-
-
-def desk_addressee_ids(user) -> set[int]:
-    """Addressees whose queues ``user`` handles (see services.staff_addressee_ids)."""
-    if not _active(user):
-        return set()
-    return services.staff_addressee_ids(user)
-
-
-def desk_queues(user):
-    """Queues ``user`` works at (every queue for administrators)."""
-    queryset = Queue.objects.select_related("addressee")
-    if is_administrator(user):
-        return queryset
-    if not _active(user):
-        return queryset.none()
-    return queryset.filter(addressee_id__in=desk_addressee_ids(user))
-
-
-def desk_tickets(user):
-    """Tickets of the queues ``user`` works at."""
-    if is_administrator(user):
-        return Ticket.objects.all()
-    if not _active(user):
-        return Ticket.objects.none()
-    return Ticket.objects.filter(queue__addressee_id__in=desk_addressee_ids(user))
-
-
-def is_desk_staff(user) -> bool:
-    return is_administrator(user) or bool(desk_addressee_ids(user))
-
-
-def can_handle(user, ticket) -> bool:
-    """Whether ``user`` may see ``ticket`` in full and act on it at the desk."""
-    if is_administrator(user):
-        return True
-    addressee_id = ticket.queue.addressee_id
-    return addressee_id is not None and addressee_id in desk_addressee_ids(user)
+_active = staff._active
+is_administrator = staff.is_administrator
+desk_addressee_ids = staff.desk_addressee_ids
+desk_queues = staff.desk_queues
+desk_tickets = staff.desk_tickets
+is_desk_staff = staff.is_desk_staff
+can_handle = staff.can_handle
 
 
 def site_zone(request):
@@ -134,86 +95,37 @@ class DeskRefused(Exception):
     """An action the desk cannot do on this ticket; the message is shown to the staff."""
 
 
-def mark_ticket(ticket: Ticket, actor, status: str, comment: str = "") -> Ticket:
-    """Arrived / served / no-show through ``services.mark``; a cancelled ticket is refused.
+MARKS = {TicketStatus.ARRIVED: services.mark_arrived, TicketStatus.SERVED: services.mark_served,
+         TicketStatus.NO_SHOW: services.mark_no_show}
 
-    ``services.mark`` lets administrators and moderators mark; a specialist of the addressee
-    (``Specialist.user``) is let through here with the same transitions."""
-    from . import services
 
-    if ticket.status == TicketStatus.CANCELLED:
-        raise DeskRefused(_("This ticket was cancelled: it cannot be marked."))
-    if status not in DESK_STATUSES:
-        raise DeskRefused(_("Unknown status."))
+def _run(service, ticket, actor, **data):
     try:
-        if services.can_manage_ticket(actor, ticket):
-            return services.mark(ticket, actor, status, comment=comment)
-        if not can_handle(actor, ticket):
-            raise services.NotAllowed()
-        return _specialist_mark(ticket, status, comment)
-    except services.BookingError as error:
-        raise DeskRefused(str(error.message)) from error
+        return service(ticket, actor, **data)
+    except ValidationError as error:
+        raise DeskRefused(" ".join(error.messages)) from error
 
 
-def _specialist_mark(ticket: Ticket, status: str, comment: str) -> Ticket:
-    from . import services
-
-    with transaction.atomic():
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if status not in services.TRANSITIONS.get(locked.status, set()):
-            raise services.InvalidTransition()
-        locked.status = status
-        if comment:
-            locked.comment = f"{locked.comment}\n{comment}".strip()
-        locked.save(update_fields=["status", "comment", "updated"])
-    ticket.refresh_from_db()
+def mark_ticket(ticket: Ticket, actor, status: str, comment: str = "") -> Ticket:
+    """Arrived / served / no-show (``services.mark_arrived`` and the others)."""
+    if status not in MARKS:
+        raise DeskRefused(_("Unknown status."))
+    _run(MARKS[status], ticket, actor, comment=comment)
     return ticket
 
 
 def add_comment(ticket: Ticket, actor, text: str) -> Ticket:
-    """Appends a dated line to the staff comment of ``ticket``."""
-    text = text.strip()
-    if not text:
-        raise DeskRefused(_("Write a comment."))
-    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    author = getattr(actor, "full_name", "") or actor.get_username()
-    line = f"[{stamp} {author}] {text}"
-    ticket.comment = f"{ticket.comment}\n{line}".strip()
-    ticket.save(update_fields=["comment", "updated"])
+    _run(services.add_comment, ticket, actor, text=text)
     return ticket
 
 
 def attach_file(ticket: Ticket, actor, upload) -> TicketFile:
-    return TicketFile.objects.create(
-        ticket=ticket, file=upload, original_name=upload.name[:255], uploaded_by=actor
-    )
+    _run(services.attach_file, ticket, actor, file=upload)
+    return ticket.files.order_by("-pk").first()
 
 
 def plan_next_visit(ticket: Ticket, actor, when: datetime, *, book: bool = False):
-    """Records the next visit; with ``book`` also books a ticket for the citizen then
-    (the same queue and service). Returns the new ticket or None."""
-    from . import services
-
-    if when <= timezone.now():
-        raise DeskRefused(_("The next visit must be in the future."))
-    new_ticket = None
-    if book:
-        if ticket.citizen_id is None or ticket.service_id is None:
-            raise DeskRefused(_("This ticket has no citizen or service to book for."))
-        try:
-            new_ticket = services.book(ticket.queue, ticket.service, ticket.citizen, when, {},
-                                       question=ticket.question)
-        except services.BookingError as error:
-            message = str(error.message)
-            alternatives = getattr(error, "alternatives", None)
-            if alternatives:
-                times = ", ".join(timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-                                  for moment in alternatives)
-                message = f"{message} {times}"
-            raise DeskRefused(message) from error
-    ticket.next_visit = when
-    ticket.save(update_fields=["next_visit", "updated"])
-    return new_ticket
+    return _run(services.plan_next_visit, ticket, actor, when=when, book=book)
 
 
 # --- forms --------------------------------------------------------------------------------
@@ -221,6 +133,9 @@ def plan_next_visit(ticket: Ticket, actor, when: datetime, *, book: bool = False
 
 class DayForm(forms.Form):
     date = BoundedDateField(label=gettext_lazy("Day"), required=False, widget=DateInput())
+    queue = DatabaseIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
+                               choices=[("", "---")] + list(TicketStatus.choices))
 
 
 class LookupForm(forms.Form):
@@ -230,46 +145,18 @@ class LookupForm(forms.Form):
     )
 
 
-class MarkForm(forms.Form):
+class MarkForm(desk_forms.MarkForm):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         choices=[(value, label) for value, label in TicketStatus.choices
                  if value in DESK_STATUSES],
     )
-    comment = forms.CharField(label=gettext_lazy("Comment"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    field_order = ["status", "comment"]
 
 
-class CommentForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea(
-        attrs={"rows": 3}), max_length=2000)
-
-
-class FileForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        help_text=gettext_lazy("PDF, image or text document, up to 10 MB."),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if extension not in FILE_EXTENSIONS:
-            raise ValidationError(_("This kind of file is not accepted."))
-        if upload.size > MAX_FILE_SIZE:
-            raise ValidationError(_("The file is larger than 10 MB."))
-        return upload
-
-
-class NextVisitForm(forms.Form):
-    when = BoundedDateTimeField(
-        label=gettext_lazy("Next visit"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
-    book = forms.BooleanField(
-        label=gettext_lazy("Book a ticket for the citizen at this time"), required=False
-    )
+CommentForm = desk_forms.CommentForm
+FileForm = desk_forms.FileForm
+NextVisitForm = desk_forms.NextVisitForm
 
 
 FORMS = {"mark": MarkForm, "comment": CommentForm, "file": FileForm, "next": NextVisitForm}
@@ -285,13 +172,19 @@ def today(request):
     _staff_only(request)
     day_form = DayForm(request.GET or None)
     day = timezone.localdate()
-    if day_form.is_bound and day_form.is_valid() and day_form.cleaned_data["date"]:
-        day = day_form.cleaned_data["date"]
+    chosen = day_form.cleaned_data if day_form.is_bound and day_form.is_valid() else {}
+    if chosen.get("date"):
+        day = chosen["date"]
     tickets = Ticket.objects.filter(day=day).select_related("citizen").order_by("start", "seq")
+    if chosen.get("status"):
+        tickets = tickets.filter(status=chosen["status"])
     from wagtail.models import Site
 
     site = Site.find_for_request(request)
-    queues = list(desk_queues(request.user).filter(site=site).prefetch_related(
+    queues = desk_queues(request.user, site)
+    if chosen.get("queue"):
+        queues = queues.filter(pk=chosen["queue"])
+    queues = list(queues.prefetch_related(
         Prefetch("tickets", queryset=tickets, to_attr="day_tickets")
     ))
     for queue in queues:
@@ -328,7 +221,8 @@ def find(request):
 
 
 def _ticket_context(request, ticket, bound=None):
-    forms_ = {name: cls(prefix=name) for name, cls in FORMS.items()}
+    forms_ = {name: cls(prefix=name, record=ticket, user=request.user)
+              for name, cls in FORMS.items()}
     if bound is not None:
         forms_[bound[0]] = bound[1]
     from .documents import ticket_address
@@ -357,7 +251,8 @@ def ticket_action(request, code, action):
     form_class = FORMS.get(action)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST, request.FILES, prefix=action)
+    form = form_class(request.POST, request.FILES, prefix=action, record=ticket,
+                      user=request.user)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -371,12 +266,8 @@ def ticket_action(request, code, action):
                 attach_file(ticket, request.user, data["file"])
                 messages.success(request, _("The file is added."))
             else:
-                new = plan_next_visit(ticket, request.user, data["when"], book=data["book"])
-                if new is not None:
-                    messages.success(request, _("The next visit is booked: ticket %(number)s.")
-                                     % {"number": new.number})
-                else:
-                    messages.success(request, _("The next visit is planned."))
+                messages.success(request, plan_next_visit(ticket, request.user, data["when"],
+                                                          book=data["book"]))
             return redirect("queues:desk:ticket", code=ticket.code)
         except DeskRefused as error:
             form.add_error(None, str(error))
@@ -401,11 +292,7 @@ def ticket_file(request, code, pk):
     return response
 
 
-def can_cancel_days(user, queue) -> bool:
-    """Administrators and the addressee's moderators (they may cancel others' tickets);
-    specialists mark visits but do not call days off."""
-    return is_administrator(user) or (
-        queue.addressee_id is not None and queue.addressee_id in moderated_addressee_ids(user))
+can_cancel_days = services.can_cancel_days
 
 
 class CancelDayForm(forms.Form):
