@@ -10,17 +10,15 @@ account is set. Anyone else gets 404: a ticket's existence is not revealed.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -29,10 +27,10 @@ from django.views.decorators.http import require_POST
 from addons.core.forms import DateInput
 from addons.core.validation import DatabaseIntegerField, parse_pk
 
+from . import feeds, services, staff
 from . import forms as desk_forms
-from . import services, staff
 from .forms import BoundedDateField
-from .models import Queue, Ticket, TicketFile, TicketStatus
+from .models import Ticket, TicketFile, TicketStatus
 
 MAX_FILE_SIZE = services.MAX_FILE_SIZE
 FILE_EXTENSIONS = services.FILE_EXTENSIONS
@@ -50,27 +48,8 @@ is_desk_staff = staff.is_desk_staff
 can_handle = staff.can_handle
 
 
-def site_zone(request):
-    """The time zone of the request's site (``SiteProfile.time_zone``)."""
-    from zoneinfo import ZoneInfo
-
-    from addons.core.models import SiteProfile
-
-    try:
-        return ZoneInfo(SiteProfile.for_request(request).time_zone)
-    except Exception:  # no site or an unknown zone name: the server's
-        return timezone.get_default_timezone()
-
-
-def in_site_zone(view):
-    """Run ``view`` with the site's time zone active (today, forms, shown times)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(site_zone(request)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
+site_zone = feeds.site_zone
+in_site_zone = feeds.in_site_zone
 
 
 def _staff_only(request):
@@ -323,60 +302,13 @@ def cancel_day(request, queue_id):
     return redirect(reverse("queues:desk:today") + f"?date={form.cleaned_data['date']:%Y-%m-%d}")
 
 
-# --- exports ------------------------------------------------------------------------------
+# --- exports and the calendar feed (feeds.py) -----------------------------------------------
 
-
-class ExportForm(forms.Form):
-    start = BoundedDateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    end = BoundedDateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
-            self.add_error("end", _("The end of the period is before its start."))
-        return cleaned
-
-
-@in_site_zone
-def export(request, queue_id, fmt):
-    """Tickets of a queue (``?start=&end=`` days, default: today) as CSV or XLSX."""
-    from . import exports
-
-    queue = get_object_or_404(desk_queues(request.user), pk=parse_pk(queue_id))
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    form = ExportForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return HttpResponse(" ".join(m for e in form.errors.values() for m in e), status=400,
-                            content_type="text/plain; charset=utf-8")
-    data = form.cleaned_data if form.is_bound else {}
-    start = data.get("start") or timezone.localdate()
-    end = data.get("end") or start
-    tickets = queue.tickets.filter(day__gte=start, day__lte=end)
-    if fmt == "csv":
-        return exports.csv_response(tickets)
-    return exports.xlsx_response(tickets)
-
-
-def calendar_token(queue) -> str:
-    """The secret of a queue's iCalendar feed (changes with SECRET_KEY)."""
-    return salted_hmac("queues.calendar", str(queue.pk)).hexdigest()[:32]
-
-
-def calendar_url(queue) -> str:
-    return reverse("queues:desk:calendar", args=[queue.pk, calendar_token(queue)])
-
-
-@never_cache
-def calendar(request, queue_id, token):
-    """The visits of a queue as an iCalendar feed for the specialist's calendar."""
-    from . import exports
-
-    queue = get_object_or_404(Queue, pk=parse_pk(queue_id))
-    if not constant_time_compare(token, calendar_token(queue)):
-        raise Http404
-    return exports.ics_response(queue, request)
-
+ExportForm = feeds.ExportForm
+export = feeds.export
+calendar_token = feeds.calendar_token
+calendar_url = feeds.calendar_url
+calendar = feeds.calendar
 
 
 # --- admin menu ---------------------------------------------------------------------------

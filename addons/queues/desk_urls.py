@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import desk
+from . import desk, feeds
 
 app_name = "desk"
 urlpatterns = [
@@ -12,6 +12,6 @@ urlpatterns = [
     path("ticket/<str:code>/file/<int:pk>/", desk.ticket_file, name="file"),
     path("ticket/<str:code>/<slug:action>/", desk.ticket_action, name="action"),
     path("<int:queue_id>/cancel-day/", desk.cancel_day, name="cancel_day"),
-    path("<int:queue_id>/export.<str:fmt>", desk.export, name="export"),
-    path("<int:queue_id>/calendar/<str:token>.ics", desk.calendar, name="calendar"),
+    path("<int:queue_id>/export.<str:fmt>", feeds.export, name="export"),
+    path("<int:queue_id>/calendar/<str:token>.ics", feeds.calendar, name="calendar"),
 ]

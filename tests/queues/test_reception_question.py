@@ -13,7 +13,6 @@ from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
-catalog = shared.catalog
 deputies_group = shared.deputies_group
 deputy = shared.deputy
 reception_queue = shared.reception_queue
@@ -140,7 +139,7 @@ def test_the_question_stays_off_what_leaves_the_system(client, booked, citizen, 
     stays on the ticket page and at the desk."""
     from django.core import mail
 
-    from addons.queues import desk
+    from addons.queues import feeds
     from addons.queues.emails import send_ticket_email
 
     client.force_login(citizen)
@@ -148,7 +147,7 @@ def test_the_question_stays_off_what_leaves_the_system(client, booked, citizen, 
         reverse("queues:ticket_ics", args=[booked.code])).content.decode().replace("\r\n ", "")
     assert send_ticket_email(booked.pk)
     assert QUESTION not in mail.outbox[-1].body
-    feed = client.get(desk.calendar_url(booked.queue)).content.decode()
+    feed = client.get(feeds.calendar_url(booked.queue)).content.decode()
     assert QUESTION not in feed.replace("\r\n ", "")
 
 

@@ -9,17 +9,11 @@ from django.urls import reverse
 from addons.queues import services
 from addons.queues.models import Ticket
 
-from . import test_desk as shared
 from .conftest import at
 from .test_api import booking, tickets_url, token_client
 
 pytestmark = pytest.mark.django_db
 
-addressee = shared.addressee
-catalog = shared.catalog
-desk_queue = shared.desk_queue
-moderator = shared.moderator
-make_ticket = shared.make_ticket
 
 HUGE = "99999999999999999999999999"
 
