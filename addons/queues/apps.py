@@ -67,6 +67,9 @@ TICKETS = Casework(
     ),
     figures=f"{_STAFF}.today_figures",
     scope=f"{_STAFF}.scope",
+    # the addressee's specialists work at the desk too, not only its moderators
+    staff=f"{_STAFF}.is_desk_staff",
+    list_default=f"{_STAFF}.list_default",
 )
 
 

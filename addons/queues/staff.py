@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.db.models import Count
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -74,7 +74,7 @@ def desk_tickets(user, site=None):
 
 def scope(user, site):
     """The casework scope of tickets: what ``user`` works on at ``site``'s desk."""
-    return desk_tickets(user, site)
+    return desk_tickets(user, site).select_related("queue", "citizen")
 
 
 def is_desk_staff(user) -> bool:
@@ -99,18 +99,50 @@ def open_tickets():
 # --- the desk list's address and the staff home's figures ----------------------------------
 
 
-def list_url(**filters) -> str:
-    """The desk list filtered by ``filters`` (``queue``, ``status``, ``day``): the admin's
-    casework list of tickets when the desk has one, else the queue desk's day list."""
-    query = {key: (value.isoformat() if hasattr(value, "isoformat") else value)
-             for key, value in filters.items() if value not in (None, "")}
-    try:
-        base = reverse("wagtailadmin_casework_tickets:index")
-    except NoReverseMatch:
-        base = reverse("queues:desk:today")
-        if "day" in query:
-            query["date"] = query.pop("day")
+#: the admin desk's list of tickets (core's casework screens, ``Casework(key="tickets")``)
+LIST_URL_NAME = "casework_tickets:index"
+
+
+def list_url(*, queue=None, status=None, day=None) -> str:
+    """The desk list of tickets of ``queue`` with ``status`` on ``day`` (any left out: every
+    one): the admin's casework list with its filters."""
+    query = {}
+    if queue is not None:
+        query["queue"] = getattr(queue, "pk", queue)
+    if status:
+        query["status"] = status
+    if day is not None:
+        query["day_from"] = query["day_to"] = day.isoformat()
+    base = reverse(LIST_URL_NAME)
     return f"{base}?{urlencode(query)}" if query else base
+
+
+def detail_url(ticket) -> str:
+    """A ticket's page at the admin desk."""
+    return reverse("casework_tickets:inspect", args=[ticket.pk])
+
+
+def site_today(site):
+    """Today in ``site``'s time zone (``SiteProfile.time_zone``)."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from addons.core.models import SiteProfile
+
+    try:
+        zone = ZoneInfo(SiteProfile.for_site(site).time_zone) if site else None
+    except Exception:  # an unknown zone name: the server's
+        zone = None
+    return timezone.localdate(timezone=zone or timezone.get_default_timezone())
+
+
+def list_default(request) -> dict:
+    """The desk opens on today's tickets (the site's day)."""
+    from addons.core.casework.desk import work_site
+
+    today = site_today(work_site(request)).isoformat()
+    return {"day_from": today, "day_to": today}
 
 
 def today_figures(user, site):
@@ -250,9 +282,9 @@ def history_section(ticket, request) -> dict:
     return {"ticket": ticket, "entries": entries}
 
 
-#: the admin menu items a desk-only specialist keeps: the queue desk (today's public-theme
-#: desk's item and the casework screen of tickets) and the staff home
-DESK_MENU_NAMES = frozenset({"queues-desk", "tickets", "casework-tickets", "staff-home"})
+#: the admin menu items a desk-only specialist keeps: "Work" with the queue desk in it, and
+#: the staff home
+DESK_MENU_NAMES = frozenset({"casework", "casework-tickets", "staff-home"})
 
 #: admin URLs a desk-only specialist may open besides the desk: the staff home, their account,
 #: signing in and out, and what every admin page loads
@@ -271,7 +303,10 @@ def is_desk_url(match) -> bool:
     name = match.url_name or ""
     if name in DESK_ADMIN_URL_NAMES or name.startswith("wagtailadmin_account"):
         return True
-    return any("tickets" in namespace for namespace in match.namespaces)
+    if name == "wagtail_bulk_action":  # the desk list's bulk actions on tickets only
+        return (match.kwargs.get("app_label"), match.kwargs.get("model_name")) == (
+            "queues", "ticket")
+    return "casework_tickets" in match.namespaces
 
 
 def admin_gate(request, match):

@@ -22,13 +22,6 @@ register_snippet(QueueViewSet)
 # --- the specialist's desk and deputies' receptions (desk.py, receptions.py) ---
 
 
-@hooks.register("register_admin_menu_item")
-def register_queues_desk_menu():
-    from .desk import desk_menu_item
-
-    return desk_menu_item()
-
-
 @hooks.register("register_admin_urls")
 def register_queues_desk_urls():
     from .admin_views import admin_urls

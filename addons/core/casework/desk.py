@@ -91,7 +91,9 @@ def can_use_desk(user, declaration) -> bool:
     """Whether ``user`` works on records of this kind at all (the menu, the list)."""
     if not is_active_user(user):
         return False
-    return queries.sees_everything(user, declaration) or bool(moderated_addressee_ids(user))
+    if queries.sees_everything(user, declaration) or moderated_addressee_ids(user):
+        return True
+    return bool(declaration.staff and _call(declaration.staff, user))
 
 
 def desk_enabled(request, declaration) -> bool:
@@ -119,6 +121,9 @@ def in_scope(declaration, user, record) -> bool:
     """Whether ``user`` may work on ``record`` (its addressee, or model-wide permission)."""
     if not is_active_user(user):
         return False
+    if declaration.scope:  # the add-on's own rule of who works on what
+        return queries.scope(declaration, user, record_site(declaration, record)).filter(
+            pk=record.pk).exists()
     if queries.sees_everything(user, declaration):
         return True
     addressee_id = getattr(record, f"{declaration.addressee_field}_id", None)
@@ -130,13 +135,23 @@ def reference(declaration, record) -> str:
     return str(value if value not in (None, "") else record.pk)
 
 
+def _follow(record, path: str):
+    """``record``'s value at a field path ("addressee", or "queue__site" across a relation)."""
+    value = record
+    for name in path.split("__"):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return value
+
+
 def addressee_of(declaration, record):
-    return getattr(record, declaration.addressee_field, None)
+    return _follow(record, declaration.addressee_field)
 
 
 def record_site(declaration, record):
     if declaration.site_field:
-        return getattr(record, declaration.site_field, None)
+        return _follow(record, declaration.site_field)
     addressee = addressee_of(declaration, record)
     return addressee.get_site() if addressee is not None else None
 
