@@ -109,15 +109,18 @@ def test_the_author_sees_the_question_on_the_ticket_and_in_the_cabinet(client, b
 
 def test_the_deputys_staff_see_the_question(client, booked, deputy_staff):
     client.force_login(deputy_staff)
-    desk = client.get(reverse("queues:desk:ticket", args=[booked.code]))
+    desk = client.get(reverse("queues:desk:ticket", args=[booked.code]), follow=True)
     assert desk.status_code == 200 and QUESTION in desk.content.decode()
+    assert desk.redirect_chain[-1][0] == reverse("casework_tickets:inspect", args=[booked.pk])
     assert QUESTION in client.get(booked.get_absolute_url()).content.decode()
 
 
 def test_who_cannot_see_the_question(client, booked, make_citizen, other_staff, first):
     urls = [booked.get_absolute_url(), reverse("queues:ticket_pdf", args=[booked.code]),
             reverse("queues:ticket_ics", args=[booked.code]),
-            f"/api/v1/tickets/{booked.code}/"]
+            f"/api/v1/tickets/{booked.code}/",
+            reverse("casework_tickets:inspect", args=[booked.pk]),
+            reverse("casework_tickets:index") + "?q=" + booked.number]
     for user in (None, make_citizen(), other_staff):
         client.logout()
         if user is not None:
