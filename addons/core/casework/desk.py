@@ -110,7 +110,8 @@ def record_or_404(declaration, user, site, pk, *, for_update=False):
     is not revealed)."""
     queryset = scoped(declaration, user, site)
     if for_update:
-        queryset = queryset.select_for_update()
+        # the record's own row only: a scope may join nullable relations (a ticket's citizen)
+        queryset = queryset.select_for_update(of=("self",))
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
