@@ -281,7 +281,7 @@ def test_moderator_cancels_a_day(client, moderator, desk_queue, service, citizen
 
     ticket = services.book(desk_queue, service, citizen, at(day, 10))
     client.force_login(moderator)
-    response = post(client, ticket, "cancel_day", {"reason": "Power cut"})
+    response = post(client, ticket, "cancel_day", {"reason": "Power cut", "confirm": "on"})
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.CANCELLED
@@ -293,12 +293,12 @@ def test_cancel_day_refused_to_specialists_and_past_days(client, specialist, mod
                                                          make_ticket, desk_queue):
     ticket = make_ticket()
     client.force_login(specialist)
-    post(client, ticket, "cancel_day")
+    post(client, ticket, "cancel_day", {"confirm": "on"})
     assert not desk_queue.exceptions.exists()
     past = make_ticket(start=at(site_today() - timedelta(days=1), 10))
     client.force_login(moderator)
     assert action(past, "cancel_day") not in client.get(detail(past)).content.decode()
-    post(client, past, "cancel_day")
+    post(client, past, "cancel_day", {"confirm": "on"})
     assert not desk_queue.exceptions.exists()
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.BOOKED
