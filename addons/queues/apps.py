@@ -36,8 +36,8 @@ TICKETS = Casework(
     search_fields=("code", "number", "citizen__full_name"),
     # the columns of the desk's CSV/XLSX export (exports.columns())
     list_export=("number", "day", "start", "end", "queue", "service_name", "status",
-                 "citizen__full_name", "citizen__email", "citizen__phone", "answers",
-                 "comment", "next_visit"),
+                 "citizen_name", "citizen_email", "citizen_phone", "answers_text", "comment",
+                 "next_visit"),
     actions=(
         CaseAction("arrived", _("Arrived"), f"{_SERVICES}.mark_arrived",
                    form=f"{_FORMS}.MarkForm", bulk=True, available=f"{_SERVICES}.can_mark"),

@@ -574,6 +574,22 @@ class Ticket(models.Model):
 
     citizen_name.short_description = _("citizen")
 
+    def citizen_email(self) -> str:
+        return getattr(self.citizen, "email", "") or ""
+
+    citizen_email.short_description = _("email")
+
+    def citizen_phone(self) -> str:
+        return getattr(self.citizen, "phone", "") or ""
+
+    citizen_phone.short_description = _("phone")
+
+    def answers_text(self) -> str:
+        """The citizen's answers ({question: answer}) on one line."""
+        return "; ".join(f"{question}: {answer}" for question, answer in self.answers.items())
+
+    answers_text.short_description = _("answers")
+
 
 class TicketFile(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="files")
