@@ -98,7 +98,8 @@ class SiteLocaleMiddleware:
 
 
 class AddonGateMiddleware:
-    """Public URLs of an add-on answer 404 on a site where it is disabled."""
+    """Public URLs of an add-on answer 404 on a site where it is disabled; admin URLs
+    answer 403 when an add-on's ``civicdesk_admin_gate`` hook refuses them (admin_gate.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -113,6 +114,9 @@ class AddonGateMiddleware:
             addon = registry.get_addon(namespace.split("-", 1)[0])
             if addon is not None and not is_enabled(addon.label, request=request):
                 raise Http404("This service is not available on this site.")
+        from . import admin_gate
+
+        admin_gate.check(request)
         return None
 
 

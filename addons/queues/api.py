@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from addons.core.validation import API_ERRORS, api_error_responses, parse_pk
 
-from . import desk, services
+from . import services, staff
 from .forms import FIRST_DAY, LAST_DAY, out_of_range_message
 from .models import FieldType, Queue, QueueService, Ticket
 
@@ -272,6 +272,6 @@ class TicketDetailView(PersonalDataMixin, APIView):
         ticket = tickets.first()
         user = request.user
         if ticket is None or not (services.can_view_ticket(user, ticket)
-                                  or (user.is_authenticated and desk.can_handle(user, ticket))):
+                                  or (user.is_authenticated and staff.can_handle(user, ticket))):
             raise NotFound()
         return Response(TicketDetailSerializer(ticket, context={"request": request}).data)

@@ -8,6 +8,69 @@ from addons.core.addon import (
     RecipientSegment,
     ScheduledJob,
 )
+from addons.core.casework import CaseAction, Casework, DetailSection
+
+_SERVICES = "addons.queues.services"
+_FORMS = "addons.queues.forms"
+_STAFF = "addons.queues.staff"
+
+#: the queue desk: tickets on the generated casework screens (list, filters, export,
+#: actions, detail). Tickets are not assigned: whoever is at the desk serves the next one.
+TICKETS = Casework(
+    key="tickets",
+    model="queues.Ticket",
+    title=_("Queue desk"),
+    icon="time",
+    order=250,
+    addressee_field="queue__addressee",
+    site_field="queue__site",
+    reference_field="number",
+    created_field="created",
+    due_field=None,
+    open=f"{_STAFF}.open_tickets",
+    assignable=False,
+    list_display=("number", "queue", "start", "citizen_name", "status"),
+    list_filter=("queue", "status", "day"),
+    # the citizen's question (a deputy's reception) is confidential: never searched,
+    # listed or exported
+    search_fields=("code", "number", "citizen__full_name"),
+    # the columns of the desk's CSV/XLSX export (exports.columns())
+    list_export=("number", "day", "start", "end", "queue", "service_name", "status",
+                 "citizen_name", "citizen_email", "citizen_phone", "answers_text", "comment",
+                 "next_visit"),
+    actions=(
+        CaseAction("arrived", _("Arrived"), f"{_SERVICES}.mark_arrived",
+                   form=f"{_FORMS}.MarkForm", bulk=True, available=f"{_SERVICES}.can_mark"),
+        CaseAction("served", _("Served"), f"{_SERVICES}.mark_served",
+                   form=f"{_FORMS}.MarkForm", bulk=True, available=f"{_SERVICES}.can_mark"),
+        CaseAction("no_show", _("Did not come"), f"{_SERVICES}.mark_no_show",
+                   form=f"{_FORMS}.MarkForm", bulk=True, available=f"{_SERVICES}.can_mark"),
+        CaseAction("comment", _("Comment"), f"{_SERVICES}.add_comment",
+                   form=f"{_FORMS}.CommentForm"),
+        CaseAction("file", _("Attach a file"), f"{_SERVICES}.attach_file",
+                   form=f"{_FORMS}.FileForm"),
+        CaseAction("next_visit", _("Next visit"), f"{_SERVICES}.plan_next_visit",
+                   form=f"{_FORMS}.NextVisitForm"),
+        CaseAction("cancel_day", _("Cancel this day's visits"), f"{_SERVICES}.cancel_day",
+                   form=f"{_FORMS}.CancelDayForm",
+                   available=f"{_SERVICES}.cancel_day_available", dangerous=True),
+    ),
+    detail_sections=(
+        DetailSection("ticket", _("Ticket"), "queues/desk/sections/ticket.html",
+                      get_context=f"{_STAFF}.ticket_section", order=10),
+        DetailSection("files", _("Files"), "queues/desk/sections/files.html",
+                      get_context=f"{_STAFF}.files_section", order=20),
+        DetailSection("comments", _("Comments"), "queues/desk/sections/comments.html",
+                      order=30),
+        DetailSection("history", _("History"), "queues/desk/sections/history.html",
+                      get_context=f"{_STAFF}.history_section", order=40),
+    ),
+    figures=f"{_STAFF}.today_figures",
+    scope=f"{_STAFF}.scope",
+    # the addressee's specialists work at the desk too, not only its moderators
+    staff=f"{_STAFF}.is_desk_staff",
+    list_default=f"{_STAFF}.list_default",
+)
 
 
 class QueuesConfig(AddonConfig):
@@ -44,6 +107,7 @@ class QueuesConfig(AddonConfig):
         NotificationEvent("queues.reminder", _("Your visit is tomorrow")),
         NotificationEvent("queues.cancelled", _("Your visit is cancelled")),
     )
+    casework = (TICKETS,)
     scheduled_jobs = (
         ScheduledJob(
             name="queues.remind",
@@ -59,7 +123,15 @@ class QueuesConfig(AddonConfig):
     )
 
     def setup(self, site):
-        """Nothing to create: queues are made by the staff for their addressees."""
+        """Queues are made by the staff for their addressees; the "Desk" group that gives
+        specialists the admin is made here (idempotent) and every specialist put in it."""
+        from .staff import sync_desk_members
+
+        sync_desk_members()
+
+    def ready(self):
+        super().ready()
+        from . import signals  # noqa: F401  (specialists join the "Desk" group)
 
     def personal_data(self, user) -> dict:
         from .services import personal_data

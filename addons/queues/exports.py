@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from addons.core import exports as spreadsheet
 from addons.core.exports import CHUNK, local, safe
 
 from .models import TicketStatus
+from .staff import detail_url
 
 #: days of past visits kept in the calendar feed
 FEED_PAST_DAYS = 14
@@ -88,8 +88,7 @@ def ics_response(queue, request):
             "summary": f"{ticket.number} · {ticket.service_name}",
             "location": queue.full_address(),
             "description": ticket.get_status_display(),
-            "url": request.build_absolute_uri(
-                reverse("queues:desk:ticket", args=[ticket.code])),
+            "url": request.build_absolute_uri(detail_url(ticket)),
         }
         for ticket in tickets.iterator(chunk_size=CHUNK)
     )

@@ -126,3 +126,73 @@ class BookingForm(forms.Form):
             if value not in (None, ""):
                 result[field.label] = value.isoformat() if hasattr(value, "isoformat") else value
         return result
+
+
+# --- the desk's action forms (the ``casework`` actions of apps.py) -------------------------
+
+
+class DeskForm(forms.Form):
+    """A desk action's form: ``record`` is the ticket, ``user`` the member of staff."""
+
+    def __init__(self, *args, record=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record = record
+        self.user = user
+
+
+class MarkForm(DeskForm):
+    """Arrived, served, did not come: an optional comment with the mark."""
+
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CommentForm(DeskForm):
+    text = forms.CharField(label=_("Comment"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("Write a comment.")})
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(_("Write a comment."))
+        return text
+
+
+class FileForm(DeskForm):
+    file = forms.FileField(label=_("File"),
+                           help_text=_("PDF, image or text document, up to 10 MB."))
+
+    def clean_file(self):
+        from .services import check_upload
+
+        upload = self.cleaned_data["file"]
+        check_upload(upload)
+        return upload
+
+
+class NextVisitForm(DeskForm):
+    when = BoundedDateTimeField(
+        label=_("Next visit"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("In the queue's local time."),
+    )
+    book = forms.BooleanField(label=_("Book a ticket for the citizen at this time"),
+                              required=False)
+
+    def clean_when(self):
+        """The time as typed, in the queue's time zone (whatever zone the request has)."""
+        when = self.cleaned_data["when"]
+        if when is not None and self.record is not None:
+            from .services import queue_timezone
+
+            if timezone.is_aware(when):
+                when = timezone.make_naive(when)
+            when = when.replace(tzinfo=queue_timezone(self.record.queue))
+        return when
+
+
+class CancelDayForm(DeskForm):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
+                             help_text=_("Sent to everyone booked on that day."))

@@ -537,6 +537,9 @@ class Ticket(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    #: raised by every desk action: a desk form sent with an older number was filled in on
+    #: a stale copy of the ticket (two people at the same ticket)
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -563,6 +566,29 @@ class Ticket(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == TicketStatus.BOOKED and self.end > timezone.now()
+
+    def citizen_name(self) -> str:
+        """The citizen's full name for the desk list ("" once their data is erased)."""
+        citizen = self.citizen
+        return (getattr(citizen, "full_name", "") or citizen.get_username()) if citizen else ""
+
+    citizen_name.short_description = _("citizen")
+
+    def citizen_email(self) -> str:
+        return getattr(self.citizen, "email", "") or ""
+
+    citizen_email.short_description = _("email")
+
+    def citizen_phone(self) -> str:
+        return getattr(self.citizen, "phone", "") or ""
+
+    citizen_phone.short_description = _("phone")
+
+    def answers_text(self) -> str:
+        """The citizen's answers ({question: answer}) on one line."""
+        return "; ".join(f"{question}: {answer}" for question, answer in self.answers.items())
+
+    answers_text.short_description = _("answers")
 
 
 class TicketFile(models.Model):

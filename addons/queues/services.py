@@ -17,10 +17,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from addons.core import calendars
 
@@ -495,6 +497,10 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
     return ticket
 
 
+#: ``book`` under a name a parameter called ``book`` does not hide
+_book = book
+
+
 def _after_booking(ticket: Ticket) -> None:
     """The ticket email (with its PDF) is built and sent by a django-q2 worker after
     commit, not in the citizen's request."""
@@ -565,7 +571,9 @@ def cancel(ticket: Ticket, user, reason: str = "") -> Ticket:
             raise InvalidTransition(_("Only a booked future ticket can be cancelled."))
         _release(locked.queue, _starts(locked.start, locked.slots, locked.queue.slot_minutes))
         locked.status = TicketStatus.CANCELLED
-        locked.save(update_fields=["status", "updated"])
+        locked.lock_version += 1
+        locked.save(update_fields=["status", "lock_version", "updated"])
+        _log(locked, "queues.cancel", user, by_citizen=user.pk == locked.citizen_id)
         if locked.citizen_id and user.pk != locked.citizen_id:
             from addons.core.notifications import notify
 
@@ -622,22 +630,247 @@ TRANSITIONS = {
     TicketStatus.NO_SHOW: {TicketStatus.ARRIVED, TicketStatus.SERVED},
 }
 
+#: the audit log actions of the queue (``register_log_actions`` hook)
+LOG_ACTIONS = {
+    "queues.arrived": _("Mark ticket arrived"),
+    "queues.served": _("Mark ticket served"),
+    "queues.no_show": _("Mark ticket as missed"),
+    "queues.cancel": _("Cancel ticket"),
+    "queues.comment": _("Comment on ticket"),
+    "queues.file": _("Attach file to ticket"),
+    "queues.next_visit": _("Plan next visit"),
+    "queues.cancel_day": _("Cancel a day's visits"),
+}
+MARK_LOG_ACTIONS = {TicketStatus.ARRIVED: "queues.arrived", TicketStatus.SERVED: "queues.served",
+                    TicketStatus.NO_SHOW: "queues.no_show"}
+
+
+def _log(ticket: Ticket, action: str, user, **data) -> None:
+    """One entry of Wagtail's audit log (Reports → Site history, the ticket's history).
+    Ticket number and status only: no personal data of the citizen."""
+    from wagtail.log_actions import log
+
+    actor = user if getattr(user, "is_authenticated", False) else None
+    log(ticket, action, user=actor, title=ticket.number,
+        data={"ticket": ticket.pk, "number": ticket.number, "queue": ticket.queue_id,
+              "day": ticket.day.isoformat(), "status": ticket.status, **data})
+
+
+def check_mark(ticket: Ticket, status: str, now=None) -> None:
+    """The rules of a desk mark, raising :class:`InvalidTransition` with the reason: a
+    cancelled ticket is not marked; served and missed visits are marked on the visit's day
+    or later; a citizen is marked as not come only once their time has begun."""
+    now = now or timezone.now()
+    if ticket.status == TicketStatus.CANCELLED:
+        raise InvalidTransition(_("This ticket was cancelled: it cannot be marked."))
+    if status not in TRANSITIONS.get(ticket.status, set()):
+        raise InvalidTransition()
+    if status in (TicketStatus.SERVED, TicketStatus.NO_SHOW):
+        if now.astimezone(queue_timezone(ticket.queue)).date() < ticket.day:
+            raise InvalidTransition(_(
+                "The visit is on %(day)s: it can be marked served or missed from that day on."
+            ) % {"day": formats.date_format(ticket.day, "DATE_FORMAT")})
+    if status == TicketStatus.NO_SHOW and now < ticket.start:
+        raise InvalidTransition(_(
+            "The visit starts at %(time)s: the citizen can be marked as not come only after "
+            "that time."
+        ) % {"time": ticket.start.astimezone(queue_timezone(ticket.queue)).strftime("%H:%M")})
+
 
 def mark(ticket: Ticket, actor, status: str, comment: str = "") -> Ticket:
-    """The desk marks a ticket arrived, served or no-show (staff only). A cancelled or
-    served ticket cannot be marked."""
+    """The desk marks a ticket arrived, served or no-show (the queue's staff only); see
+    :func:`check_mark`. Written to the audit log."""
     if not can_manage_ticket(actor, ticket):
         raise NotAllowed()
     with transaction.atomic():
         locked = _lock_ticket(ticket)
-        if status not in TRANSITIONS.get(locked.status, set()):
-            raise InvalidTransition()
+        check_mark(locked, status)
         locked.status = status
         if comment:
             locked.comment = f"{locked.comment}\n{comment}".strip()
-        locked.save(update_fields=["status", "comment", "updated"])
+        locked.lock_version += 1
+        locked.save(update_fields=["status", "comment", "lock_version", "updated"])
+        _log(locked, MARK_LOG_ACTIONS[status], actor, comment=bool(comment))
     ticket.refresh_from_db()
     return ticket
+
+
+# --- the desk: each action staff take on a ticket -------------------------------------------
+#
+# ``fn(ticket, user, **cleaned_data)`` (the ``casework`` actions of apps.py): each refuses with
+# a translated ``ValidationError``, writes the audit log and returns a message for the user.
+
+#: files the desk keeps with a ticket
+MAX_FILE_SIZE = 10 * 1024 * 1024
+FILE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "odt", "txt")
+COMMENT_MAX = 2000
+
+
+def _refuse(error: BookingError):
+    return ValidationError(str(error.message))
+
+
+def _allowed(ticket: Ticket, user) -> None:
+    if not can_manage_ticket(user, ticket):
+        raise ValidationError(NotAllowed.message)
+
+
+def _desk_mark(ticket: Ticket, user, status: str, comment: str = ""):
+    try:
+        mark(ticket, user, status, comment=(comment or "").strip()[:COMMENT_MAX])
+    except BookingError as error:
+        raise _refuse(error) from error
+    return _("Ticket %(number)s: %(status)s.") % {"number": ticket.number,
+                                                  "status": ticket.get_status_display()}
+
+
+def mark_arrived(ticket: Ticket, user, comment: str = ""):
+    """The citizen has come."""
+    return _desk_mark(ticket, user, TicketStatus.ARRIVED, comment)
+
+
+def mark_served(ticket: Ticket, user, comment: str = ""):
+    """The visit took place (on its day or later)."""
+    return _desk_mark(ticket, user, TicketStatus.SERVED, comment)
+
+
+def mark_no_show(ticket: Ticket, user, comment: str = ""):
+    """The citizen did not come (once their time has begun)."""
+    return _desk_mark(ticket, user, TicketStatus.NO_SHOW, comment)
+
+
+def can_mark(ticket: Ticket, user=None) -> bool:
+    """Whether the ticket can still be marked (the desk offers the marks)."""
+    return ticket.status in TRANSITIONS
+
+
+def _touch(ticket: Ticket, **fields) -> Ticket:
+    """Save ``fields`` on the locked ticket and raise its version."""
+    locked = _lock_ticket(ticket)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.lock_version += 1
+    locked.save(update_fields=[*fields, "lock_version", "updated"])
+    return locked
+
+
+def add_comment(ticket: Ticket, user, text: str):
+    """Append a dated line, signed by ``user``, to the ticket's desk comments."""
+    _allowed(ticket, user)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write a comment."))
+    if len(text) > COMMENT_MAX:
+        raise ValidationError(_("The comment is longer than %(max)s characters.")
+                              % {"max": COMMENT_MAX})
+    stamp = timezone.localtime(timezone.now(), queue_timezone(ticket.queue))
+    author = getattr(user, "full_name", "") or user.get_username()
+    line = f"[{stamp:%Y-%m-%d %H:%M} {author}] {text}"
+    with transaction.atomic():
+        locked = _lock_ticket(ticket)
+        locked = _touch(locked, comment=f"{locked.comment}\n{line}".strip())
+        _log(locked, "queues.comment", user)
+    ticket.refresh_from_db()
+    return _("The comment is added.")
+
+
+def check_upload(upload) -> None:
+    """A file the desk accepts: PDF, an image or an office document, at most 10 MB."""
+    name = getattr(upload, "name", "") or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in FILE_EXTENSIONS:
+        raise ValidationError(_("This kind of file is not accepted."))
+    if upload.size > MAX_FILE_SIZE:
+        raise ValidationError(_("The file is larger than 10 MB."))
+
+
+def attach_file(ticket: Ticket, user, file):
+    """Keep ``file`` with the ticket, in private storage."""
+    from .models import TicketFile
+
+    _allowed(ticket, user)
+    if not file:
+        raise ValidationError(_("Choose a file."))
+    check_upload(file)
+    with transaction.atomic():
+        locked = _touch(ticket)
+        item = TicketFile.objects.create(ticket=locked, file=file,
+                                         original_name=file.name[:255], uploaded_by=user)
+        _log(locked, "queues.file", user, file=item.pk)
+    ticket.refresh_from_db()
+    return _("The file is added.")
+
+
+def plan_next_visit(ticket: Ticket, user, when: datetime, book: bool = False):
+    """Record when the citizen comes back; with ``book`` also book that time for them (the
+    same queue and service: every booking rule applies, a taken time offers the nearest
+    free ones)."""
+    _allowed(ticket, user)
+    if when is None:
+        raise ValidationError(_("Enter the date and time of the next visit."))
+    when = _aware(ticket.queue, when)
+    if when <= timezone.now():
+        raise ValidationError(_("The next visit must be in the future."))
+    new_ticket = None
+    with transaction.atomic():
+        if book:
+            if ticket.citizen_id is None or ticket.service_id is None:
+                raise ValidationError(_("This ticket has no citizen or service to book for."))
+            try:
+                new_ticket = _book(ticket.queue, ticket.service, ticket.citizen, when, {},
+                                   question=ticket.question)
+            except BookingError as error:
+                message = str(error.message)
+                alternatives = getattr(error, "alternatives", None)
+                if alternatives:
+                    tz = queue_timezone(ticket.queue)
+                    message = "{} {}".format(message, ", ".join(
+                        moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                        for moment in alternatives))
+                raise ValidationError(message) from error
+        locked = _touch(ticket, next_visit=when)
+        _log(locked, "queues.next_visit", user, booked=new_ticket.number if new_ticket else "")
+    ticket.refresh_from_db()
+    if new_ticket is not None:
+        return _("The next visit is booked: ticket %(number)s.") % {"number": new_ticket.number}
+    return _("The next visit is planned.")
+
+
+def can_cancel_days(user, queue: Queue) -> bool:
+    """Administrators and the addressee's moderators call a day off (they may cancel others'
+    tickets); specialists mark visits but do not."""
+    from addons.core.permissions import moderated_addressee_ids
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser or user.has_perm("queues.change_ticket"):
+        return True
+    return queue.addressee_id is not None and queue.addressee_id in moderated_addressee_ids(user)
+
+
+def cancel_day_available(ticket: Ticket, user) -> bool:
+    """The desk offers to call off the ticket's day to those who may, until the day is past."""
+    return can_cancel_days(user, ticket.queue) and ticket.day >= local_today(ticket.queue)
+
+
+def cancel_day(ticket: Ticket, user, reason: str = ""):
+    """Call off the day of ``ticket`` at its queue: the day's hours go and every booked
+    ticket of that day is cancelled, its holder told ``reason``
+    (``receptions.cancel_reception``)."""
+    from .receptions import cancel_reception
+
+    if not can_cancel_days(user, ticket.queue):
+        raise ValidationError(_("Only the queue's moderators can cancel a day."))
+    if ticket.day < local_today(ticket.queue):
+        raise ValidationError(_("This day is in the past."))
+    with transaction.atomic():
+        count = cancel_reception(ticket.queue, ticket.day, user, (reason or "").strip()[:200])
+        locked = _touch(ticket)
+        _log(locked, "queues.cancel_day", user, cancelled=count)
+    ticket.refresh_from_db()
+    return ngettext("The day is cancelled; %(count)s ticket was cancelled.",
+                    "The day is cancelled; %(count)s tickets were cancelled.",
+                    count) % {"count": count}
 
 
 # --- personal data ------------------------------------------------------------------------

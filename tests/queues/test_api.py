@@ -6,19 +6,9 @@ from rest_framework.authtoken.models import Token
 from addons.queues import services
 from addons.queues.models import FieldType, QueueField, QueueService, Ticket
 
-from . import test_desk as shared
 from .conftest import at
 
 pytestmark = pytest.mark.django_db
-
-# fixtures shared with the desk tests
-addressee = shared.addressee
-catalog = shared.catalog
-desk_queue = shared.desk_queue
-moderator = shared.moderator
-other_addressee = shared.other_addressee
-other_moderator = shared.other_moderator
-specialist = shared.specialist
 
 
 def slots_url(queue):

@@ -174,6 +174,9 @@ def test_mark_by_staff_only(queue, service, day, citizen, django_user_model):
         services.mark(ticket, citizen, TicketStatus.SERVED)
     admin = django_user_model.objects.create_superuser("boss", "boss@example.org", "pw-1234567")
     services.mark(ticket, admin, TicketStatus.ARRIVED, "came early")
+    with pytest.raises(services.InvalidTransition):  # served only from the visit's day on
+        services.mark(ticket, admin, TicketStatus.SERVED)
+    Ticket.objects.filter(pk=ticket.pk).update(day=services.local_today(queue))
     services.mark(ticket, admin, TicketStatus.SERVED)
     assert ticket.status == TicketStatus.SERVED and ticket.comment == "came early"
     with pytest.raises(services.InvalidTransition):

@@ -7,24 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from addons.queues import desk
+from addons.queues import feeds
 from addons.queues.exports import calendar_text
 from addons.queues.models import TicketStatus
 
-from . import test_desk as shared
-from .conftest import at
+from .conftest import at, site_today
 
 pytestmark = pytest.mark.django_db
-
-# fixtures shared with the desk tests
-addressee = shared.addressee
-catalog = shared.catalog
-desk_queue = shared.desk_queue
-make_ticket = shared.make_ticket
-moderator = shared.moderator
-other_addressee = shared.other_addressee
-other_moderator = shared.other_moderator
-specialist = shared.specialist
 
 
 def export_url(queue, fmt):
@@ -59,9 +48,9 @@ def test_xlsx_for_staff(client, moderator, make_ticket, desk_queue):
 
 
 def test_export_period(client, moderator, make_ticket, desk_queue):
-    later = make_ticket(start=at(shared.site_today() + timedelta(days=3), 12))
+    later = make_ticket(start=at(site_today() + timedelta(days=3), 12))
     client.force_login(moderator)
-    today = shared.site_today().isoformat()
+    today = site_today().isoformat()
     text = b"".join(client.get(export_url(desk_queue, "csv")).streaming_content).decode()
     assert later.number not in text
     end = later.day.isoformat()
@@ -90,7 +79,7 @@ def test_export_refused_to_others(client, other_moderator, citizen, desk_queue, 
 def test_calendar_feed(client, make_ticket, desk_queue, citizen):
     ticket = make_ticket()
     cancelled = make_ticket(status=TicketStatus.CANCELLED)
-    response = client.get(desk.calendar_url(desk_queue))
+    response = client.get(feeds.calendar_url(desk_queue))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     text = response.content.decode()
@@ -103,7 +92,7 @@ def test_calendar_feed(client, make_ticket, desk_queue, citizen):
 def test_calendar_wrong_token(client, desk_queue):
     url = reverse("queues:desk:calendar", args=[desk_queue.pk, "0" * 32])
     assert client.get(url).status_code == 404
-    other = reverse("queues:desk:calendar", args=[999999, desk.calendar_token(desk_queue)])
+    other = reverse("queues:desk:calendar", args=[999999, feeds.calendar_token(desk_queue)])
     assert client.get(other).status_code == 404
 
 

@@ -8,19 +8,15 @@ import pytest
 from django.urls import reverse
 
 from addons.core.calendars import ics_calendar, ics_escape, ics_fold, ics_unfold
-from addons.queues import desk, services
+from addons.queues import feeds, services
 from addons.queues.models import QueueService
 
-from . import test_desk as desk_shared
 from . import test_receptions as shared
 from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
-catalog = shared.catalog
 deputies_group = shared.deputies_group
-addressee = desk_shared.addressee
-desk_queue = desk_shared.desk_queue
 
 UKRAINIAN = ("Прийом громадян з питань благоустрою, освітлення вулиць, ремонту під’їздів "
              "і прибирання прибудинкових територій Шевченківського району")
@@ -107,7 +103,7 @@ def test_queue_feed(client, desk_queue, service, citizen, day):
     service.name = UKRAINIAN
     service.save()
     services.book(desk_queue, service, citizen, at(day, 9))
-    text = client.get(desk.calendar_url(desk_queue)).content.decode()
+    text = client.get(feeds.calendar_url(desk_queue)).content.decode()
     _check_folded(text)
     lines = ics_unfold(text)
     assert f"X-WR-CALNAME:{ics_escape(UKRAINIAN)}" in lines

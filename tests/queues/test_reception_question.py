@@ -13,7 +13,6 @@ from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
-catalog = shared.catalog
 deputies_group = shared.deputies_group
 deputy = shared.deputy
 reception_queue = shared.reception_queue
@@ -110,15 +109,18 @@ def test_the_author_sees_the_question_on_the_ticket_and_in_the_cabinet(client, b
 
 def test_the_deputys_staff_see_the_question(client, booked, deputy_staff):
     client.force_login(deputy_staff)
-    desk = client.get(reverse("queues:desk:ticket", args=[booked.code]))
+    desk = client.get(reverse("queues:desk:ticket", args=[booked.code]), follow=True)
     assert desk.status_code == 200 and QUESTION in desk.content.decode()
+    assert desk.redirect_chain[-1][0] == reverse("casework_tickets:inspect", args=[booked.pk])
     assert QUESTION in client.get(booked.get_absolute_url()).content.decode()
 
 
 def test_who_cannot_see_the_question(client, booked, make_citizen, other_staff, first):
     urls = [booked.get_absolute_url(), reverse("queues:ticket_pdf", args=[booked.code]),
             reverse("queues:ticket_ics", args=[booked.code]),
-            f"/api/v1/tickets/{booked.code}/"]
+            f"/api/v1/tickets/{booked.code}/",
+            reverse("casework_tickets:inspect", args=[booked.pk]),
+            reverse("casework_tickets:index") + "?q=" + booked.number]
     for user in (None, make_citizen(), other_staff):
         client.logout()
         if user is not None:
@@ -140,7 +142,7 @@ def test_the_question_stays_off_what_leaves_the_system(client, booked, citizen, 
     stays on the ticket page and at the desk."""
     from django.core import mail
 
-    from addons.queues import desk
+    from addons.queues import feeds
     from addons.queues.emails import send_ticket_email
 
     client.force_login(citizen)
@@ -148,7 +150,7 @@ def test_the_question_stays_off_what_leaves_the_system(client, booked, citizen, 
         reverse("queues:ticket_ics", args=[booked.code])).content.decode().replace("\r\n ", "")
     assert send_ticket_email(booked.pk)
     assert QUESTION not in mail.outbox[-1].body
-    feed = client.get(desk.calendar_url(booked.queue)).content.decode()
+    feed = client.get(feeds.calendar_url(booked.queue)).content.decode()
     assert QUESTION not in feed.replace("\r\n ", "")
 
 

@@ -13,13 +13,10 @@ from addons.core.models import Notification
 from addons.queues import receptions, services
 from addons.queues.models import ExceptionKind, QueueService, Ticket, TicketStatus
 
-from . import test_desk as shared
 from .conftest import at, make_queue, working_day
 
 pytestmark = pytest.mark.django_db
 
-catalog = shared.catalog
-superuser = shared.superuser
 
 RULE = "RRULE:FREQ=MONTHLY;BYDAY=+1TH"
 PAGE = "/queues/receptions/"

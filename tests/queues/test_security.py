@@ -9,17 +9,11 @@ from django.urls import reverse
 from addons.queues import services
 from addons.queues.models import Ticket
 
-from . import test_desk as shared
 from .conftest import at
 from .test_api import booking, tickets_url, token_client
 
 pytestmark = pytest.mark.django_db
 
-addressee = shared.addressee
-catalog = shared.catalog
-desk_queue = shared.desk_queue
-moderator = shared.moderator
-make_ticket = shared.make_ticket
 
 HUGE = "99999999999999999999999999"
 
@@ -81,7 +75,7 @@ def test_desk_exports_are_not_cached(client, moderator, desk_queue, make_ticket,
 
 
 def test_desk_calendar_feed_is_not_cached(client, desk_queue, make_ticket):
-    from addons.queues.desk import calendar_url
+    from addons.queues.feeds import calendar_url
 
     make_ticket()
     response = client.get(calendar_url(desk_queue))
@@ -179,22 +173,25 @@ def test_huge_ids(client, queue, service, citizen):
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
 def test_desk_odd_days(client, moderator, desk_queue, value):
     client.force_login(moderator)
-    assert client.get(reverse("queues:desk:today"), {"date": value}).status_code in (200, 400)
+    assert client.get(reverse("queues:desk:today"), {"date": value}).status_code == 302
+    listing = client.get(reverse("casework_tickets:index"),
+                         {"day_from": value, "day_to": value})
+    assert listing.status_code in (200, 400)
     export = client.get(reverse("queues:desk:export", args=[desk_queue.pk, "csv"]),
                         {"start": value, "end": value})
     assert export.status_code in (200, 400)
-    cancel = client.post(reverse("queues:desk:cancel_day", args=[desk_queue.pk]),
-                         {f"cancel-{desk_queue.pk}-date": value})
-    assert cancel.status_code in (302, 400)
 
 
 @pytest.mark.parametrize("value", ["0001-01-01T00:00", "9999-12-31T23:59"])
 def test_desk_next_visit_odd_times(client, moderator, make_ticket, value):
     ticket = make_ticket()
     client.force_login(moderator)
-    response = client.post(reverse("queues:desk:action", args=[ticket.code, "next"]),
-                           {"next-when": value, "next-book": "on"})
-    assert response.status_code == 400
+    response = client.post(reverse("casework_tickets:action", args=[ticket.pk, "next_visit"]),
+                           {"when": value, "book": "on", "lock_version": 0})
+    assert response.status_code == 200
+    assert "Enter a date between" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.next_visit is None
 
 
 @pytest.mark.parametrize("params", [{"since": "9999-12-31"}, {"until": "0001-01-01"},

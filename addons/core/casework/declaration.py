@@ -104,3 +104,9 @@ class Casework:
     #: ``fn(user, site) -> QuerySet`` (dotted path) replacing the default scope (records of
     #: the addressees the user moderates on that site; everything for model-wide permission)
     scope: Callable | str | None = None
+    #: ``fn(user) -> bool`` (dotted path): who else works at this desk beside moderators and
+    #: holders of the model-wide permission (the queue desk's specialists); None: nobody
+    staff: Callable | str | None = None
+    #: ``fn(request) -> dict`` (dotted path): the query parameters the list opens with when
+    #: none are given (the queue desk opens on today's tickets); None: every record
+    list_default: Callable | str | None = None

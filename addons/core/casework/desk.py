@@ -92,9 +92,12 @@ def can_use_desk(user, declaration) -> bool:
     the declaration's own ``scope``: whether that scope gives the user any record."""
     if not is_active_user(user):
         return False
-    if declaration.scope:
-        return queries.scope(declaration, user, None).exists()
-    return queries.sees_everything(user, declaration) or bool(moderated_addressee_ids(user))
+    if declaration.scope and queries.scope(declaration, user, None).exists():
+        return True
+    if not declaration.scope and (queries.sees_everything(user, declaration)
+                                  or moderated_addressee_ids(user)):
+        return True
+    return bool(declaration.staff and _call(declaration.staff, user))
 
 
 def desk_enabled(request, declaration) -> bool:
@@ -116,7 +119,8 @@ def record_or_404(declaration, user, site, pk, *, for_update=False):
     is not revealed)."""
     queryset = scoped(declaration, user, site)
     if for_update:
-        queryset = queryset.select_for_update()
+        # the record's own row only: a scope may join nullable relations (a ticket's citizen)
+        queryset = queryset.select_for_update(of=("self",))
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
@@ -127,8 +131,9 @@ def in_scope(declaration, user, record) -> bool:
     """Whether ``user`` may work on ``record`` (its addressee, or model-wide permission)."""
     if not is_active_user(user):
         return False
-    if declaration.scope:
-        return queries.scope(declaration, user, None).filter(pk=record.pk).exists()
+    if declaration.scope:  # the add-on's own rule of who works on what
+        return queries.scope(declaration, user, record_site(declaration, record)).filter(
+            pk=record.pk).exists()
     if queries.sees_everything(user, declaration):
         return True
     addressee_id = getattr(record, f"{declaration.addressee_field}_id", None)
@@ -140,13 +145,23 @@ def reference(declaration, record) -> str:
     return str(value if value not in (None, "") else record.pk)
 
 
+def _follow(record, path: str):
+    """``record``'s value at a field path ("addressee", or "queue__site" across a relation)."""
+    value = record
+    for name in path.split("__"):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return value
+
+
 def addressee_of(declaration, record):
-    return getattr(record, declaration.addressee_field, None)
+    return _follow(record, declaration.addressee_field)
 
 
 def record_site(declaration, record):
     if declaration.site_field:
-        return getattr(record, declaration.site_field, None)
+        return _follow(record, declaration.site_field)
     addressee = addressee_of(declaration, record)
     return addressee.get_site() if addressee is not None else None
 

@@ -127,6 +127,15 @@ class IndexView(CaseworkMixin, generic.IndexView):
     paginate_by = 50
     export_headings = {}
 
+    def get(self, request, *args, **kwargs):
+        if self.declaration.list_default and not request.GET:
+            from urllib.parse import urlencode
+
+            defaults = _call(self.declaration.list_default, request)
+            if defaults:
+                return redirect(f"{request.path}?{urlencode(defaults)}")
+        return super().get(request, *args, **kwargs)
+
     def get_base_queryset(self):
         return self.records()
 
@@ -360,8 +369,8 @@ class ActionView(RecordView):
             raise ValidationError(_("This action is not available for this record now."),
                                   code="unavailable")
 
-    def make_form(self, data=None):
-        form = form_class(self.action)(data, record=self.object, user=self.request.user,
+    def make_form(self, data=None, files=None):
+        form = form_class(self.action)(data, files, record=self.object, user=self.request.user,
                                        initial={"lock_version": getattr(
                                            self.object, "lock_version", 0)})
         if has_lock(queries.model_of(self.declaration)):
@@ -378,7 +387,7 @@ class ActionView(RecordView):
         return self.render_to_response(self.get_context_data(form=self.make_form()))
 
     def post(self, request, *args, **kwargs):
-        form = self.make_form(request.POST)
+        form = self.make_form(request.POST, request.FILES)
         if form.is_valid():
             data = {key: value for key, value in form.cleaned_data.items()
                     if key not in CORE_FIELDS}

@@ -1,0 +1,40 @@
+"""A specialist whose user account is set on an addressee page joins the "Desk" group (the
+admin, the queue desk) and leaves it when no addressee names them any longer."""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from addons.addressees.models import Specialist
+
+
+@receiver(pre_save, sender=Specialist)
+def remember_previous_user(sender, instance, **kwargs):
+    instance._queues_previous_user_id = (
+        Specialist.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+        if instance.pk else None
+    )
+
+
+@receiver(post_save, sender=Specialist)
+def specialist_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    from django.contrib.auth import get_user_model
+
+    from .staff import sync_desk_member
+
+    previous = getattr(instance, "_queues_previous_user_id", None)
+    if previous and previous != instance.user_id:
+        sync_desk_member(get_user_model().objects.filter(pk=previous).first())
+    if instance.user_id:
+        sync_desk_member(instance.user)
+
+
+@receiver(post_delete, sender=Specialist)
+def specialist_deleted(sender, instance, **kwargs):
+    from django.contrib.auth import get_user_model
+
+    from .staff import sync_desk_member
+
+    if instance.user_id:
+        sync_desk_member(get_user_model().objects.filter(pk=instance.user_id).first())
