@@ -31,7 +31,7 @@ from addons.core.admin_menu import Entry, staff_submenu
 from addons.core.forms import DateInput
 from addons.core.validation import parse_pk
 
-from . import jurisdictions, services, uploads
+from . import jurisdictions, services
 from .models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -42,10 +42,24 @@ from .models import (
     FormKind,
     Priority,
     Procedure,
-    ReplyTemplate,
     Status,
 )
 from .permissions import AppealPermissionPolicy, department_site_ids
+from .staff_forms import (
+    OTHER_MUNICIPALITY,
+    EmptyForm,
+    ExtendForm,
+    ForwardForm,
+    KeyChoiceField,
+    KeysChoiceField,
+    NoteForm,
+    NoticeForm,
+    ReasonForm,
+    ReplyForm,
+    UrgentForm,
+    forward_targets,
+    reply_templates,
+)
 
 PAGE_SIZE = 50
 DUE_SOON_DAYS = 5
@@ -123,54 +137,6 @@ def addressees_in_scope(user):
         if site_id in roots:
             condition |= Q(path__startswith=roots[site_id])
     return pages.filter(condition)
-
-
-def forward_targets(appeal=None, *, site=None):
-    """Live addressees an appeal may be forwarded to: those of the appeal's site (or of
-    ``site`` for several appeals at once). An appeal never leaves its municipality."""
-    pages = AddresseePage.objects.live().only("pk", "title", "path", "depth").order_by("title")
-    if appeal is not None:
-        site = appeal.site
-    if site is None:
-        return pages.none()
-    pages = pages.filter(path__startswith=site.root_page.path)
-    if appeal is not None:
-        pages = pages.exclude(pk=appeal.addressee_id)
-    return pages
-
-
-OTHER_MUNICIPALITY = gettext_lazy(
-    "Choose an addressee of this municipality: an appeal is never forwarded to another "
-    "municipality."
-)
-
-
-class KeyChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField whose submitted value must be a database key first (a number the
-    database cannot hold is an invalid choice, not a server error)."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if parse_pk(value) is None:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(parse_pk(value))
-
-
-class KeysChoiceField(forms.ModelMultipleChoiceField):
-    """The same for several keys."""
-
-    def _check_values(self, value):
-        try:
-            values = list(value)
-        except TypeError:
-            raise ValidationError(self.error_messages["invalid_list"],
-                                  code="invalid_list") from None
-        keys = [parse_pk(item) for item in values]
-        if None in keys:
-            raise ValidationError(self.error_messages["invalid_choice"],
-                                  code="invalid_choice", params={"value": ""})
-        return super()._check_values([str(key) for key in keys])
 
 
 # --- the filters --------------------------------------------------------------------------
@@ -395,112 +361,6 @@ def _back(request) -> str:
 # --- the appeal's page --------------------------------------------------------------------
 
 
-class ForwardForm(forms.Form):
-    to_addressee = KeyChoiceField(
-        label=gettext_lazy("Competent addressee"), queryset=AddresseePage.objects.none(),
-        empty_label=gettext_lazy("Choose an addressee"),
-        error_messages={"invalid_choice": OTHER_MUNICIPALITY},
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason (the applicant is told)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-    def __init__(self, *args, appeal, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_addressee"].queryset = forward_targets(appeal)
-
-
-class ExtendForm(forms.Form):
-    until = forms.DateField(label=gettext_lazy("New due date"), widget=DateInput())
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for the extension (the applicant is told)"),
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-    def __init__(self, *args, appeal, limit=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        limit = limit or services.extension_limit(appeal)
-        self.fields["until"].help_text = _("The law allows %(limit)s at the latest.") % {
-            "limit": limit.isoformat()
-        }
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; cleans to a list (empty when none)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
-
-
-class ReplyForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("Reply to the applicant"), required=False,
-        widget=forms.Textarea(attrs={"rows": 8}), max_length=50000,
-        help_text=gettext_lazy("Sent to the applicant's email and cabinet."),
-    )
-    template = KeyChoiceField(
-        label=gettext_lazy("Reply template"), required=False,
-        queryset=ReplyTemplate.objects.none(), empty_label=gettext_lazy("None"),
-        help_text=gettext_lazy("Used when the text is left empty."),
-    )
-    files = MultipleFileField(label=gettext_lazy("Files"), required=False)
-
-    def __init__(self, *args, appeal, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = reply_templates(appeal)
-        self.checked_files = []
-
-    def clean_files(self):
-        self.checked_files = uploads.check_for_staff(self.cleaned_data.get("files") or [])
-        return self.checked_files
-
-
-class TextForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Internal note (staff only)"),
-                           widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason (the applicant is told)"),
-                             widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-
-
-class UrgentForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why it needs no further study (kept in the history)"),
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-        error_messages={"required": gettext_lazy("Say why the appeal is urgent.")},
-    )
-
-
-class NoticeForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("How the applicant was informed (kept in the history)"),
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-
-class EmptyForm(forms.Form):
-    pass
-
-
-def reply_templates(appeal):
-    return ReplyTemplate.objects.filter(
-        Q(addressee_id=appeal.addressee_id)
-        | Q(addressee__isnull=True) & (Q(site__isnull=True) | Q(site_id=appeal.site_id))
-    ).only("pk", "title", "text", "addressee_id")
-
-
 def _forward(appeal, user, form):
     return services.forward(appeal, user, form.cleaned_data["to_addressee"],
                             form.cleaned_data["reason"])
@@ -524,7 +384,7 @@ ACTIONS = {
                lambda appeal, user, form: services.extend(
                    appeal, user, form.cleaned_data["until"], form.cleaned_data["reason"]),
                OPEN_STATUSES),
-    "note": (TextForm, gettext_lazy("Add the note"),
+    "note": (NoteForm, gettext_lazy("Add the note"),
              lambda appeal, user, form: services.add_note(appeal, user, form.cleaned_data["text"]),
              None),
     "return": (ReasonForm, gettext_lazy("Return as incomplete"),
@@ -579,11 +439,9 @@ ACTION_CONDITIONS = {
 }
 
 
-def _make_form(name, appeal, data=None, files=None, initial=None, limit=None):
+def _make_form(name, appeal, data=None, files=None, initial=None, limit=None, user=None):
     form_class = ACTIONS[name][0]
-    kwargs = {"prefix": name, "initial": initial}
-    if form_class in (ForwardForm, ExtendForm, ReplyForm):
-        kwargs["appeal"] = appeal
+    kwargs = {"prefix": name, "initial": initial, "record": appeal, "user": user}
     if form_class is ExtendForm:
         kwargs["limit"] = limit
     return form_class(data, files, **kwargs)
@@ -685,7 +543,7 @@ def appeal_action(request, pk, action):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     appeal = _staff_appeal(request, pk)
-    form = _make_form(action, appeal, request.POST, request.FILES)
+    form = _make_form(action, appeal, request.POST, request.FILES, user=request.user)
     if form.is_valid():
         call = ACTIONS[action][2]
         try:

@@ -26,6 +26,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
+from addons.core.casework.models import Assignable
 from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
@@ -359,8 +360,9 @@ class AppealQuerySet(models.QuerySet):
         )
 
 
-class Appeal(models.Model):
-    """One appeal of one applicant to one addressee."""
+class Appeal(Assignable, models.Model):
+    """One appeal of one applicant to one addressee; staff take it in hand on the casework
+    desk (assignee, watchers, ``lock_version``: see ``addons.core.casework``)."""
 
     site = models.ForeignKey(
         "wagtailcore.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
@@ -507,10 +509,22 @@ class Appeal(models.Model):
             models.Index(fields=["addressee", "-received_at"], name="appeal_addressee_recent"),
             models.Index(fields=["author", "-received_at"], name="appeal_author"),
             models.Index(fields=["site", "-received_at"], name="appeal_site_recent"),
-            # the reminder scan reads only open appeals by due date
+            # the reminder scan reads only open appeals by due date; the desk's "due soon"
+            # and "overdue" counts too
             models.Index(
                 fields=["due_date"], name="appeal_open_due",
                 condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
+            ),
+            # the desk and the staff home: "assigned to me and open" ...
+            models.Index(
+                fields=["assignee", "due_date"], name="appeal_open_assignee",
+                condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
+            ),
+            # ... and "nobody's yet" of a town, among the addressees a person handles
+            models.Index(
+                fields=["site", "addressee", "due_date"], name="appeal_open_unassigned",
+                condition=Q(status__in=[status.value for status in OPEN_STATUSES],
+                            assignee__isnull=True),
             ),
         ]
         permissions = [("handle_appeal", _("Can handle appeals of any addressee"))]

@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
@@ -68,8 +68,9 @@ LOG_ACTIONS = {
 }
 
 
-class AppealError(Exception):
-    """A change the rules refuse; ``message`` is translated and fit for the user."""
+class AppealError(ValidationError):
+    """A change the rules refuse; ``message`` is translated and fit for the user. A
+    ``ValidationError``: the casework desk shows it on the action's form."""
 
     def __init__(self, message):
         super().__init__(message)
