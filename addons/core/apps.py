@@ -1,7 +1,7 @@
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from .addon import AddonConfig, ScheduledJob
+from .addon import AddonConfig, NotificationEvent, ScheduledJob
 
 
 class CoreConfig(AddonConfig):
@@ -17,6 +17,15 @@ class CoreConfig(AddonConfig):
             func="addons.core.notifications.retry_due",
             cron="* * * * *",
         ),
+        # Assigns the records waiting in a team's queue when someone has room again.
+        ScheduledJob(
+            name="core.casework.drain_queues",
+            func="addons.core.casework.assignment.drain_all",
+            cron="*/5 * * * *",
+        ),
+    )
+    notification_events = (
+        NotificationEvent("assigned", _("A record was assigned to you")),
     )
 
     def ready(self):

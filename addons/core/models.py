@@ -271,4 +271,10 @@ class UnsubscribeAlias(models.Model):
         return self.code
 
 
-from .casework.models import Assignable, StaffAbsence  # noqa: E402,F401  (core's models)
+from .casework.models import (  # noqa: E402,F401  (core's models)
+    Assignable,
+    AssignmentPolicy,
+    StaffAbsence,
+    StaffCapacity,
+    StaffSkill,
+)

@@ -21,3 +21,43 @@ register_permission_policy(Notification, NotificationViewSet.permission_policy, 
 @hooks.register("register_admin_viewset")
 def register_notification_outbox():
     return NotificationViewSet()
+
+
+# --- the casework desk --------------------------------------------------------------------
+
+_casework_bulk_registered = []
+
+
+def _register_casework_bulk_actions():
+    """Bulk actions of every declaration, registered once every add-on is ready (when the
+    admin's URLs are built, before any bulk action is looked up)."""
+    if _casework_bulk_registered:
+        return
+    from .casework.bulk import bulk_actions_for
+
+    for _addon, declaration in registry.casework():
+        for action_class in bulk_actions_for(declaration):
+            hooks.register("register_bulk_action", action_class)
+            _casework_bulk_registered.append(action_class)
+
+
+@hooks.register("register_admin_viewset")
+def register_casework_desks():
+    from .casework.viewsets import viewsets
+
+    _register_casework_bulk_actions()
+    return viewsets()
+
+
+@hooks.register("register_admin_menu_item")
+def register_casework_menu():
+    from .casework.viewsets import menu_item
+
+    return menu_item()
+
+
+@hooks.register("register_log_actions")
+def register_casework_log_actions(actions):
+    from .casework.assignment import register_log_actions
+
+    register_log_actions(actions)

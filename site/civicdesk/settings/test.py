@@ -16,4 +16,4 @@ ALLOWED_HOSTS = ["*"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # The add-on the core contract tests exercise.
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.core.notice_addon"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.core.notice_addon", "tests.core.case_addon"]  # noqa: F405
