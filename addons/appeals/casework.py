@@ -113,7 +113,10 @@ def barred_reason(appeal) -> str:
 
 def summary_context(record, request) -> dict:
     """The appeal and its terms: due date, the law's limit for an extension, the terms to
-    return, forward, refuse and inform, and which of them passed."""
+    return, forward, refuse and inform, and which of them passed. Opening the appeal's
+    screen is written to its history and the audit log (``services.record_view``)."""
+    if request is not None and request.method == "GET":
+        services.record_view(record, request.user)
     today = timezone.localdate()
     return {
         "appeal": record,

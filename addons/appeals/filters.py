@@ -80,7 +80,7 @@ def addressees_in_scope(user):
 
 
 class AppealFilterForm(forms.Form):
-    """Search and filters of the appeals list; the exports and the API use it too."""
+    """Search and filters of the appeals list; the API uses it."""
 
     q = forms.CharField(
         label=gettext_lazy("Search"), required=False, max_length=200,

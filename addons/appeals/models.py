@@ -592,6 +592,55 @@ class Appeal(Assignable, models.Model):
         return (self.is_open and self.due_date is not None
                 and self.due_date < (today or timezone.localdate()))
 
+    # --- the desk's export columns (``Casework.list_export``): plain values, with labels ---
+
+    def export_kind(self) -> str:
+        return self.get_kind_display()
+
+    def export_status(self) -> str:
+        return self.get_status_display()
+
+    def export_on_time(self) -> str:
+        """"yes"/"no" once answered, by the answer's local date against the due date."""
+        if self.answered_at is None or self.due_date is None:
+            return ""
+        answered = timezone.localtime(self.answered_at).date()
+        return str(_("yes") if answered <= self.due_date else _("no"))
+
+    def export_priority(self) -> str:
+        return self.get_priority_display() if self.priority else ""
+
+    def export_applicant(self) -> str:
+        """The applicant's name, left out where they asked not to disclose their personal
+        data: an export file travels beyond the system."""
+        return str(_("(not disclosed)")) if self.do_not_disclose else self.applicant_name
+
+    def export_repeated(self) -> str:
+        return str(_("yes")) if self.repeated_of_id else ""
+
+    def export_type(self) -> str:
+        return self.get_appeal_type_display() if self.appeal_type else ""
+
+    def export_procedure(self) -> str:
+        return self.get_procedure_display()
+
+    def export_urgent(self):
+        return timezone.localtime(self.urgent_at).date() if self.urgent_at else None
+
+    def export_answer_format(self) -> str:
+        return self.get_answer_format_display() if self.answer_format else ""
+
+    export_kind.short_description = _("Kind")
+    export_status.short_description = _("Status")
+    export_on_time.short_description = _("Answered on time")
+    export_priority.short_description = _("Privileged category")
+    export_applicant.short_description = _("Applicant")
+    export_repeated.short_description = _("Repeated")
+    export_type.short_description = _("Type of appeal")
+    export_procedure.short_description = _("Procedure")
+    export_urgent.short_description = _("Marked urgent")
+    export_answer_format.short_description = _("Preferred form of the answer")
+
 
 class AppealMessage(models.Model):
     """One turn of the conversation: a reply of staff, a comment of the citizen, or an

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import formats
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +42,32 @@ def forward_targets(appeal=None, *, site=None):
     if appeal is not None:
         pages = pages.exclude(pk=appeal.addressee_id)
     return pages
+
+
+def _user_sites(user) -> list:
+    from wagtail.models import Site
+
+    from .filters import staff_site_ids
+
+    if user is None:
+        return []
+    cache = "_civicdesk_appeals_forward_sites"
+    if not hasattr(user, cache):
+        setattr(user, cache, list(Site.objects.select_related("root_page")
+                                  .filter(pk__in=staff_site_ids(user)).order_by("pk")))
+    return getattr(user, cache)
+
+
+def bulk_forward_targets(user):
+    """Live addressees of every town whose appeals ``user`` handles."""
+    pages = AddresseePage.objects.live().only("pk", "title", "path", "depth").order_by("title")
+    sites = _user_sites(user)
+    if not sites:
+        return pages.none()
+    condition = Q()
+    for site in sites:
+        condition |= Q(path__startswith=site.root_page.path)
+    return pages.filter(condition)
 
 
 def reply_templates(appeal):
@@ -110,9 +137,27 @@ class ForwardForm(ActionForm):
         super().__init__(*args, **kwargs)
         if self.record is not None:
             targets = forward_targets(self.record)
-        else:
+        elif site is not None:
             targets = forward_targets(site=site)
+        else:
+            # several appeals at once (the desk's bulk action): the addressees of the towns
+            # the user handles appeals of; ``services.forward`` refuses, appeal by appeal,
+            # an addressee of another town than the appeal's
+            targets = bulk_forward_targets(self.user)
         self.fields["to_addressee"].queryset = targets
+        if self.record is None:
+            self.fields["to_addressee"].label_from_instance = self.target_label
+
+    @cached_property
+    def _several_towns(self) -> bool:
+        return len(_user_sites(self.user)) > 1
+
+    def target_label(self, page) -> str:
+        if not self._several_towns:
+            return page.title
+        site = next((item for item in _user_sites(self.user)
+                     if page.path.startswith(item.root_page.path)), None)
+        return f"{page.title} ({site.site_name or site.hostname})" if site else page.title
 
 
 class ExtendForm(ActionForm):

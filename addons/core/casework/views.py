@@ -325,8 +325,8 @@ class ActionView(RecordView):
             raise ValidationError(_("This action is not available for this record now."),
                                   code="unavailable")
 
-    def make_form(self, data=None):
-        form = form_class(self.action)(data, record=self.object, user=self.request.user,
+    def make_form(self, data=None, files=None):
+        form = form_class(self.action)(data, files, record=self.object, user=self.request.user,
                                        initial={"lock_version": getattr(
                                            self.object, "lock_version", 0)})
         if has_lock(queries.model_of(self.declaration)):
@@ -341,7 +341,7 @@ class ActionView(RecordView):
         return self.render_to_response(self.get_context_data(form=self.make_form()))
 
     def post(self, request, *args, **kwargs):
-        form = self.make_form(request.POST)
+        form = self.make_form(request.POST, request.FILES)
         if form.is_valid():
             data = {key: value for key, value in form.cleaned_data.items()
                     if key != "lock_version"}
