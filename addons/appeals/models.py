@@ -592,6 +592,41 @@ class Appeal(Assignable, models.Model):
         return (self.is_open and self.due_date is not None
                 and self.due_date < (today or timezone.localdate()))
 
+    def term_marks(self):
+        """The list's marks of the terms: overdue or due soon, urgent, and the terms to
+        return, refuse or forward that passed."""
+        from django.utils.formats import date_format
+        from django.utils.html import format_html, format_html_join
+        from django.utils.translation import gettext
+
+        today = timezone.localdate()
+        marks = []
+        if self.is_open and self.due_date is not None:
+            if self.due_date < today:
+                marks.append(("appeal-overdue", gettext("overdue")))
+            elif self.due_date <= today + timezone.timedelta(days=5):
+                marks.append(("appeal-due-soon", gettext("due soon")))
+        if self.priority and self.is_open:
+            marks.append(("appeal-priority", gettext("priority")))
+        if self.urgent_at and self.is_open:
+            marks.append(("appeal-urgent", gettext("urgent")))
+        if self.awaits_return_check and self.return_by < today:
+            marks.append(("appeal-return-overdue", gettext("return term passed %(when)s") % {
+                "when": date_format(self.return_by, "SHORT_DATE_FORMAT")}))
+        if self.awaits_refusal_check and self.refuse_by < today:
+            marks.append(("appeal-refuse-overdue", gettext("refusal term passed %(when)s") % {
+                "when": date_format(self.refuse_by, "SHORT_DATE_FORMAT")}))
+        if self.forward_by and self.forward_by < today and self.status == Status.SUBMITTED:
+            marks.append(("appeal-forward-overdue",
+                          gettext("forwarding term passed %(when)s") % {
+                              "when": date_format(self.forward_by, "SHORT_DATE_FORMAT")}))
+        if not marks:
+            return ""
+        return format_html_join(" ", '<strong class="status-tag secondary {}">{}</strong>',
+                                marks) or format_html("")
+
+    term_marks.short_description = _("Terms")
+
     # --- the desk's export columns (``Casework.list_export``): plain values, with labels ---
 
     def export_kind(self) -> str:

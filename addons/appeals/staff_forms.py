@@ -226,6 +226,20 @@ class ReasonForm(ActionForm):
                              widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+class LeaveForm(ReasonForm):
+    """Leaving without consideration; for a signal reporting a violation older than the
+    law considers, the law's words are offered as the reason, for staff to confirm."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.record is not None and not self.is_bound:
+            from .casework import barred_reason
+
+            reason = barred_reason(self.record)
+            if reason:
+                self.initial["reason"] = reason
+
+
 class UrgentForm(ActionForm):
     reason = forms.CharField(
         label=gettext_lazy("Why it needs no further study (kept in the history)"),
