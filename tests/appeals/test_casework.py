@@ -27,7 +27,7 @@ def declaration():
 
 
 @pytest.fixture
-def town2(make_user):
+def town2(site, make_user):
     """A second town with its own appeals department and a moderator of it."""
     site2 = add_town("town2.example", jurisdiction="ua")
     catalog = site2.root_page.add_child(
