@@ -58,6 +58,7 @@ bench: install-test
 	$(PY) tests/perf/mailings_bench.py
 	$(PY) tests/perf/bulletins_bench.py
 	$(PY) tests/perf/surveys_bench.py
+	$(PY) tests/perf/assignment_bench.py
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -61,3 +61,10 @@ def register_casework_log_actions(actions):
     from .casework.assignment import register_log_actions
 
     register_log_actions(actions)
+
+
+@hooks.register("register_admin_viewset")
+def register_assignment_settings():
+    from .casework.policy_admin import AssignmentViewSetGroup
+
+    return AssignmentViewSetGroup()

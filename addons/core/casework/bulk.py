@@ -28,7 +28,7 @@ from .desk import (
     scoped,
     work_site,
 )
-from .views import AssignForm
+from .views import CORE_FIELDS, AssignForm, add_confirmation
 
 #: at most this many records in one bulk action
 MAX_SELECTION = 1000
@@ -71,6 +71,12 @@ class CaseworkBulkAction(BulkAction):
         if self.operation == "action":
             return form_class(self.case_action)
         return forms.Form
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.case_action is not None and self.case_action.dangerous:
+            add_confirmation(form)
+        return form
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -137,7 +143,7 @@ class CaseworkBulkAction(BulkAction):
     def form_valid(self, form):
         objects, outside = self._selection
         data = {key: value for key, value in form.cleaned_data.items()
-                if key != "lock_version"}
+                if key not in CORE_FIELDS}
         done, skipped = assignment.bulk(
             objects, lambda record, user: self.run(record, user, data), self.request.user,
             self.declaration)

@@ -95,8 +95,13 @@ def can_use_desk(user, declaration) -> bool:
 
 
 def desk_enabled(request, declaration) -> bool:
+    """Whether the declaring add-on is on for the site being worked on."""
     addon = addon_of(declaration)
-    return addon is None or is_enabled(addon.label, request=request)
+    if addon is None:
+        return True
+    site = work_site(request)
+    return is_enabled(addon.label, site=site) if site is not None else is_enabled(
+        addon.label, request=request)
 
 
 def scoped(declaration, user, site):

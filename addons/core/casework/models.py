@@ -80,6 +80,16 @@ def _positive_capacity(value):
             _("The capacity must be a whole number greater than zero."), code="capacity")
 
 
+def _check_staff(row):
+    if row.user_id and row.addressee_id:
+        from ..permissions import can_moderate
+
+        if not (can_moderate(row.user, row.addressee_id) or row.user.is_superuser):
+            raise ValidationError({"user": _(
+                "%(name)s does not work on the records of this addressee: choose someone "
+                "from its staff.") % {"name": row.user}})
+
+
 class AssignmentPolicy(models.Model):
     """How an addressee's new records find a person (one policy per addressee)."""
 
@@ -138,6 +148,7 @@ class StaffCapacity(models.Model):
 
     def clean(self):
         _positive_capacity(self.capacity)
+        _check_staff(self)
 
 
 class StaffSkill(models.Model):
@@ -168,6 +179,7 @@ class StaffSkill(models.Model):
                     isinstance(item, (int, str)) and not isinstance(item, bool)
                     for item in value):
                 raise ValidationError({name: _("Enter a list of ids or names.")})
+        _check_staff(self)
 
     def covers(self, category, district) -> bool:
         def match(values, value):

@@ -34,6 +34,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from ..addon import _call
 from ..exports import safe
+from ..permissions import moderators_of
 from . import assignment, queries
 from .desk import (
     StaleRecord,
@@ -104,10 +105,18 @@ class CaseworkMixin:
 
     def records(self):
         queryset = scoped(self.declaration, self.request.user, self.site)
-        related = [self.declaration.addressee_field]
+        related = {self.declaration.addressee_field}
         if self.declaration.assignable:
-            related.append("assignee")
-        return queryset.select_related(*related)
+            related.add("assignee")
+        model = queries.model_of(self.declaration)
+        for name in self.declaration.list_display:
+            try:
+                field = model._meta.get_field(name)
+            except Exception:  # noqa: BLE001 - a method or property of the model
+                continue
+            if field.is_relation and field.many_to_one:
+                related.add(name)
+        return queryset.select_related(*sorted(related))
 
 
 class IndexView(CaseworkMixin, generic.IndexView):
@@ -228,7 +237,7 @@ class DetailView(CaseworkMixin, generic.InspectView):
             "watching": any(person.pk == user.pk for person in watchers),
             "mine": record.assignee_id == user.pk,
             "form": AssignForm(declaration=self.declaration, user=user, site=self.site,
-                               initial={"lock_version": record.lock_version}),
+                               record=record, initial={"lock_version": record.lock_version}),
             "url": lambda op: self.url("assignment", record.pk, op),
             "take_url": self.url("assignment", record.pk, "take"),
             "assign_url": self.url("assignment", record.pk, "assign"),
@@ -253,6 +262,16 @@ class DetailView(CaseworkMixin, generic.InspectView):
         return context
 
 
+#: the fields core adds to an action's form (never passed to the service)
+CORE_FIELDS = ("lock_version", "confirm")
+
+
+def add_confirmation(form):
+    """A dangerous action asks to confirm."""
+    form.fields["confirm"] = forms.BooleanField(
+        label=gettext_lazy("I understand that this cannot be undone"), required=True)
+
+
 class LockedFormMixin:
     """A hidden ``lock_version`` on every form that changes a record."""
 
@@ -267,9 +286,15 @@ class AssignForm(LockedFormMixin, forms.Form):
         empty_label=gettext_lazy("Choose a person"),
     )
 
-    def __init__(self, *args, declaration, user, site, **kwargs):
+    def __init__(self, *args, declaration, user, site, record=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = candidate_assignees(declaration, user, site)
+        people = candidate_assignees(declaration, user, site)
+        if record is not None:
+            # the record's own team first: the people who may hold it
+            addressee_id = getattr(record, f"{declaration.addressee_field}_id")
+            people = people.filter(pk__in=moderators_of(addressee_id).values("pk")) \
+                if not queries.sees_everything(user, declaration) else people
+        self.fields["assignee"].queryset = people
         self.fields["assignee"].label_from_instance = assignment._name
         self.add_lock_field()
 
@@ -332,6 +357,8 @@ class ActionView(RecordView):
         if has_lock(queries.model_of(self.declaration)):
             form.fields["lock_version"] = forms.IntegerField(widget=forms.HiddenInput,
                                                              required=False)
+        if self.action.dangerous:
+            add_confirmation(form)
         return form
 
     def get(self, request, *args, **kwargs):
@@ -344,7 +371,7 @@ class ActionView(RecordView):
         form = self.make_form(request.POST, request.FILES)
         if form.is_valid():
             data = {key: value for key, value in form.cleaned_data.items()
-                    if key != "lock_version"}
+                    if key not in CORE_FIELDS}
             try:
                 with transaction.atomic():
                     record = record_or_404(self.declaration, request.user, self.site, self.pk,

@@ -36,6 +36,8 @@ class CaseAddonConfig(AddonConfig):
                            available="tests.core.case_addon.services.is_open"),
                 CaseAction("reply", _("Reply"), service="tests.core.case_addon.services.reply",
                            form="tests.core.case_addon.services.ReplyForm"),
+                CaseAction("archive", _("Archive"),
+                           service="tests.core.case_addon.services.archive", dangerous=True),
             ),
             detail_sections=(
                 DetailSection("notes", _("Internal notes"), "case_addon/notes.html",

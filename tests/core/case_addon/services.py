@@ -51,3 +51,11 @@ def reply(record, user, text):
 
 def notes_context(record, request):
     return {"note": record.note}
+
+
+def archive(record, user):
+    record.status = "closed"
+    record.note = ""
+    record.save(update_fields=["status", "note"])
+    log(record, "wagtail.edit", user=user)
+    return "Case archived."

@@ -100,3 +100,13 @@ def town2_staff(django_user_model, town2):
 @pytest.fixture
 def outsider(django_user_model):
     return make_user(django_user_model, "Citizen Outsider")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Services called outside a request speak English in these tests (the checks on
+    translated text set the language themselves)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -356,3 +356,63 @@ def test_bulk_refused_to_people_without_scope(client, town, outsider):
     assert response.status_code in (302, 403)
     case.refresh_from_db()
     assert case.status == "new"
+
+
+# --- the add-on switched off; the user's language ------------------------------------------
+
+
+def test_desk_of_a_disabled_addon_is_gone(client, town, roads_staff):
+    from addons.core import activation
+
+    case = town.case()
+    activation.disable(town.site, "case_addon")
+    client.force_login(roads_staff)
+    assert client.get(reverse(INDEX)).status_code == 404
+    assert client.get(detail(case)).status_code == 404
+    assert reverse(INDEX) not in rows(client.get(reverse("wagtailadmin_home")))
+    activation.enable(town.site, "case_addon")
+    assert client.get(reverse(INDEX)).status_code == 200
+
+
+def test_refusal_in_the_users_language(client, town, roads_staff, roads_staff2):
+    case = town.case(assignee=roads_staff2)
+    roads_staff.language = "uk"
+    roads_staff.save()
+    client.cookies["civicdesk_language"] = "uk"
+    client.force_login(roads_staff)
+    response = client.post(assignment(case, "take"), {"lock_version": 0}, follow=True)
+    assert "Із цією справою вже працює Roads Petro" in rows(response)
+    case.refresh_from_db()
+    assert case.assignee == roads_staff2
+
+
+def test_list_queries_do_not_grow_with_the_records(client, town, roads_staff,
+                                                   django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        town.case(assignee=roads_staff)
+    client.force_login(roads_staff)
+    client.get(reverse(INDEX))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse(INDEX))
+    for _ in range(30):
+        town.case(assignee=roads_staff, category=town.lights)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse(INDEX))
+    assert len(many.captured_queries) <= len(few.captured_queries) + 2
+
+
+def test_dangerous_action_asks_to_confirm(client, town, roads_staff):
+    case = town.case(note="Keep me")
+    client.force_login(roads_staff)
+    response = client.post(action(case, "archive"), {"lock_version": 0})
+    assert response.status_code == 200
+    assert "This field is required" in rows(response)
+    case.refresh_from_db()
+    assert case.note == "Keep me"
+    response = client.post(action(case, "archive"), {"lock_version": 0, "confirm": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "closed" and case.note == ""
