@@ -18,7 +18,9 @@ def action(appeal, name):
 def locked(appeal, data=None):
     from addons.appeals.models import Appeal
 
-    return {**(data or {}), "lock_version": Appeal.objects.get(pk=appeal.pk).lock_version}
+    # "confirm": the box a dangerous action (close, return, refuse, leave) asks to tick
+    return {"confirm": "on", **(data or {}),
+            "lock_version": Appeal.objects.get(pk=appeal.pk).lock_version}
 
 
 def post(client, appeal, name, data=None, **kwargs):

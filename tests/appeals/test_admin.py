@@ -38,7 +38,8 @@ def locked(appeal, data=None):
     """``data`` with the appeal's current lock version, as the desk's form sends it."""
     from addons.appeals.models import Appeal
 
-    return {**(data or {}),
+    # "confirm": the box a dangerous action (close, return, refuse, leave) asks to tick
+    return {"confirm": "on", **(data or {}),
             "lock_version": Appeal.objects.get(pk=appeal.pk).lock_version}
 
 

@@ -236,3 +236,15 @@ def test_closing_leaves_the_queue(file_one, moderator, addressee):
     services.close(waiting, moderator)
     waiting.refresh_from_db()
     assert waiting.waiting_since is None and waiting.status == Status.CLOSED
+
+
+def test_closing_on_the_desk_asks_to_confirm(client, file_one, moderator):
+    appeal = file_one()
+    client.force_login(moderator)
+    response = client.post(action(appeal, "close"), {"lock_version": appeal.lock_version})
+    assert response.status_code == 200
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REGISTERED
+    assert post(client, appeal, "close").status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == Status.CLOSED
