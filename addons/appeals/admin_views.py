@@ -1,61 +1,36 @@
-"""Staff side of appeals in the Wagtail admin: the filtered list, the moderator's inbox, the
-appeal's page with its action forms, bulk forwarding, exports and the PDF report.
+"""Staff side of appeals in the Wagtail admin beside the casework desk: the PDF report per
+period and addressee, and the former addresses of the appeals list, inbox and appeal page,
+which lead to the desk (``/admin/casework/appeals/``, generated from the ``Casework``
+declaration of ``apps.py``).
 
-Every screen starts from ``Appeal.objects.handled_by(user)``: a moderator sees the appeals
-of the addressees they moderate (the appeals department those of its site), nothing else.
-Every change goes through ``services``; a refusal comes back as the service's translated
-message on the form, with what was typed kept.
+The report starts from ``Appeal.objects.handled_by(user)``: a moderator reports on the
+appeals of the addressees they moderate (the appeals department on those of its town).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Case, Prefetch, Q, Value, When
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from wagtail.models import Site
 
 from addons.addressees.models import AddresseePage
 from addons.core.admin_menu import Entry, staff_submenu
 from addons.core.forms import DateInput
 from addons.core.validation import parse_pk
 
-from . import jurisdictions, services, uploads
-from .models import (
-    FINAL_STATUSES,
-    OPEN_STATUSES,
-    Appeal,
-    AppealAttachment,
-    AppealMessage,
-    AppealType,
-    FormKind,
-    Priority,
-    Procedure,
-    ReplyTemplate,
-    Status,
-)
-from .permissions import AppealPermissionPolicy, department_site_ids
-
-PAGE_SIZE = 50
-DUE_SOON_DAYS = 5
-UNKNOWN_TYPE = "unknown"
-ANY_PRIORITY = "any"
+from .filters import addressees_in_scope
+from .models import Appeal
+from .permissions import AppealPermissionPolicy
 
 policy = AppealPermissionPolicy(Appeal)
-
-
-# --- scope --------------------------------------------------------------------------------
+DESK = "casework_appeals"
 
 
 def is_appeals_staff(user) -> bool:
@@ -70,654 +45,25 @@ def staff_appeals(user):
     return Appeal.objects.handled_by(user)
 
 
-def _site_roots() -> dict[int, str]:
-    """Each site's id and the tree path of its root page."""
-    return dict(Site.objects.values_list("pk", "root_page__path"))
+# --- the former addresses lead to the desk -------------------------------------------------
 
 
-def staff_site_ids(user) -> set[int]:
-    """Sites where ``user`` handles appeals: those of the addressees they moderate and those
-    whose appeals department they moderate (superusers: every site)."""
-    from addons.core.permissions import moderated_addressee_ids
+def to_desk_list(request):
+    """The former list: the desk's list, with the same query string."""
+    url = reverse(f"{DESK}:index")
+    return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
 
-    roots = _site_roots()
-    if user.is_superuser:
-        return set(roots)
-    sites = set(department_site_ids(user))
-    ids = moderated_addressee_ids(user)
-    if ids:
-        for page_path in AddresseePage.objects.filter(pk__in=ids).values_list("path", flat=True):
-            sites |= {pk for pk, root in roots.items() if page_path.startswith(root)}
-    return sites
 
+def to_desk_inbox(request):
+    """The former "My inbox": the desk's list of the open appeals assigned to the user, due
+    soonest first."""
+    return redirect(f"{reverse(f'{DESK}:index')}?work=mine&ordering=due_date")
 
-def working_site(request):
-    """The municipality the staff member is working on: the site of the address they use,
-    unless they handle appeals of one other site only (then that one)."""
-    site = Site.find_for_request(request)
-    user = request.user
-    if user.is_superuser:
-        return site
-    sites = staff_site_ids(user)
-    if site is not None and site.pk in sites:
-        return site
-    if len(sites) == 1:
-        return Site.objects.select_related("root_page").filter(pk=next(iter(sites))).first()
-    return site
 
-
-def addressees_in_scope(user):
-    """Addressees whose appeals ``user`` may filter by.
-
-    Superusers: every addressee; the appeals department: every addressee of the
-    department's sites; a moderator: the addressees they moderate (they forward to others
-    of their site, see ``forward_targets``)."""
-    from addons.core.permissions import moderated_addressee_ids
-
-    pages = AddresseePage.objects.only("pk", "title", "path", "depth").order_by("title")
-    if user.is_superuser:
-        return pages
-    condition = Q(pk__in=moderated_addressee_ids(user))
-    roots = _site_roots()
-    for site_id in department_site_ids(user):
-        if site_id in roots:
-            condition |= Q(path__startswith=roots[site_id])
-    return pages.filter(condition)
-
-
-def forward_targets(appeal=None, *, site=None):
-    """Live addressees an appeal may be forwarded to: those of the appeal's site (or of
-    ``site`` for several appeals at once). An appeal never leaves its municipality."""
-    pages = AddresseePage.objects.live().only("pk", "title", "path", "depth").order_by("title")
-    if appeal is not None:
-        site = appeal.site
-    if site is None:
-        return pages.none()
-    pages = pages.filter(path__startswith=site.root_page.path)
-    if appeal is not None:
-        pages = pages.exclude(pk=appeal.addressee_id)
-    return pages
-
-
-OTHER_MUNICIPALITY = gettext_lazy(
-    "Choose an addressee of this municipality: an appeal is never forwarded to another "
-    "municipality."
-)
-
-
-class KeyChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField whose submitted value must be a database key first (a number the
-    database cannot hold is an invalid choice, not a server error)."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if parse_pk(value) is None:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(parse_pk(value))
-
-
-class KeysChoiceField(forms.ModelMultipleChoiceField):
-    """The same for several keys."""
-
-    def _check_values(self, value):
-        try:
-            values = list(value)
-        except TypeError:
-            raise ValidationError(self.error_messages["invalid_list"],
-                                  code="invalid_list") from None
-        keys = [parse_pk(item) for item in values]
-        if None in keys:
-            raise ValidationError(self.error_messages["invalid_choice"],
-                                  code="invalid_choice", params={"value": ""})
-        return super()._check_values([str(key) for key in keys])
-
-
-# --- the filters --------------------------------------------------------------------------
-
-
-class AppealFilterForm(forms.Form):
-    """Search and filters of the appeals list; the exports and the API use it too."""
-
-    q = forms.CharField(
-        label=gettext_lazy("Search"), required=False, max_length=200,
-        help_text=gettext_lazy("Reference number, subject or the applicant's name."),
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"), required=False,
-        choices=[("", gettext_lazy("Any status")), ("open", gettext_lazy("Open")),
-                 *Status.choices],
-    )
-    addressee = forms.TypedChoiceField(
-        label=gettext_lazy("Addressee"), required=False, coerce=int, empty_value=None,
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind of form"), required=False,
-        choices=[("", gettext_lazy("Any kind")), *FormKind.choices],
-    )
-    procedure = forms.ChoiceField(
-        label=gettext_lazy("Procedure"), required=False,
-        choices=[("", gettext_lazy("Appeals and requests")), *Procedure.choices],
-    )
-    appeal_type = forms.ChoiceField(
-        label=gettext_lazy("Type of appeal"), required=False,
-        choices=[("", gettext_lazy("Any type")), *AppealType.choices,
-                 (UNKNOWN_TYPE, gettext_lazy("Not recorded"))],
-    )
-    received_from = forms.DateField(label=gettext_lazy("Received from"), required=False,
-                                    widget=DateInput())
-    received_to = forms.DateField(label=gettext_lazy("Received until"), required=False,
-                                  widget=DateInput())
-    due = forms.ChoiceField(
-        label=gettext_lazy("Due date"), required=False,
-        choices=[("", gettext_lazy("Any")),
-                 ("soon", gettext_lazy("Due within 5 days")),
-                 ("overdue", gettext_lazy("Overdue"))],
-    )
-    priority = forms.ChoiceField(
-        label=gettext_lazy("Privileged category"), required=False,
-        choices=[("", gettext_lazy("Any")), (ANY_PRIORITY, gettext_lazy("Any privileged")),
-                 *Priority.choices],
-    )
-
-    def __init__(self, data=None, *, user, **kwargs):
-        super().__init__(data, **kwargs)
-        self.user = user
-        self.fields["addressee"].choices = [("", _("Any addressee"))] + [
-            (page.pk, page.title) for page in addressees_in_scope(user)
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("received_from"), cleaned.get("received_to")
-        if start and end and start > end:
-            self.add_error("received_to", _("The end of the period is before its start."))
-        return cleaned
-
-    def apply(self, queryset, today=None):
-        """``queryset`` narrowed by the valid filters (invalid ones are ignored)."""
-        if not self.is_bound:
-            return queryset
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        today = today or timezone.localdate()
-        query = (data.get("q") or "").strip()
-        if query:
-            queryset = queryset.filter(
-                Q(reference__icontains=query) | Q(subject__icontains=query)
-                | Q(applicant_name__icontains=query)
-            )
-        status = data.get("status")
-        if status == "open":
-            queryset = queryset.filter(status__in=OPEN_STATUSES)
-        elif status:
-            queryset = queryset.filter(status=status)
-        if data.get("addressee"):
-            queryset = queryset.filter(addressee_id=data["addressee"])
-        if data.get("kind"):
-            queryset = queryset.filter(kind=data["kind"])
-        if data.get("procedure"):
-            queryset = queryset.filter(procedure=data["procedure"])
-        if data.get("appeal_type") == UNKNOWN_TYPE:
-            queryset = queryset.filter(appeal_type="")
-        elif data.get("appeal_type"):
-            queryset = queryset.filter(appeal_type=data["appeal_type"])
-        if data.get("received_from"):
-            queryset = queryset.filter(received_at__date__gte=data["received_from"])
-        if data.get("received_to"):
-            queryset = queryset.filter(received_at__date__lte=data["received_to"])
-        if data.get("due") == "soon":
-            queryset = queryset.due_within(DUE_SOON_DAYS, today=today)
-        elif data.get("due") == "overdue":
-            queryset = queryset.overdue(today=today)
-        priority = data.get("priority")
-        if priority == ANY_PRIORITY:
-            queryset = queryset.exclude(priority="")
-        elif priority:
-            queryset = queryset.filter(priority=priority)
-        return queryset
-
-
-def filtered_appeals(request, *, inbox=False):
-    """(filter form, queryset) of the appeals ``request.user`` handles, as filtered."""
-    form = AppealFilterForm(request.GET or None, user=request.user)
-    queryset = form.apply(staff_appeals(request.user))
-    if inbox:
-        # Privileged categories first among the same due date (UA 393/96 art. 20).
-        queryset = queryset.filter(status__in=OPEN_STATUSES).order_by(
-            "due_date", Case(When(priority="", then=Value(1)), default=Value(0)), "pk"
-        )
-    else:
-        queryset = queryset.order_by("-received_at", "-pk")
-    return form, queryset
-
-
-# --- list and inbox -----------------------------------------------------------------------
-
-
-class BulkForwardForm(forms.Form):
-    """Several appeals the user handles, to one addressee of the municipality they work
-    on (``working_site``)."""
-
-    appeals = KeysChoiceField(
-        label=gettext_lazy("Appeals"), queryset=Appeal.objects.none(),
-        error_messages={
-            "required": gettext_lazy("Select at least one appeal."),
-            "invalid_choice": gettext_lazy("Select only appeals you handle."),
-        },
-    )
-    to_addressee = KeyChoiceField(
-        label=gettext_lazy("Forward to"), queryset=AddresseePage.objects.none(),
-        empty_label=gettext_lazy("Choose an addressee"),
-        error_messages={"invalid_choice": OTHER_MUNICIPALITY},
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason (the applicants are told)"),
-                             required=False, max_length=1000)
-
-    def __init__(self, data=None, *, user, site, **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["appeals"].queryset = Appeal.objects.handled_by(user)
-        self.fields["to_addressee"].queryset = forward_targets(site=site)
-
-
-def _list_context(request, *, inbox):
-    form, queryset = filtered_appeals(request, inbox=inbox)
-    page_obj = Paginator(queryset.for_inbox(), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    today = timezone.localdate()
-    return {
-        "filter_form": form,
-        "page_obj": page_obj,
-        "appeals": page_obj.object_list,
-        "query_string": query.urlencode(),
-        "inbox": inbox,
-        "today": today,
-        "soon": today + timedelta(days=DUE_SOON_DAYS),
-    }
-
-
-@never_cache
-def appeal_list(request):
-    """Every appeal the user handles, newest first, with search and filters."""
-    context = _list_context(request, inbox=False)
-    context["bulk_form"] = BulkForwardForm(user=request.user, site=working_site(request))
-    return render(request, "appeals/admin/list.html", context)
-
-
-@never_cache
-def inbox(request):
-    """The moderator's inbox: open appeals of their addressees, due soonest first."""
-    return render(request, "appeals/admin/list.html", _list_context(request, inbox=True))
-
-
-@never_cache
-def bulk_forward(request):
-    """Forward the selected appeals to one addressee, each through ``services.forward``."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    staff_appeals(request.user)
-    form = BulkForwardForm(request.POST, user=request.user, site=working_site(request))
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_back(request))
-    target = form.cleaned_data["to_addressee"]
-    done, refused = [], []
-    for appeal in form.cleaned_data["appeals"].select_related("site", "addressee"):
-        try:
-            services.forward(appeal, request.user, target, form.cleaned_data["reason"])
-        except services.AppealError as error:
-            refused.append(f"{appeal.reference}: {error.message}")
-        except PermissionDenied:
-            refused.append(f"{appeal.reference}: {_('you may not forward this appeal.')}")
-        else:
-            done.append(appeal.reference)
-    if done:
-        messages.success(
-            request,
-            _("Forwarded to %(addressee)s: %(references)s.")
-            % {"addressee": target.title, "references": ", ".join(done)},
-        )
-    for line in refused:
-        messages.error(request, line)
-    return redirect(_back(request))
-
-
-def _back(request) -> str:
-    candidate = request.POST.get("next", "")
-    if candidate.startswith(reverse("appeals_admin:list")):
-        return candidate
-    return reverse("appeals_admin:list")
-
-
-# --- the appeal's page --------------------------------------------------------------------
-
-
-class ForwardForm(forms.Form):
-    to_addressee = KeyChoiceField(
-        label=gettext_lazy("Competent addressee"), queryset=AddresseePage.objects.none(),
-        empty_label=gettext_lazy("Choose an addressee"),
-        error_messages={"invalid_choice": OTHER_MUNICIPALITY},
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason (the applicant is told)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-    def __init__(self, *args, appeal, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_addressee"].queryset = forward_targets(appeal)
-
-
-class ExtendForm(forms.Form):
-    until = forms.DateField(label=gettext_lazy("New due date"), widget=DateInput())
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for the extension (the applicant is told)"),
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-    def __init__(self, *args, appeal, limit=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        limit = limit or services.extension_limit(appeal)
-        self.fields["until"].help_text = _("The law allows %(limit)s at the latest.") % {
-            "limit": limit.isoformat()
-        }
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; cleans to a list (empty when none)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
-
-
-class ReplyForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("Reply to the applicant"), required=False,
-        widget=forms.Textarea(attrs={"rows": 8}), max_length=50000,
-        help_text=gettext_lazy("Sent to the applicant's email and cabinet."),
-    )
-    template = KeyChoiceField(
-        label=gettext_lazy("Reply template"), required=False,
-        queryset=ReplyTemplate.objects.none(), empty_label=gettext_lazy("None"),
-        help_text=gettext_lazy("Used when the text is left empty."),
-    )
-    files = MultipleFileField(label=gettext_lazy("Files"), required=False)
-
-    def __init__(self, *args, appeal, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = reply_templates(appeal)
-        self.checked_files = []
-
-    def clean_files(self):
-        self.checked_files = uploads.check_for_staff(self.cleaned_data.get("files") or [])
-        return self.checked_files
-
-
-class TextForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Internal note (staff only)"),
-                           widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason (the applicant is told)"),
-                             widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-
-
-class UrgentForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why it needs no further study (kept in the history)"),
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-        error_messages={"required": gettext_lazy("Say why the appeal is urgent.")},
-    )
-
-
-class NoticeForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("How the applicant was informed (kept in the history)"),
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-    )
-
-
-class EmptyForm(forms.Form):
-    pass
-
-
-def reply_templates(appeal):
-    return ReplyTemplate.objects.filter(
-        Q(addressee_id=appeal.addressee_id)
-        | Q(addressee__isnull=True) & (Q(site__isnull=True) | Q(site_id=appeal.site_id))
-    ).only("pk", "title", "text", "addressee_id")
-
-
-def _forward(appeal, user, form):
-    return services.forward(appeal, user, form.cleaned_data["to_addressee"],
-                            form.cleaned_data["reason"])
-
-
-#: action name -> (form class, label, service call, statuses it is offered in)
-ACTIONS = {
-    "register": (EmptyForm, gettext_lazy("Register"),
-                 lambda appeal, user, form: services.register(appeal, user),
-                 (Status.SUBMITTED,)),
-    "start": (EmptyForm, gettext_lazy("Start handling"),
-              lambda appeal, user, form: services.start(appeal, user),
-              (Status.SUBMITTED, Status.REGISTERED, Status.FORWARDED)),
-    "reply": (ReplyForm, gettext_lazy("Send the reply"),
-              lambda appeal, user, form: services.reply(
-                  appeal, user, form.cleaned_data["text"], form.checked_files,
-                  template=form.cleaned_data["template"]),
-              (*OPEN_STATUSES, Status.ANSWERED)),
-    "forward": (ForwardForm, gettext_lazy("Forward"), _forward, OPEN_STATUSES),
-    "extend": (ExtendForm, gettext_lazy("Extend the term"),
-               lambda appeal, user, form: services.extend(
-                   appeal, user, form.cleaned_data["until"], form.cleaned_data["reason"]),
-               OPEN_STATUSES),
-    "note": (TextForm, gettext_lazy("Add the note"),
-             lambda appeal, user, form: services.add_note(appeal, user, form.cleaned_data["text"]),
-             None),
-    "return": (ReasonForm, gettext_lazy("Return as incomplete"),
-               lambda appeal, user, form: services.return_incomplete(
-                   appeal, user, form.cleaned_data["reason"]),
-               OPEN_STATUSES),
-    "urgent": (UrgentForm, gettext_lazy("Mark urgent"),
-               lambda appeal, user, form: services.mark_urgent(
-                   appeal, user, form.cleaned_data["reason"]),
-               OPEN_STATUSES),
-    "notice": (NoticeForm, gettext_lazy("Record the notice"),
-               lambda appeal, user, form: services.record_notice(
-                   appeal, user, form.cleaned_data["note"]),
-               None),
-    "refuse": (ReasonForm, gettext_lazy("Refuse the request"),
-               lambda appeal, user, form: services.refuse(
-                   appeal, user, form.cleaned_data["reason"]),
-               OPEN_STATUSES),
-    "leave": (ReasonForm, gettext_lazy("Leave without consideration"),
-              lambda appeal, user, form: services.leave_without_consideration(
-                  appeal, user, form.cleaned_data["reason"]),
-              OPEN_STATUSES),
-    "close": (EmptyForm, gettext_lazy("Close the appeal"),
-              lambda appeal, user, form: services.close(appeal, user),
-              (*OPEN_STATUSES, Status.ANSWERED)),
-}
-ACTION_HEADINGS = {
-    "register": gettext_lazy("Register the appeal"),
-    "start": gettext_lazy("Take it in hand"),
-    "reply": gettext_lazy("Reply"),
-    "forward": gettext_lazy("Forward to the competent addressee"),
-    "extend": gettext_lazy("Extend the term"),
-    "note": gettext_lazy("Internal note"),
-    "return": gettext_lazy("Return as incomplete"),
-    "urgent": gettext_lazy("Mark urgent: the appeal needs no further study"),
-    "notice": gettext_lazy("The applicant was informed of the decision"),
-    "refuse": gettext_lazy("Refuse the request for public information"),
-    "leave": gettext_lazy("Leave without consideration"),
-    "close": gettext_lazy("Close"),
-}
-
-
-#: actions offered only where they apply (the site's law has the term)
-ACTION_CONDITIONS = {
-    "urgent": services.can_mark_urgent,
-    "notice": lambda appeal: appeal.awaits_notice,
-    # a request for public information is answered or refused (with its reason); the
-    # appeals law's return and "left without consideration" do not apply to it
-    "refuse": lambda appeal: appeal.is_info_request,
-    "return": lambda appeal: not appeal.is_info_request,
-    "leave": lambda appeal: not appeal.is_info_request,
-}
-
-
-def _make_form(name, appeal, data=None, files=None, initial=None, limit=None):
-    form_class = ACTIONS[name][0]
-    kwargs = {"prefix": name, "initial": initial}
-    if form_class in (ForwardForm, ExtendForm, ReplyForm):
-        kwargs["appeal"] = appeal
-    if form_class is ExtendForm:
-        kwargs["limit"] = limit
-    return form_class(data, files, **kwargs)
-
-
-def _staff_appeal(request, pk):
-    """The appeal if the user handles it; 404 otherwise (its existence is not revealed)."""
+def to_desk_detail(request, pk):
     if parse_pk(pk) is None:
         raise Http404
-    queryset = staff_appeals(request.user).select_related(
-        "site", "addressee", "form", "author", "forwarded_from", "requested_addressee"
-    )
-    return get_object_or_404(queryset, pk=pk)
-
-
-def _actions_for(appeal, bound=None, request=None, limit=None):
-    """The action panels for ``appeal``: (name, heading, label, form)."""
-    result = []
-    for name, (form_class, label, _call, statuses) in ACTIONS.items():
-        if bound and name == bound[0]:
-            form = bound[1]
-        elif statuses is not None and appeal.status not in statuses:
-            continue
-        elif name in ACTION_CONDITIONS and not ACTION_CONDITIONS[name](appeal):
-            continue
-        else:
-            initial = None
-            if name == "reply" and request is not None:
-                initial = _reply_initial(request, appeal)
-            elif name == "leave" and appeal.is_time_barred():
-                # the closing reason the law gives, for staff to confirm
-                initial = {"reason": str(barred_reason(appeal))}
-            form = _make_form(name, appeal, initial=initial, limit=limit)
-        result.append({"name": name, "heading": ACTION_HEADINGS[name], "label": label,
-                       "form": form, "multipart": form_class is ReplyForm})
-    return result
-
-
-def _reply_initial(request, appeal):
-    """A reply started from a template (``?template=<id>``), without JavaScript."""
-    key = parse_pk(request.GET.get("template"))
-    if key is None:
-        return None
-    template = reply_templates(appeal).filter(pk=key).first()
-    if template is None:
-        return None
-    return {"text": services.render_template_text(template, appeal), "template": template.pk}
-
-
-def barred_reason(appeal):
-    """The law's words when the signal reports a violation too old to be considered."""
-    if not appeal.is_time_barred():
-        return ""
-    return jurisdictions.TIME_BARRED_REASON.get(jurisdictions.jurisdiction_of(appeal.site), "")
-
-
-def _detail_context(request, appeal, bound=None):
-    conversation = appeal.messages.select_related("author").prefetch_related(
-        Prefetch("attachments", queryset=AppealAttachment.objects.order_by("pk"))
-    )
-    limit = services.extension_limit(appeal) if appeal.is_open else None
-    today = timezone.localdate()
-    return {
-        "urgent_until": services.urgent_term(appeal) if services.can_mark_urgent(appeal)
-        else None,
-        "return_overdue": appeal.is_return_overdue(today),
-        "notice_overdue": appeal.awaits_notice and appeal.notify_by < today,
-        "refusal_overdue": appeal.is_refusal_overdue(today),
-        "time_barred": barred_reason(appeal),
-        "forward_overdue": (appeal.forward_by is not None and appeal.forward_by < today
-                            and appeal.status in (Status.SUBMITTED, Status.REGISTERED)),
-        "appeal": appeal,
-        "files": list(appeal.attachments.filter(message__isnull=True).order_by("pk")),
-        "conversation": list(conversation),
-        "events": list(appeal.events.select_related("actor")),
-        "actions": _actions_for(appeal, bound, request, limit),
-        "templates": list(reply_templates(appeal)),
-        "overdue": appeal.is_overdue(),
-        "final": appeal.status in FINAL_STATUSES,
-        "limit": limit,
-        "note_kind": AppealMessage.Kind.NOTE,
-    }
-
-
-@never_cache
-def appeal_detail(request, pk):
-    """The appeal's page for staff; each view is written to the history and the audit log."""
-    appeal = _staff_appeal(request, pk)
-    services.record_view(appeal, request.user)
-    return render(request, "appeals/admin/detail.html", _detail_context(request, appeal))
-
-
-@never_cache
-def appeal_action(request, pk, action):
-    """Run one action's form through its service; on refusal show the page again with the
-    service's message on the form and everything typed kept."""
-    if action not in ACTIONS:
-        raise Http404
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    appeal = _staff_appeal(request, pk)
-    form = _make_form(action, appeal, request.POST, request.FILES)
-    if form.is_valid():
-        call = ACTIONS[action][2]
-        try:
-            call(appeal, request.user, form)
-        except services.AppealError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("%(action)s: done for appeal %(reference)s.") % {
-                "action": ACTION_HEADINGS[action], "reference": appeal.reference,
-            })
-            return redirect("appeals_admin:detail", appeal.pk)
-    appeal.refresh_from_db()
-    context = _detail_context(request, appeal, bound=(action, form))
-    context["failed_action"] = action
-    return render(request, "appeals/admin/detail.html", context, status=400)
-
-
-# --- exports and the report ---------------------------------------------------------------
-
-
-def export(request, fmt):
-    """The filtered list as CSV or XLSX, with the same rights as the list."""
-    from . import exports
-
-    _form, queryset = filtered_appeals(request)
-    if fmt == "csv":
-        return exports.csv_response(queryset)
-    if fmt == "xlsx":
-        return exports.xlsx_response(queryset)
-    raise Http404
+    return redirect(f"{DESK}:inspect", pk)
 
 
 class ReportForm(forms.Form):
@@ -768,30 +114,27 @@ def report(request):
 # --- URLs ---------------------------------------------------------------------------------
 
 urlpatterns = [
-    path("", appeal_list, name="list"),
-    path("inbox/", inbox, name="inbox"),
-    path("bulk/forward/", bulk_forward, name="bulk_forward"),
-    path("export.<str:fmt>", export, name="export"),
+    path("", to_desk_list, name="list"),
+    path("inbox/", to_desk_inbox, name="inbox"),
     path("report/", report, name="report"),
-    path("<int:pk>/", appeal_detail, name="detail"),
-    path("<int:pk>/<slug:action>/", appeal_action, name="action"),
+    path("<int:pk>/", to_desk_detail, name="detail"),
 ]
 
 
 def admin_urls():
     """For the ``register_admin_urls`` hook (under /admin/appeals/)."""
     return [path("appeals/", include((urlpatterns, "appeals_admin"),
-                                         namespace="appeals_admin"))]
-
+                                     namespace="appeals_admin"))]
 
 
 # --- menu ---------------------------------------------------------------------------------
 
 
 def appeals_menu_item():
-    """The "Appeals" admin menu: the list, the inbox and the report (staff only)."""
+    """The "Appeals" admin menu: the desk's list, the open appeals assigned to the user and
+    the report (staff only)."""
     return staff_submenu(_lazy("Appeals"), [
         Entry(_lazy("My inbox"), "appeals_admin:inbox", "appeals-inbox", "tasks"),
-        Entry(_lazy("All appeals"), "appeals_admin:list", "appeals-list", "list-ul"),
+        Entry(_lazy("All appeals"), f"{DESK}:index", "appeals-list", "list-ul"),
         Entry(_lazy("Report"), "appeals_admin:report", "appeals-report", "doc-full"),
     ], allowed=is_appeals_staff, name="appeals", icon_name="mail", order=240)

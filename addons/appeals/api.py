@@ -24,7 +24,7 @@ from wagtail.models import Site
 from addons.core.validation import DatabaseIntegerField, api_error_responses, parse_pk
 
 from . import services
-from .admin_views import UNKNOWN_TYPE, AppealFilterForm
+from .filters import UNKNOWN_TYPE, AppealFilterForm
 from .models import Appeal, AppealAttachment, AppealMessage, AppealType, FormKind, Procedure
 from .permissions import is_staff_for
 

@@ -7,6 +7,7 @@ from addons.core.addon import (
     ScheduledJob,
     StatisticsBlock,
 )
+from addons.core.casework import CaseAction, Casework, DetailSection
 
 #: APC: a proposal or signal filed with a body that is not competent is forwarded within
 #: 7 days (the notice of the decision, "notify-decision", is a different 7-day term)
@@ -14,6 +15,85 @@ BG_FORWARD_LABEL = _("forwarding a signal or proposal to the competent body")
 INFO_LABEL = _("answer to a request for public information")
 INFO_EXTENDED_LABEL = _("answer to a request for public information, term extended")
 INFO_REFUSAL_LABEL = _("refusal of a request for public information")
+
+_SERVICES = "addons.appeals.services"
+_FORMS = "addons.appeals.staff_forms"
+_RULES = "addons.appeals.casework"
+
+#: the appeals desk: list, filters, export, actions and the appeal's screen are core's,
+#: generated from this declaration
+APPEALS_CASEWORK = Casework(
+    key="appeals",
+    model="appeals.Appeal",
+    title=_("Appeals"),
+    icon="mail",
+    order=20,
+    addressee_field="addressee",
+    site_field="site",
+    reference_field="reference",
+    created_field="received_at",
+    due_field="due_date",
+    open=f"{_RULES}.open_q",
+    escalated=f"{_RULES}.escalated_q",
+    scope=f"{_RULES}.scope",
+    list_display=("reference", "received_at", "subject", "addressee", "procedure",
+                  "appeal_type", "status", "due_date", "term_marks", "assignee"),
+    list_filter=("status", "procedure", "appeal_type", "addressee", "priority", "kind",
+                 "received_at"),
+    search_fields=("reference", "subject", "applicant_name"),
+    # the columns of the former CSV/XLSX export; the applicant's name is left out where
+    # they asked not to disclose it (``Appeal.export_*``)
+    list_export=("reference", "received_at", "addressee", "export_kind", "subject",
+                 "export_status", "due_date", "answered_at", "export_on_time",
+                 "export_priority", "export_applicant", "organisation_name",
+                 "export_repeated", "export_type", "export_procedure", "export_urgent",
+                 "return_by", "notify_by", "forward_by", "refuse_by", "export_answer_format",
+                 "assignee"),
+    actions=(
+        CaseAction("register", _("Register"), f"{_SERVICES}.desk_register",
+                   available=f"{_RULES}.can_register"),
+        CaseAction("start", _("Start handling"), f"{_SERVICES}.desk_start",
+                   available=f"{_RULES}.can_start"),
+        CaseAction("reply", _("Send the reply"), f"{_SERVICES}.desk_reply",
+                   form=f"{_FORMS}.ReplyForm", available=f"{_RULES}.can_reply"),
+        CaseAction("forward", _("Forward"), f"{_SERVICES}.desk_forward",
+                   form=f"{_FORMS}.ForwardForm", available=f"{_RULES}.can_forward",
+                   bulk=True),
+        CaseAction("extend", _("Extend the term"), f"{_SERVICES}.desk_extend",
+                   form=f"{_FORMS}.ExtendForm", available=f"{_RULES}.can_extend"),
+        CaseAction("urgent", _("Mark urgent"), f"{_SERVICES}.desk_urgent",
+                   form=f"{_FORMS}.UrgentForm", available=f"{_RULES}.can_mark_urgent"),
+        CaseAction("notice", _("Record the notice"), f"{_SERVICES}.desk_notice",
+                   form=f"{_FORMS}.NoticeForm", available=f"{_RULES}.can_record_notice"),
+        CaseAction("note", _("Add the note"), f"{_SERVICES}.desk_note",
+                   form=f"{_FORMS}.NoteForm", available=f"{_RULES}.can_note"),
+        CaseAction("return", _("Return as incomplete"), f"{_SERVICES}.desk_return",
+                   form=f"{_FORMS}.ReasonForm", available=f"{_RULES}.can_return",
+                   dangerous=True),
+        CaseAction("refuse", _("Refuse the request"), f"{_SERVICES}.desk_refuse",
+                   form=f"{_FORMS}.ReasonForm", available=f"{_RULES}.can_refuse",
+                   dangerous=True),
+        CaseAction("leave", _("Leave without consideration"),
+                   f"{_SERVICES}.desk_leave", form=f"{_FORMS}.LeaveForm",
+                   available=f"{_RULES}.can_leave", dangerous=True),
+        CaseAction("close", _("Close the appeal"), f"{_SERVICES}.desk_close",
+                   available=f"{_RULES}.can_close", dangerous=True),
+    ),
+    detail_sections=(
+        DetailSection("summary", _("Appeal"), "appeals/casework/summary.html",
+                      f"{_RULES}.summary_context", order=10),
+        DetailSection("text", _("Substance of the appeal"), "appeals/casework/text.html",
+                      order=20),
+        DetailSection("applicant", _("Applicant"), "appeals/casework/applicant.html",
+                      f"{_RULES}.applicant_context", order=30),
+        DetailSection("files", _("Attached files"), "appeals/casework/files.html",
+                      f"{_RULES}.files_context", order=40),
+        DetailSection("conversation", _("Conversation"), "appeals/casework/conversation.html",
+                      f"{_RULES}.conversation_context", order=50),
+        DetailSection("history", _("History"), "appeals/casework/history.html",
+                      f"{_RULES}.history_context", order=60),
+    ),
+)
 
 
 class AppealsConfig(AddonConfig):
@@ -27,6 +107,7 @@ class AppealsConfig(AddonConfig):
     url_prefix = "appeals/"
     placements = ("appeals.AppealFormPlacement",)
     api_urls = "addons.appeals.api_urls"
+    casework = (APPEALS_CASEWORK,)
     statistics_blocks = (
         StatisticsBlock(
             key="appeals",

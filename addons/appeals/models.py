@@ -26,6 +26,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
+from addons.core.casework.models import Assignable
 from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
@@ -359,8 +360,9 @@ class AppealQuerySet(models.QuerySet):
         )
 
 
-class Appeal(models.Model):
-    """One appeal of one applicant to one addressee."""
+class Appeal(Assignable, models.Model):
+    """One appeal of one applicant to one addressee; staff take it in hand on the casework
+    desk (assignee, watchers, ``lock_version``: see ``addons.core.casework``)."""
 
     site = models.ForeignKey(
         "wagtailcore.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
@@ -507,10 +509,22 @@ class Appeal(models.Model):
             models.Index(fields=["addressee", "-received_at"], name="appeal_addressee_recent"),
             models.Index(fields=["author", "-received_at"], name="appeal_author"),
             models.Index(fields=["site", "-received_at"], name="appeal_site_recent"),
-            # the reminder scan reads only open appeals by due date
+            # the reminder scan reads only open appeals by due date; the desk's "due soon"
+            # and "overdue" counts too
             models.Index(
                 fields=["due_date"], name="appeal_open_due",
                 condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
+            ),
+            # the desk and the staff home: "assigned to me and open" ...
+            models.Index(
+                fields=["assignee", "due_date"], name="appeal_open_assignee",
+                condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
+            ),
+            # ... and "nobody's yet" of a town, among the addressees a person handles
+            models.Index(
+                fields=["site", "addressee", "due_date"], name="appeal_open_unassigned",
+                condition=Q(status__in=[status.value for status in OPEN_STATUSES],
+                            assignee__isnull=True),
             ),
         ]
         permissions = [("handle_appeal", _("Can handle appeals of any addressee"))]
@@ -577,6 +591,90 @@ class Appeal(models.Model):
     def is_overdue(self, today=None) -> bool:
         return (self.is_open and self.due_date is not None
                 and self.due_date < (today or timezone.localdate()))
+
+    def term_marks(self):
+        """The list's marks of the terms: overdue or due soon, urgent, and the terms to
+        return, refuse or forward that passed."""
+        from django.utils.formats import date_format
+        from django.utils.html import format_html, format_html_join
+        from django.utils.translation import gettext
+
+        today = timezone.localdate()
+        marks = []
+        if self.is_open and self.due_date is not None:
+            if self.due_date < today:
+                marks.append(("appeal-overdue", gettext("overdue")))
+            elif self.due_date <= today + timezone.timedelta(days=5):
+                marks.append(("appeal-due-soon", gettext("due soon")))
+        if self.priority and self.is_open:
+            marks.append(("appeal-priority", gettext("priority")))
+        if self.urgent_at and self.is_open:
+            marks.append(("appeal-urgent", gettext("urgent")))
+        if self.awaits_return_check and self.return_by < today:
+            marks.append(("appeal-return-overdue", gettext("return term passed %(when)s") % {
+                "when": date_format(self.return_by, "SHORT_DATE_FORMAT")}))
+        if self.awaits_refusal_check and self.refuse_by < today:
+            marks.append(("appeal-refuse-overdue", gettext("refusal term passed %(when)s") % {
+                "when": date_format(self.refuse_by, "SHORT_DATE_FORMAT")}))
+        if self.forward_by and self.forward_by < today and self.status == Status.SUBMITTED:
+            marks.append(("appeal-forward-overdue",
+                          gettext("forwarding term passed %(when)s") % {
+                              "when": date_format(self.forward_by, "SHORT_DATE_FORMAT")}))
+        if not marks:
+            return ""
+        return format_html_join(" ", '<strong class="status-tag secondary {}">{}</strong>',
+                                marks) or format_html("")
+
+    term_marks.short_description = _("Terms")
+
+    # --- the desk's export columns (``Casework.list_export``): plain values, with labels ---
+
+    def export_kind(self) -> str:
+        return self.get_kind_display()
+
+    def export_status(self) -> str:
+        return self.get_status_display()
+
+    def export_on_time(self) -> str:
+        """"yes"/"no" once answered, by the answer's local date against the due date."""
+        if self.answered_at is None or self.due_date is None:
+            return ""
+        answered = timezone.localtime(self.answered_at).date()
+        return str(_("yes") if answered <= self.due_date else _("no"))
+
+    def export_priority(self) -> str:
+        return self.get_priority_display() if self.priority else ""
+
+    def export_applicant(self) -> str:
+        """The applicant's name, left out where they asked not to disclose their personal
+        data: an export file travels beyond the system."""
+        return str(_("(not disclosed)")) if self.do_not_disclose else self.applicant_name
+
+    def export_repeated(self) -> str:
+        return str(_("yes")) if self.repeated_of_id else ""
+
+    def export_type(self) -> str:
+        return self.get_appeal_type_display() if self.appeal_type else ""
+
+    def export_procedure(self) -> str:
+        return self.get_procedure_display()
+
+    def export_urgent(self):
+        return timezone.localtime(self.urgent_at).date() if self.urgent_at else None
+
+    def export_answer_format(self) -> str:
+        return self.get_answer_format_display() if self.answer_format else ""
+
+    export_kind.short_description = _("Kind")
+    export_status.short_description = _("Status")
+    export_on_time.short_description = _("Answered on time")
+    export_priority.short_description = _("Privileged category")
+    export_applicant.short_description = _("Applicant")
+    export_repeated.short_description = _("Repeated")
+    export_type.short_description = _("Type of appeal")
+    export_procedure.short_description = _("Procedure")
+    export_urgent.short_description = _("Marked urgent")
+    export_answer_format.short_description = _("Preferred form of the answer")
 
 
 class AppealMessage(models.Model):

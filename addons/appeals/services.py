@@ -13,15 +13,16 @@ import unicodedata
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from addons.core import deadlines
+from addons.core.casework.assignment import auto_assign, record_closed
 from addons.core.notifications import notify
 from addons.core.numbering import next_reference
 from addons.core.staffing import handlers_for
@@ -68,8 +69,9 @@ LOG_ACTIONS = {
 }
 
 
-class AppealError(Exception):
-    """A change the rules refuse; ``message`` is translated and fit for the user."""
+class AppealError(ValidationError):
+    """A change the rules refuse; ``message`` is translated and fit for the user. A
+    ``ValidationError``: the casework desk shows it on the action's form."""
 
     def __init__(self, message):
         super().__init__(message)
@@ -423,6 +425,8 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
         recipients += staff_recipients(options.department_id, appeal.site)
     _notify_users(recipients, appeal, "appeals.new", {"repeated": appeal.is_repeated},
                   key=f"appeals.new:{appeal.pk}")
+    # the addressee's team (or the appeals department) gets it by its assignment policy
+    auto_assign(appeal)
     return appeal
 
 
@@ -449,6 +453,8 @@ def _transition(appeal, actor, *, to_status, action, log_action, allowed_from, d
     appeal.save(update_fields=["status", "updated_at", *changes])
     event = _record(appeal, action, actor, from_status=previous, data=data,
                     log_action=log_action)
+    if previous in OPEN_STATUSES and to_status not in OPEN_STATUSES:
+        record_closed(appeal)
     if notify_event:
         _notify_citizen(appeal, notify_event, {"previous_status": previous,
                                                **(notify_extra or {})},
@@ -500,8 +506,11 @@ def forward(appeal: Appeal, actor, to_addressee, reason: str = "") -> Appeal:
               "forward_by": term.isoformat(), "late": timezone.localdate() > term},
         notify_extra={"forwarded_from": previous_addressee.title, "reason": reason},
         changes={"addressee": to_addressee, "forwarded_from": previous_addressee,
-                 "forward_by": term},
+                 "forward_by": term, "assignee": None, "assigned_at": None,
+                 "waiting_since": None},
     )
+    # the previous addressee's person no longer holds it: the new team's policy decides
+    auto_assign(appeal)
     _notify_users(staff_recipients(to_addressee, appeal.site), appeal, "appeals.forwarded")
     return appeal
 
@@ -667,6 +676,8 @@ def reply(appeal: Appeal, actor, text: str = "", files=(), *, template=None) -> 
                                          notify_rule, code)
         fields.append("notify_by")
     appeal.save(update_fields=fields)
+    if previous in OPEN_STATUSES:
+        record_closed(appeal)
     _record(appeal, AppealEvent.Action.REPLIED, actor, from_status=previous,
             data={"message": message.pk, "template": getattr(template, "pk", None)},
             log_action="appeals.reply")
@@ -782,6 +793,92 @@ def close(appeal: Appeal, actor) -> Appeal:
         log_action="appeals.close", allowed_from=(*OPEN_STATUSES, Status.ANSWERED),
         changes={"closed_at": timezone.now()},
     )
+
+
+# --- the casework desk's actions ---------------------------------------------------------
+# ``action(appeal, user, **cleaned_data) -> message``: the service of each action, with the
+# message the desk shows when it is done (the forms are in ``staff_forms``).
+
+DESK_HEADINGS = {
+    "register": _("Register the appeal"),
+    "start": _("Take it in hand"),
+    "reply": _("Reply"),
+    "forward": _("Forward to the competent addressee"),
+    "extend": _("Extend the term"),
+    "note": _("Internal note"),
+    "return": _("Return as incomplete"),
+    "urgent": _("Mark urgent: the appeal needs no further study"),
+    "notice": _("The applicant was informed of the decision"),
+    "refuse": _("Refuse the request for public information"),
+    "leave": _("Leave without consideration"),
+    "close": _("Close"),
+}
+
+
+def _done(key, appeal) -> str:
+    return gettext("%(action)s: done for appeal %(reference)s.") % {
+        "action": DESK_HEADINGS[key], "reference": appeal.reference,
+    }
+
+
+def desk_register(appeal, user):
+    register(appeal, user)
+    return _done("register", appeal)
+
+
+def desk_start(appeal, user):
+    start(appeal, user)
+    return _done("start", appeal)
+
+
+def desk_reply(appeal, user, text="", files=(), template=None):
+    reply(appeal, user, text, files, template=template)
+    return _done("reply", appeal)
+
+
+def desk_forward(appeal, user, to_addressee, reason=""):
+    forward(appeal, user, to_addressee, reason)
+    return _done("forward", appeal)
+
+
+def desk_extend(appeal, user, until, reason):
+    extend(appeal, user, until, reason)
+    return _done("extend", appeal)
+
+
+def desk_note(appeal, user, text):
+    add_note(appeal, user, text)
+    return _done("note", appeal)
+
+
+def desk_return(appeal, user, reason):
+    return_incomplete(appeal, user, reason)
+    return _done("return", appeal)
+
+
+def desk_urgent(appeal, user, reason):
+    mark_urgent(appeal, user, reason)
+    return _done("urgent", appeal)
+
+
+def desk_notice(appeal, user, note):
+    record_notice(appeal, user, note)
+    return _done("notice", appeal)
+
+
+def desk_refuse(appeal, user, reason):
+    refuse(appeal, user, reason)
+    return _done("refuse", appeal)
+
+
+def desk_leave(appeal, user, reason):
+    leave_without_consideration(appeal, user, reason)
+    return _done("leave", appeal)
+
+
+def desk_close(appeal, user):
+    close(appeal, user)
+    return _done("close", appeal)
 
 
 # --- the citizen --------------------------------------------------------------------------

@@ -1,13 +1,14 @@
-"""CSV and XLSX exports of the filtered list, with the list's rights."""
+"""CSV and XLSX exports of the desk's filtered list, with the list's rights."""
 
 import csv
 import io
 
 import pytest
-from django.urls import reverse
 from openpyxl import load_workbook
 
 from addons.appeals.models import AppealFormPlacement
+
+from .desk import LIST, export, export_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -23,19 +24,19 @@ def appeals(file_one, other_addressee, appeal_form):
 
 
 def read_csv(response):
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = export_bytes(response).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 
 def test_csv_of_the_moderators_appeals_only(client, moderator, appeals):
     roads, secret, parks = appeals
     client.force_login(moderator)
-    response = client.get(reverse("appeals_admin:export", args=["csv"]))
+    response = export(client, "csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment")
     rows = read_csv(response)
-    assert rows[0][0] == "Reference"
+    assert rows[0][0] == "Reference number"
     references = {row[0] for row in rows[1:]}
     assert references == {roads.reference, secret.reference}
     by_reference = {row[0]: row for row in rows[1:]}
@@ -50,24 +51,24 @@ def test_csv_of_the_moderators_appeals_only(client, moderator, appeals):
 def test_csv_follows_the_filters(client, superuser, appeals):
     roads, secret, parks = appeals
     client.force_login(superuser)
-    response = client.get(reverse("appeals_admin:export", args=["csv"]), {"q": "bench"})
+    response = export(client, "csv", {"q": "bench"})
     assert [row[0] for row in read_csv(response)[1:]] == [parks.reference]
 
 
 def test_xlsx(client, superuser, appeals):
     client.force_login(superuser)
-    response = client.get(reverse("appeals_admin:export", args=["xlsx"]))
+    response = export(client, "xlsx")
     assert response.status_code == 200
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(export_bytes(response)))
     sheet = workbook.active
     values = list(sheet.values)
-    assert values[0][0] == "Reference"
+    assert values[0][0] == "Reference number"
     assert len(values) == 4
     assert {row[0] for row in values[1:]} == {item.reference for item in appeals}
 
 
 def test_export_without_rights(client, citizen, other_moderator, appeals, make_user):
-    url = reverse("appeals_admin:export", args=["csv"])
+    url = LIST + "?export=csv"
     assert client.get(url).status_code == 302  # anonymous: to the admin login
     assert "/login/" in client.get(url)["Location"]
     client.force_login(citizen)
@@ -78,6 +79,7 @@ def test_export_without_rights(client, citizen, other_moderator, appeals, make_u
     assert {row[0] for row in rows[1:]} == {appeals[2].reference}
 
 
-def test_unknown_format(client, superuser):
+def test_unknown_format_is_the_list(client, superuser, appeals):
     client.force_login(superuser)
-    assert client.get(reverse("appeals_admin:export", args=["pdf"])).status_code == 404
+    response = export(client, "pdf")
+    assert response.status_code == 200 and not response.has_header("Content-Disposition")

@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from addons.appeals import exports, reports, services
+from addons.appeals import reports, services
 from addons.appeals.models import Appeal
+
+from .desk import export, export_bytes, export_row
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +56,7 @@ def test_exports_carry_the_terms(file_one, moderator):
     services.mark_urgent(appeal, moderator, "Roof")
     appeal.refresh_from_db()
     with translation.override("en"):
-        values = dict(zip(exports.columns(), next(exports.rows(Appeal.objects.filter(
-            pk=appeal.pk))), strict=True))
+        values = export_row(Appeal.objects.get(pk=appeal.pk))
     assert values["Type of appeal"] == "Complaint" and values["Procedure"] == "Appeal"
     assert values["Marked urgent"] == timezone.localdate()
     assert values["Return by"] == appeal.return_by
@@ -68,9 +69,8 @@ def test_xlsx_export_has_the_new_columns(client, file_one, moderator):
 
     file_one()
     client.force_login(moderator)
-    response = client.get(reverse("appeals_admin:export", args=["xlsx"]))
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)
-                                     if response.streaming else response.content)).active
+    response = export(client, "xlsx")
+    sheet = load_workbook(io.BytesIO(export_bytes(response))).active
     header = [cell.value for cell in sheet[1]]
     assert {"Procedure", "Marked urgent", "Return by", "Notify the decision by",
             "Forward by", "Refuse by", "Type of appeal"} <= set(header)
@@ -121,5 +121,5 @@ def test_forwarding_later_is_measured_against_the_term(client, file_one, moderat
     event = late.events.get(action=AppealEvent.Action.FORWARDED)
     assert event.data["late"] is True
     client.force_login(other_moderator)
-    html = client.get(reverse("appeals_admin:detail", args=[late.pk])).content.decode()
+    html = client.get(reverse("casework_appeals:inspect", args=[late.pk])).content.decode()
     assert "event-late" in html and "after the term of the law" in html

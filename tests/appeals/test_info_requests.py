@@ -25,6 +25,7 @@ from addons.core import deadlines
 from addons.core.models import Notification
 
 from .conftest import upload
+from .desk import LIST, action, export_row, post
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +43,6 @@ def new_url(form, addressee):
     return f"{reverse('appeals:new', args=[form.pk])}?addressee={addressee.pk}"
 
 
-def action(appeal, name):
-    return reverse("appeals_admin:action", args=[appeal.pk, name])
 
 
 @pytest.fixture
@@ -207,8 +206,8 @@ def test_answer_with_a_file(client, info_town, citizen):
     town = info_town("ua")
     appeal = file_request(town, citizen)
     client.force_login(town["moderator"])
-    response = client.post(action(appeal, "reply"), {
-        "reply-text": "The contracts are attached.", "reply-files": [upload("contracts.pdf")],
+    response = post(client, appeal, "reply", {
+        "text": "The contracts are attached.", "files": [upload("contracts.pdf")],
     })
     assert response.status_code == 302
     appeal.refresh_from_db()
@@ -224,20 +223,20 @@ def test_extend_within_the_first_term_with_reason(client, info_town, citizen):
     limit = services.extension_limit(appeal)
     assert limit == deadlines.due(timezone.localdate(), "info-request-extended", "ua")
     client.force_login(town["moderator"])
-    page = client.get(reverse("appeals_admin:detail", args=[appeal.pk])).content.decode()
-    assert 'id="action-refuse"' in page and 'id="action-extend"' in page
-    assert 'id="action-urgent"' not in page and 'id="action-return"' not in page
+    page = client.get(reverse("casework_appeals:inspect", args=[appeal.pk])).content.decode()
+    assert action(appeal, "refuse") in page and action(appeal, "extend") in page
+    assert action(appeal, "urgent") not in page and action(appeal, "return") not in page
     # No reason: refused, with what was typed kept.
-    response = client.post(action(appeal, "extend"), {"extend-until": limit.isoformat(),
-                                                      "extend-reason": ""})
-    assert response.status_code == 400
-    response = client.post(action(appeal, "extend"), {
-        "extend-until": (limit + timedelta(days=1)).isoformat(),
-        "extend-reason": "A large volume of documents"})
-    assert response.status_code == 400
+    response = post(client, appeal, "extend", {"until": limit.isoformat(),
+                                                      "reason": ""})
+    assert response.status_code == 200
+    response = post(client, appeal, "extend", {
+        "until": (limit + timedelta(days=1)).isoformat(),
+        "reason": "A large volume of documents"})
+    assert response.status_code == 200
     assert "at the latest" in response.content.decode()
-    response = client.post(action(appeal, "extend"), {
-        "extend-until": limit.isoformat(), "extend-reason": "A large volume of documents"})
+    response = post(client, appeal, "extend", {
+        "until": limit.isoformat(), "reason": "A large volume of documents"})
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.status == Status.EXTENDED and appeal.due_date == limit
@@ -260,11 +259,10 @@ def test_refuse_with_reason_records_the_term(client, info_town, citizen):
     town = info_town("ro")
     appeal = file_request(town, citizen)
     client.force_login(town["moderator"])
-    response = client.post(action(appeal, "refuse"), {"refuse-reason": ""})
-    assert response.status_code == 400
+    response = post(client, appeal, "refuse", {"reason": ""})
+    assert response.status_code == 200
     assert Appeal.objects.get(pk=appeal.pk).status == Status.REGISTERED
-    response = client.post(action(appeal, "refuse"),
-                           {"refuse-reason": "Classified information (art. 12)"})
+    response = post(client, appeal, "refuse", {"reason": "Classified information (art. 12)"})
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.status == Status.REFUSED and appeal.is_final
@@ -283,9 +281,9 @@ def test_a_late_refusal_is_recorded_and_flagged(client, info_town, citizen):
     appeal.refresh_from_db()
     client.force_login(town["moderator"])
     assert "appeal-refuse-overdue" in client.get(
-        reverse("appeals_admin:inbox"), HTTP_HOST=town["host"]).content.decode()
+        LIST, HTTP_HOST=town["host"]).content.decode()
     assert "term to refuse passed" in client.get(
-        reverse("appeals_admin:detail", args=[appeal.pk])).content.decode()
+        reverse("casework_appeals:inspect", args=[appeal.pk])).content.decode()
     services.refuse(appeal, town["moderator"], "Not held by this body")
     assert appeal.events.get(action=AppealEvent.Action.REFUSED).data["late"] is True
 
@@ -347,7 +345,7 @@ def test_another_citizen_and_other_staff_cannot_see_it(client, info_town, citize
         client.force_login(user)
         assert client.get(appeal.get_absolute_url(),
                           HTTP_HOST=town["host"]).status_code == 404
-        assert client.get(reverse("appeals_admin:detail", args=[appeal.pk]),
+        assert client.get(reverse("casework_appeals:inspect", args=[appeal.pk]),
                           HTTP_HOST=town["host"]).status_code in (302, 403, 404)
         listed = client.get("/api/v1/appeals/", HTTP_HOST=town["host"]).json()
         assert listed["count"] == 0
@@ -356,7 +354,7 @@ def test_another_citizen_and_other_staff_cannot_see_it(client, info_town, citize
 
 
 def test_request_in_api_exports_and_report(client, info_town, citizen):
-    from addons.appeals import exports, reports
+    from addons.appeals import reports
 
     town = info_town("ro")
     appeal = file_request(town, citizen)
@@ -370,9 +368,7 @@ def test_request_in_api_exports_and_report(client, info_town, citizen):
     assert client.get("/api/v1/appeals/", {"procedure": "appeal"},
                       HTTP_HOST=town["host"]).json()["count"] == 0
     with translation.override("en"):
-        header = exports.columns()
-        values = dict(zip(header, next(exports.rows(Appeal.objects.filter(pk=appeal.pk))),
-                          strict=True))
+        values = export_row(Appeal.objects.get(pk=appeal.pk))
     assert values["Procedure"] == "Request for public information"
     assert values["Refuse by"] == appeal.refuse_by
     assert values["Preferred form of the answer"] == "By email"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from addons.appeals.models import Appeal, AppealsSettings
 
 from .conftest import DATA
+from .desk import export_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +69,16 @@ def test_inbox_puts_privileged_appeals_first_among_the_same_due_date(client, fil
     privileged = file_one(subject="privileged", priority="chernobyl")
     later = file_one(subject="later")
     Appeal.objects.filter(pk=later.pk).update(due_date=date(2099, 1, 1))
+    Appeal.objects.update(assignee=moderator)
     client.force_login(moderator)
-    rows = list(client.get(reverse("appeals_admin:inbox")).context["appeals"])
-    assert [appeal.pk for appeal in rows] == [privileged.pk, plain.pk, later.pk]
+    # the former inbox: the user's open appeals on the desk, due soonest first, the
+    # privileged ones marked
+    response = client.get(reverse("appeals_admin:inbox"), follow=True)
+    rows = list(response.context["object_list"])
+    assert [appeal.pk for appeal in rows][-1] == later.pk
+    assert {appeal.pk for appeal in rows[:2]} == {plain.pk, privileged.pk}
+    html = response.content.decode()
+    assert html.count("appeal-priority") == 1
 
 
 # --- 2. anonymous appeals; each site cites its own law -----------------------------------
@@ -245,13 +253,14 @@ def test_the_kind_is_shown_filtered_exported_and_counted(client, file_one, moder
     complaint = file_one(appeal_type="complaint")
     old = file_one(appeal_type="")
     client.force_login(moderator)
-    page = client.get(reverse("appeals_admin:detail", args=[proposal.pk])).content.decode()
+    page = client.get(reverse("casework_appeals:inspect", args=[proposal.pk])).content.decode()
     assert "Type of appeal" in page and "Proposal" in page
-    listing = client.get(reverse("appeals_admin:list"), {"appeal_type": "complaint"})
-    assert [appeal.pk for appeal in listing.context["appeals"]] == [complaint.pk]
-    listing = client.get(reverse("appeals_admin:list"), {"appeal_type": "unknown"})
-    assert [appeal.pk for appeal in listing.context["appeals"]] == [old.pk]
-    export = b"".join(client.get(reverse("appeals_admin:export", args=["csv"])).streaming_content)
+    listing = client.get(reverse("casework_appeals:index"), {"appeal_type": "complaint"})
+    assert [appeal.pk for appeal in listing.context["object_list"]] == [complaint.pk]
+    # "not recorded": the API's filter
+    listed = client.get("/api/v1/appeals/", {"appeal_type": "unknown"}).json()["results"]
+    assert [row["id"] for row in listed] == [old.pk]
+    export = export_bytes(client.get(reverse("casework_appeals:index"), {"export": "csv"}))
     assert "Type of appeal" in export.decode() and "Proposal" in export.decode()
     figures = addressee_figures(addressee)
     assert dict(figures["by_type"]) == {"Proposal": 1, "Complaint": 1}

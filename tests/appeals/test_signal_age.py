@@ -61,18 +61,19 @@ def test_staff_are_warned_of_an_old_violation(client, make_town, citizen, make_u
         data={**DATA, "appeal_type": "signal", "occurred_on": old})
     assert appeal.occurred_on == old and appeal.is_time_barred()
     client.force_login(mod)
-    page = client.get(reverse("appeals_admin:detail", args=[appeal.pk]))
+    page = client.get(reverse("casework_appeals:inspect", args=[appeal.pk]))
     html = page.content.decode()
     assert "appeal-time-barred-warning" in html and "article 113" in html
-    leave = next(item for item in page.context["actions"] if item["name"] == "leave")
-    assert "article 113" in leave["form"].initial["reason"]
+    leave = client.get(reverse("casework_appeals:action", args=[appeal.pk, "leave"]))
+    assert "article 113" in leave.context["form"].initial["reason"]
+    assert "article 113" in leave.content.decode()
     recent, _created = services.file_appeal(
         site=bg["site"], form=bg["form"], addressee=bg["addressee"], author=citizen,
         data={**DATA, "appeal_type": "signal", "subject": "Recent",
               "occurred_on": timezone.localdate() - timedelta(days=30)})
     assert not recent.is_time_barred()
     assert "appeal-time-barred-warning" not in client.get(
-        reverse("appeals_admin:detail", args=[recent.pk])).content.decode()
+        reverse("casework_appeals:inspect", args=[recent.pk])).content.decode()
 
 
 def test_the_age_limit_is_bulgarian_law_only(make_town, citizen):

@@ -16,16 +16,15 @@ from addons.core import deadlines
 from addons.core.models import Notification
 
 from .conftest import DATA
+from .desk import LIST, action, post
 
 pytestmark = pytest.mark.django_db
 
 
-def action(appeal, name):
-    return reverse("appeals_admin:action", args=[appeal.pk, name])
 
 
 def detail(appeal):
-    return reverse("appeals_admin:detail", args=[appeal.pk])
+    return reverse("casework_appeals:inspect", args=[appeal.pk])
 
 
 def received(appeal):
@@ -58,8 +57,8 @@ def test_mark_urgent_shortens_the_term_audits_and_tells_the_citizen(client, town
     month_due = appeal.due_date
     client.force_login(mod)
     page = client.get(detail(appeal)).content.decode()
-    assert 'id="action-urgent"' in page
-    response = client.post(action(appeal, "urgent"), {"urgent-reason": "A leaking roof"})
+    assert action(appeal, "urgent") in page
+    response = post(client, appeal, "urgent", {"reason": "A leaking roof"})
     assert response.status_code == 302
     appeal.refresh_from_db()
     expected = deadlines.due(received(appeal), "appeal-urgent", "ua")
@@ -73,7 +72,7 @@ def test_mark_urgent_shortens_the_term_audits_and_tells_the_citizen(client, town
     note = Notification.objects.get(recipient=citizen, event="appeals.urgent")
     assert expected.strftime("%Y") in note.body and appeal.reference in note.subject
     # Offered once only.
-    assert 'id="action-urgent"' not in client.get(detail(appeal)).content.decode()
+    assert action(appeal, "urgent") not in client.get(detail(appeal)).content.decode()
 
 
 def test_urgent_term_is_never_later_than_the_current_due_date(town_appeal):
@@ -90,8 +89,8 @@ def test_mark_urgent_needs_a_reason(client, town_appeal):
     appeal, _town, mod = town_appeal("ua")
     due = appeal.due_date
     client.force_login(mod)
-    response = client.post(action(appeal, "urgent"), {"urgent-reason": "  "})
-    assert response.status_code == 400
+    response = post(client, appeal, "urgent", {"reason": "  "})
+    assert response.status_code == 200
     assert "Say why the appeal is urgent." in response.content.decode()
     appeal.refresh_from_db()
     assert appeal.due_date == due and appeal.urgent_at is None
@@ -101,7 +100,7 @@ def test_mark_urgent_refused_to_a_moderator_out_of_scope(client, town_appeal, mo
     appeal, _town, _mod = town_appeal("ua")
     due = appeal.due_date
     client.force_login(moderator)  # moderates an addressee of the first town only
-    response = client.post(action(appeal, "urgent"), {"urgent-reason": "Because"})
+    response = post(client, appeal, "urgent", {"reason": "Because"})
     assert response.status_code == 404
     appeal.refresh_from_db()
     assert appeal.due_date == due and appeal.urgent_at is None
@@ -114,10 +113,12 @@ def test_mark_urgent_is_neither_offered_nor_accepted_where_the_law_has_no_urgent
     appeal, _town, mod = town_appeal(code)
     due = appeal.due_date
     client.force_login(mod)
-    assert 'id="action-urgent"' not in client.get(detail(appeal)).content.decode()
-    response = client.post(action(appeal, "urgent"), {"urgent-reason": "Because"})
-    assert response.status_code == 400
-    assert "sets no urgent term" in response.content.decode()
+    assert action(appeal, "urgent") not in client.get(detail(appeal)).content.decode()
+    response = post(client, appeal, "urgent", {"reason": "Because"})
+    assert response.status_code == 200
+    assert "This action is not available for this record now." in response.content.decode()
+    with translation.override("en"), pytest.raises(services.AppealError, match="no urgent term"):
+        services.mark_urgent(appeal, mod, "Because")
     appeal.refresh_from_db()
     assert appeal.due_date == due and appeal.urgent_at is None
 
@@ -138,16 +139,16 @@ def test_return_by_shown_flagged_when_passed_and_gone_once_handled(client, town_
     client.force_login(mod)
     page = client.get(detail(appeal)).content.decode()
     assert "Return if incomplete by" in page and "term to return passed" not in page
-    assert "return term passed" not in client.get(reverse("appeals_admin:inbox")).content.decode()
+    assert "return term passed" not in client.get(LIST).content.decode()
     past = received(appeal) - timedelta(days=1)
     Appeal.objects.filter(pk=appeal.pk).update(return_by=past)
     assert "term to return passed" in client.get(detail(appeal)).content.decode()
-    inbox = client.get(reverse("appeals_admin:inbox")).content.decode()
+    inbox = client.get(LIST).content.decode()
     assert "return term passed" in inbox
     services.start(appeal, mod)
     assert "Return if incomplete by" not in client.get(detail(appeal)).content.decode()
     assert "return term passed" not in client.get(
-        reverse("appeals_admin:inbox")).content.decode()
+        LIST).content.decode()
 
 
 def test_staff_are_reminded_before_the_return_term_passes(town_appeal):
@@ -230,12 +231,12 @@ def test_unreached_applicant_gets_a_reminder_and_staff_record_the_notice(client,
     reminder = Notification.objects.get(recipient=mod, event="appeals.reminder")
     assert "informed of the decision" in reminder.body
     client.force_login(mod)
-    assert 'id="action-notice"' in client.get(detail(appeal)).content.decode()
-    response = client.post(action(appeal, "notice"), {"notice-note": "Letter sent by post"})
+    assert action(appeal, "notice") in client.get(detail(appeal)).content.decode()
+    response = post(client, appeal, "notice", {"note": "Letter sent by post"})
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.notified_at is not None
-    assert 'id="action-notice"' not in client.get(detail(appeal)).content.decode()
+    assert action(appeal, "notice") not in client.get(detail(appeal)).content.decode()
 
 
 @pytest.mark.parametrize("code", ["ua", "ro"])

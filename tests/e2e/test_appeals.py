@@ -87,14 +87,15 @@ def test_appeal_from_filing_to_reply(demo, citizen, visit, smtp_sink):
     staff.page.fill("input[name=password]", MODERATOR_PASSWORD)
     with staff.page.expect_navigation():
         staff.page.locator("form button[type=submit]").first.click()
-    staff.goto(reverse("appeals_admin:inbox"))
+    staff.goto(reverse("casework_appeals:index"))
     staff.page.get_by_role("link", name=reference).click()
     staff.page.wait_for_load_state()
     assert "photo-plan.pdf" in staff.page.locator("main").inner_text()
+    staff.goto(reverse("casework_appeals:action", args=[appeal.pk, "reply"]))
     reply = "Яму буде відремонтовано до кінця тижня."
-    staff.page.fill("textarea[name='reply-text']", reply)
+    staff.page.fill("textarea[name='text']", reply)
     with staff.page.expect_navigation():
-        staff.page.locator("#action-reply form[method=post] button[type=submit]").click()
+        staff.page.locator("form.casework-action-form button[type=submit]").click()
     appeal.refresh_from_db()
     assert appeal.status == "answered"
 

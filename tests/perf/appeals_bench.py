@@ -217,10 +217,11 @@ def pages(client, moderator, appeal, runs):
 
     client.force_login(moderator)
     return {
-        "moderator inbox (open, due first)": measure_page(
-            client, reverse("appeals_admin:inbox"), runs),
+        "moderator's open appeals on the desk (due first)": measure_page(
+            client, reverse("casework_appeals:index") + "?work=unassigned&ordering=due_date",
+            runs),
         "appeal staff page": measure_page(
-            client, reverse("appeals_admin:detail", args=[appeal.pk]), runs),
+            client, reverse("casework_appeals:inspect", args=[appeal.pk]), runs),
     }
 
 
