@@ -45,12 +45,21 @@ def escalated_q() -> Q:
 
 
 def scope(user, site):
-    """The appeals ``user`` handles on ``site``: those of the addressees they moderate and,
-    for the staff of a town's appeals department, every appeal of that town. Appeals hold
+    """The appeals ``user`` handles on ``site``: those of the addressees they moderate or
+    that the staffing rule routes to them and, for the staff of a town's appeals
+    department, every appeal of that town. Appeals hold
     personal data: a model-wide permission opens nothing, only superusers see all."""
+    from addons.core.staffing import handled_addressee_ids
+
     queryset = Appeal.objects.handled_by(user)
     if site is not None:
         queryset = queryset.filter(site_id=site.pk)
+        # and what the staffing rule routes to them (an addressee with nobody at work:
+        # the staff above it, the reception office, the administrators)
+        routed = handled_addressee_ids(user, site)
+        if routed:
+            queryset = queryset | Appeal.objects.filter(site_id=site.pk,
+                                                        addressee_id__in=routed)
     return queryset
 
 

@@ -494,3 +494,61 @@ def staff_users():
     """Active members of staff (admin users), by name: who may be away or stand in."""
     return get_user_model().objects.filter(
         Q(is_staff=True) | Q(is_superuser=True), is_active=True).order_by("username")
+
+
+_HANDLED_ATTR = "_civicdesk_handled_addressee_ids"
+
+
+def handled_addressee_ids(user, site, on=None) -> set[int]:
+    """Ids of the addressees of ``site`` whose records reach ``user`` by the rule today: as
+    their staff present (or a delegate standing in), inherited from an addressee above, as
+    the reception office or as the administrators. The desk's lists count with it, so the
+    office works on what is routed to it. A fixed handful of queries whatever the size of
+    the tree; kept on the user object for the rest of the request."""
+    if site is None or user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    cache = getattr(user, _HANDLED_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _HANDLED_ATTR, cache)
+    key = (site.pk, _day(on))
+    if key in cache:
+        return cache[key]
+    model = _addressee_model()
+    rows = list(model.objects.filter(path__startswith=site.root_page.path)
+                .order_by("path").values_list("pk", "path"))
+    by_path = {path: pk for pk, path in rows}
+    moderators = _moderator_ids([pk for pk, _path in rows])
+    day = _Day(on)
+    day.load(sorted({pk for ids in moderators.values() for pk in ids}))
+    # the people present for each addressee that has staff of its own
+    own = {pk: {person.pk for person in day.present(ids)} for pk, ids in moderators.items()}
+    fallback = None
+    steplen = model.steplen
+    result = set()
+    for pk, path in rows:
+        handlers = None
+        for end in range(len(path), 0, -steplen):
+            above = by_path.get(path[:end])
+            if above is not None and own.get(above):
+                handlers = own[above]
+                break
+        if handlers is None:
+            if fallback is None:
+                fallback = {person.pk for person in _fallback(site, day).users}
+            handlers = fallback
+        if user.pk in handlers:
+            result.add(pk)
+    cache[key] = result
+    return result
+
+
+def in_fallback_group(user) -> bool:
+    """Whether ``user`` is in some site's reception office or administrators group (records
+    with nobody else at work reach them)."""
+    from .models import StaffingSettings
+
+    groups = set(StaffingSettings.objects.values_list("reception_office_id", flat=True)) | set(
+        StaffingSettings.objects.values_list("administrators_id", flat=True))
+    groups.discard(None)
+    return bool(groups) and user.groups.filter(pk__in=groups).exists()

@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from addons.core.geo import Point
-from addons.core.permissions import moderated_addressee_ids
 
 from .models import ReportUpdate
 
@@ -39,7 +38,7 @@ def scope(user, site):
                               declaration, site)
     if queries.sees_everything(user, declaration):
         return reports
-    return reports.filter(addressee_id__in=moderated_addressee_ids(user))
+    return reports.filter(addressee_id__in=queries.work_addressee_ids(user, site))
 
 
 def escalated_q() -> Q:

@@ -278,7 +278,8 @@ def test_a_mention_notifies_by_mail_with_a_link_and_without_the_text(appeal, cle
     sent = [m for m in mail.outbox if engineer.email in m.to]
     assert len(sent) == 1
     assert "Clerk Person mentioned you" in sent[0].subject
-    assert f"/admin/casework/notes/{note.content_type_id}/{appeal.pk}/" in sent[0].body
+    # the link opens the record on its desk, where the notes are
+    assert f"/admin/casework/appeals/{appeal.pk}/" in sent[0].body
     assert secret not in sent[0].body and secret not in sent[0].subject
     inbox = Notification.objects.get(recipient=engineer, event="mentioned")
     assert secret not in inbox.body
@@ -315,12 +316,17 @@ def test_a_mentioned_person_who_is_away_is_replaced_by_their_delegate(appeal, cl
     assert "in place of Engineer Person" in row.body
 
 
-def test_a_delegate_who_may_not_see_the_record_leaves_the_notification_to_the_person(
+def test_a_delegate_standing_in_sees_the_record_and_gets_the_mention(
         appeal, clerk, engineer, gardener):
+    from addons.core.casework.access import can_see
+
     today = timezone.localdate()
+    assert not can_see(gardener, appeal)
     StaffAbsence.objects.create(user=engineer, starts=today, ends=today, delegate=gardener)
+    # standing in for the engineer, the gardener works on the engineer's addressee's records
+    assert can_see(type(gardener).objects.get(pk=gardener.pk), appeal)
     write_note(appeal, clerk, mention=engineer)
-    assert Notification.objects.get(event="mentioned").recipient == engineer
+    assert Notification.objects.get(event="mentioned").recipient == gardener
 
 
 # --- rules, files, audit -------------------------------------------------------------------

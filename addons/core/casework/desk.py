@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from .. import registry
+from .. import registry, staffing
 from ..activation import is_enabled
 from ..addon import _call
 from ..permissions import ADDRESSEE_MODEL, moderated_addressee_ids, moderators_of_any
@@ -95,7 +95,8 @@ def can_use_desk(user, declaration) -> bool:
     if declaration.scope and queries.scope(declaration, user, None).exists():
         return True
     if not declaration.scope and (queries.sees_everything(user, declaration)
-                                  or moderated_addressee_ids(user)):
+                                  or moderated_addressee_ids(user)
+                                  or staffing.in_fallback_group(user)):
         return True
     return bool(declaration.staff and _call(declaration.staff, user))
 
@@ -137,7 +138,7 @@ def in_scope(declaration, user, record) -> bool:
     if queries.sees_everything(user, declaration):
         return True
     addressee_id = getattr(record, f"{declaration.addressee_field}_id", None)
-    return addressee_id in moderated_addressee_ids(user)
+    return addressee_id in queries.work_addressee_ids(user, record_site(declaration, record))
 
 
 def reference(declaration, record) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..addon import _call
 from ..permissions import moderated_addressee_ids
+from ..staffing import handled_addressee_ids
 
 #: the standard work filters: ``?work=<key>`` on every desk list
 WORK_FILTERS = ("mine", "unassigned", "due_soon", "overdue", "escalated")
@@ -55,8 +56,15 @@ def scope(declaration, user, site) -> QuerySet:
     if sees_everything(user, declaration):
         return queryset
     return queryset.filter(**{
-        f"{declaration.addressee_field}_id__in": moderated_addressee_ids(user)
+        f"{declaration.addressee_field}_id__in": work_addressee_ids(user, site)
     })
+
+
+def work_addressee_ids(user, site) -> set[int]:
+    """The addressees whose records ``user`` works on: those they moderate (also while
+    away: nothing is lost on return) and, on ``site``, those whose records reach them by
+    the staffing rule (inherited from above, the reception office, the administrators)."""
+    return moderated_addressee_ids(user) | handled_addressee_ids(user, site)
 
 
 def open_q(declaration) -> Q:
