@@ -552,3 +552,8 @@ def in_fallback_group(user) -> bool:
         StaffingSettings.objects.values_list("administrators_id", flat=True))
     groups.discard(None)
     return bool(groups) and user.groups.filter(pk__in=groups).exists()
+
+
+def stands_in(user, on=None) -> bool:
+    """Whether ``user`` is someone's delegate during an absence on ``on`` (today)."""
+    return _absences_on(_day(on)).filter(delegate_id=user.pk).exists()

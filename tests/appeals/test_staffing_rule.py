@@ -46,6 +46,34 @@ def test_appeal_to_an_addressee_without_staff_goes_to_the_office(file_one, offic
     assert appeal.reference
 
 
+def test_the_office_works_on_what_is_routed_to_it_and_nothing_else(
+        client, site, file_one, office, moderator):
+    """Routed to the office, the appeal is on the office's staff home and desk list and it
+    can be taken; once the addressee has someone at work, it leaves the office's lists."""
+    from django.urls import reverse
+
+    from addons.core.casework import queries
+    from addons.core.registry import casework_for
+
+    declaration = casework_for("appeals")[1]
+    from django.contrib.auth.models import Permission
+
+    moderator.groups.clear()  # the addressee has nobody: the office receives its appeals
+    office.groups.get().permissions.add(Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"))
+    appeal = file_one()
+    clerk = type(office).objects.get(pk=office.pk)
+    assert list(queries.work_queryset(declaration, clerk, site, "unassigned")) == [appeal]
+    client.force_login(office)
+    page = client.get(reverse("casework_appeals:index"), {"work": "unassigned"},
+                      HTTP_HOST=site.hostname)
+    assert appeal.reference in page.content.decode()
+    client.post(reverse("casework_appeals:assignment", args=[appeal.pk, "take"]),
+                {"lock_version": appeal.lock_version}, HTTP_HOST=site.hostname)
+    appeal.refresh_from_db()
+    assert appeal.assignee_id == office.pk
+
+
 def test_appeal_goes_to_the_delegate_of_an_absent_moderator(file_one, moderator, make_user,
                                                             office):
     stand_in = make_user("standin", is_staff=True)

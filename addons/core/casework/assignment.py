@@ -69,12 +69,15 @@ def check_actor(declaration, record, user) -> None:
 
 
 def may_hold(declaration, record, person) -> bool:
-    """Whether ``person`` may be given ``record``: active, and a moderator of its addressee
-    or holding the model-wide permission."""
+    """Whether ``person`` may be given ``record``: active, and a moderator of its addressee,
+    holding the model-wide permission, or reached by its records through the staffing rule
+    (the reception office when the addressee has nobody at work)."""
     if person is None or not person.is_active:
         return False
     addressee_id = getattr(record, f"{declaration.addressee_field}_id", None)
-    return can_moderate(person, addressee_id) or queries.sees_everything(person, declaration)
+    return (can_moderate(person, addressee_id) or queries.sees_everything(person, declaration)
+            or addressee_id in queries.work_addressee_ids(person, record_site(declaration,
+                                                                               record)))
 
 
 def check_assignee(declaration, record, person) -> None:

@@ -95,8 +95,11 @@ def can_use_desk(user, declaration) -> bool:
     if declaration.scope and queries.scope(declaration, user, None).exists():
         return True
     if not declaration.scope and (queries.sees_everything(user, declaration)
-                                  or moderated_addressee_ids(user)
-                                  or staffing.in_fallback_group(user)):
+                                  or moderated_addressee_ids(user)):
+        return True
+    # records with nobody at work reach the office, the administrators and the delegates
+    if declaration.addressee_field and (staffing.in_fallback_group(user)
+                                        or staffing.stands_in(user)):
         return True
     return bool(declaration.staff and _call(declaration.staff, user))
 
