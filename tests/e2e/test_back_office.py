@@ -107,7 +107,7 @@ def test_office_note_mention_and_reply(demo, citizen, visit, smtp_sink, django_u
     # The clerk takes it from its page on the desk.
     staff.goto(reverse("casework_appeals:inspect", args=[appeal.pk]))
     with staff.page.expect_navigation():
-        staff.page.get_by_role("button", name=re.compile("Взяти|Take")).first.click()
+        staff.page.get_by_role("button", name=re.compile("Узяти собі|Take it")).first.click()
     appeal.refresh_from_db()
     assert appeal.assignee_id == clerk.pk
     assert figure(staff, "unassigned") == unassigned_before

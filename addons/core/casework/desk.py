@@ -94,8 +94,10 @@ def can_use_desk(user, declaration) -> bool:
         return False
     if declaration.scope and queries.scope(declaration, user, None).exists():
         return True
-    if not declaration.scope and (queries.sees_everything(user, declaration)
-                                  or moderated_addressee_ids(user)):
+    if not declaration.scope and queries.sees_everything(user, declaration):
+        return True
+    # an addressee's staff have a desk of its records, even while it is empty
+    if declaration.addressee_field and moderated_addressee_ids(user):
         return True
     # records with nobody at work reach the office, the administrators and the delegates
     if declaration.addressee_field and (staffing.in_fallback_group(user)
