@@ -54,15 +54,21 @@ def visibility_filter(user):
 
 
 def is_staff_for(user, appeal) -> bool:
-    """Whether ``user`` sees ``appeal`` as staff (handles it), not as its author."""
+    """Whether ``user`` sees ``appeal`` as staff (handles it), not as its author: its
+    addressee's staff, the town's appeals department, and whoever the staffing rule routes
+    it to."""
     if not _active(user):
         return False
     if user.is_superuser:
         return True
-    return (
-        appeal.addressee_id in moderated_addressee_ids(user)
-        or appeal.site_id in department_site_ids(user)
-    )
+    if (appeal.addressee_id in moderated_addressee_ids(user)
+            or appeal.site_id in department_site_ids(user)):
+        return True
+    # routed by the staffing rule: the addressee has nobody at work, the staff above it or
+    # the reception office handle it (core's rule; kept for the request)
+    from addons.core.staffing import handled_addressee_ids
+
+    return appeal.addressee_id in handled_addressee_ids(user, appeal.site)
 
 
 def can_view(user, appeal) -> bool:

@@ -139,7 +139,7 @@ def test_office_note_mention_and_reply(demo, citizen, visit, smtp_sink, django_u
     with staff.page.expect_navigation():
         staff.page.locator("form.casework-action-form button[type=submit]").click()
     appeal.refresh_from_db()
-    assert appeal.status == "answered"
+    assert appeal.status == "answered", staff.page.locator("main").inner_text()[:3000]
     assert figure(staff, "mine") == 0
 
     # No trace of the notes where the citizen looks: the cabinet, the appeal, the e-mails.
