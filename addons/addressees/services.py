@@ -231,14 +231,15 @@ def feedback_open_q() -> Q:
 
 
 def may_handle_feedback(user, message: FeedbackMessage) -> bool:
-    """The addressee's moderators, superusers and holders of the model's change permission
-    (a city-wide coordinators group)."""
-    from addons.core.permissions import can_moderate
+    """The addressee's moderators (or whoever core's staffing rule routes its messages to),
+    superusers and holders of the model's change permission (a city-wide coordinators
+    group)."""
+    from addons.core.permissions import handles
 
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return (user.is_superuser or user.has_perm("addressees.change_feedbackmessage")
-            or can_moderate(user, message.addressee_id))
+            or handles(user, message.addressee_id))
 
 
 def feedback_is_open(message: FeedbackMessage, user=None) -> bool:

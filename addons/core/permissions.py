@@ -83,6 +83,22 @@ def can_moderate(user, addressee) -> bool:
     return pk in moderated_addressee_ids(user)
 
 
+def handles(user, addressee, site=None) -> bool:
+    """Whether ``user`` works on the records of ``addressee`` (a page or its id): they
+    moderate it, or core's staffing rule routes its records to them (the addressee has
+    nobody at work: the staff above it, the reception office, the administrators, a
+    delegate). ``site``: the addressee's site when the caller knows it."""
+    if can_moderate(user, addressee):
+        return True
+    if not _is_active(user) or addressee is None:
+        return False
+    from .staffing import handled_addressee_ids, site_of
+
+    pk = getattr(addressee, "pk", addressee)
+    site = site or site_of(addressee)
+    return pk in handled_addressee_ids(user, site)
+
+
 def moderators_of(addressee) -> QuerySet:
     """Active users who moderate ``addressee`` (through a group or their own permission)."""
     content_type = ContentType.objects.get_for_model(_addressee_model())
@@ -146,7 +162,8 @@ class AddresseeScopedPermissionPolicy(ModelPermissionPolicy):
             return True
         if action not in self.moderator_actions:
             return False
-        return getattr(instance, f"{self.addressee_field}_id") in moderated_addressee_ids(user)
+        return handles(user, getattr(instance, f"{self.addressee_field}_id"),
+                       getattr(instance, "site", None) if hasattr(instance, "site_id") else None)
 
     def instances_user_has_any_permission_for(self, user, actions: Iterable[str]) -> QuerySet:
         actions = list(actions)
