@@ -13,7 +13,7 @@ from addons.core.casework.models import AssignmentPolicy
 from .conftest import make_user, staff_of
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif("connection.vendor != 'postgresql'",
                        reason="row locks need PostgreSQL"),
 ]
