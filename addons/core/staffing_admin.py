@@ -15,6 +15,7 @@ from wagtail.admin.views.generic import DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import Site
 from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from . import staffing
 from .casework.models import StaffAbsence
@@ -151,6 +152,9 @@ class _ScopedDelete(ScopedObjectViewMixin, DeleteView):
     object_actions = ("delete",)
 
 
+register_permission_policy(StaffAbsence, AbsencePermissionPolicy())
+
+
 class AbsenceViewSet(ModelViewSet):
     """Dates away and delegates: each member of staff sees and records their own."""
 
@@ -164,7 +168,6 @@ class AbsenceViewSet(ModelViewSet):
     form_fields = ["user", "starts", "ends", "delegate", "note"]
     list_display = ["user", "starts", "ends", "delegate", "note"]
     ordering = ["-starts"]
-    permission_policy = AbsencePermissionPolicy()
     index_view_class = _ScopedIndex
     edit_view_class = _ScopedEdit
     delete_view_class = _ScopedDelete
