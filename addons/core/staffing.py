@@ -507,6 +507,9 @@ def handled_addressee_ids(user, site, on=None) -> set[int]:
     the tree; kept on the user object for the rest of the request."""
     if site is None or user is None or not getattr(user, "is_authenticated", False):
         return set()
+    # only staff handle records: a citizen costs nothing here
+    if not (user.is_superuser or user.has_perm("wagtailadmin.access_admin")):
+        return set()
     cache = getattr(user, _HANDLED_ATTR, None)
     if cache is None:
         cache = {}
