@@ -24,6 +24,8 @@ _RULES = "addons.appeals.casework"
 #: generated from this declaration
 APPEALS_CASEWORK = Casework(
     key="appeals",
+    # internal keys, not for reading
+    detail_exclude=("substance_hash", "submission_token", "lock_version"),
     model="appeals.Appeal",
     title=_("Appeals"),
     icon="mail",

@@ -18,6 +18,8 @@ _STAFF = "addons.queues.staff"
 #: actions, detail). Tickets are not assigned: whoever is at the desk serves the next one.
 TICKETS = Casework(
     key="tickets",
+    # the citizen's booking key, not for reading
+    detail_exclude=("token", "lock_version"),
     model="queues.Ticket",
     title=_("Queue desk"),
     icon="time",
