@@ -821,64 +821,30 @@ def _done(key, appeal) -> str:
     }
 
 
-def desk_register(appeal, user):
-    register(appeal, user)
-    return _done("register", appeal)
+def _desk(service, key):
+    """The desk's action ``key``: ``service`` called with the form's data, then the "done"
+    message the desk shows (the service returns the appeal)."""
+    def action(appeal, user, **data):
+        service(appeal, user, **data)
+        return _done(key, appeal)
+
+    action.__name__ = f"desk_{key}"
+    action.__doc__ = f"``{service.__name__}`` from the casework desk."
+    return action
 
 
-def desk_start(appeal, user):
-    start(appeal, user)
-    return _done("start", appeal)
-
-
-def desk_reply(appeal, user, text="", files=(), template=None):
-    reply(appeal, user, text, files, template=template)
-    return _done("reply", appeal)
-
-
-def desk_forward(appeal, user, to_addressee, reason=""):
-    forward(appeal, user, to_addressee, reason)
-    return _done("forward", appeal)
-
-
-def desk_extend(appeal, user, until, reason):
-    extend(appeal, user, until, reason)
-    return _done("extend", appeal)
-
-
-def desk_note(appeal, user, text):
-    add_note(appeal, user, text)
-    return _done("note", appeal)
-
-
-def desk_return(appeal, user, reason):
-    return_incomplete(appeal, user, reason)
-    return _done("return", appeal)
-
-
-def desk_urgent(appeal, user, reason):
-    mark_urgent(appeal, user, reason)
-    return _done("urgent", appeal)
-
-
-def desk_notice(appeal, user, note):
-    record_notice(appeal, user, note)
-    return _done("notice", appeal)
-
-
-def desk_refuse(appeal, user, reason):
-    refuse(appeal, user, reason)
-    return _done("refuse", appeal)
-
-
-def desk_leave(appeal, user, reason):
-    leave_without_consideration(appeal, user, reason)
-    return _done("leave", appeal)
-
-
-def desk_close(appeal, user):
-    close(appeal, user)
-    return _done("close", appeal)
+desk_register = _desk(register, "register")
+desk_start = _desk(start, "start")
+desk_reply = _desk(reply, "reply")
+desk_forward = _desk(forward, "forward")
+desk_extend = _desk(extend, "extend")
+desk_note = _desk(add_note, "note")
+desk_return = _desk(return_incomplete, "return")
+desk_urgent = _desk(mark_urgent, "urgent")
+desk_notice = _desk(record_notice, "notice")
+desk_refuse = _desk(refuse, "refuse")
+desk_leave = _desk(leave_without_consideration, "leave")
+desk_close = _desk(close, "close")
 
 
 # --- the citizen --------------------------------------------------------------------------
