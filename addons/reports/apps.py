@@ -142,7 +142,10 @@ class ReportsConfig(AddonConfig):
 
     def ready(self):
         super().ready()
+        from . import caching
         from .triage import signals  # noqa: F401  (learns from category corrections)
+
+        caching.connect()  # the public caches follow every change of a report
 
     def setup(self, site):
         from .services import create_defaults

@@ -21,7 +21,7 @@ from addons.core.numbering import next_reference
 from addons.core.permissions import AddresseeScopedPermissionPolicy
 from addons.core.staffing import leadership_of, supervisors_of
 
-from . import defaults, signals
+from . import caching, defaults, signals
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     CoSign,
@@ -484,6 +484,7 @@ def cosign(report: Report, user=None, email: str = "", *, confirmed: bool = Fals
         except IntegrityError:
             return CoSign.objects.get(report=report, **lookup), False
         Report.objects.filter(pk=report.pk).update(cosign_count=F("cosign_count") + 1)
+        caching.bump(report.site_id)  # the map shows the co-signatures
         report.refresh_from_db(fields=["cosign_count"])
     return row, True
 
@@ -778,6 +779,8 @@ def moderate(report: Report, actor=None, *, description: str | None = None,
         if show_photos:
             report.photos.filter(pk__in=list(show_photos)).update(is_hidden=False)
             changed["shown_photos"] = list(show_photos)
+        if hide_photos or show_photos:
+            caching.bump(report.site_id)  # Open311 links the first public photo
         return _update(report, UpdateKind.MODERATED, actor, is_public=False,
                        internal_note=internal_note, data=changed)
 

@@ -17,7 +17,7 @@ from functools import wraps
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,8 +31,15 @@ from .submission import SubmissionError, submit
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: the spec's default window when no dates are given, and the widest one allowed
 DEFAULT_DAYS = 90
-#: most requests one listing returns
+#: most requests one listing returns (the largest ``page_size``)
 LIST_LIMIT = 1000
+#: requests per page when ``page_size`` is not given
+DEFAULT_PAGE_SIZE = 100
+#: how deep ``page`` reaches into one query's requests (newest first); past it the client
+#: narrows ``start_date``/``end_date``
+MAX_DEPTH = 10_000
+#: seconds an anonymous listing is kept (any report change replaces it at once)
+LIST_TIMEOUT = 60
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -278,10 +285,39 @@ def _filtered(params, site):
         start = timezone.now() - timedelta(days=DEFAULT_DAYS)
     elif start is None:
         start = end - timedelta(days=DEFAULT_DAYS)
+    elif end is None:
+        # the spec's widest range holds for a start alone too: the 90 days from it
+        end = start + timedelta(days=DEFAULT_DAYS)
     reports = reports.filter(created_at__gte=start)
     if end is not None:
         reports = reports.filter(created_at__lte=end)
-    return reports.order_by("-created_at", "-pk")[:LIST_LIMIT]
+    first, size = _paging(params)
+    return reports.order_by("-created_at", "-pk")[first:first + size]
+
+
+def _positive(params, name, default, highest=None):
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 30 or int(raw) < 1:
+        raise SubmissionError(_("%(name)s must be a whole number from 1.") % {"name": name})
+    value = int(raw)
+    if highest is not None and value > highest:
+        raise SubmissionError(_("%(name)s may be at most %(limit)s.") % {
+            "name": name, "limit": highest})
+    return value
+
+
+def _paging(params) -> tuple[int, int]:
+    """(offset, size) from ``page`` (from 1) and ``page_size`` (1-1000, default 100)."""
+    size = _positive(params, "page_size", DEFAULT_PAGE_SIZE, LIST_LIMIT)
+    page = _positive(params, "page", 1)
+    first = (page - 1) * size
+    if first + size > MAX_DEPTH:
+        raise SubmissionError(_(
+            "Pages reach the first %(depth)s requests of a query: choose a shorter "
+            "start_date and end_date range to see older ones.") % {"depth": MAX_DEPTH})
+    return first, size
 
 
 @csrf_exempt
@@ -295,13 +331,34 @@ def service_requests(request, fmt):
         return error
     if request.method == "POST":
         return _create(request, site, fmt)
+    return _listing(request, site, fmt)
+
+
+def _listing(request, site, fmt):
+    """The GET listing, kept in the cache for ``LIST_TIMEOUT`` seconds per town, reports
+    version, language, address and query (it is the same for every reader)."""
+    from django.core.cache import cache
+
+    from .. import caching
+
+    query = tuple(sorted((name, value[:200]) for name, values in request.GET.lists()
+                         for value in values))
+    key = caching.key("open311", site.pk, fmt, translation.get_language(),
+                      request.build_absolute_uri("/"), query)
+    found = cache.get(key)
+    if found is not None:
+        status, content_type, body = found
+        return HttpResponse(body, status=status, content_type=content_type)
     try:
         reports = list(_filtered(request.GET, site))
     except SubmissionError as problem:
         return formats.errors(fmt, problem.status, *problem.messages)
-    return formats.respond(
+    response = formats.respond(
         fmt, "service_requests", [request_data(request, report) for report in reports]
     )
+    cache.set(key, (response.status_code, response["Content-Type"], response.content),
+              LIST_TIMEOUT)
+    return response
 
 
 def _create(request, site, fmt):

@@ -15,8 +15,8 @@ from wagtail.models import Site
 from addons.core.validation import api_error_responses
 
 from .clustering import BadQuery, parse_bbox, parse_zoom
-from .filters import ReportFilterForm, all_statuses, public_reports, site_categories
-from .geojson import feature_collection
+from .filters import ReportFilterForm, cached_choices, filter_params, public_reports
+from .geojson import cache_key, feature_collection, site_extent
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -63,15 +63,21 @@ class ReportsGeoJSONView(APIView):
         site = Site.find_for_request(request)
         if site is None:
             raise Http404
-        categories = site_categories(site)
-        statuses = all_statuses()
-        form = ReportFilterForm(request.GET, categories=categories, statuses=statuses)
-        if not form.is_valid():
-            return _error(_("Invalid filter."), form.errors_json())
-        queryset = form.apply(public_reports(site))
-        data = feature_collection(
-            queryset, bbox, zoom, categories=categories, statuses=statuses
-        )
+        from django.core.cache import cache
+
+        reports = public_reports(site)
+        key, timeout = cache_key(site, bbox, zoom, filter_params(request.GET),
+                                 site_extent(site, reports))
+        data = cache.get(key)
+        if data is None:
+            categories, statuses = cached_choices(site)
+            form = ReportFilterForm(request.GET, categories=categories, statuses=statuses)
+            if not form.is_valid():
+                return _error(_("Invalid filter."), form.errors_json())
+            data = feature_collection(
+                form.apply(reports), bbox, zoom, categories=categories, statuses=statuses
+            )
+            cache.set(key, data, timeout)
         response = Response(data, content_type="application/geo+json")
         response["Cache-Control"] = "public, max-age=30"
         return response

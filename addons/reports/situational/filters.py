@@ -211,3 +211,28 @@ def all_statuses() -> list[ReportStatus]:
 def public_reports(site):
     """Every report of ``site`` the public may see."""
     return Report.objects.public().filter(site=site)
+
+
+def cached_choices(site) -> tuple[list[ReportCategory], list[ReportStatus]]:
+    """The town's categories and the statuses, kept in the cache for the town's current
+    reports version (a category or status change replaces it)."""
+    from django.core.cache import cache
+
+    from .. import caching
+
+    key = caching.key("choices", site.pk)
+    found = cache.get(key)
+    if found is None:
+        found = (site_categories(site), all_statuses())
+        cache.set(key, found, 3600)
+    return found
+
+
+def filter_params(data) -> tuple:
+    """The filter parameters of a query, in a fixed order (part of a cache key)."""
+    getter = getattr(data, "getlist", None)
+    pairs = []
+    for name in FILTER_FIELDS:
+        values = getter(name) if getter else [data.get(name)]
+        pairs += [(name, str(value)[:200]) for value in values if value not in (None, "")]
+    return tuple(pairs)

@@ -8,14 +8,23 @@ report the same row carries that report's number, status, date and co-signs (the
 one value is the value), so single reports cost no second query. The categories and
 statuses are read once for the filters and the labels: three queries in all, whatever the
 viewport, zoom, filters or number of reports.
+
+Caching (``cached_collection``): a viewport that takes in every public report of the town
+(the city-wide view every visitor opens first, or a whole-world box) is answered from the
+cache of the town's cells at that grid, whatever the exact box: the key is (town, version,
+language, zoom, grid cell size, filters). Any other viewport is cached under its exact box
+for a short while. The town's version changes with any report (see ``reports.caching``), so
+a changed report shows at once. The categories and statuses are cached the same way.
 """
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Min, Q, Sum, Value
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from .. import caching
 from . import clustering
 from .clustering import BBox, CellRow, merge_cells
 
@@ -141,3 +150,43 @@ def _report_feature(cell, category_info, status_info, url_template, zone) -> dic
             "url": url_template.replace(_URL_PLACEHOLDER, number),
         },
     }
+
+
+# --- caching ------------------------------------------------------------------------------
+
+#: how long a city-wide answer (all of a town's cells at a grid) is kept; any report change
+#: replaces it at once through the town's version
+CITY_TIMEOUT = 600
+#: how long the answer for one exact viewport is kept
+BBOX_TIMEOUT = 120
+_NOTHING = ()
+
+
+def site_extent(site, queryset) -> BBox | None:
+    """The box round every public report of ``site`` (``queryset``: its public reports),
+    None without any; one query per version of the town's reports."""
+    key = caching.key("extent", site.pk)
+    found = cache.get(key)
+    if found is None:
+        edges = queryset.order_by().aggregate(
+            west=Min("lng"), south=Min("lat"), east=Max("lng"), north=Max("lat"))
+        found = _NOTHING if edges["west"] is None else (
+            edges["west"], edges["south"], edges["east"], edges["north"])
+        cache.set(key, found, CITY_TIMEOUT)
+    return BBox(*found) if found else None
+
+
+def covers(outer: BBox, inner: BBox) -> bool:
+    return (outer.west <= inner.west and outer.south <= inner.south
+            and outer.east >= inner.east and outer.north >= inner.north)
+
+
+def cache_key(site, bbox: BBox, zoom: int, filters: tuple, extent: BBox | None) -> tuple:
+    """(key, timeout) of the answer for this viewport; see the module's docstring."""
+    language = translation.get_language() or ""
+    if extent is None or covers(bbox, extent):
+        grid = clustering.grid_for(bbox, zoom)
+        return caching.key("geojson-city", site.pk, language, zoom, grid.dlat, grid.dlng,
+                           filters), CITY_TIMEOUT
+    edges = tuple(round(value, 6) for value in (bbox.west, bbox.south, bbox.east, bbox.north))
+    return caching.key("geojson-box", site.pk, language, zoom, edges, filters), BBOX_TIMEOUT

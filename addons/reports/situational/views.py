@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -17,10 +16,14 @@ from wagtail.models import Site
 
 from addons.addressees.models import AddresseePage
 from addons.core.geo import parse_point
+from addons.core.pagination import CappedPaginator
 
 from .filters import ReportFilterForm, all_statuses, public_reports, site_categories
 
 PER_PAGE = 20
+#: the list counts at most this many matching reports ("more than 10,000 reports": the
+#: newest are listed, the filters narrow the rest); no count over all of a city's reports
+COUNT_CAP = 10_000
 FEED_ITEMS = 50
 DEFAULT_ZOOM = 13
 
@@ -79,12 +82,14 @@ def map_context(site, querystring: str = "", *, addressee=None, zoom=None) -> di
                 f"{(settings.min_lat + settings.max_lat) / 2})"
             )
     if point is None:
-        # Nowhere configured: the middle of the reports themselves.
-        from django.db.models import Avg
+        # Nowhere configured: the middle of the reports themselves (their extent, cached
+        # for the town's reports version).
+        from .geojson import site_extent
 
-        middle = public_reports(site).aggregate(lat=Avg("lat"), lng=Avg("lng"))
-        if middle["lat"] is not None:
-            context.update(lat=middle["lat"], lng=middle["lng"])
+        extent = site_extent(site, public_reports(site))
+        if extent is not None:
+            context.update(lat=(extent.south + extent.north) / 2,
+                           lng=(extent.west + extent.east) / 2)
     else:
         context.update(lat=point.lat, lng=point.lng)
     return context
@@ -101,12 +106,14 @@ def report_list(request):
     else:
         reports = reports.none()
         querystring = ""
-    page_obj = Paginator(reports.order_by("-created_at", "-pk"), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    paginator = CappedPaginator(reports.order_by("-created_at", "-pk"), PER_PAGE,
+                                count_cap=COUNT_CAP)
+    page_obj = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page_obj": page_obj,
+        "capped": paginator.capped,
+        "cap": COUNT_CAP,
         "reports": page_obj.object_list,
         "querystring": querystring,
         "map": map_context(site, querystring),

@@ -1,0 +1,107 @@
+"""Caches of the public reports' answers (the situational map's GeoJSON, Open311 listings)
+and the version keys that invalidate them.
+
+Every cached answer's key carries the town's reports version and the installation's one.
+Whenever a report changes (filed, status changed, hidden, made private, merged, co-signed,
+its photos hidden or shown, deleted), its town's version is replaced (``bump(site_id)``):
+from then on every key of that town is new and the old entries are never read again (they
+expire on their own). A category changes its town's version, a status (shared by all towns)
+the installation's. ``post_save``/``post_delete`` of the models do it (``connect()``, from
+the app's ``ready``), and so do the services' bulk ``update()`` calls. The version is
+replaced at once and again when the transaction commits, so an answer computed from data
+that was about to change is never kept under the new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+_SITE_KEY = "reports:version:{}"
+_ALL_KEY = "reports:version:all"
+
+
+def _key(site_id) -> str:
+    return _SITE_KEY.format(site_id)
+
+
+def _replace(keys: list[str]) -> None:
+    cache.set_many({key: uuid.uuid4().hex[:16] for key in keys}, timeout=None)
+
+
+def bump(site_id=None) -> None:
+    """The public data of town ``site_id`` (None: of every town) changed."""
+    keys = [_ALL_KEY if site_id is None else _key(site_id)]
+    _replace(keys)
+    transaction.on_commit(lambda: _replace(keys))
+
+
+def version(site_id) -> str:
+    """The current version of town ``site_id``'s public reports (one cache read)."""
+    keys = [_key(site_id), _ALL_KEY]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        fresh = {key: uuid.uuid4().hex[:16] for key in missing}
+        for key, value in fresh.items():
+            # add: two requests starting at once keep one value
+            if not cache.add(key, value, timeout=None):
+                value = cache.get(key, value)
+            found[key] = value
+    return f"{found[keys[0]]}.{found[keys[1]]}"
+
+
+def key(kind: str, site_id, *parts) -> str:
+    """A cache key for ``kind`` of town ``site_id`` at its current version; ``parts`` (the
+    query, the language...) are hashed."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"reports:{kind}:{site_id}:{version(site_id)}:{digest}"
+
+
+# --- signals -------------------------------------------------------------------------------
+
+
+def _report_changed(sender, instance, **kwargs):
+    bump(instance.site_id)
+
+
+def _report_part_changed(sender, instance, **kwargs):
+    """A report's timeline entry or photo: its report's town (read only when the report is
+    not at hand; a report deleted with it has said so itself)."""
+    report = instance._state.fields_cache.get("report")
+    if report is not None:
+        bump(report.site_id)
+        return
+    from .models import Report
+
+    site_id = Report.objects.filter(pk=instance.report_id).values_list("site_id", flat=True).first()
+    if site_id is not None:
+        bump(site_id)
+
+
+def _category_changed(sender, instance, **kwargs):
+    bump(instance.site_id)
+
+
+def _status_changed(sender, instance, **kwargs):
+    bump(None)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Report, ReportCategory, ReportPhoto, ReportStatus, ReportUpdate
+
+    for signal in (post_save, post_delete):
+        signal.connect(_report_changed, sender=Report, dispatch_uid=f"reports-cache-{signal}")
+        signal.connect(_report_part_changed, sender=ReportUpdate,
+                       dispatch_uid=f"reports-cache-update-{signal}")
+        signal.connect(_report_part_changed, sender=ReportPhoto,
+                       dispatch_uid=f"reports-cache-photo-{signal}")
+        signal.connect(_category_changed, sender=ReportCategory,
+                       dispatch_uid=f"reports-cache-category-{signal}")
+        signal.connect(_status_changed, sender=ReportStatus,
+                       dispatch_uid=f"reports-cache-status-{signal}")
