@@ -54,6 +54,26 @@ def version(site_id) -> str:
     return f"{found[keys[0]]}.{found[keys[1]]}"
 
 
+_CITY_KEY = "reports:city-version"
+
+
+def bump_city(**kwargs) -> None:
+    """The city's own map changed (a street, a district, an addressee's office)."""
+    _replace([_CITY_KEY])
+    transaction.on_commit(lambda: _replace([_CITY_KEY]))
+
+
+def city_key(site_id, *parts) -> str:
+    """A cache key for the city's own map of town ``site_id``."""
+    value = cache.get(_CITY_KEY)
+    if value is None:
+        value = uuid.uuid4().hex[:16]
+        if not cache.add(_CITY_KEY, value, timeout=None):
+            value = cache.get(_CITY_KEY, value)
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"reports:city:{site_id}:{value}:{digest}"
+
+
 def key(kind: str, site_id, *parts) -> str:
     """A cache key for ``kind`` of town ``site_id`` at its current version; ``parts`` (the
     query, the language...) are hashed."""
@@ -90,10 +110,38 @@ def _status_changed(sender, instance, **kwargs):
     bump(None)
 
 
+def _page_changed(sender, instance, **kwargs):
+    from addons.addressees.models import AddresseePage
+
+    if isinstance(instance, AddresseePage) or getattr(instance, "specific_class", None) is (
+            AddresseePage):
+        bump_city()
+
+
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
+    from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    from .models import Report, ReportCategory, ReportPhoto, ReportStatus, ReportUpdate
+    from addons.addressees.models import AddresseePage
+
+    from .models import (
+        District,
+        Report,
+        ReportCategory,
+        ReportPhoto,
+        ReportStatus,
+        ReportUpdate,
+        Street,
+    )
+
+    for model in (District, Street):
+        post_save.connect(bump_city, sender=model, dispatch_uid=f"reports-city-{model.__name__}")
+        post_delete.connect(bump_city, sender=model,
+                            dispatch_uid=f"reports-city-del-{model.__name__}")
+    for signal in (page_published, page_unpublished):
+        signal.connect(bump_city, sender=AddresseePage, dispatch_uid=f"reports-city-{signal}")
+    post_delete.connect(bump_city, sender=AddresseePage, dispatch_uid="reports-city-page-del")
+    post_page_move.connect(_page_changed, dispatch_uid="reports-city-page-move")
 
     for signal in (post_save, post_delete):
         signal.connect(_report_changed, sender=Report, dispatch_uid=f"reports-cache-{signal}")

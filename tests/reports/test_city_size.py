@@ -319,3 +319,30 @@ def test_query_counts_are_the_same_with_20_or_200_reports(client, reports_site, 
     recent(town2, 80, seed=4)
     assert [_count(client, url, params) for url, params in PAGES] == small
     assert _count(client, GEOJSON, PAGES[2][1], host=TOWN2) == small2
+
+
+# --- the city's own map ----------------------------------------------------------------------
+
+
+def test_the_city_map_is_cached_until_a_street_or_an_office_changes(client, reports_site,
+                                                                     town2, addressee):
+    from addons.reports.models import Street
+
+    url = "/api/v1/map.geojson"
+    Street.objects.create(site=reports_site, name="Sadova", kind="vul.", lat=CENTRE.lat,
+                          lng=CENTRE.lng,
+                          line=[[CENTRE.lat, CENTRE.lng], [CENTRE.lat + 0.01, CENTRE.lng]])
+    first = client.get(url).json()
+    assert [f["properties"]["kind"] for f in first["features"]] == ["street"]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).json() == first
+    assert view_queries(captured) == []
+    Street.objects.create(site=reports_site, name="Lisova", kind="vul.", lat=CENTRE.lat,
+                          lng=CENTRE.lng,
+                          line=[[CENTRE.lat, CENTRE.lng], [CENTRE.lat, CENTRE.lng + 0.01]])
+    assert len(client.get(url).json()["features"]) == 2  # a new street shows at once
+    addressee.location = f"SRID=4326;POINT({CENTRE.lng} {CENTRE.lat})"
+    addressee.save_revision().publish()
+    kinds = [f["properties"]["kind"] for f in client.get(url).json()["features"]]
+    assert kinds.count("office") == 1  # a published office too
+    assert client.get(url, HTTP_HOST=TOWN2).json()["features"] == []  # the other town's own

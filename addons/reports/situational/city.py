@@ -18,6 +18,10 @@ from addons.core.validation import api_error_responses
 
 from .api import GeoJSONRenderer
 
+#: seconds the city's own map is kept (a change of its streets, districts or offices
+#: replaces it at once)
+CITY_TIMEOUT = 3600
+
 
 def _lnglat(points) -> list[list[float]]:
     """[[lat, lng], ...] as stored -> GeoJSON's [[lng, lat], ...]; malformed points left out."""
@@ -96,7 +100,19 @@ class CityGeoJSONView(APIView):
         site = Site.find_for_request(request)
         if site is None:
             raise Http404
-        response = Response(city_features(site), content_type="application/geo+json")
+        from django.core.cache import cache
+        from django.utils import translation
+
+        from .. import caching
+
+        # The same for every visitor: kept until a street, a district or an addressee's
+        # office changes (or CITY_TIMEOUT passes).
+        key = caching.city_key(site.pk, translation.get_language())
+        data = cache.get(key)
+        if data is None:
+            data = city_features(site)
+            cache.set(key, data, CITY_TIMEOUT)
+        response = Response(data, content_type="application/geo+json")
         response["Cache-Control"] = "public, max-age=300"
         return response
 
