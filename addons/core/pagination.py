@@ -39,14 +39,30 @@ class CappedPaginator(Paginator):
     """A paginator whose count stops at ``count_cap`` (``None``: an exact count)."""
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True,
-                 count_cap: int | None = DEFAULT_COUNT_CAP):
+                 count_cap: int | None = DEFAULT_COUNT_CAP, count_key: str | None = None,
+                 count_timeout: int = 300):
         super().__init__(object_list, per_page, orphans=orphans,
                          allow_empty_first_page=allow_empty_first_page)
         self.count_cap = count_cap
+        #: a cache key for the count (the caller's: it must change when the rows do)
+        self.count_key = count_key
+        self.count_timeout = count_timeout
 
     @cached_property
     def counted(self) -> tuple[int, bool]:
-        """(count, capped): one bounded query for a queryset."""
+        """(count, capped): one bounded query for a queryset, or the cached pair under
+        ``count_key``."""
+        if self.count_key is None:
+            return self._count()
+        from django.core.cache import cache
+
+        found = cache.get(self.count_key)
+        if found is None:
+            found = self._count()
+            cache.set(self.count_key, found, self.count_timeout)
+        return tuple(found)
+
+    def _count(self) -> tuple[int, bool]:
         cap = self.count_cap
         if cap is None:
             return super().count, False

@@ -108,3 +108,16 @@ def test_the_theme_still_takes_django_pages(db):
     html = render_to_string("includes/pagination.html", {"page_obj": page, "request": request})
     assert 'page=7" aria-current="page"' in html and "page=100" in html
     assert "page=50" not in html and "pagination-notice" not in html
+
+
+def test_a_count_key_keeps_the_count_in_the_cache(users):
+    from django.core.cache import cache
+
+    cache.delete("test-pagination-count")
+    first = CappedPaginator(users, 10, count_cap=30, count_key="test-pagination-count")
+    assert (first.count, first.capped) == (30, True)
+    with CaptureQueriesContext(connection) as queries:
+        again = CappedPaginator(users, 10, count_cap=30, count_key="test-pagination-count")
+        assert (again.count, again.capped, again.num_pages) == (30, True, 3)
+    assert len(queries) == 0
+    cache.delete("test-pagination-count")

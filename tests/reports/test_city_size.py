@@ -208,6 +208,17 @@ def test_a_filter_matching_nothing_says_so(client, reports_site):
     assert "0 reports" in html and "No reports match these filters." in html
 
 
+def test_the_list_count_is_kept_until_a_report_changes(client, reports_site):
+    fill(reports_site, 30)
+    assert "30 reports" in client.get(LIST).content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        assert "30 reports" in client.get(LIST, {"page": "2"}).content.decode()
+    assert not [sql for sql in report_queries(captured) if "COUNT(" in sql.upper()]
+    saved_report(reports_site, "PR-T-LIST-1")
+    assert "31 reports" in client.get(LIST).content.decode()
+    assert "0 reports" in client.get(LIST, {"state": "closed"}).content.decode()
+
+
 def test_a_long_list_says_more_than_the_cap_and_links_few_pages(client, reports_site,
                                                                 monkeypatch):
     from addons.reports.situational import views

@@ -106,8 +106,14 @@ def report_list(request):
     else:
         reports = reports.none()
         querystring = ""
+    # The count is the same for every visitor: kept per town, reports version and filters.
+    from .. import caching
+    from .filters import filter_params
+
+    count_key = caching.key("list-count", site.pk, COUNT_CAP, form.is_valid(),
+                            filter_params(request.GET))
     paginator = CappedPaginator(reports.order_by("-created_at", "-pk"), PER_PAGE,
-                                count_cap=COUNT_CAP)
+                                count_cap=COUNT_CAP, count_key=count_key)
     page_obj = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
