@@ -376,8 +376,8 @@ def stemming_match(stems, indexed: str) -> bool:
 
 
 def addressee_choices(site) -> list[tuple[int, str]]:
-    """Addressees of ``site`` for the digest's and the segment's choice lists, in tree
-    order, indented by depth."""
+    """Addressees of ``site`` for the mailing segment's choice list (staff only), in tree
+    order, indented by depth. Public pages use the catalog's picker instead."""
     from addons.addressees.models import AddresseePage
 
     root_path = Page.objects.filter(pk=site.root_page_id).values_list("path", flat=True).first()
