@@ -50,9 +50,17 @@ def filter_from_request(request, site):
     return form, form.to_filter()
 
 
-def _query_string(request, keys=FILTER_KEYS) -> str:
-    return urlencode([(key, value) for key in keys for value in request.GET.getlist(key)
-                      if value])
+def _query_string(request, keys=FILTER_KEYS, spec=None) -> str:
+    """The filter's parameters; with ``spec`` the addressee is the one it resolved to (a
+    typed name becomes ``addressee=<id>``; one refused is left out)."""
+    pairs = []
+    for key in keys:
+        if key == "addressee" and spec is not None:
+            if spec.addressee is not None:
+                pairs.append((key, spec.addressee.pk))
+            continue
+        pairs += [(key, value) for value in request.GET.getlist(key) if value]
+    return urlencode(pairs)
 
 
 class DigestPaginator(Paginator):
@@ -79,8 +87,9 @@ def digest(request):
                                 allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = services.with_details(page.object_list)
-    query = _query_string(request)
-    subscribe_query = _query_string(request, ("addressee", "subtree", "category", "tags", "q"))
+    query = _query_string(request, spec=spec)
+    subscribe_query = _query_string(request, ("addressee", "subtree", "category", "tags", "q"),
+                                    spec=spec)
     return render(request, "bulletins/digest.html", {
         "form": form, "page": page, "bulletins": page.object_list, "spec": spec,
         "query": query, "subscribe_query": subscribe_query,
