@@ -59,7 +59,8 @@ SUGGEST_LIMIT = 10
 #: seconds a suggestion list is kept (the catalog version drops it on any change)
 SUGGEST_TIMEOUT = 300
 NAME_MAX_LENGTH = 100
-#: a typed name shorter than this is not searched (too many matches to be useful)
+#: a typed name shorter than this is not searched (too many matches to be useful; the
+#: error message says "two letters")
 MIN_QUERY_LENGTH = 2
 NAME_SUFFIX = "_name"
 PICK_SUFFIX = "_pick"
@@ -294,12 +295,12 @@ class AddresseePickerField(forms.Field):
     default_error_messages = {
         "unknown": _("This addressee is not in the catalog of this site. Choose another "
                      "or type its name."),
-        "too_short": _("Type at least %(count)d letters of the addressee’s name."),
+        "too_short": _("Type at least two letters of the addressee’s name."),
         "none": _("No addressee is named like “%(name)s”. Check the spelling, type a part "
                   "of the name or choose from the list."),
         "several": _("Several addressees are named like “%(name)s”: choose one below."),
-        "many": _("More than %(count)d addressees are named like “%(name)s”: the first "
-                  "%(count)d are listed below; type more of the name to narrow them."),
+        "many": _("Many addressees are named like “%(name)s”: the first of them are "
+                  "listed below; type more of the name to narrow them."),
     }
 
     def __init__(self, *, empty_label=None, **kwargs):
@@ -355,8 +356,7 @@ class AddresseePickerField(forms.Field):
     def _by_name(self, typed: str):
         text = " ".join(typed.split())[:NAME_MAX_LENGTH]
         if len(text) < MIN_QUERY_LENGTH:
-            raise forms.ValidationError(self.error_messages["too_short"], code="too_short",
-                                        params={"count": MIN_QUERY_LENGTH})
+            raise forms.ValidationError(self.error_messages["too_short"], code="too_short")
         found = matching(self.state.root, text, MATCH_LIMIT + 1)
         exact = [choice for choice in found if choice.title.lower() == text.lower()]
         if len(found) == 1 or len(exact) == 1:
@@ -370,7 +370,7 @@ class AddresseePickerField(forms.Field):
         self.state.more_matches = len(found) > MATCH_LIMIT
         if self.state.more_matches:
             raise forms.ValidationError(self.error_messages["many"], code="many",
-                                        params={"name": text, "count": MATCH_LIMIT})
+                                        params={"name": text})
         raise forms.ValidationError(self.error_messages["several"], code="several",
                                     params={"name": text})
 

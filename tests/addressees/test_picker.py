@@ -13,6 +13,7 @@ from django import forms
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from wagtail.models import PageViewRestriction
 
 from addons.addressees import picker
@@ -24,6 +25,12 @@ from .helpers import add_addressee, add_catalog, bulk_addressees
 pytestmark = pytest.mark.django_db
 
 SUGGEST = "/addressees/suggest/"
+
+
+@pytest.fixture(autouse=True)
+def _english_forms():
+    with translation.override("en"):
+        yield
 
 
 class PickerForm(forms.Form):
@@ -94,7 +101,7 @@ def test_several_matches_are_offered_with_their_parents(tree, site):
 def test_too_many_matches_are_cut_and_explained(tree, site):
     bulk_addressees(tree["water"], picker.MATCH_LIMIT + 5, prefix="Pump")
     form, valid = bound(site, addressee_name="pump")
-    assert not valid and "More than 20" in form.errors["addressee"][0]
+    assert not valid and "Many addressees" in form.errors["addressee"][0]
     assert len(re.findall(r'name="addressee_pick"', str(form["addressee"]))) == 20
 
 
@@ -107,9 +114,19 @@ def test_no_match_is_a_clear_error_with_the_text_kept(tree, site):
     assert 'value="Fire brigade"' in str(form["addressee"])
 
 
+def test_the_messages_are_translated(tree, site):
+    with translation.override("uk"):
+        form, valid = bound(site, addressee_name="Пожежна частина")
+        assert form.errors["addressee"] == [
+            "Адресата з назвою «Пожежна частина» немає. Перевірте написання, введіть частину "
+            "назви або виберіть зі списку."]
+        html = str(form["addressee"])
+        assert "або введіть його назву" in html and 'value="Пожежна частина"' in html
+
+
 def test_a_one_letter_name_asks_for_more(tree, site):
     form, valid = bound(site, addressee_name="r")
-    assert not valid and "at least 2 letters" in form.errors["addressee"][0]
+    assert not valid and "at least two letters" in form.errors["addressee"][0]
 
 
 def test_by_id_works_at_any_depth_and_shows_the_name(tree, site):
