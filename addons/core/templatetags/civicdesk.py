@@ -182,3 +182,12 @@ def theme_switch(context):
         value = "civic" if site_theme == ACCESSIBLE_THEME else ""
         return {"value": value, "active": True}
     return {"value": ACCESSIBLE_THEME, "active": False}
+
+
+@register.filter(name="page_links")
+def page_links_filter(page):
+    """``{% for number in page_obj|page_links %}``: the page numbers to link (``None`` for a
+    gap), never every page of a long list; see ``addons.core.pagination.page_links``."""
+    from ..pagination import page_links
+
+    return page_links(page)
