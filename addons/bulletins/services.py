@@ -185,12 +185,14 @@ def full_text_matches(words: str):
             .values("bulletin_id"))
 
 
-def with_details(bulletins) -> list[Bulletin]:
-    """A page of bulletins with their addressee and tags in two queries."""
+def with_details(bulletins, *, tags: bool = True) -> list[Bulletin]:
+    """A page of bulletins with their addressee (and tags) in one query more each. The
+    digest's list shows no tags: it leaves them out (their prefetch costs a query and
+    building one per bulletin)."""
     from django.db.models import prefetch_related_objects
 
     items = list(bulletins)
-    prefetch_related_objects(items, "addressee", "tags")
+    prefetch_related_objects(items, "addressee", *(["tags"] if tags else []))
     return items
 
 

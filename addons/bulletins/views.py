@@ -79,7 +79,7 @@ def digest(request):
     paginator = DigestPaginator(services.digest(site, spec), PAGE_SIZE,
                                 allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = services.with_details(page.object_list)
+    page.object_list = services.with_details(page.object_list, tags=False)
     query = _query_string(request, spec=spec)
     subscribe_query = _query_string(request, ("addressee", "subtree", "category", "tags", "q"),
                                     spec=spec)
