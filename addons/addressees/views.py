@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
@@ -7,7 +7,7 @@ from wagtail.models import Page, Site
 
 from addons.core.middleware import site_profile
 
-from . import catalog, fragments
+from . import catalog, fragments, picker
 from .forms import FeedbackForm
 from .hours import local_now
 from .models import AddresseeCatalogPage, AddresseePage
@@ -62,6 +62,18 @@ def _subtree(node, request) -> fragments.Fragment:
         "heading_level": 3,
     })
     return fragments.Fragment(parts={"body": html}, openings=openings)
+
+
+def suggest(request):
+    """``?q=<part of a name>``: up to ten live, public addressees of the request's site
+    whose title holds it (JSON: id, title, parent's title), for the addressee picker."""
+    site = Site.find_for_request(request)
+    if site is None:
+        raise Http404
+    response = JsonResponse({"results": picker.suggestions(site, request.GET.get("q", ""))})
+    # per visitor's browser only: the answer depends on the site and the language
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @ratelimit(key="ip", rate=FEEDBACK_RATE, method="POST", block=False)

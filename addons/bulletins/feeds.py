@@ -22,7 +22,7 @@ class DigestRssFeed(Feed):
         site = _site(request)
         _form, spec = filter_from_request(request, site)
         # one Feed instance serves every request: the filter travels in the object
-        return site, spec, _query_string(request)
+        return site, spec, _query_string(request, spec=spec)
 
     def title(self, obj):
         site, spec, _query = obj

@@ -6,15 +6,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from addons.addressees.picker import AddresseePickerField
 from addons.core.forms import BoundedDateField
 
 from .models import Category, Frequency
-from .services import DigestFilter, addressee_choices, search_words, tag_slugs
+from .services import DigestFilter, search_words, tag_slugs
 
 
 class DigestFilterForm(forms.Form):
-    addressee = forms.TypedChoiceField(label=_("Addressee"), required=False, coerce=int,
-                                       empty_value=None)
+    #: the catalog's picker: top-level addressees, a typed name or ``?addressee=<id>``
+    addressee = AddresseePickerField(label=_("Addressee"), empty_label=_("All addressees"))
     subtree = forms.BooleanField(label=_("with subordinate addressees"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("All categories")), *Category.choices])
@@ -27,8 +28,7 @@ class DigestFilterForm(forms.Form):
     def __init__(self, *args, site=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = site
-        self.fields["addressee"].choices = [("", _("All addressees")),
-                                            *addressee_choices(site)]
+        self.fields["addressee"].set_site(site)
 
     def clean(self):
         data = super().clean()

@@ -126,6 +126,10 @@ def digest(site, spec: DigestFilter, *, now=None):
     return queryset.select_related("addressee")
 
 
+#: a search matching at most this many bulletins (of every town) is answered from their ids
+SEARCH_ID_LIST = 2000
+
+
 def word_forms(text: str) -> Q:
     """Bulletins holding every word of ``text`` (what was typed) in some form ("сніг"
     finds "снігу"): each word's stem begins a word of the bulletin's ``search_stems``
@@ -142,8 +146,18 @@ def word_forms(text: str) -> Q:
                             config="simple")
         matching = Bulletin.objects.annotate(
             stems_vector=SearchVector("search_stems", config="simple")
-        ).filter(stems_vector=query).values("pk")
-        return Q(pk__in=matching) | Q(pk__in=full_text_matches(search_words(text)))
+        ).filter(stems_vector=query).order_by().values_list("pk", flat=True)
+        full_text = full_text_matches(search_words(text)).order_by()
+        # Words that few bulletins hold (most searches): their ids, read from the two GIN
+        # indexes in one query, so the page and its count read those bulletins only. An
+        # OR of the two subqueries would walk the whole town's archive, newest first, to
+        # find them. Words in very many bulletins keep the subqueries: the newest match
+        # is near the top of the archive anyway.
+        ids = list(matching.union(full_text.values_list("bulletin_id", flat=True),
+                                  all=True)[: SEARCH_ID_LIST + 1])
+        if len(ids) <= SEARCH_ID_LIST:
+            return Q(pk__in=set(ids))
+        return Q(pk__in=matching) | Q(pk__in=full_text)
     condition = Q()
     for item in stems:
         condition &= Q(search_stems__contains=f" {item}")
@@ -171,12 +185,14 @@ def full_text_matches(words: str):
             .values("bulletin_id"))
 
 
-def with_details(bulletins) -> list[Bulletin]:
-    """A page of bulletins with their addressee and tags in two queries."""
+def with_details(bulletins, *, tags: bool = True) -> list[Bulletin]:
+    """A page of bulletins with their addressee (and tags) in one query more each. The
+    digest's list shows no tags: it leaves them out (their prefetch costs a query and
+    building one per bulletin)."""
     from django.db.models import prefetch_related_objects
 
     items = list(bulletins)
-    prefetch_related_objects(items, "addressee", "tags")
+    prefetch_related_objects(items, "addressee", *(["tags"] if tags else []))
     return items
 
 
@@ -376,8 +392,8 @@ def stemming_match(stems, indexed: str) -> bool:
 
 
 def addressee_choices(site) -> list[tuple[int, str]]:
-    """Addressees of ``site`` for the digest's and the segment's choice lists, in tree
-    order, indented by depth."""
+    """Addressees of ``site`` for the mailing segment's choice list (staff only), in tree
+    order, indented by depth. Public pages use the catalog's picker instead."""
     from addons.addressees.models import AddresseePage
 
     root_path = Page.objects.filter(pk=site.root_page_id).values_list("path", flat=True).first()

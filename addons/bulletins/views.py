@@ -7,17 +7,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 from wagtail.models import Site
 
+from addons.core.pagination import CappedPaginator
 from addons.core.sites import public_base_url
 
 from . import services
@@ -50,25 +48,28 @@ def filter_from_request(request, site):
     return form, form.to_filter()
 
 
-def _query_string(request, keys=FILTER_KEYS) -> str:
-    return urlencode([(key, value) for key in keys for value in request.GET.getlist(key)
-                      if value])
+def _query_string(request, keys=FILTER_KEYS, spec=None) -> str:
+    """The filter's parameters; with ``spec`` the addressee is the one it resolved to (a
+    typed name becomes ``addressee=<id>``; one refused is left out)."""
+    pairs = []
+    for key in keys:
+        if key == "addressee" and spec is not None:
+            if spec.addressee is not None:
+                pairs.append((key, spec.addressee.pk))
+            continue
+        pairs += [(key, value) for value in request.GET.getlist(key) if value]
+    return urlencode(pairs)
 
 
-class DigestPaginator(Paginator):
-    """Counts up to ``COUNT_CAP`` rows of a queryset (``COUNT(*)`` over a ``LIMIT``), so a
-    page costs the same with a thousand bulletins or a million. Search results keep their
-    own count: their matches are what the words found."""
+class DigestPaginator(CappedPaginator):
+    """Core's capped paginator counting up to ``COUNT_CAP`` rows (``COUNT(*)`` over a
+    ``LIMIT``), so a page costs the same with a thousand bulletins or a million; a page
+    number past the end, below 1 or not a number shows the last or first page with a
+    notice, never an error or a scan."""
 
-    capped = False
-
-    @cached_property
-    def count(self):
-        if isinstance(self.object_list, QuerySet):
-            found = self.object_list[: COUNT_CAP + 1].count()
-            self.capped = found > COUNT_CAP
-            return min(found, COUNT_CAP)
-        return super().count
+    def __init__(self, object_list, per_page, **kwargs):
+        kwargs.setdefault("count_cap", COUNT_CAP)
+        super().__init__(object_list, per_page, **kwargs)
 
 
 def digest(request):
@@ -78,14 +79,15 @@ def digest(request):
     paginator = DigestPaginator(services.digest(site, spec), PAGE_SIZE,
                                 allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = services.with_details(page.object_list)
-    query = _query_string(request)
-    subscribe_query = _query_string(request, ("addressee", "subtree", "category", "tags", "q"))
+    page.object_list = services.with_details(page.object_list, tags=False)
+    query = _query_string(request, spec=spec)
+    subscribe_query = _query_string(request, ("addressee", "subtree", "category", "tags", "q"),
+                                    spec=spec)
     return render(request, "bulletins/digest.html", {
         "form": form, "page": page, "bulletins": page.object_list, "spec": spec,
         "query": query, "subscribe_query": subscribe_query,
         "description": services.describe_filter(spec), "capped": paginator.capped,
-        "cap": COUNT_CAP,
+        "cap": paginator.count_cap,
     })
 
 

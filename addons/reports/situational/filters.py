@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from addons.addressees.picker import AddresseePickerField
 from addons.core.forms import DateInput
 from addons.core.validation import parse_pk
 
@@ -62,7 +63,9 @@ class OneOrMany(forms.Select):
 
 class ReportFilterForm(forms.Form):
     """Bound to ``request.GET``. ``categories`` and ``statuses`` are the rows the caller has
-    already read (the map needs them for labels too), so validating costs no query."""
+    already read (the map needs them for labels too), so validating costs no query. With
+    ``site`` (the public pages) the addressee is chosen with the catalog's picker; without
+    it (the API, the feeds) any addressee number is accepted and nothing is listed."""
 
     category = forms.MultipleChoiceField(label=_("Category"), required=False, widget=OneOrMany)
     status = forms.MultipleChoiceField(label=_("Status"), required=False, widget=OneOrMany)
@@ -75,7 +78,7 @@ class ReportFilterForm(forms.Form):
     resolved_from = forms.DateField(label=_("Resolved from"), required=False, widget=DateInput)
     resolved_to = forms.DateField(label=_("Resolved until"), required=False, widget=DateInput)
 
-    def __init__(self, data=None, *, categories, statuses, addressees=(), **kwargs):
+    def __init__(self, data=None, *, categories, statuses, site=None, **kwargs):
         super().__init__(data, **kwargs)
         self.categories = list(categories)
         self.statuses = list(statuses)
@@ -86,10 +89,17 @@ class ReportFilterForm(forms.Form):
         self.fields["state"].choices = [("", _("Open and closed"))] + [
             choice for choice in MapState.choices if choice[0]
         ]
-        addressee_choices = [(page.pk, page.title) for page in addressees]
-        if data is not None and not addressees:
-            # The API does not list addressees: any number is accepted (unknown: no reports).
-            # A number a database key cannot hold is refused as an unknown choice (400).
+        if site is not None:
+            # Public pages: the catalog's picker (top level, a typed name, by id), scoped
+            # to the site; it reads ids and titles only, whatever the size of the catalog.
+            picker = AddresseePickerField(label=_("Addressee"), empty_label=_("Any addressee"))
+            picker.set_site(site)
+            self.fields["addressee"] = picker
+            return
+        addressee_choices = []
+        if data is not None:
+            # The API and the feeds list no addressees: any number is accepted (unknown: no
+            # reports). A number a database key cannot hold is refused as an unknown choice.
             raw = data.get("addressee") if hasattr(data, "get") else None
             number = parse_pk(raw) if raw else None
             if number is not None:

@@ -14,7 +14,6 @@ from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from addons.addressees.models import AddresseePage
 from addons.core.geo import parse_point
 from addons.core.pagination import CappedPaginator
 
@@ -28,20 +27,14 @@ FEED_ITEMS = 50
 DEFAULT_ZOOM = 13
 
 
-def site_addressees(site) -> list[AddresseePage]:
-    return list(
-        AddresseePage.objects.live().descendant_of(site.root_page).order_by("title").only(
-            "id", "title", "path", "depth"
-        )
-    )
-
-
 def filter_form(request, site, *, with_addressees=True) -> ReportFilterForm:
+    """The filters of ``request``; on the public pages (``with_addressees``) the addressee
+    is chosen with the catalog's picker, the feeds accept any addressee number."""
     return ReportFilterForm(
         request.GET,
         categories=site_categories(site),
         statuses=all_statuses(),
-        addressees=site_addressees(site) if with_addressees else (),
+        site=site if with_addressees else None,
         auto_id="report-filter-%s",
     )
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from addons.addressees.models import AddresseePage
 
 from ..situational.filters import ReportFilterForm, all_statuses, site_categories
-from ..situational.views import map_context, site_addressees
+from ..situational.views import map_context
 
 register = template.Library()
 
@@ -33,7 +33,7 @@ def situational_map(context, placement, page):
     form = ReportFilterForm(
         categories=site_categories(site),
         statuses=all_statuses(),
-        addressees=site_addressees(site),
+        site=site,
         initial=initial,
         auto_id=f"map-{placement.pk}-%s",
     )
