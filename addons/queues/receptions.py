@@ -46,6 +46,8 @@ RULE_PREFIX = "RRULE:"
 DEPUTY = "deputy"
 #: how far ahead the public page looks by default
 LIST_DAYS = 90
+#: the longest period the public page lists at once (a year)
+MAX_LIST_DAYS = 366
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 #: "the first Thursday of the month" in words: one string per pair, since ordinals agree with
@@ -177,9 +179,9 @@ def rule_dates(rule: ReceptionRule, since: date, until: date,
 
 
 def _jurisdiction(queue: Queue) -> str:
-    from addons.core.models import SiteProfile
+    from . import services
 
-    return SiteProfile.for_site(queue.site).jurisdiction or ""
+    return services._profile(queue).jurisdiction or ""
 
 
 def _today(queue: Queue) -> date:
@@ -258,19 +260,63 @@ def rule_queues(site=None):
     return queues.filter(site=site) if site is not None else queues
 
 
-def prolong_all() -> int:
-    """The nightly job: prolong every queue that has a reception rule."""
-    return sum(prolong(queue) for queue in rule_queues().select_related("site"))
+def site_profile(site):
+    """The site's profile (time zone, jurisdiction): one query, for a whole list."""
+    from addons.core.models import SiteProfile
+
+    return SiteProfile.for_site(site)
 
 
-def prolong_due(site) -> None:
-    """Prolong the rules of ``site`` once a day when the receptions are first read that
-    day, so the list is right even before the nightly job has run."""
+def site_today(profile) -> date:
+    """Today in the time zone of the site whose profile is ``profile``."""
+    from . import services
+
+    return timezone.now().astimezone(services.zone(profile.time_zone)).date()
+
+
+#: a day's mark that the receptions of a site are prolonged (by the job or the page)
+PROLONGED_KEY = "queues:receptions:prolonged:{site}:{day}"
+#: the mark outlives its day (its key names the day): two days
+PROLONGED_TTL = 2 * 86400
+
+
+def _prolonged_key(site_id: int, day: date) -> str:
+    return PROLONGED_KEY.format(site=site_id, day=day.isoformat())
+
+
+def prolong_site(site, profile=None) -> int:
+    """Prolong every reception queue of ``site`` (its profile read once) and mark the
+    site's day as done. The number of dates written."""
     from django.core.cache import cache
 
+    profile = profile or site_profile(site)
+    written = 0
     for queue in rule_queues(site).select_related("site"):
-        if cache.add(f"queues:receptions:prolonged:{queue.pk}:{_today(queue)}", 1, 86400):
-            prolong(queue)
+        queue._site_profile = profile
+        written += prolong(queue)
+    cache.set(_prolonged_key(site.pk, site_today(profile)), 1, PROLONGED_TTL)
+    return written
+
+
+def prolong_all() -> int:
+    """The nightly job (``queues.prolong_receptions``): prolong every queue that has a
+    reception rule, site by site, and mark each site's day as done so that no page view
+    does it again that day."""
+    sites = Site.objects.filter(
+        pk__in=Queue.objects.filter(reception_rules__isnull=False).values("site_id"))
+    return sum(prolong_site(site) for site in sites)
+
+
+def prolong_due(site, profile=None) -> None:
+    """Prolong the rules of ``site`` when the nightly job has not done it today yet (the
+    list is right even before the job has run): one cache read per call once the day is
+    done. Only the first caller of the day prolongs."""
+    from django.core.cache import cache
+
+    profile = profile or site_profile(site)
+    key = _prolonged_key(site.pk, site_today(profile))
+    if cache.get(key) is None and cache.add(key, 1, PROLONGED_TTL):
+        prolong_site(site, profile)
 
 
 def cancel_reception(queue: Queue, day: date, user, reason: str = "") -> int:
@@ -339,9 +385,11 @@ def upcoming(site, *, deputy=None, group=None, since: date | None = None,
     called off are included with ``cancelled`` set."""
     from . import services
 
-    since = since or timezone.localdate()
+    profile = site_profile(site)
+    tz = services.zone(profile.time_zone)
+    since = since or site_today(profile)
     until = until or since + timedelta(days=LIST_DAYS)
-    prolong_due(site)
+    prolong_due(site, profile)
     rows = (
         ScheduleException.objects.filter(
             date__gte=since, date__lte=until,
@@ -372,7 +420,7 @@ def upcoming(site, *, deputy=None, group=None, since: date | None = None,
         if key in seen:
             continue
         seen.add(key)
-        tz = services.queue_timezone(row.queue)
+        row.queue._site_profile = profile  # one profile for the whole list
         result.append(Reception(
             queue=row.queue, day=row.date,
             start=datetime.combine(row.date, start, tzinfo=tz),
@@ -397,18 +445,24 @@ class ReceptionFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         from addons.addressees.models import AddresseeGroup, AddresseePage
 
+        # the deputies who have a queue on this site (a council's few dozen): ids and
+        # names read as values, no page is built
         deputies = (AddresseePage.objects.live().filter(kind=DEPUTY, queues__site=site)
-                    .distinct().order_by("title"))
-        self.fields["deputy"].choices = [("", _("Every deputy"))] + [
-            (page.pk, page.title) for page in deputies]
-        groups = AddresseeGroup.objects.filter(addressees__in=deputies).distinct()
-        self.fields["group"].choices = [("", _("Every district"))] + [
-            (group.pk, group.name) for group in groups.order_by("name")]
+                    .values("pk"))
+        self.fields["deputy"].choices = [("", _("Every deputy"))] + list(
+            AddresseePage.objects.filter(pk__in=deputies).order_by("title", "pk")
+            .values_list("pk", "title"))
+        self.fields["group"].choices = [("", _("Every district"))] + list(
+            AddresseeGroup.objects.filter(addressees__in=deputies).distinct()
+            .order_by("name", "pk").values_list("pk", "name"))
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
             self.add_error("until", _("The end of the period is before its start."))
+        elif until and (until - (since or timezone.localdate())).days > MAX_LIST_DAYS:
+            self.add_error("until", _("Choose a period of at most a year."))
         return cleaned
 
 
