@@ -13,6 +13,8 @@ and tells those booked.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -22,8 +24,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Site
@@ -251,6 +255,8 @@ def prolong(queue: Queue, today: date | None = None) -> int:
         if removable:
             ScheduleException.objects.filter(pk__in=removable).delete()
         ScheduleException.objects.bulk_create(created)
+    if created or removable:
+        changed()  # bulk writes send no signal
     return len(created)
 
 
@@ -338,6 +344,47 @@ def cancel_reception(queue: Queue, day: date, user, reason: str = "") -> int:
     return len(tickets)
 
 
+# --- the cached list -----------------------------------------------------------------------
+
+#: one token for every cached list and feed of receptions: replaced by each change of what
+#: they show (dates, rules, queues, their services, deputies' pages, a site's profile)
+VERSION_KEY = "queues:receptions:version"
+#: seconds a rendered list stays in the cache (each change replaces the version anyway)
+CACHE_TIMEOUT = 24 * 3600
+
+
+def _new_version() -> None:
+    from django.core.cache import cache
+
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def changed() -> None:
+    """What the receptions list shows has changed: every cached list and feed is dropped
+    now, and again once the transaction commits (so no reader caches what it read in
+    between)."""
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def cache_key(kind: str, site, profile, filters: dict, *extra) -> str:
+    """The key of a cached list or feed: the version, the site, its day and time zone,
+    the language, the filters (and ``extra``, e.g. the host of the feed's links)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY) or ""
+    parts = [kind, version, site.pk, site_today(profile).isoformat(), profile.time_zone,
+             get_language() or "", *(f"{name}={filters.get(name) or ''}"
+                                     for name in ("deputy", "group", "since", "until")),
+             *extra]
+    digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
+    return f"queues:receptions:{kind}:{digest[:40]}"
+
+
 # --- the public page ----------------------------------------------------------------------
 
 
@@ -380,12 +427,13 @@ class Reception:
 
 
 def upcoming(site, *, deputy=None, group=None, since: date | None = None,
-             until: date | None = None) -> list[Reception]:
+             until: date | None = None, profile=None) -> list[Reception]:
     """The receptions of deputies of ``site`` in [since, until], in time order; dates
-    called off are included with ``cancelled`` set."""
+    called off are included with ``cancelled`` set. A constant number of queries (the
+    site's ``profile`` is read once, or given)."""
     from . import services
 
-    profile = site_profile(site)
+    profile = profile or site_profile(site)
     tz = services.zone(profile.time_zone)
     since = since or site_today(profile)
     until = until or since + timedelta(days=LIST_DAYS)
@@ -467,42 +515,71 @@ class ReceptionFilterForm(forms.Form):
 
 
 def _filtered(request):
+    """The filter form, the site, its profile and the filters to apply (none when the form
+    is not valid)."""
+    from addons.core.middleware import site_profile as request_profile
+
     site = Site.find_for_request(request)
     form = ReceptionFilterForm(request.GET or None, site=site)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    items = upcoming(site, deputy=data.get("deputy"), group=data.get("group"),
-                     since=data.get("since"), until=data.get("until")) if site else []
-    return form, items
+    profile = request_profile(request) if site else None
+    return form, site, profile, data
+
+
+def _items(site, profile, data) -> list[Reception]:
+    return upcoming(site, deputy=data.get("deputy"), group=data.get("group"),
+                    since=data.get("since"), until=data.get("until"), profile=profile)
 
 
 def receptions_page(request):
-    """Upcoming receptions of every deputy, with filters; each links to its booking."""
-    form, items = _filtered(request)
+    """Upcoming receptions of every deputy, with filters; each links to its booking. The
+    list is the same for every visitor of a site in a language: it is rendered once into
+    the cache per filter and day, and rendered again after any change it shows."""
+    from django.core.cache import cache
+
+    form, site, profile, data = _filtered(request)
     status = 400 if form.is_bound and form.errors else 200
+    listing = ""
+    if site is not None:
+        key = cache_key("list", site, profile, data)
+        listing = cache.get(key)
+        if listing is None:
+            listing = render_to_string("queues/receptions/items.html",
+                                       {"receptions": _items(site, profile, data)})
+            cache.set(key, listing, CACHE_TIMEOUT)
     return render(request, "queues/receptions/list.html",
-                  {"form": form, "receptions": items}, status=status)
+                  {"form": form, "listing": mark_safe(listing)}, status=status)
 
 
 def receptions_feed(request):
-    """The same list as an iCalendar feed."""
+    """The same list as an iCalendar feed (cached like the list, per host)."""
+    from django.core.cache import cache
+
     from addons.core.sites import branding
 
     from .exports import calendar_text
 
-    _form, items = _filtered(request)
+    _form, site, profile, data = _filtered(request)
     host = request.get_host().split(":")[0]
-    city = branding(Site.find_for_request(request))["name"]
-    events = [{
-        "uid": f"reception-{item.queue.pk}-{item.day.isoformat()}-{item.start:%H%M}@{host}",
-        "start": item.start, "end": item.end,
-        "summary": item.summary,
-        "location": item.queue.full_address(city),
-        "url": request.build_absolute_uri(item.book_url),
-        "status": "CANCELLED" if item.cancelled else "",
-        "description": item.notice,
-    } for item in items]
-    response = HttpResponse(calendar_text(_("Receptions of deputies"), events),
-                            content_type="text/calendar; charset=utf-8")
+    key = cache_key("feed", site, profile, data, request.scheme, request.get_host()) \
+        if site is not None else None
+    text = cache.get(key) if key else None
+    if text is None:
+        items = _items(site, profile, data) if site is not None else []
+        city = branding(site)["name"]
+        events = [{
+            "uid": f"reception-{item.queue.pk}-{item.day.isoformat()}-{item.start:%H%M}@{host}",
+            "start": item.start, "end": item.end,
+            "summary": item.summary,
+            "location": item.queue.full_address(city),
+            "url": request.build_absolute_uri(item.book_url),
+            "status": "CANCELLED" if item.cancelled else "",
+            "description": item.notice,
+        } for item in items]
+        text = calendar_text(_("Receptions of deputies"), events)
+        if key:
+            cache.set(key, text, CACHE_TIMEOUT)
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="receptions.ics"'
     return response
 
