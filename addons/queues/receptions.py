@@ -367,9 +367,10 @@ def changed() -> None:
     transaction.on_commit(_new_version)
 
 
-def cache_key(kind: str, site, profile, filters: dict, *extra) -> str:
+def cache_key(kind: str, site, profile, filters: dict | None = None, *extra) -> str:
     """The key of a cached list or feed: the version, the site, its day and time zone,
-    the language, the filters (and ``extra``, e.g. the host of the feed's links)."""
+    the language, the filters (and ``extra``, e.g. the host of the feed's links); of the
+    filter's choices (no ``profile``): the version and the site."""
     from django.core.cache import cache
     from django.utils.translation import get_language
 
@@ -377,10 +378,11 @@ def cache_key(kind: str, site, profile, filters: dict, *extra) -> str:
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, None)
         version = cache.get(VERSION_KEY) or ""
-    parts = [kind, version, site.pk, site_today(profile).isoformat(), profile.time_zone,
-             get_language() or "", *(f"{name}={filters.get(name) or ''}"
-                                     for name in ("deputy", "group", "since", "until")),
-             *extra]
+    parts = [kind, version, getattr(site, "pk", "")]
+    if profile is not None:
+        parts += [site_today(profile).isoformat(), profile.time_zone, get_language() or "",
+                  *(f"{name}={(filters or {}).get(name) or ''}"
+                    for name in ("deputy", "group", "since", "until")), *extra]
     digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
     return f"queues:receptions:{kind}:{digest[:40]}"
 
@@ -491,18 +493,28 @@ class ReceptionFilterForm(forms.Form):
 
     def __init__(self, data=None, *, site, **kwargs):
         super().__init__(data, **kwargs)
+        from django.core.cache import cache
+
         from addons.addressees.models import AddresseeGroup, AddresseePage
 
-        # the deputies who have a queue on this site (a council's few dozen): ids and
-        # names read as values, no page is built
-        deputies = (AddresseePage.objects.live().filter(kind=DEPUTY, queues__site=site)
-                    .values("pk"))
-        self.fields["deputy"].choices = [("", _("Every deputy"))] + list(
-            AddresseePage.objects.filter(pk__in=deputies).order_by("title", "pk")
-            .values_list("pk", "title"))
-        self.fields["group"].choices = [("", _("Every district"))] + list(
-            AddresseeGroup.objects.filter(addressees__in=deputies).distinct()
-            .order_by("name", "pk").values_list("pk", "name"))
+        # the deputies who have a queue on this site (a council's few dozen) and their
+        # districts: ids and names read as values (no page is built), kept in the cache
+        # with the list (the same version drops them)
+        key = cache_key("choices", site, None)
+        choices = cache.get(key) if site is not None else None
+        if choices is None:
+            deputies = (AddresseePage.objects.live().filter(kind=DEPUTY, queues__site=site)
+                        .values("pk"))
+            choices = (
+                list(AddresseePage.objects.filter(pk__in=deputies).order_by("title", "pk")
+                     .values_list("pk", "title")),
+                list(AddresseeGroup.objects.filter(addressees__in=deputies).distinct()
+                     .order_by("name", "pk").values_list("pk", "name")),
+            )
+            if site is not None:
+                cache.set(key, choices, CACHE_TIMEOUT)
+        self.fields["deputy"].choices = [("", _("Every deputy")), *choices[0]]
+        self.fields["group"].choices = [("", _("Every district")), *choices[1]]
 
     def clean(self):
         cleaned = super().clean()
