@@ -55,13 +55,13 @@ def _connect_receptions() -> None:
     from wagtail.models import Site
     from wagtail.signals import page_published, page_unpublished
 
-    from addons.addressees.models import AddresseePage
+    from addons.addressees.models import AddresseeGroup, AddresseePage
     from addons.core.models import SiteProfile
 
     from .models import Queue, QueueService, ReceptionRule, ScheduleException
 
     for model in (ScheduleException, ReceptionRule, Queue, QueueService, SiteProfile, Site,
-                  AddresseePage):
+                  AddresseePage, AddresseeGroup):
         uid = f"queues.receptions.{model._meta.label_lower}"
         post_save.connect(_receptions_changed, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(_receptions_changed, sender=model, dispatch_uid=f"{uid}.delete")
