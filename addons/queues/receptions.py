@@ -14,6 +14,7 @@ and tells those booked.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -45,6 +46,8 @@ from .models import (
     Ticket,
     TicketStatus,
 )
+
+logger = logging.getLogger(__name__)
 
 RULE_PREFIX = "RRULE:"
 DEPUTY = "deputy"
@@ -322,7 +325,11 @@ def prolong_due(site, profile=None) -> None:
     profile = profile or site_profile(site)
     key = _prolonged_key(site.pk, site_today(profile))
     if cache.get(key) is None and cache.add(key, 1, PROLONGED_TTL):
-        prolong_site(site, profile)
+        try:
+            prolong_site(site, profile)
+        except Exception:  # the list is still shown; a later view tries again
+            logger.exception("Prolonging the receptions of site %s failed", site.pk)
+            cache.delete(key)
 
 
 def cancel_reception(queue: Queue, day: date, user, reason: str = "") -> int:

@@ -262,3 +262,20 @@ def test_feed_link_keeps_the_filter(client, site, catalog):
     queue = add_deputies(site, catalog, 2)[0]
     content = client.get(PAGE, {"deputy": queue.addressee_id}).content.decode()
     assert f'{reverse("queues-receptions:feed")}?deputy={queue.addressee_id}' in content
+
+
+def test_a_failed_prolongation_is_tried_again_and_the_page_still_shows(client, site, catalog,
+                                                                       monkeypatch):
+    queue = add_deputies(site, catalog, 1)[0]
+    cache.clear()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(receptions, "prolong", broken)
+    response = client.get(PAGE)
+    assert response.status_code == 200 and queue.addressee.title in response.content.decode()
+    monkeypatch.undo()
+    queue.exceptions.all().delete()
+    client.get(PAGE)  # the day was not marked done: this view prolongs
+    assert queue.exceptions.filter(generated=True).exists()
