@@ -13,6 +13,9 @@ and tells those booked.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -22,8 +25,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Site
@@ -42,10 +47,14 @@ from .models import (
     TicketStatus,
 )
 
+logger = logging.getLogger(__name__)
+
 RULE_PREFIX = "RRULE:"
 DEPUTY = "deputy"
 #: how far ahead the public page looks by default
 LIST_DAYS = 90
+#: the longest period the public page lists at once (a year)
+MAX_LIST_DAYS = 366
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 #: "the first Thursday of the month" in words: one string per pair, since ordinals agree with
@@ -177,9 +186,9 @@ def rule_dates(rule: ReceptionRule, since: date, until: date,
 
 
 def _jurisdiction(queue: Queue) -> str:
-    from addons.core.models import SiteProfile
+    from . import services
 
-    return SiteProfile.for_site(queue.site).jurisdiction or ""
+    return services._profile(queue).jurisdiction or ""
 
 
 def _today(queue: Queue) -> date:
@@ -249,6 +258,8 @@ def prolong(queue: Queue, today: date | None = None) -> int:
         if removable:
             ScheduleException.objects.filter(pk__in=removable).delete()
         ScheduleException.objects.bulk_create(created)
+    if created or removable:
+        changed()  # bulk writes send no signal
     return len(created)
 
 
@@ -258,19 +269,67 @@ def rule_queues(site=None):
     return queues.filter(site=site) if site is not None else queues
 
 
-def prolong_all() -> int:
-    """The nightly job: prolong every queue that has a reception rule."""
-    return sum(prolong(queue) for queue in rule_queues().select_related("site"))
+def site_profile(site):
+    """The site's profile (time zone, jurisdiction): one query, for a whole list."""
+    from addons.core.models import SiteProfile
+
+    return SiteProfile.for_site(site)
 
 
-def prolong_due(site) -> None:
-    """Prolong the rules of ``site`` once a day when the receptions are first read that
-    day, so the list is right even before the nightly job has run."""
+def site_today(profile) -> date:
+    """Today in the time zone of the site whose profile is ``profile``."""
+    from . import services
+
+    return timezone.now().astimezone(services.zone(profile.time_zone)).date()
+
+
+#: a day's mark that the receptions of a site are prolonged (by the job or the page)
+PROLONGED_KEY = "queues:receptions:prolonged:{site}:{day}"
+#: the mark outlives its day (its key names the day): two days
+PROLONGED_TTL = 2 * 86400
+
+
+def _prolonged_key(site_id: int, day: date) -> str:
+    return PROLONGED_KEY.format(site=site_id, day=day.isoformat())
+
+
+def prolong_site(site, profile=None) -> int:
+    """Prolong every reception queue of ``site`` (its profile read once) and mark the
+    site's day as done. The number of dates written."""
     from django.core.cache import cache
 
+    profile = profile or site_profile(site)
+    written = 0
     for queue in rule_queues(site).select_related("site"):
-        if cache.add(f"queues:receptions:prolonged:{queue.pk}:{_today(queue)}", 1, 86400):
-            prolong(queue)
+        queue._site_profile = profile
+        written += prolong(queue)
+    cache.set(_prolonged_key(site.pk, site_today(profile)), 1, PROLONGED_TTL)
+    return written
+
+
+def prolong_all() -> int:
+    """The nightly job (``queues.prolong_receptions``): prolong every queue that has a
+    reception rule, site by site, and mark each site's day as done so that no page view
+    does it again that day."""
+    sites = Site.objects.filter(
+        pk__in=Queue.objects.filter(reception_rules__isnull=False).values("site_id"))
+    return sum(prolong_site(site) for site in sites)
+
+
+def prolong_due(site, profile=None) -> None:
+    """Prolong the rules of ``site`` when the nightly job has not done it today yet (the
+    list is right even before the job has run): one cache read per call once the day is
+    done. Only the first caller of the day prolongs."""
+    from django.core.cache import cache
+
+    profile = profile or site_profile(site)
+    key = _prolonged_key(site.pk, site_today(profile))
+    if cache.get(key) is None and cache.add(key, 1, PROLONGED_TTL):
+        try:
+            prolong_site(site, profile)
+        except Exception:  # the list is still shown; a later view tries again
+            logger.exception("Prolonging the receptions of site %s failed", site.pk)
+            cache.delete(key)
 
 
 def cancel_reception(queue: Queue, day: date, user, reason: str = "") -> int:
@@ -290,6 +349,49 @@ def cancel_reception(queue: Queue, day: date, user, reason: str = "") -> int:
         for ticket in tickets:
             services.cancel(ticket, user, note)
     return len(tickets)
+
+
+# --- the cached list -----------------------------------------------------------------------
+
+#: one token for every cached list and feed of receptions: replaced by each change of what
+#: they show (dates, rules, queues, their services, deputies' pages, a site's profile)
+VERSION_KEY = "queues:receptions:version"
+#: seconds a rendered list stays in the cache (each change replaces the version anyway)
+CACHE_TIMEOUT = 24 * 3600
+
+
+def _new_version() -> None:
+    from django.core.cache import cache
+
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def changed() -> None:
+    """What the receptions list shows has changed: every cached list and feed is dropped
+    now, and again once the transaction commits (so no reader caches what it read in
+    between)."""
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def cache_key(kind: str, site, profile, filters: dict | None = None, *extra) -> str:
+    """The key of a cached list or feed: the version, the site, its day and time zone,
+    the language, the filters (and ``extra``, e.g. the host of the feed's links); of the
+    filter's choices (no ``profile``): the version and the site."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY) or ""
+    parts = [kind, version, getattr(site, "pk", "")]
+    if profile is not None:
+        parts += [site_today(profile).isoformat(), profile.time_zone, get_language() or "",
+                  *(f"{name}={(filters or {}).get(name) or ''}"
+                    for name in ("deputy", "group", "since", "until")), *extra]
+    digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
+    return f"queues:receptions:{kind}:{digest[:40]}"
 
 
 # --- the public page ----------------------------------------------------------------------
@@ -334,14 +436,17 @@ class Reception:
 
 
 def upcoming(site, *, deputy=None, group=None, since: date | None = None,
-             until: date | None = None) -> list[Reception]:
+             until: date | None = None, profile=None) -> list[Reception]:
     """The receptions of deputies of ``site`` in [since, until], in time order; dates
-    called off are included with ``cancelled`` set."""
+    called off are included with ``cancelled`` set. A constant number of queries (the
+    site's ``profile`` is read once, or given)."""
     from . import services
 
-    since = since or timezone.localdate()
+    profile = profile or site_profile(site)
+    tz = services.zone(profile.time_zone)
+    since = since or site_today(profile)
     until = until or since + timedelta(days=LIST_DAYS)
-    prolong_due(site)
+    prolong_due(site, profile)
     rows = (
         ScheduleException.objects.filter(
             date__gte=since, date__lte=until,
@@ -372,7 +477,7 @@ def upcoming(site, *, deputy=None, group=None, since: date | None = None,
         if key in seen:
             continue
         seen.add(key)
-        tz = services.queue_timezone(row.queue)
+        row.queue._site_profile = profile  # one profile for the whole list
         result.append(Reception(
             queue=row.queue, day=row.date,
             start=datetime.combine(row.date, start, tzinfo=tz),
@@ -395,60 +500,105 @@ class ReceptionFilterForm(forms.Form):
 
     def __init__(self, data=None, *, site, **kwargs):
         super().__init__(data, **kwargs)
+        from django.core.cache import cache
+
         from addons.addressees.models import AddresseeGroup, AddresseePage
 
-        deputies = (AddresseePage.objects.live().filter(kind=DEPUTY, queues__site=site)
-                    .distinct().order_by("title"))
-        self.fields["deputy"].choices = [("", _("Every deputy"))] + [
-            (page.pk, page.title) for page in deputies]
-        groups = AddresseeGroup.objects.filter(addressees__in=deputies).distinct()
-        self.fields["group"].choices = [("", _("Every district"))] + [
-            (group.pk, group.name) for group in groups.order_by("name")]
+        # the deputies who have a queue on this site (a council's few dozen) and their
+        # districts: ids and names read as values (no page is built), kept in the cache
+        # with the list (the same version drops them)
+        key = cache_key("choices", site, None)
+        choices = cache.get(key) if site is not None else None
+        if choices is None:
+            deputies = (AddresseePage.objects.live().filter(kind=DEPUTY, queues__site=site)
+                        .values("pk"))
+            choices = (
+                list(AddresseePage.objects.filter(pk__in=deputies).order_by("title", "pk")
+                     .values_list("pk", "title")),
+                list(AddresseeGroup.objects.filter(addressees__in=deputies).distinct()
+                     .order_by("name", "pk").values_list("pk", "name")),
+            )
+            if site is not None:
+                cache.set(key, choices, CACHE_TIMEOUT)
+        self.fields["deputy"].choices = [("", _("Every deputy")), *choices[0]]
+        self.fields["group"].choices = [("", _("Every district")), *choices[1]]
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
             self.add_error("until", _("The end of the period is before its start."))
+        elif until and (until - (since or timezone.localdate())).days > MAX_LIST_DAYS:
+            self.add_error("until", _("Choose a period of at most a year."))
         return cleaned
 
 
 def _filtered(request):
+    """The filter form, the site, its profile and the filters to apply (none when the form
+    is not valid)."""
+    from addons.core.middleware import site_profile as request_profile
+
     site = Site.find_for_request(request)
     form = ReceptionFilterForm(request.GET or None, site=site)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    items = upcoming(site, deputy=data.get("deputy"), group=data.get("group"),
-                     since=data.get("since"), until=data.get("until")) if site else []
-    return form, items
+    profile = request_profile(request) if site else None
+    return form, site, profile, data
+
+
+def _items(site, profile, data) -> list[Reception]:
+    return upcoming(site, deputy=data.get("deputy"), group=data.get("group"),
+                    since=data.get("since"), until=data.get("until"), profile=profile)
 
 
 def receptions_page(request):
-    """Upcoming receptions of every deputy, with filters; each links to its booking."""
-    form, items = _filtered(request)
+    """Upcoming receptions of every deputy, with filters; each links to its booking. The
+    list is the same for every visitor of a site in a language: it is rendered once into
+    the cache per filter and day, and rendered again after any change it shows."""
+    from django.core.cache import cache
+
+    form, site, profile, data = _filtered(request)
     status = 400 if form.is_bound and form.errors else 200
+    listing = ""
+    if site is not None:
+        key = cache_key("list", site, profile, data)
+        listing = cache.get(key)
+        if listing is None:
+            listing = render_to_string("queues/receptions/items.html",
+                                       {"receptions": _items(site, profile, data)})
+            cache.set(key, listing, CACHE_TIMEOUT)
     return render(request, "queues/receptions/list.html",
-                  {"form": form, "receptions": items}, status=status)
+                  {"form": form, "listing": mark_safe(listing)}, status=status)
 
 
 def receptions_feed(request):
-    """The same list as an iCalendar feed."""
+    """The same list as an iCalendar feed (cached like the list, per host)."""
+    from django.core.cache import cache
+
     from addons.core.sites import branding
 
     from .exports import calendar_text
 
-    _form, items = _filtered(request)
+    _form, site, profile, data = _filtered(request)
     host = request.get_host().split(":")[0]
-    city = branding(Site.find_for_request(request))["name"]
-    events = [{
-        "uid": f"reception-{item.queue.pk}-{item.day.isoformat()}-{item.start:%H%M}@{host}",
-        "start": item.start, "end": item.end,
-        "summary": item.summary,
-        "location": item.queue.full_address(city),
-        "url": request.build_absolute_uri(item.book_url),
-        "status": "CANCELLED" if item.cancelled else "",
-        "description": item.notice,
-    } for item in items]
-    response = HttpResponse(calendar_text(_("Receptions of deputies"), events),
-                            content_type="text/calendar; charset=utf-8")
+    key = cache_key("feed", site, profile, data, request.scheme, request.get_host()) \
+        if site is not None else None
+    text = cache.get(key) if key else None
+    if text is None:
+        items = _items(site, profile, data) if site is not None else []
+        city = branding(site)["name"]
+        events = [{
+            "uid": f"reception-{item.queue.pk}-{item.day.isoformat()}-{item.start:%H%M}@{host}",
+            "start": item.start, "end": item.end,
+            "summary": item.summary,
+            "location": item.queue.full_address(city),
+            "url": request.build_absolute_uri(item.book_url),
+            "status": "CANCELLED" if item.cancelled else "",
+            "description": item.notice,
+        } for item in items]
+        text = calendar_text(_("Receptions of deputies"), events)
+        if key:
+            cache.set(key, text, CACHE_TIMEOUT)
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="receptions.ics"'
     return response
 

@@ -141,12 +141,17 @@ def _profile(queue: Queue):
     return cached
 
 
-def queue_timezone(queue: Queue) -> ZoneInfo:
-    """The time zone of the queue's site."""
+def zone(name: str) -> ZoneInfo:
+    """The time zone called ``name`` (a site profile's ``time_zone``)."""
     try:
-        return ZoneInfo(_profile(queue).time_zone or "Europe/Kyiv")
+        return ZoneInfo(name or "Europe/Kyiv")
     except Exception:  # an unknown zone name in the settings: fall back to the server's
         return ZoneInfo(timezone.get_default_timezone_name())
+
+
+def queue_timezone(queue: Queue) -> ZoneInfo:
+    """The time zone of the queue's site."""
+    return zone(_profile(queue).time_zone)
 
 
 def local_today(queue: Queue) -> date:

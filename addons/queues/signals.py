@@ -38,3 +38,36 @@ def specialist_deleted(sender, instance, **kwargs):
 
     if instance.user_id:
         sync_desk_member(get_user_model().objects.filter(pk=instance.user_id).first())
+
+
+# --- the cached receptions list and feed (receptions.py) ------------------------------------
+
+
+def _receptions_changed(sender, raw=False, **kwargs):
+    if raw:
+        return
+    from .receptions import changed
+
+    changed()
+
+
+def _connect_receptions() -> None:
+    from wagtail.models import Site
+    from wagtail.signals import page_published, page_unpublished
+
+    from addons.addressees.models import AddresseeGroup, AddresseePage
+    from addons.core.models import SiteProfile
+
+    from .models import Queue, QueueService, ReceptionRule, ScheduleException
+
+    for model in (ScheduleException, ReceptionRule, Queue, QueueService, SiteProfile, Site,
+                  AddresseePage, AddresseeGroup):
+        uid = f"queues.receptions.{model._meta.label_lower}"
+        post_save.connect(_receptions_changed, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(_receptions_changed, sender=model, dispatch_uid=f"{uid}.delete")
+    for signal in (page_published, page_unpublished):
+        signal.connect(_receptions_changed, sender=AddresseePage,
+                       dispatch_uid=f"queues.receptions.{signal is page_published}")
+
+
+_connect_receptions()
