@@ -136,3 +136,17 @@ def test_another_towns_addressees_are_not_offered(client, filed, addressee):
     assert "not in the catalog of this site" in unescape(response.content.decode())
     response = client.get(LIST_URL, {"addressee_name": "roads"})
     assert f'<option value="{addressee.pk}" selected>' in response.content.decode()
+
+
+def test_the_home_page_section_costs_the_same_with_10_and_300_addressees(
+        client, home, filed, catalog, addressee, situational_map):  # noqa: F811
+    attach(home, situational_map)
+    client.get("/")
+    counts = []
+    for size in (10, 290):
+        bulk_addressees(addressee, size, prefix=f"Brigade{size}")
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/").content.decode()
+        counts.append(len(queries))
+        assert "Brigade" not in html
+    assert counts[0] == counts[1]
