@@ -12,6 +12,10 @@ we take its "workday" category, which lists the holidays that martial law turned
 working days, together with its public ones.
 
 Weekends (Saturday, Sunday) are days off in all three countries.
+
+Memory: ``holidays`` loads every country it knows (about 17 MiB in a worker) to answer for
+one, so it is imported only to compute a year, and the year's days are kept in the shared
+cache: the other workers, and a restarted one, read them from there without importing it.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
 from django.conf import settings
+from django.core.cache import cache
 
 JURISDICTIONS: tuple[str, ...] = ("ua", "ro", "bg")
 
@@ -28,6 +32,10 @@ JURISDICTIONS: tuple[str, ...] = ("ua", "ro", "bg")
 UA_MARTIAL_LAW_SINCE = date(2022, 2, 24)
 
 _COUNTRY = {"ua": "UA", "ro": "RO", "bg": "BG"}
+
+#: how long a computed year stays in the shared cache (seconds); the key names the
+#: ``holidays`` package's version, so an upgrade recomputes
+HOLIDAYS_CACHE_SECONDS = 7 * 24 * 3600
 
 
 class UnknownJurisdiction(ValueError):
@@ -50,6 +58,26 @@ def ua_martial_law() -> bool:
 
 @lru_cache(maxsize=256)
 def _holidays(code: str, year: int, martial_law: bool) -> frozenset[date]:
+    key = f"civicdesk:holidays:{_package_version()}:{code}:{year}:{int(martial_law)}"
+    ordinals = cache.get(key)
+    if ordinals is None:
+        ordinals = sorted(day.toordinal() for day in _compute_holidays(code, year, martial_law))
+        cache.set(key, ordinals, HOLIDAYS_CACHE_SECONDS)
+    return frozenset(date.fromordinal(ordinal) for ordinal in ordinals)
+
+
+@lru_cache(maxsize=1)
+def _package_version() -> str:
+    from importlib.metadata import version
+
+    return version("holidays")
+
+
+def _compute_holidays(code: str, year: int, martial_law: bool) -> frozenset[date]:
+    if code == "ua" and martial_law and year > UA_MARTIAL_LAW_SINCE.year:
+        return frozenset()  # no public holiday at all: no need to load the package
+    import holidays  # heavy: see the module's docstring
+
     if code == "ua":
         days = set(holidays.country_holidays("UA", years=year))
         if martial_law:

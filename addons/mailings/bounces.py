@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import imaplib
 import logging
-import mailbox
 from email.message import Message
 
 from django.conf import settings
@@ -134,6 +132,8 @@ def process_message(message: Message) -> str:
 
 def read_mbox(path, *, delete: bool = False) -> dict:
     """Process every message of an mbox file (``delete``: remove the processed ones)."""
+    import mailbox  # only the mailbox job reads mail: not loaded by web workers
+
     counts = {"bounce": 0, "unsubscribe": 0, "ignored": 0}
     box = mailbox.mbox(path, factory=None, create=False)
     box.lock()
@@ -153,6 +153,8 @@ def read_mbox(path, *, delete: bool = False) -> dict:
 def read_imap(config: dict | None = None) -> dict:
     """Process the unseen messages of an IMAP folder (``CIVICDESK_MAILINGS_IMAP``:
     host, port, user, password, folder, ssl); processed messages are marked seen."""
+    import imaplib  # only the mailbox job reads mail: not loaded by web workers
+
     config = {**getattr(settings, "CIVICDESK_MAILINGS_IMAP", {}), **(config or {})}
     counts = {"bounce": 0, "unsubscribe": 0, "ignored": 0}
     cls = imaplib.IMAP4_SSL if config.get("ssl", True) else imaplib.IMAP4

@@ -1,18 +1,26 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from addons.core.urls import addon_api_urlpatterns, addon_urlpatterns
 
+
+def api_schema(request, *args, **kwargs):
+    """The OpenAPI schema; its generator is imported on the first request for it, not in
+    every worker at start (addons/core/README.md, "Memory")."""
+    from drf_spectacular.views import SpectacularAPIView
+
+    return SpectacularAPIView.as_view()(request, *args, **kwargs)
+
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/schema/", api_schema, name="api-schema"),
     path("api/v1/", include(addon_api_urlpatterns())),
 ]
 
