@@ -108,24 +108,26 @@ def enabled(request) -> bool:
     return request is not None and not getattr(request, "is_preview", False)
 
 
-def fragment_key(kind: str, page, request, extra=()) -> str:
+def fragment_key(kind: str, page, request, extra=(), *, query=True) -> str:
     profile = site_profile(request)
     site = Site.find_for_request(request)
     tz = site_time_zone(profile)
     parts = (
         FORMAT, kind, page.pk, str(page.last_published_at), site.pk if site else None,
         get_language(), get_current_theme(), str(tz), local_now(profile).date().isoformat(),
-        sorted(request.GET.lists()), tuple(extra), variant(),
+        sorted(request.GET.lists()) if query else None, tuple(extra), variant(),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"addressees:fragment:{catalog_version()}:{digest}"
 
 
-def cached(kind: str, page, request, build: Callable[[], Fragment], extra=()) -> Fragment:
-    """The fragment ``kind`` of ``page`` for this request, from the cache or ``build()``."""
+def cached(kind: str, page, request, build: Callable[[], Fragment], extra=(), *,
+           query=True) -> Fragment:
+    """The fragment ``kind`` of ``page`` for this request, from the cache or ``build()``
+    (``query``: whether the query string changes it)."""
     if not enabled(request) or page.pk is None:
         return build()
-    key = fragment_key(kind, page, request, extra)
+    key = fragment_key(kind, page, request, extra, query=query)
     fragment = cache.get(key)
     if fragment is None:
         fragment = build()
