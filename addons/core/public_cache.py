@@ -106,11 +106,13 @@ def site_setting(model, site, load):
     memo_key = (model._meta.label_lower, site.pk)
     if store is not None and memo_key in store:
         return store[memo_key]
-    key = f"civicdesk:setting:{memo_key[0]}:{site.pk}:{PUBLIC_VERSION.get()}"
-    instance = cache.get(key)
+    prefix = f"civicdesk:setting:{memo_key[0]}:{site.pk}"
+    instance = cache.get(f"{prefix}:{PUBLIC_VERSION.get()}")
     if instance is None:
         instance = load()
-        cache.set(key, instance, TIMEOUT)
+        # under the version after the read: creating the row on first use replaced it (a
+        # change committed meanwhile replaces it once more, see VersionToken.bump)
+        cache.set(f"{prefix}:{PUBLIC_VERSION.get()}", instance, TIMEOUT)
     if getattr(site, "_meta", None) is not None:
         instance.site = site  # the request's Site: ``profile.site`` costs no query
     if store is not None:
