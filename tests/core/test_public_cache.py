@@ -267,3 +267,35 @@ def test_the_chrome_costs_no_query_on_a_warm_page(client, home, site):
                    "core_siteprofile", "core_addonactivation", "wagtailimages_image",
                    "notice_addon", "bulletins_"))]
     assert product == []
+
+
+@pytest.mark.django_db
+def test_a_new_public_report_moves_the_maps_centre_at_once(client, home, site,
+                                                           django_user_model):
+    """A situational map with no centre configured looks at the middle of the public
+    reports: a new one shows on the next view of the cached section."""
+    from addons.core.geo import Point
+    from addons.reports.models import (
+        ReportCategory,
+        SituationalMap,
+        SituationalMapPlacement,
+    )
+    from addons.reports.services import create_defaults, submit_report
+
+    catalog = home.add_child(instance=AddresseeCatalogPage(title="Addressees",
+                                                           slug="addressees"))
+    catalog.add_child(instance=AddresseePage(title="Roads", slug="roads"))
+    create_defaults(site)
+    SituationalMapPlacement.objects.create(
+        page=home, map=SituationalMap.objects.create(title="Problems"), sort_order=0)
+    html, _count = warm(client)
+    assert 'data-lat=""' in html
+    reporter = django_user_model.objects.create_user(username="olena",
+                                                     email="o@example.org", password="x")
+    category = ReportCategory.objects.filter(site=site, parent__isnull=False).first()
+    report = submit_report(site=site, category=category, point=Point(49.25, 31.5),
+                           description="Deep pothole in front of house 15.",
+                           reporter=reporter)
+    assert report.status.is_public
+    html, _count = view(client)
+    assert 'data-lat="49.25"' in html and 'data-lng="31.5"' in html
