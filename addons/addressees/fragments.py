@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -31,6 +29,7 @@ from wagtail.models import Site
 
 from addons.core.content_languages import variant
 from addons.core.middleware import site_profile
+from addons.core.public_cache import VersionToken
 from addons.core.themes import get_current_theme
 
 from .hours import local_now, opening_status, site_time_zone
@@ -81,23 +80,19 @@ def opening_rows(page) -> tuple[tuple, tuple]:
 # -- the catalog version ------------------------------------------------------------------
 
 
+#: the catalog version: core's version token (``public_cache``), the same mechanism as the
+#: add-on sections' and the site settings'
+CATALOG_VERSION = VersionToken(VERSION_KEY)
+
+
 def catalog_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY) or "none"
-    return version
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    return CATALOG_VERSION.get()
 
 
 def bump_catalog_version(**kwargs) -> None:
     """Forget every cached fragment: now, and again when the transaction commits (a view
     that read the old rows meanwhile must not keep them under the new version)."""
-    _new_version()
-    transaction.on_commit(_new_version)
+    CATALOG_VERSION.bump()
 
 
 # -- caching ------------------------------------------------------------------------------
