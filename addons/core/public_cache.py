@@ -160,17 +160,17 @@ def _key(model, page, site_pk, public, own, bucket) -> str:
 
 def render_sections(page, request, models, render) -> str:
     """The sections of ``models`` [(addon, placement model)] on ``page``: from the cache
-    when they may be shared, else ``render(addon, model)`` (the HTML, "" for none)."""
+    when they may be shared, else ``render(addon, model)`` (the HTML; None when the page
+    has no placement of that model)."""
     if not cacheable(request, page):
-        return "".join(render(addon, model) for addon, model in models)
+        return "".join(render(addon, model) or "" for addon, model in models)
     from wagtail.models import Site
 
     site = Site.find_for_request(request)
-    # a section of the visitor's own is still shared when there is none on the page ("")
-    shared = list(models)
-    values = versions(PUBLIC_VERSION, *(section_token(model) for _a, model in shared))
+    # a section of the visitor's own is still shared when the page has none of it
+    values = versions(PUBLIC_VERSION, *(section_token(model) for _a, model in models))
     keys = {}
-    for (_addon, model), own in zip(shared, values[1:], strict=True):
+    for (_addon, model), own in zip(models, values[1:], strict=True):
         bucket, ttl = _bucket(model)
         keys[model] = (_key(model, page, site.pk if site else None, values[0], own, bucket),
                        ttl)
@@ -182,10 +182,13 @@ def render_sections(page, request, models, render) -> str:
             html.append(found[entry[0]])
             continue
         rendered = render(addon, model)
-        # a form with a CSRF token is the visitor's own, whatever the placement declares
-        if not rendered or (getattr(model, "section_cache", True)
-                            and "csrfmiddlewaretoken" not in rendered):
-            cache.set(entry[0], rendered, entry[1])
+        if rendered is None:  # no placement here: the same for everyone
+            rendered = ""
+        elif not getattr(model, "section_cache", True) or "csrfmiddlewaretoken" in rendered:
+            # a form with a CSRF token is the visitor's own, whatever the placement declares
+            html.append(rendered)
+            continue
+        cache.set(entry[0], rendered, entry[1])
         html.append(rendered)
     return "".join(html)
 

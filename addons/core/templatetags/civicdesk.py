@@ -46,7 +46,7 @@ def addon_sections(context, page):
             .order_by("sort_order")
         )
         if not placements:
-            return ""
+            return None
         return render_to_string(
             model.section_template,
             {"page": page, "placements": placements, "addon": addon},
