@@ -7,6 +7,7 @@ on the very next view:
 - **the site's settings the chrome reads on every page** (``SiteProfile``,
   ``AddonActivation``: :func:`site_setting`): per site, with the coat of arms; kept for the
   request in hand too, so a page asks the cache once per setting, whatever reads it;
+  forgotten when a setting, a site or an image changes (``SETTINGS_VERSION``);
 - **the add-ons' sections** of host pages (``{% addon_sections page %}``:
   :func:`render_sections`): for anonymous visitors, per site, page (and its last
   publication), interface and content language, theme. A section is forgotten when a row of
@@ -78,6 +79,8 @@ def versions(*tokens: VersionToken) -> list[str]:
 
 #: every public page: pages, sites and the sites' settings
 PUBLIC_VERSION = VersionToken("civicdesk:public-version")
+#: the cached site settings: a change of a setting, a site or an image (the coat of arms)
+SETTINGS_VERSION = VersionToken("civicdesk:settings-version")
 
 
 def section_token(model) -> VersionToken:
@@ -107,12 +110,12 @@ def site_setting(model, site, load):
     if store is not None and memo_key in store:
         return store[memo_key]
     prefix = f"civicdesk:setting:{memo_key[0]}:{site.pk}"
-    instance = cache.get(f"{prefix}:{PUBLIC_VERSION.get()}")
+    instance = cache.get(f"{prefix}:{SETTINGS_VERSION.get()}")
     if instance is None:
         instance = load()
         # under the version after the read: creating the row on first use replaced it (a
         # change committed meanwhile replaces it once more, see VersionToken.bump)
-        cache.set(f"{prefix}:{PUBLIC_VERSION.get()}", instance, TIMEOUT)
+        cache.set(f"{prefix}:{SETTINGS_VERSION.get()}", instance, TIMEOUT)
     if getattr(site, "_meta", None) is not None:
         instance.site = site  # the request's Site: ``profile.site`` costs no query
     if store is not None:
@@ -215,18 +218,27 @@ def _dependencies() -> dict:
     return found
 
 
-def _is_public_setting(instance) -> bool:
+@lru_cache(maxsize=1)
+def _watched() -> tuple[tuple, tuple]:
+    """(what the cached settings hold, what every public page shows)."""
     from wagtail.contrib.settings.models import BaseSiteSetting
+    from wagtail.images import get_image_model
     from wagtail.models import Page, PageViewRestriction, Site
 
-    return isinstance(instance, (BaseSiteSetting, Site, Page, PageViewRestriction))
+    settings_models = (BaseSiteSetting, Site, get_image_model())
+    return settings_models, (*settings_models, Page, PageViewRestriction)
 
 
-def _changed(sender, instance=None, **kwargs) -> None:
+def _changed(sender, instance=None, created=False, **kwargs) -> None:
     if instance is None:
         return
-    if _is_public_setting(instance):
-        forget_request_settings()
+    settings_models, public_models = _watched()
+    if isinstance(instance, public_models):
+        # a settings row created on first use replaces no cached copy (its absence is not
+        # cached); its creation still renders the sections afresh
+        if isinstance(instance, settings_models) and not created:
+            forget_request_settings()
+            SETTINGS_VERSION.bump()
         PUBLIC_VERSION.bump()
         return
     for placement in _dependencies().get(type(instance), ()):
