@@ -113,8 +113,8 @@ def site_setting(model, site, load):
     instance = cache.get(f"{prefix}:{SETTINGS_VERSION.get()}")
     if instance is None:
         instance = load()
-        # under the version after the read: creating the row on first use replaced it (a
-        # change committed meanwhile replaces it once more, see VersionToken.bump)
+        # under the version after the read: a change committed meanwhile replaces the
+        # version once more when it commits (see VersionToken.bump)
         cache.set(f"{prefix}:{SETTINGS_VERSION.get()}", instance, TIMEOUT)
     if getattr(site, "_meta", None) is not None:
         instance.site = site  # the request's Site: ``profile.site`` costs no query
