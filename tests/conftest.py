@@ -2,6 +2,16 @@ import pytest
 from wagtail.models import Page, Site
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: cached pages, settings and sections of a test
+    whose rows were rolled back never reach the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def root_page(db):
     return Page.get_first_root_node()

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -31,6 +29,7 @@ from wagtail.models import Site
 
 from addons.core.content_languages import variant
 from addons.core.middleware import site_profile
+from addons.core.public_cache import VersionToken
 from addons.core.themes import get_current_theme
 
 from .hours import local_now, opening_status, site_time_zone
@@ -81,23 +80,19 @@ def opening_rows(page) -> tuple[tuple, tuple]:
 # -- the catalog version ------------------------------------------------------------------
 
 
+#: the catalog version: core's version token (``public_cache``), the same mechanism as the
+#: add-on sections' and the site settings'
+CATALOG_VERSION = VersionToken(VERSION_KEY)
+
+
 def catalog_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY) or "none"
-    return version
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    return CATALOG_VERSION.get()
 
 
 def bump_catalog_version(**kwargs) -> None:
     """Forget every cached fragment: now, and again when the transaction commits (a view
     that read the old rows meanwhile must not keep them under the new version)."""
-    _new_version()
-    transaction.on_commit(_new_version)
+    CATALOG_VERSION.bump()
 
 
 # -- caching ------------------------------------------------------------------------------
@@ -108,24 +103,26 @@ def enabled(request) -> bool:
     return request is not None and not getattr(request, "is_preview", False)
 
 
-def fragment_key(kind: str, page, request, extra=()) -> str:
+def fragment_key(kind: str, page, request, extra=(), *, query=True) -> str:
     profile = site_profile(request)
     site = Site.find_for_request(request)
     tz = site_time_zone(profile)
     parts = (
         FORMAT, kind, page.pk, str(page.last_published_at), site.pk if site else None,
         get_language(), get_current_theme(), str(tz), local_now(profile).date().isoformat(),
-        sorted(request.GET.lists()), tuple(extra), variant(),
+        sorted(request.GET.lists()) if query else None, tuple(extra), variant(),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"addressees:fragment:{catalog_version()}:{digest}"
 
 
-def cached(kind: str, page, request, build: Callable[[], Fragment], extra=()) -> Fragment:
-    """The fragment ``kind`` of ``page`` for this request, from the cache or ``build()``."""
+def cached(kind: str, page, request, build: Callable[[], Fragment], extra=(), *,
+           query=True) -> Fragment:
+    """The fragment ``kind`` of ``page`` for this request, from the cache or ``build()``
+    (``query``: whether the query string changes it)."""
     if not enabled(request) or page.pk is None:
         return build()
-    key = fragment_key(kind, page, request, extra)
+    key = fragment_key(kind, page, request, extra, query=query)
     fragment = cache.get(key)
     if fragment is None:
         fragment = build()

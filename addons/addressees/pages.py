@@ -76,17 +76,29 @@ def quick_links(page, request, catalog_page=None) -> list[dict]:
 
 
 def home_context(page, request) -> dict:
+    """The home page's cards, search and catalog links: the same for every visitor of one
+    site in one language, so a cached fragment (see ``fragments``); the add-ons' sections
+    below are cached by core (``public_cache``)."""
+    fragment = fragments.cached("home", page, request, lambda: _home(page, request),
+                                query=False)
+    return {"home": fragments.render(fragment, request)}
+
+
+def _home(page, request) -> fragments.Fragment:
     children = list(
         page.get_children().live().public().type(AddresseeCatalogPage, AddresseeGroupPage)
         .specific()
     )
     catalogs = [child for child in children if isinstance(child, AddresseeCatalogPage)]
-    return {
+    html = fragments.render_part("addressees/includes/home_body.html", {
+        "request": request,
+        "page": page,
         "quick_links": quick_links(page, request, catalogs[0] if catalogs else None),
         "catalogs": catalogs,
         "group_pages": [child for child in children if isinstance(child, AddresseeGroupPage)],
         "search_catalog": catalogs[0] if catalogs else None,
-    }
+    })
+    return fragments.Fragment(parts={"body": html})
 
 
 def _form_state(request, *, with_group=True):

@@ -40,12 +40,13 @@ def _watched_models() -> tuple:
     from wagtail.images import get_image_model
     from wagtail.models import Page, PageViewRestriction, Site
 
-    from addons.core.models import SiteProfile
+    from addons.core.models import AddonActivation, SiteProfile
 
     from .models import Absence, AddresseeGroup, OfficeHours, Specialist
 
-    return (Page, PageViewRestriction, Site, SiteProfile, AddresseeGroup, OfficeHours, Absence,
-            Specialist, get_image_model())
+    # the home page's cards leave out the add-ons switched off (AddonActivation)
+    return (Page, PageViewRestriction, Site, SiteProfile, AddonActivation, AddresseeGroup,
+            OfficeHours, Absence, Specialist, get_image_model())
 
 
 @receiver(post_save, dispatch_uid="addressees_fragments_saved")

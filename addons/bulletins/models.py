@@ -257,6 +257,7 @@ class BulletinStreamPlacement(Placement):
 
     snippet_field = "stream"
     section_template = "bulletins/section.html"
+    section_depends_on, section_timeout = ("bulletins.Bulletin",), 60  # expiring ones
     panel_label = _("Bulletin stream")
     panels = [FieldPanel("stream")]
 

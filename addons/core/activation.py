@@ -12,10 +12,10 @@ from django.utils import timezone
 from . import registry
 
 
-def _activation(site):
+def _activation(site, *, fresh=False):
     from .models import AddonActivation
 
-    return AddonActivation.for_site(site)
+    return AddonActivation.fresh_for_site(site) if fresh else AddonActivation.for_site(site)
 
 
 def _activation_for_request(request):
@@ -65,7 +65,7 @@ def apply_states(site, states: dict[str, bool]) -> list[str]:
 
     Returns the labels whose ``setup(site)`` ran.
     """
-    activation = _activation(site)
+    activation = _activation(site, fresh=True)
     before = enabled_labels(site, activation=activation)
     merged = dict(activation.states or {})
     merged.update({label: bool(value) for label, value in states.items()})
@@ -94,7 +94,7 @@ def disable(site, *labels: str) -> None:
 def setup_site(site) -> list[str]:
     """Run ``setup(site)`` for every add-on enabled on ``site`` that was never set up
     there (a new site, or an add-on installed after the site was made)."""
-    activation = _activation(site)
+    activation = _activation(site, fresh=True)
     ran = []
     with transaction.atomic():
         for addon in registry.addons():

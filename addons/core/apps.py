@@ -36,6 +36,9 @@ class CoreConfig(AddonConfig):
         from .navigation import connect_signals
 
         connect_signals()
+        from . import public_cache
+
+        public_cache.connect_signals()
         from django.utils.module_loading import autodiscover_modules
 
         # the add-ons' translatable fields (their translation.py)

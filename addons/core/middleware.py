@@ -60,6 +60,15 @@ class SiteLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        from . import public_cache
+
+        store = public_cache.begin_request()
+        try:
+            return self._answer(request)
+        finally:
+            public_cache.end_request(store)
+
+    def _answer(self, request):
         from . import content_languages as cl
 
         profile = site_profile(request)

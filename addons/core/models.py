@@ -60,9 +60,31 @@ def validate_brand_colour(value):
         )
 
 
+class CachedSiteSetting:
+    """A site setting every public page reads: kept in the cache per site (and for the
+    request in hand), forgotten when any setting, site or page changes
+    (``public_cache.site_setting``)."""
+
+    @classmethod
+    def for_site(cls, site):
+        if site is None or getattr(site, "pk", None) is None:
+            return super().for_site(site)
+        from .public_cache import site_setting
+
+        return site_setting(cls, site, lambda: super(CachedSiteSetting, cls).for_site(site))
+
+    @classmethod
+    def fresh_for_site(cls, site):
+        """The row as the database holds it now, to change and save."""
+        return super().for_site(site)
+
+
 @register_setting(icon="home")
-class SiteProfile(BaseSiteSetting):
+class SiteProfile(CachedSiteSetting, BaseSiteSetting):
     """Who this site is: the municipality, its language, law, theme and contacts."""
+
+    #: the header shows it on every page: read with the profile (and cached with it)
+    select_related = ("coat_of_arms",)
 
     municipality_name = models.CharField(_("municipality name"), max_length=200, blank=True)
     default_language = models.CharField(
@@ -150,7 +172,7 @@ class SiteProfile(BaseSiteSetting):
 
 
 @register_setting(icon="cogs")
-class AddonActivation(BaseSiteSetting):
+class AddonActivation(CachedSiteSetting, BaseSiteSetting):
     """The add-ons control panel: which installed add-ons are on for this site.
 
     ``states`` maps an add-on label to True/False; an add-on missing from it follows its

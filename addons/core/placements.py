@@ -36,6 +36,16 @@ class Placement(Orderable):
     section_prefetch: tuple[str, ...] = ()
     #: heading of the inline panel in the admin
     panel_label = None
+    #: the section is shared between anonymous visitors from the cache (``public_cache``):
+    #: False for a section with anything of the visitor's own (a form with a CSRF token,
+    #: "you have answered")
+    section_cache: bool = True
+    #: models (``"app.Model"``) whose rows the section shows besides its placement and
+    #: snippet: a save or delete of one forgets the cached sections of this placement model
+    section_depends_on: tuple[str, ...] = ()
+    #: seconds: a section that changes with time (an expiring bulletin) is kept only until
+    #: the next boundary of this many seconds (60: the next minute); None: until a change
+    section_timeout: int | None = None
 
     class Meta(Orderable.Meta):
         abstract = True

@@ -440,6 +440,7 @@ class QueuePlacement(Placement):
 
     snippet_field = "queue"
     section_template = "queues/section.html"
+    section_depends_on = ("queues.ReceptionRule",)
     section_prefetch = ("queue__reception_rules",)
     panels = [FieldPanel("queue")]
 

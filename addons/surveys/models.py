@@ -313,6 +313,7 @@ class SurveyPlacement(Placement):
 
     snippet_field = "survey"
     section_template = "surveys/section.html"
+    section_cache = False  # the visitor's own: CSRF token, answered or not, sign-in
     panels = [FieldPanel("survey")]
 
     class Meta(Placement.Meta):

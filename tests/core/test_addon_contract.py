@@ -206,6 +206,9 @@ def test_addon_sections_query_count_does_not_grow_with_placements(site, home):
     _attach(home, notices[0])
 
     def count():
+        from django.core.cache import cache
+
+        cache.clear()  # rendered afresh: the cost of rendering, not of the cache
         request = RequestFactory().get("/", HTTP_HOST="localhost")  # nothing cached on it
         with CaptureQueriesContext(connection) as queries:
             html = _render_sections(home, request)
@@ -224,9 +227,16 @@ def test_addon_sections_query_count_does_not_grow_with_placements(site, home):
     def notice_queries(queries):
         return [q for q in queries if "notice_addon" in q["sql"]]
 
+    from django.core.cache import cache
+
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         _render_sections(home, RequestFactory().get("/", HTTP_HOST="localhost"))
     assert len(notice_queries(queries.captured_queries)) == 1  # placements + snippets
+    with CaptureQueriesContext(connection) as queries:  # then from the cache
+        assert "Notice 5" in _render_sections(home, RequestFactory().get("/",
+                                                                        HTTP_HOST="localhost"))
+    assert not notice_queries(queries.captured_queries)
 
 
 def test_statistics_blocks_are_cached_per_page_and_language(rf, home, monkeypatch):

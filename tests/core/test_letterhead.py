@@ -73,7 +73,9 @@ def test_flowable_letterhead(branded_site, site):
 
     for target, images in ((branded_site, 1), (site, 0)):
         if target is site:
-            SiteProfile.objects.filter(site=site).update(coat_of_arms=None)
+            profile = SiteProfile.objects.get(site=site)
+            profile.coat_of_arms = None
+            profile.save()  # as the settings form does (the cached profile follows)
         buffer = io.BytesIO()
         story = [*pdf.letterhead_flowables(target), Paragraph("x", getSampleStyleSheet()["Normal"])]
         SimpleDocTemplate(buffer, pagesize=A4).build(story)

@@ -29,13 +29,16 @@ def _enabled(request):
 
 @register.simple_tag(takes_context=True)
 def addon_sections(context, page):
-    """Render the attached sections of every enabled add-on on ``page``."""
+    """Render the attached sections of every enabled add-on on ``page`` (for anonymous
+    visitors from the cache, see ``public_cache``)."""
+    from ..public_cache import render_sections
+
     request = context.get("request")
     enabled = _enabled(request)
-    html = []
-    for addon, model in registry.placement_models():
-        if addon.label not in enabled:
-            continue
+    models = [(addon, model) for addon, model in registry.placement_models()
+              if addon.label in enabled]
+
+    def render(addon, model):
         placements = list(
             model.objects.filter(page_id=page.pk)
             .select_related(model.snippet_field)
@@ -43,15 +46,14 @@ def addon_sections(context, page):
             .order_by("sort_order")
         )
         if not placements:
-            continue
-        html.append(
-            render_to_string(
-                model.section_template,
-                {"page": page, "placements": placements, "addon": addon},
-                request=request,
-            )
+            return None
+        return render_to_string(
+            model.section_template,
+            {"page": page, "placements": placements, "addon": addon},
+            request=request,
         )
-    return mark_safe("".join(html))
+
+    return mark_safe(render_sections(page, request, models, render))
 
 
 @register.simple_tag(takes_context=True)

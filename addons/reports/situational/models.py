@@ -74,6 +74,7 @@ class SituationalMapPlacement(Placement):
 
     snippet_field = "map"
     section_template = "reports/situational/section.html"
+    section_depends_on = ("reports.Report", "reports.ReportCategory", "reports.ReportStatus")
     panels = [FieldPanel("map")]
 
     class Meta(Placement.Meta):
