@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import io
+import logging
 import os
 import re
 import secrets
@@ -493,6 +494,7 @@ def print_memory(product: Server, bare: Server, missed: list) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
     url = bench_url(fallback_to_database_url=True)
     print()
     print("City-size benchmark (every public page over HTTP against a stock Wagtail site)")
@@ -542,6 +544,8 @@ def run(args, workdir: Path, scratch: str, bare_db: str, servers: list) -> int:
     os.environ.update({key: value for key, value in product_env.items()
                        if key not in ("PYTHONPATH",)})
     setup_django(workdir, scratch, settings="civicdesk.settings.production")
+    for name in ("wagtail", "django_tasks", "django-q", "axes", "modelsearch"):
+        logging.getLogger(name).setLevel(logging.WARNING)  # the page and task lines
     from django.core.management import call_command
     from wagtail.models import Site
 

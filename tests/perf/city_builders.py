@@ -23,13 +23,16 @@ FANOUT = 29
 
 
 def _tree_root(catalog, slug: str, title: str):
-    """An empty addressee page under the catalog, for ``build_tree`` to fill."""
+    """A new empty addressee page under the catalog, for ``build_tree`` to fill (``slug``,
+    else ``slug-2``, ``slug-3``... when the town grew before)."""
     from addons.addressees.models import AddresseePage
 
-    page = catalog.get_children().filter(slug=slug).first()
-    if page is not None:
-        return page.specific
-    page = AddresseePage(title=title, slug=slug, kind="department")
+    taken = set(catalog.get_children().values_list("slug", flat=True))
+    number = 1
+    while (f"{slug}-{number}" if number > 1 else slug) in taken:
+        number += 1
+    page = AddresseePage(title=title, slug=f"{slug}-{number}" if number > 1 else slug,
+                         kind="department")
     catalog.add_child(instance=page)
     return page
 
@@ -106,29 +109,32 @@ def grow_bulletins(site, count: int, seed: int) -> None:
         fill(site, list(addressees_of(site).order_by("path")[:60]), count, seed=seed)
 
 
-def grow_appeals(site, generated: list[int], count: int, offset: int) -> None:
+def grow_appeals(site, generated: list[int], count: int) -> None:
     """``count`` answered and closed appeals of past years over fifty generated addressees
-    (their ids are consecutive), in chunks of 250,000."""
+    (their ids are consecutive), in chunks of 250,000, every column the model has filled."""
     from django.contrib.auth import get_user_model
 
     from addons.appeals.models import AppealForm
-    from tests.perf.appeals_bench import ADDRESSEES, insert_history
+    from tests.perf.workspace_bench import ADDRESSEES, insert_appeals
 
     if count <= 0 or len(generated) < ADDRESSEES:
         return
     first = sorted(generated)[0]
-    pages = [SimpleNamespace(pk=first + n) for n in range(ADDRESSEES)]
     form = AppealForm.objects.filter(site=site).order_by("pk").first()
     if form is None:
         form = AppealForm.objects.create(site=site, title="Звернення громадянина")
-    author = get_user_model().objects.filter(is_staff=False).order_by("pk").first()
+    users = get_user_model().objects
+    author = users.filter(is_staff=False).order_by("pk").first()
     if author is None:
-        author = get_user_model().objects.create_user(
+        author = users.create_user(
             username=f"bench-citizen-{site.pk}", email=f"citizen{site.pk}@bench.example",
             password="x", full_name="Олена Громадянка", postal_address="вул. Центральна, 1")
+    clerk = users.filter(is_staff=True).order_by("pk").first() or author
+    city = {"site": site, "addressees": [SimpleNamespace(pk=first)], "form": form,
+            "citizen": author, "clerk": clerk}
     step = 250_000
-    for start in range(offset + 1, offset + count + 1, step):
-        insert_history(site, pages, form, author, start, min(start + step - 1, offset + count))
+    for start in range(1, count + 1, step):
+        insert_appeals(city, start, min(start + step - 1, count), open_work=False)
 
 
 def grow_answers(site, count: int, seed: int) -> None:
@@ -175,8 +181,7 @@ def grow_town(site, share: float, scale: float, index: int, log=print) -> dict:
          lambda: grow_deputies(site, catalog, sizes["deputies"], seed=20 + index))
     step("problem reports", lambda: grow_reports(site, sizes["reports"], seed=30 + index))
     step("bulletins", lambda: grow_bulletins(site, sizes["bulletins"], seed=40 + index))
-    step("appeals", lambda: grow_appeals(site, generated, sizes["appeals"],
-                                         offset=index * 10_000_000))
+    step("appeals", lambda: grow_appeals(site, generated, sizes["appeals"]))
     step("survey answers", lambda: grow_answers(site, sizes["answers"], seed=50 + index))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
