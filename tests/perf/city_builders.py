@@ -99,7 +99,8 @@ def grow_reports(site, count: int, seed: int) -> None:
 
     if count > 0:
         centre, half = report_area(site)
-        generate(site, count, 5_000, seed=seed, centre=centre, half=half, prefix=f"C{site.pk}")
+        generate(site, count, 5_000, seed=seed, centre=centre, half=half,
+                 prefix=f"C{site.pk}S{seed}")
 
 
 def grow_bulletins(site, count: int, seed: int) -> None:
