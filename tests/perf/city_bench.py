@@ -506,6 +506,14 @@ def main(argv=None) -> int:
     if not Path(WRK).exists():
         print("  skipped: needs wrk (https://github.com/wg/wrk; Debian: apt install wrk).")
         return 0
+    redis_url = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:6379/{args.redis_db}"
+    try:
+        import redis
+
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except Exception as error:  # noqa: BLE001 (said and skipped)
+        print(f"  skipped: needs Redis at {redis_url} (REDIS_URL): {error}")
+        return 0
 
     def stop(signum, _frame):
         raise SystemExit(128 + signum)

@@ -8,7 +8,7 @@ and the response size (goal: at most 300 KB city-wide). The "data" column is the
 own work (its queries and the GeoJSON) without the HTTP request around it.
 
 SQLite in a temporary directory by default; with ``BENCH_DATABASE_URL`` set
-(``postgres://postgres@127.0.0.1:5432/test``) a scratch database ``<name>_reports_bench`` is
+(``postgres://postgres@127.0.0.1:5432/postgres``) a scratch database ``<name>_reports_bench`` is
 created beside the named one and dropped at the end (``--keep`` keeps it). Exit status 1
 when the query count differs between the viewports or the filters; timings never fail it.
 """
