@@ -493,6 +493,18 @@ def print_memory(product: Server, bare: Server, missed: list) -> None:
 # -- the run -------------------------------------------------------------------------------
 
 
+def _stop(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+def catch_signals() -> None:
+    """SIGTERM and SIGHUP end the run through its clean-up (servers stopped, scratch
+    databases dropped). Called again after the demo and the city are written: a task run in
+    this process (django-q) puts the default handler back."""
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
@@ -516,11 +528,7 @@ def main(argv=None) -> int:
         print(f"  skipped: needs Redis at {redis_url} (REDIS_URL): {error}")
         return 0
 
-    def stop(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGHUP, stop)
+    catch_signals()
     servers: list[Server] = []
     atexit.register(stop_all, servers)
     with ExitStack() as stack:
@@ -574,6 +582,7 @@ def run(args, workdir: Path, scratch: str, bare_db: str, servers: list, redis_ur
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("load_demo", port=product_port, verbosity=0, stdout=io.StringIO())
     print(f"  demo loaded (load_demo) in {time.perf_counter() - started:.0f} s")
+    catch_signals()
 
     started = time.perf_counter()
     bare_dir = workdir / "stock-wagtail"
@@ -615,6 +624,7 @@ def run(args, workdir: Path, scratch: str, bare_db: str, servers: list, redis_ur
             from tests.perf.city_builders import SHARES
 
             grow_town(site, SHARES[index], args.scale, index)
+            catch_signals()
         connections.close_all()
         print(f"  city built in {time.perf_counter() - started:.0f} s")
         for site in sites:
