@@ -87,72 +87,53 @@ def make_city():
     return site, addressees, form, moderator, citizen
 
 
-INSERT = """
-INSERT INTO appeals_appeal (
-    site_id, reference, addressee_id, requested_addressee_id, form_id, kind, author_id,
-    applicant_name, applicant_address, applicant_email, applicant_phone, organisation_name,
-    organisation_code, subject, text, answers, do_not_disclose, priority, status, received_at,
-    original_due_date, due_date, extension_reason, substance_hash, answered_at, closed_at,
-    created_at, updated_at)
-SELECT
-    %(site)s, 'AP-' || %(prefix)s || '-' || lpad(g::text, 8, '0'),
-    %(first)s + (g %% %(addressees)s), %(first)s + (g %% %(addressees)s), %(form)s,
-    'individual', %(author)s,
-    'Заявник ' || g, 'вул. Шевченка, ' || (g %% 200), 'person' || g || '@example.org', '', '',
-    '', 'Звернення №' || g, 'Текст звернення про ремонт дороги біля будинку ' || g, '{}',
-    false, CASE WHEN g %% 17 = 0 THEN 'veteran' ELSE '' END,
-    @STATUS@, @RECEIVED@, @DUE@, @DUE@, '', '',
-    @ANSWERED@, @CLOSED@, now(), now()
-FROM generate_series(%(start)s, %(stop)s) AS g
-"""
+def _insert(site, addressees, form, author, start: int, stop: int, *, prefix: str,
+            spread: int, **sql) -> None:
+    """Appeals ``g`` = start..stop in one ``INSERT ... SELECT generate_series``: the columns
+    given here, ``sql`` (status, received, due, answered, closed) and every other column its
+    model default (``workspace_bench.insert_series``), so the rows follow the model."""
+    from addons.appeals.models import Appeal
+    from tests.perf.workspace_bench import insert_series
 
-
-def _sql(**fragments) -> str:
-    sql = INSERT
-    for key, value in fragments.items():
-        sql = sql.replace(f"@{key.upper()}@", value)
-    return sql
+    if stop < start:
+        return
+    params = {"site": site.pk, "prefix": prefix, "first": addressees[0].pk,
+              "addressees": spread, "form": form.pk, "author": author.pk}
+    insert_series(Appeal, start, stop, {
+        "site_id": "%(site)s",
+        "reference": "'AP-' || %(prefix)s || '-' || lpad(g::text, 8, '0')",
+        "addressee_id": "%(first)s + (g %% %(addressees)s)",
+        "requested_addressee_id": "%(first)s + (g %% %(addressees)s)",
+        "form_id": "%(form)s", "kind": "'individual'", "author_id": "%(author)s",
+        "applicant_name": "'Заявник ' || g",
+        "applicant_address": "'вул. Шевченка, ' || (g %% 200)",
+        "applicant_email": "'person' || g || '@example.org'",
+        "subject": "'Звернення №' || g",
+        "text": "'Текст звернення про ремонт дороги біля будинку ' || g",
+        "priority": "CASE WHEN g %% 17 = 0 THEN 'veteran' ELSE '' END",
+        "status": sql["status"], "received_at": sql["received"],
+        "original_due_date": sql["due"], "due_date": sql["due"],
+        "answered_at": sql["answered"], "closed_at": sql["closed"],
+    }, params)
 
 
 def insert_history(site, addressees, form, author, start: int, stop: int) -> None:
     """Answered and closed appeals of past years (not due, not in any inbox)."""
-    from django.db import connection
-
-    if stop < start:
-        return
     received = "now() - ((g %% 3650) + 60) * interval '1 day'"
-    params = {
-        "site": site.pk, "prefix": "H", "first": addressees[0].pk, "addressees": ADDRESSEES,
-        "form": form.pk, "author": author.pk, "start": start, "stop": stop,
-    }
-    sql = _sql(
-        status="CASE WHEN g %% 3 = 0 THEN 'answered' ELSE 'closed' END",
-        received=received,
-        due=f"(({received}) + interval '30 days')::date",
-        answered=f"({received}) + ((g %% 40) * interval '1 day')",
-        closed=f"({received}) + interval '45 days'",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _insert(site, addressees, form, author, start, stop, prefix="H", spread=ADDRESSEES,
+            status="CASE WHEN g %% 3 = 0 THEN 'answered' ELSE 'closed' END",
+            received=received, due=f"(({received}) + interval '30 days')::date",
+            answered=f"({received}) + ((g %% 40) * interval '1 day')",
+            closed=f"({received}) + interval '45 days'")
 
 
 def insert_open(site, addressees, form, author) -> None:
     """The appeals open now: due from 10 days ago to 10 days ahead, a fifth of them the
     moderator's."""
-    from django.db import connection
-
-    params = {
-        "site": site.pk, "prefix": "O", "first": addressees[0].pk, "addressees": 5,
-        "form": form.pk, "author": author.pk, "start": 1, "stop": OPEN_APPEALS,
-    }
-    sql = _sql(
-        status="CASE WHEN g %% 2 = 0 THEN 'registered' ELSE 'in_progress' END",
-        received="now() - ((g %% 21) + 20) * interval '1 day'",
-        due="(current_date + ((g %% 21) - 10))",
-        answered="NULL", closed="NULL",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _insert(site, addressees, form, author, 1, OPEN_APPEALS, prefix="O", spread=5,
+            status="CASE WHEN g %% 2 = 0 THEN 'registered' ELSE 'in_progress' END",
+            received="now() - ((g %% 21) + 20) * interval '1 day'",
+            due="(current_date + ((g %% 21) - 10))", answered="NULL", closed="NULL")
 
 
 def analyze() -> None:

@@ -36,11 +36,16 @@ def scratch_database(url: str, suffix: str) -> str:
 
 
 def drop_database(url: str, scratch: str) -> None:
+    """Drop the scratch database, closing what is still connected to it (a server a
+    broken run left behind)."""
     import psycopg
 
     name = urlsplit(scratch).path.lstrip("/")
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        try:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.errors.SyntaxError:  # PostgreSQL before 13
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @contextmanager

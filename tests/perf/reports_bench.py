@@ -8,7 +8,7 @@ and the response size (goal: at most 300 KB city-wide). The "data" column is the
 own work (its queries and the GeoJSON) without the HTTP request around it.
 
 SQLite in a temporary directory by default; with ``BENCH_DATABASE_URL`` set
-(``postgres://postgres@127.0.0.1:5432/test``) a scratch database ``<name>_reports_bench`` is
+(``postgres://postgres@127.0.0.1:5432/postgres``) a scratch database ``<name>_reports_bench`` is
 created beside the named one and dropped at the end (``--keep`` keeps it). Exit status 1
 when the query count differs between the viewports or the filters; timings never fail it.
 """
@@ -70,26 +70,30 @@ def make_site():
     return site
 
 
-def generate(site, count: int, batch: int) -> float:
+def generate(site, count: int, batch: int, *, seed: int = 20260101, centre=CENTRE,
+             half=(HALF_LAT, HALF_LNG), prefix: str = "B") -> float:
     """``count`` reports, inserted in batches with one prepared INSERT (executemany): half
-    spread over the city, half crowded round a dozen busy places; 5% private, a few hidden,
-    some in a non-public status. Columns not set here get their model defaults."""
+    spread over the city (``centre`` +- ``half`` degrees of latitude and longitude), half
+    crowded round a dozen busy places; 5% private, a few hidden, some in a non-public
+    status. Columns not set here get their model defaults. Another town of the same
+    database takes another ``seed`` and tracking number ``prefix``."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     from addons.reports.models import Report, ReportCategory, ReportStatus
 
-    rng = random.Random(20260101)
+    rng = random.Random(seed)
+    half_lat, half_lng = half
     categories = [c.pk for c in ReportCategory.objects.filter(site=site) if "." in c.code]
     statuses = list(ReportStatus.objects.all())
     weights = {"new": 20, "evaluation": 8, "planned": 6, "in_progress": 10, "resolved": 25,
                "closed": 25, "not_responsible": 2, "duplicate": 2, "rejected": 2}
     status_weights = [weights.get(s.code, 1) for s in statuses]
-    hotspots = [(CENTRE[0] + rng.uniform(-0.06, 0.06), CENTRE[1] + rng.uniform(-0.1, 0.1))
-                for _ in range(12)]
+    hotspots = [(centre[0] + rng.uniform(-0.6, 0.6) * half_lat,
+                 centre[1] + rng.uniform(-0.67, 0.67) * half_lng) for _ in range(12)]
     now = timezone.now()
-    lat_range = (CENTRE[0] - HALF_LAT, CENTRE[0] + HALF_LAT)
-    lng_range = (CENTRE[1] - HALF_LNG, CENTRE[1] + HALF_LNG)
+    lat_range = (centre[0] - half_lat, centre[0] + half_lat)
+    lng_range = (centre[1] - half_lng, centre[1] + half_lng)
 
     fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
     defaults = {f.attname: f.get_default() for f in fields}
@@ -102,13 +106,13 @@ def generate(site, count: int, batch: int) -> float:
             lat, lng = rng.uniform(*lat_range), rng.uniform(*lng_range)
         else:
             spot = hotspots[rng.randrange(len(hotspots))]
-            lat = min(max(rng.gauss(spot[0], 0.012), lat_range[0]), lat_range[1])
-            lng = min(max(rng.gauss(spot[1], 0.018), lng_range[0]), lng_range[1])
+            lat = min(max(rng.gauss(spot[0], 0.12 * half_lat), lat_range[0]), lat_range[1])
+            lng = min(max(rng.gauss(spot[1], 0.12 * half_lng), lng_range[0]), lng_range[1])
         status = rng.choices(statuses, status_weights)[0]
         created = now - datetime.timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
         values = {
             **defaults,
-            "site_id": site.pk, "tracking_number": f"PR-B-{n:07d}",
+            "site_id": site.pk, "tracking_number": f"PR-{prefix}-{n:07d}",
             "category_id": rng.choice(categories), "status_id": status.pk,
             "is_open": status.is_open, "description": "Згенероване звернення.",
             "lat": lat, "lng": lng, "location": f"SRID=4326;POINT({lng:.6f} {lat:.6f})",

@@ -6,7 +6,7 @@ the staff home, with the query plan's indexes and the time (median of ``--runs``
 The reports are those of ``reports_bench.generate``; then spread over ``--addressees``
 addressees, a third of them assigned to one of ``--staff`` people, a few escalated.
 SQLite in a temporary directory by default; ``BENCH_DATABASE_URL``
-(``postgres://postgres@127.0.0.1:5432/test``) measures on a scratch PostgreSQL database
+(``postgres://postgres@127.0.0.1:5432/postgres``) measures on a scratch PostgreSQL database
 ``<name>_reports_desk_bench``, dropped at the end. Timings never fail it; a count that
 reads the whole table (a sequential scan on PostgreSQL) does (exit status 1).
 """

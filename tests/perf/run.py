@@ -9,9 +9,11 @@
     same run, with a tiny template and inside the theme's base.html. Goal: warm <= 2x the
     bare page inside base.html (both share the site chrome).
 
-Runs on a fresh SQLite file in a temporary directory (``--keep`` leaves it there), with the
-test settings plus the bare page app (``tests/perf/settings.py``). Exit status 1 when a
-query count grows with the data; timings never fail the run.
+Runs on a fresh SQLite file in a temporary directory, or with ``BENCH_DATABASE_URL`` set
+on a scratch PostgreSQL database ``<name>_catalog_bench`` created beside the named one
+(``--keep`` keeps either), with the test settings plus the bare page app
+(``tests/perf/settings.py``); the database the variable names is never written. Exit status
+1 when a query count grows with the data; timings never fail the run.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import argparse
 import datetime
 import os
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.perf.harness import bench_environment  # noqa: E402
+from tests.perf.harness import setup_django as setup_scratch_django  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -38,18 +43,6 @@ def parse_args(argv=None):
                         help="views per page right after clearing the cache (median)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     return parser.parse_args(argv)
-
-
-def setup_django(workdir: Path) -> None:
-    sys.path[:0] = [str(ROOT / "site"), str(ROOT)]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.perf.settings"
-    os.environ["CIVICDESK_BENCH_DIR"] = str(workdir)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # -- the site -----------------------------------------------------------------------------
@@ -275,8 +268,23 @@ def large_catalog(home, client, size: int, runs: int, warmup: int, cold_runs: in
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="civicdesk-bench-"))
-    setup_django(workdir)
+    environment = dict(os.environ)  # the appeals benchmark makes its own scratch database
+    with bench_environment("catalog_bench", keep=args.keep) as (workdir, scratch):
+        grown, missed = run(args, workdir, scratch)
+    # (c), (d): appeals with 1,000,000 rows on PostgreSQL, in a process of their own.
+    if subprocess.call([sys.executable, str(ROOT / "tests" / "perf" / "appeals_bench.py")],
+                       env=environment):
+        grown.append("appeals staff pages")
+    if grown:
+        print(f"\nFAILED: query count grows with the data on: {', '.join(grown)}")
+        return 1
+    if missed:
+        print(f"\nNote: the 2x goal is not met for: {', '.join(missed)}")
+    return 0
+
+
+def run(args, workdir: Path, scratch: str | None) -> tuple[list, list]:
+    setup_scratch_django(workdir, scratch)
 
     import django
     import wagtail
@@ -343,25 +351,9 @@ def main(argv=None) -> int:
     print("  bare page at depth 5, the catalog pages (depth 3) with the one at depth 3.")
     print("  The goal (<= 2x) is measured against the themed bare page: every page shares the")
     print("  site chrome (header, navigation, footer). queries: cold/warm.")
-
-    if args.keep:
+    if args.keep and not scratch:
         print(f"\nDatabase kept in {workdir}")
-    else:
-        connection.close()
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
-    # (c), (d): appeals with 1,000,000 rows on PostgreSQL, in a process of their own.
-    import subprocess
-
-    if subprocess.call([sys.executable, str(ROOT / "tests" / "perf" / "appeals_bench.py")]):
-        grown.append("appeals staff pages")
-    if grown:
-        print(f"\nFAILED: query count grows with the data on: {', '.join(grown)}")
-        return 1
-    if missed:
-        print(f"\nNote: the 2x goal is not met for: {', '.join(missed)}")
-    return 0
+    return grown, missed
 
 
 if __name__ == "__main__":
