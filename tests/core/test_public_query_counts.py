@@ -28,10 +28,6 @@ from tests.perf import city_builders
 TOWNS = ("localhost", "town2.example")
 PAGES = ("home", "catalog", "addressee", "situational", "geojson_city", "geojson_street",
          "digest", "open311", "receptions", "survey", "booking")
-#: pages whose warm query count still grows with the data (issue 14 fixes them)
-GROWS = {
-    "receptions": "one site-profile query per listed reception and per deputy's queue",
-}
 SMALL = {"addressees": 12, "deputies": 2, "reports": 30, "bulletins": 30, "answers": 20,
          "tickets": 10}
 
@@ -186,9 +182,7 @@ def counts(db):
 def _params():
     for town in TOWNS:
         for page in PAGES:
-            marks = ([pytest.mark.xfail(strict=True, reason=GROWS[page])]
-                     if page in GROWS else [])
-            yield pytest.param(town, page, id=f"{town}-{page}", marks=marks)
+            yield pytest.param(town, page, id=f"{town}-{page}")
 
 
 def test_the_towns_grew(counts):
