@@ -7,32 +7,28 @@ a site changes (any page signal may change the menu).
 
 from __future__ import annotations
 
-import uuid
-
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .public_cache import VersionToken
 
 VERSION_KEY = "civicdesk:navigation-version"
 TIMEOUT = 24 * 3600
 
 
+VERSION = VersionToken(VERSION_KEY)
+
+
 def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+    return VERSION.get()
 
 
 def invalidate(**kwargs) -> None:
     """Forget every cached menu, now and again after the transaction commits (so a
     request that read the old rows meanwhile cannot keep them)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+    VERSION.bump()
 
 
 def _addon_links(request) -> list[tuple[str, str]]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -35,6 +34,7 @@ from wagtail.models import Site
 
 from addons.core import calendars
 from addons.core.forms import DateInput
+from addons.core.public_cache import VersionToken
 
 from .forms import BoundedDateField
 from .models import (
@@ -355,37 +355,25 @@ def cancel_reception(queue: Queue, day: date, user, reason: str = "") -> int:
 
 #: one token for every cached list and feed of receptions: replaced by each change of what
 #: they show (dates, rules, queues, their services, deputies' pages, a site's profile)
-VERSION_KEY = "queues:receptions:version"
+VERSION = VersionToken("queues:receptions:version")
 #: seconds a rendered list stays in the cache (each change replaces the version anyway)
 CACHE_TIMEOUT = 24 * 3600
-
-
-def _new_version() -> None:
-    from django.core.cache import cache
-
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def changed() -> None:
     """What the receptions list shows has changed: every cached list and feed is dropped
     now, and again once the transaction commits (so no reader caches what it read in
     between)."""
-    _new_version()
-    transaction.on_commit(_new_version)
+    VERSION.bump()
 
 
 def cache_key(kind: str, site, profile, filters: dict | None = None, *extra) -> str:
     """The key of a cached list or feed: the version, the site, its day and time zone,
     the language, the filters (and ``extra``, e.g. the host of the feed's links); of the
     filter's choices (no ``profile``): the version and the site."""
-    from django.core.cache import cache
     from django.utils.translation import get_language
 
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY) or ""
-    parts = [kind, version, getattr(site, "pk", "")]
+    parts = [kind, VERSION.get(), getattr(site, "pk", "")]
     if profile is not None:
         parts += [site_today(profile).isoformat(), profile.time_zone, get_language() or "",
                   *(f"{name}={(filters or {}).get(name) or ''}"

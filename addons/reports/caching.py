@@ -15,63 +15,38 @@ that was about to change is never kept under the new version.
 from __future__ import annotations
 
 import hashlib
-import uuid
 
-from django.core.cache import cache
-from django.db import transaction
+from addons.core.public_cache import VersionToken, versions
 
-_SITE_KEY = "reports:version:{}"
-_ALL_KEY = "reports:version:all"
-
-
-def _key(site_id) -> str:
-    return _SITE_KEY.format(site_id)
+#: every town's public reports at once (the statuses are shared by all towns)
+_ALL = VersionToken("reports:version:all")
+#: the city's own map: streets, districts, addressees' offices
+_CITY = VersionToken("reports:city-version")
 
 
-def _replace(keys: list[str]) -> None:
-    cache.set_many({key: uuid.uuid4().hex[:16] for key in keys}, timeout=None)
+def _token(site_id) -> VersionToken:
+    return VersionToken(f"reports:version:{site_id}")
 
 
 def bump(site_id=None) -> None:
     """The public data of town ``site_id`` (None: of every town) changed."""
-    keys = [_ALL_KEY if site_id is None else _key(site_id)]
-    _replace(keys)
-    transaction.on_commit(lambda: _replace(keys))
+    (_ALL if site_id is None else _token(site_id)).bump()
 
 
 def version(site_id) -> str:
     """The current version of town ``site_id``'s public reports (one cache read)."""
-    keys = [_key(site_id), _ALL_KEY]
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        fresh = {key: uuid.uuid4().hex[:16] for key in missing}
-        for key, value in fresh.items():
-            # add: two requests starting at once keep one value
-            if not cache.add(key, value, timeout=None):
-                value = cache.get(key, value)
-            found[key] = value
-    return f"{found[keys[0]]}.{found[keys[1]]}"
-
-
-_CITY_KEY = "reports:city-version"
+    return ".".join(versions(_token(site_id), _ALL))
 
 
 def bump_city(**kwargs) -> None:
     """The city's own map changed (a street, a district, an addressee's office)."""
-    _replace([_CITY_KEY])
-    transaction.on_commit(lambda: _replace([_CITY_KEY]))
+    _CITY.bump()
 
 
 def city_key(site_id, *parts) -> str:
     """A cache key for the city's own map of town ``site_id``."""
-    value = cache.get(_CITY_KEY)
-    if value is None:
-        value = uuid.uuid4().hex[:16]
-        if not cache.add(_CITY_KEY, value, timeout=None):
-            value = cache.get(_CITY_KEY, value)
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"reports:city:{site_id}:{value}:{digest}"
+    return f"reports:city:{site_id}:{_CITY.get()}:{digest}"
 
 
 def key(kind: str, site_id, *parts) -> str:
