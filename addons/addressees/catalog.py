@@ -178,10 +178,10 @@ class Card:
     specialists: list = field(default_factory=list)
 
 
-def _subtree_url(pk: int, pattern=[]) -> str:  # noqa: B006 (a per-process memo)
-    if not pattern:
-        pattern.append(reverse("addressees:subtree", args=[1234567]))
-    return pattern[0].replace("1234567", str(pk))
+def _subtree_url(pk: int) -> str:
+    """Reversed for each card: the URL depends on the request's language prefix, so a URL
+    reversed for one request is never handed to another."""
+    return reverse("addressees:subtree", args=[pk])
 
 
 def cards(items, urls: PageUrls, *, catalog_url: str = "", specialists_for=None,
