@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.perf import appeals_bench  # noqa: E402
+from tests.perf.appeals_bench import analyze, measure_page  # noqa: E402
 from tests.perf.harness import (  # noqa: E402
     bench_environment,
     bench_url,
@@ -43,7 +44,7 @@ from tests.perf.harness import (  # noqa: E402
 
 OPEN_APPEALS = 300  # being handled now: the same at every size
 OPEN_REPORTS = 150
-ADDRESSEES = 50
+ADDRESSEES = appeals_bench.ADDRESSEES  # the city is the appeals benchmark's
 SMALL_REPORTS = 200
 
 
@@ -108,44 +109,16 @@ def has_field(model, name: str) -> bool:
 
 
 def make_city():
-    from django.contrib.auth import get_user_model
-    from wagtail.models import Page, Site
-
-    from addons.addressees.models import AddresseeCatalogPage, AddresseePage, HomePage
-    from addons.appeals.models import AppealForm, AppealFormPlacement
-    from addons.core.activation import setup_site
-    from addons.core.models import SiteProfile
+    """The appeals benchmark's city (its moderator is the clerk here) with the reports'
+    defaults and the map's bounds."""
     from addons.reports.models import ReportsSettings
     from addons.reports.services import create_defaults
 
-    root = Page.get_first_root_node()
-    home = root.add_child(instance=HomePage(title="Світлогірськ", slug="bench-workspace"))
-    site = Site.objects.get(is_default_site=True)
-    site.root_page, site.hostname, site.port = home, "localhost", 80
-    site.save()
-    profile = SiteProfile.for_site(site)
-    profile.jurisdiction, profile.default_language = "ua", "uk"
-    profile.save()
-    setup_site(site)
+    site, addressees, form, clerk, citizen = appeals_bench.make_city()
     create_defaults(site)
     options = ReportsSettings.for_site(site)
     options.min_lat, options.max_lat, options.min_lng, options.max_lng = 49.3, 49.6, 31.9, 32.2
     options.save()
-    catalog = home.add_child(instance=AddresseeCatalogPage(title="Адресати", slug="catalog"))
-    addressees = [
-        catalog.add_child(instance=AddresseePage(title=f"Управління №{number}",
-                                                 slug=f"department-{number}"))
-        for number in range(ADDRESSEES)
-    ]
-    form = AppealForm.objects.create(site=site, title="Звернення громадянина")
-    AppealFormPlacement.objects.create(page=addressees[0], form=form)
-    users = get_user_model().objects
-    clerk = users.create_user(username="clerk", email="clerk@city.example", password="x",
-                              full_name="Ірина Виконавиця", is_staff=True)
-    addressees[0].refresh_from_db()
-    clerk.groups.add(addressees[0].moderators)
-    citizen = users.create_user(username="citizen", email="citizen@city.example", password="x",
-                                full_name="Олена Громадянка", postal_address="вул. Центральна, 1")
     return {"site": site, "addressees": addressees, "form": form, "clerk": clerk,
             "citizen": citizen}
 
@@ -238,13 +211,6 @@ def insert_reports(city, start: int, stop: int, *, open_work: bool) -> None:
     insert_series(Report, start, stop, expressions, params)
 
 
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
 def counts() -> tuple[int, int]:
     from addons.appeals.models import Appeal
     from addons.reports.models import Report
@@ -253,29 +219,6 @@ def counts() -> tuple[int, int]:
 
 
 # -- measurements --------------------------------------------------------------------------
-
-
-def measure_page(client, url: str, runs: int) -> tuple[int, float]:
-    """(queries, median ms) of ``runs`` views after two warm-up views."""
-    from django.db import connection
-
-    for _warmup in range(2):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    executed = []
-
-    def counter(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counter):
-        assert client.get(url).status_code == 200
-    times = []
-    for _run in range(runs):
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-    return len(executed), statistics.median(times)
 
 
 def pages() -> dict[str, str]:
