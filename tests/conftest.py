@@ -13,6 +13,13 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def render_every_view(settings):
+    """No whole page kept for anonymous visitors (addons/core/page_cache.py): for the tests
+    of what rendering a page costs, and of the layers below it."""
+    settings.CIVICDESK_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def root_page(db):
     return Page.get_first_root_node()
 

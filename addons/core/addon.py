@@ -132,6 +132,11 @@ class AddonConfig(AppConfig):
     #: the record types staff work on (``addons.core.casework.Casework``): the desk's
     #: screens, the staff home and automatic assignment are built from them.
     casework: tuple = ()
+    #: values a whole page kept in the cache gets afresh on every view
+    #: (``addons.core.page_cache``): ``(("surveys.started", "addons.surveys.views.x"),)``,
+    #: a name and a function of the request returning a string; the add-on's template
+    #: writes ``page_cache.hole(request, name, produce)``.
+    page_holes: tuple[tuple[str, str], ...] = ()
     #: one sentence shown beside the add-on's switch in the control panel.
     description: Any = ""
 

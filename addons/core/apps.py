@@ -39,6 +39,9 @@ class CoreConfig(AddonConfig):
         from . import public_cache
 
         public_cache.connect_signals()
+        from . import page_cache
+
+        page_cache.connect_signals()
         from django.utils.module_loading import autodiscover_modules
 
         # the add-ons' translatable fields (their translation.py)

@@ -63,6 +63,9 @@ class VersionToken:
         commits (a view that read the old rows meanwhile must not keep them)."""
         self._new()
         transaction.on_commit(self._new)
+        if self.key != PAGE_VERSION_KEY:
+            # a kept whole page may show what this token's family shows (page_cache.py)
+            PAGE_VERSION.bump()
 
 
 def versions(*tokens: VersionToken) -> list[str]:
@@ -77,6 +80,9 @@ def versions(*tokens: VersionToken) -> list[str]:
     return [found.get(key) or "none" for key in keys]
 
 
+#: every whole page kept by ``page_cache``: replaced by every other token's bump too
+PAGE_VERSION_KEY = "civicdesk:page-version"
+PAGE_VERSION = VersionToken(PAGE_VERSION_KEY)
 #: every public page: pages, sites and the sites' settings
 PUBLIC_VERSION = VersionToken("civicdesk:public-version")
 #: the cached site settings: a change of a setting, a site or an image (the coat of arms)
@@ -187,8 +193,10 @@ def render_sections(page, request, models, render) -> str:
         rendered = render(addon, model)
         if rendered is None:  # no placement here: the same for everyone
             rendered = ""
-        elif not getattr(model, "section_cache", True) or "csrfmiddlewaretoken" in rendered:
-            # a form with a CSRF token is the visitor's own, whatever the placement declares
+        elif not getattr(model, "section_cache", True) or "csrfmiddlewaretoken" in rendered \
+                or "cdhole-" in rendered:
+            # a form with a CSRF token is the visitor's own, whatever the placement declares;
+            # so is a value a kept whole page fills in on every view (page_cache.py)
             html.append(rendered)
             continue
         cache.set(entry[0], rendered, entry[1])

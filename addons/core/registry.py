@@ -93,3 +93,8 @@ def casework_for(key):
         if item.key == key:
             return addon, item
     return None, None
+
+
+def page_holes():
+    """``{name: dotted path}`` of the values every view of a kept page fills in."""
+    return {name: producer for addon in _addons.values() for name, producer in addon.page_holes}

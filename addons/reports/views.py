@@ -294,6 +294,7 @@ def submitted(request, number):
     })
 
 
+@never_cache  # rate-limited per address: every lookup is counted, none shared
 def geocode_address(request):
     """JSON for the form's script: the point of a typed address in the street register
     (``{"found": true, "lat", "lng", "address"}``, or ``{"found": false}``)."""

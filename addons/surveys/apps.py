@@ -15,6 +15,8 @@ class SurveysConfig(AddonConfig):
     urls = "addons.surveys.urls"
     url_prefix = "surveys/"
     placements = ("surveys.SurveyPlacement",)
+    #: a survey form carries the signed moment it was shown, afresh on a kept page too
+    page_holes = (("surveys.started", "addons.surveys.views.started_value"),)
     statistics_blocks = (
         StatisticsBlock(
             key="surveys",

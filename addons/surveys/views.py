@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage, is_ratelimited
 from wagtail.models import Site
 
+from addons.core import page_cache
 from addons.core.validation import parse_pk
 
 from . import results as stats
@@ -128,7 +129,10 @@ def survey_box_context(request, survey, addressee=None, *, form=None, invitation
               else reverse("surveys:answer", args=[survey.pk]))
     return {"survey": survey, "addressee": addressee, "questions": questions, "form": form,
             "state": state, "action": action, "invitation": invitation,
-            "results_url": results_url(survey, addressee), "started": started_value(request)}
+            "results_url": results_url(survey, addressee),
+            # on a page kept for anonymous visitors, filled in afresh on every view
+            "started": page_cache.hole(request, "surveys.started",
+                                       lambda: started_value(request))}
 
 
 def results_url(survey, addressee=None) -> str:

@@ -18,6 +18,9 @@ from .helpers import (
     weekday_hours,
 )
 
+#: what rendering costs: no whole page kept (addons/core/page_cache.py)
+pytestmark = pytest.mark.usefixtures("render_every_view")
+
 
 def count_queries(client, url):
     """((cold, warm) query counts, the cold response): cold right after clearing the

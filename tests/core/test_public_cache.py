@@ -203,7 +203,8 @@ def test_a_page_published_in_the_menu_shows_at_once(client, home, site):
 
 @pytest.mark.django_db
 def test_a_section_of_the_visitors_own_is_rendered_every_time(client, home, site,
-                                                              monkeypatch):
+                                                              monkeypatch,
+                                                              render_every_view):
     furnish(home, 1)
     monkeypatch.setattr(NoticePlacement, "section_cache", False)
     html, _count = warm(client)

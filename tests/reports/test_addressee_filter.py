@@ -19,7 +19,8 @@ from tests.conftest import add_town
 from .test_geojson import add_reports, scatter
 from .test_public_map import attach, numbers_on, situational_map  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+#: what rendering costs: no whole page kept (addons/core/page_cache.py)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("render_every_view")]
 
 LIST_URL = "/reports/map/"
 

@@ -12,7 +12,8 @@ from addons.surveys.models import OpinionCenterPage, SurveyCategory
 
 from .conftest import make_survey
 
-pytestmark = pytest.mark.django_db
+#: what rendering costs: no whole page kept (addons/core/page_cache.py)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("render_every_view")]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 from wagtail.models import Site
@@ -53,6 +54,7 @@ def render_fragment(rows: list[dict]) -> str:
 
 
 @require_GET
+@never_cache  # rate-limited per address: every suggestion is counted, none shared
 def suggest(request):
     rate = getattr(settings, "CIVICDESK_REPORTS_SUGGEST_RATE", DEFAULT_RATE)
     if is_ratelimited(request, group="reports.suggest", key="ip", rate=rate, increment=True):

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "addons.core.middleware.MalformedRequestMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # whole public pages for visitors who bring nothing of their own (core/page_cache.py)
+    "addons.core.page_cache.PublicPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "addons.accounts.sessions.SessionSecurityMiddleware",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "addons.core.context_processors.civicdesk",
+                "addons.core.page_cache.context",
             ],
             # The site's theme is looked up first, then the add-ons' own templates.
             "loaders": [
@@ -219,6 +222,8 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "civicdesk"),
         }
     }
+    # a signed-in view reads its session from Redis (the database keeps it too)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
