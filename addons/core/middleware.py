@@ -12,12 +12,44 @@ from .themes import reset_current_theme, set_current_theme, visitor_theme
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
+def find_site(request):
+    """``Site.find_for_request(request)``, read from the cache per host name and port (kept
+    on the request, where Wagtail looks first): Wagtail asks the database on every request,
+    a kept page included. Forgotten when a site, a site setting or any page changes
+    (``SETTINGS_VERSION``, ``PUBLIC_VERSION``: the root page comes with the site)."""
+    if hasattr(request, "_wagtail_site"):
+        return request._wagtail_site
+    import hashlib
+
+    from django.core.cache import cache
+    from django.http.request import split_domain_port
+
+    from . import public_cache
+
+    hostname = split_domain_port(request._get_raw_host())[0]
+    place = hashlib.sha256(f"{hostname}:{request.get_port()}".encode()).hexdigest()[:32]
+    key = "civicdesk:site-for:{}:{}:{}".format(
+        place, *public_cache.versions(public_cache.SETTINGS_VERSION, public_cache.PUBLIC_VERSION))
+    site = cache.get(key)
+    if site is None:
+        site = Site._find_for_request(request)
+        cache.set(key, site if site is not None else NO_SITE, public_cache.TIMEOUT)
+    elif site == NO_SITE:
+        site = None
+    request._wagtail_site = site
+    return site
+
+
+#: what the cache keeps for a host name no site answers to
+NO_SITE = "none"
+
+
 def site_profile(request):
     """The current site's SiteProfile, cached on the request (None without a site)."""
     if not hasattr(request, "_civicdesk_profile"):
         from .models import SiteProfile
 
-        site = Site.find_for_request(request)
+        site = find_site(request)
         request._civicdesk_profile = SiteProfile.for_request(request) if site else None
     return request._civicdesk_profile
 

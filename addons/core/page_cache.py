@@ -54,6 +54,10 @@ CSRF_MARKER = "cdhole-csrf.token-end"
 _HOLE = re.compile(rb"cdhole-([a-z0-9.]+)-end")
 #: apps whose rows never show on a public page: their changes keep every page
 IGNORED_APPS = frozenset({"sessions", "axes", "django_q", "admin", "contenttypes"})
+#: what is kept: pages, JSON answers (the map's GeoJSON, Open311) and feeds
+SHARED_TYPES = frozenset({"text/html", "application/json", "application/geo+json",
+                          "application/xml", "text/xml", "application/rss+xml",
+                          "application/atom+xml"})
 #: paths never shared (the admin; the pages of signing in and out, which keep state)
 SKIPPED_PATHS = ("/admin/", "/accounts/", "/django-admin/")
 
@@ -103,6 +107,8 @@ def shareable_request(request) -> bool:
 def shareable_response(request, response) -> bool:
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
+    if response.get("Content-Type", "").split(";")[0].strip() not in SHARED_TYPES:
+        return False  # pages, JSON, feeds: not files, images or calendars
     if hasattr(request, "limited"):
         # the view counts this visitor's requests (django-ratelimit): each is answered
         return False

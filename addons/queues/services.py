@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from addons.core import calendars
+from addons.core.public_cache import VersionToken
 
 from .models import (
     MAX_HORIZON_DAYS,
@@ -288,13 +290,31 @@ def free_slots(queue: Queue, service, day: date) -> list[tuple[datetime, datetim
     return _Calendar(queue, day, day).slots(service, day)
 
 
+#: the booking calendar's month overview, kept for every citizen: forgotten when a slot is
+#: taken or released (``_take``, ``_release``) and when a queue, its services, hours or
+#: exceptions change (signals.py); at the latest after a minute (the minimum notice moves)
+CALENDAR_VERSION = VersionToken("queues:calendar:version")
+
+
 def free_days(queue: Queue, service, start: date, end: date) -> list[tuple[date, int]]:
     """The days in [start, end] with at least one free time for ``service``: a list of
-    (day, number of free start times). A constant number of queries for any range."""
+    (day, number of free start times). A constant number of queries for any range; the
+    same answer for everyone, so it is kept in the cache for up to a minute."""
     start = max(start, local_today(queue))
     end = min(end, last_bookable_day(queue))
     if end < start:
         return []
+    now = timezone.now().timestamp()
+    key = (f"queues:free-days:{CALENDAR_VERSION.get()}:{queue.pk}:"
+           f"{getattr(service, 'pk', service)}:{start}:{end}:{int(now // 60)}")
+    days = cache.get(key)
+    if days is None:
+        days = _free_days(queue, service, start, end)
+        cache.set(key, days, max(1, int(60 - now % 60)))
+    return days
+
+
+def _free_days(queue: Queue, service, start: date, end: date) -> list[tuple[date, int]]:
     calendar = _Calendar(queue, start, end)
     days = []
     day = start
@@ -419,12 +439,14 @@ def _take(queue: Queue, starts: list[datetime]) -> None:
         ).update(taken=F("taken") + 1)
         if updated != 1:
             raise _Full()
+    CALENDAR_VERSION.bump()
 
 
 def _release(queue: Queue, starts: list[datetime]) -> None:
     Slot.objects.filter(queue=queue, start__in=starts, taken__gt=0).update(
         taken=F("taken") - 1
     )
+    CALENDAR_VERSION.bump()
 
 
 def _next_seq(queue: Queue, day: date) -> int:

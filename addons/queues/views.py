@@ -8,8 +8,13 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -69,6 +74,22 @@ def _calendar(queue, service, selected):
     return weeks
 
 
+def _calendar_html(queue, service, selected) -> str:
+    """The month table of free days: the same for every citizen, so kept in the cache per
+    queue, service, chosen day and language until a slot is taken or released or the
+    queue's hours change (``services.CALENDAR_VERSION``), at most for a minute."""
+    now = timezone.now().timestamp()
+    key = (f"queues:calendar-html:{services.CALENDAR_VERSION.get()}:{queue.pk}:{service.pk}:"
+           f"{selected}:{get_language()}:{int(now // 60)}")
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("queues/includes/calendar.html",
+                                {"weeks": _calendar(queue, service, selected),
+                                 "service": service})
+        cache.set(key, html, max(1, int(60 - now % 60)))
+    return mark_safe(html)  # noqa: S308  (rendered by our own template, escaped there)
+
+
 def _time_step(request, queue, service, *, ticket=None, template="queues/book.html"):
     """Shared by booking and moving: the calendar, the day's free times and the form."""
     tz = services.queue_timezone(queue)
@@ -112,7 +133,8 @@ def _time_step(request, queue, service, *, ticket=None, template="queues/book.ht
     free_slots = [slot for slot in slots if slot[2] > 0]
     context = {
         "queue": queue, "service": service, "services": queue.services.all(), "day": day,
-        "weeks": _calendar(queue, service, day), "form": form, "free_slots": free_slots,
+        "calendar_html": _calendar_html(queue, service, day), "form": form,
+        "free_slots": free_slots,
         "alternatives": alternatives, "ticket": ticket, "tz": tz,
         "blocked_until": services.blocked_until(queue, request.user) if not ticket else None,
         "missing_profile": services.missing_profile(queue, request.user) if not ticket else [],

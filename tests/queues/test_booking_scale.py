@@ -43,7 +43,8 @@ def fill(queue, service, citizens, per_day: int):
 def booking_queries(client, queue, service, day):
     url = reverse("queues:book", args=[queue.pk])
     params = {"service": service.pk, "day": day.isoformat()}
-    assert client.get(url, params).status_code == 200
+    for _warm in range(2):  # the site's settings rows are created on first use
+        assert client.get(url, params).status_code == 200
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, params)
     assert response.status_code == 200
@@ -86,3 +87,35 @@ def test_addressee_section_queries_do_not_grow_with_queues(client, site, catalog
     five, content = count()
     assert "Window 5" in content and "Window 1" in content
     assert five == one, (one, five)
+
+
+def test_the_kept_calendar_follows_every_booking_and_change_of_hours(client, queue, service,
+                                                                      day, citizen,
+                                                                      make_citizen):
+    """The month table is the same for every citizen and kept in the cache: a booking, a
+    cancellation and a closed day show on the very next view."""
+    import re
+
+    from addons.queues.models import ExceptionKind, ScheduleException
+
+    queue.capacity = 1
+    queue.save()
+    client.force_login(citizen)
+    url = reverse("queues:book", args=[queue.pk])
+
+    def free_on_day():
+        html = client.get(url, {"service": service.pk}).content.decode()
+        found = re.search(rf'day={day.isoformat()}".*?: (\d+) free time', html, re.S)
+        return int(found.group(1)) if found else 0
+
+    before = free_on_day()
+    assert before > 1
+    assert free_on_day() == before  # kept: the same answer
+    start = next(start for start, _end, places in services.free_slots(queue, service, day)
+                 if places)
+    ticket = services.book(queue, service, make_citizen(), start, {})
+    assert free_on_day() == before - 1
+    services.cancel(ticket, ticket.citizen)
+    assert free_on_day() == before
+    ScheduleException.objects.create(queue=queue, date=day, kind=ExceptionKind.CLOSED)
+    assert free_on_day() == 0
