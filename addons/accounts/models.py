@@ -87,3 +87,136 @@ class User(AbstractUser):
     @property
     def is_profile_complete(self) -> bool:
         return not self.missing_profile_fields
+
+
+# -- the citizen record ---------------------------------------------------------------------
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    ACCOUNT = "account", _("Cabinet account")
+    TELEGRAM = "telegram", _("Telegram")
+    VIBER = "viber", _("Viber")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    MESSENGER = "messenger", _("Messenger")
+    WEBCHAT = "webchat", _("Site chat")
+
+
+class Verification(models.TextChoices):
+    LOGIN = "login", _("Signed in to the cabinet")
+    EMAIL_LINK = "email_link", _("Confirmed by an e-mail link")
+    SMS_CODE = "sms_code", _("Confirmed by a code sent by SMS")
+    OPERATOR = "operator", _("Checked by an operator")
+    CHANNEL = "channel", _("Confirmed by the messaging platform")
+
+
+class Person(models.Model):
+    """One citizen as a town knows them, whatever the channel: the identities that are
+    verified join them; an unverified one stays on its own person and is offered to
+    operators as a possible match (``addons.accounts.persons``)."""
+
+    site = models.ForeignKey("wagtailcore.Site", on_delete=models.CASCADE,
+                             related_name="persons", verbose_name=_("site"))
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                blank=True)
+    note = models.TextField(_("note for operators"), blank=True)
+    #: set when this person was merged into another (the merge can be undone)
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="merged_persons",
+                                    verbose_name=_("merged into"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [models.Index(fields=["site", "full_name"], name="person_site_name")]
+
+    def __str__(self):
+        return self.full_name or str(_("Person %(number)s") % {"number": self.pk})
+
+
+class Identity(models.Model):
+    """An e-mail, a phone (E.164), a cabinet account (the user's id) or a chat id of a
+    person. ``value`` is the normalised form compared across records; ``raw`` what was
+    typed. A phone that cannot be parsed keeps ``valid`` False and is never matched."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities",
+                               verbose_name=_("person"))
+    site = models.ForeignKey("wagtailcore.Site", on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("site"))
+    kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    raw = models.CharField(_("as given"), max_length=254, blank=True)
+    valid = models.BooleanField(_("valid"), default=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_how = models.CharField(_("verified by"), max_length=16,
+                                    choices=Verification.choices, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("verified by operator"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        constraints = [
+            # a verified identity belongs to one person of a town
+            models.UniqueConstraint(fields=["site", "kind", "value"],
+                                    condition=models.Q(verified_at__isnull=False),
+                                    name="identity_verified_once_per_site"),
+            models.UniqueConstraint(fields=["person", "kind", "value"],
+                                    name="identity_once_per_person"),
+        ]
+        indexes = [models.Index(fields=["site", "kind", "value"], name="identity_lookup")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.raw or self.value}"
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class PersonMerge(models.Model):
+    """An audited merge of ``merged`` into ``survivor``: what each field was before and which
+    identities moved, so that staff can undo it within 30 days."""
+
+    survivor = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges",
+                                 verbose_name=_("surviving person"))
+    merged = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("merged person"))
+    chosen = models.JSONField(_("values chosen"), default=dict, blank=True)
+    before = models.JSONField(_("values before"), default=dict, blank=True)
+    moved_identities = models.JSONField(_("identities moved"), default=list, blank=True)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, related_name="+", verbose_name=_("merged by"))
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+",
+                                  verbose_name=_("undone by"))
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merge of persons")
+        verbose_name_plural = _("merges of persons")
+        ordering = ["-merged_at"]
+
+
+class PersonAccess(models.Model):
+    """Every opening of a person's record by staff (who, when, what they opened)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accesses",
+                               verbose_name=_("person"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+", verbose_name=_("opened by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    what = models.CharField(_("what"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("opening of a person's record")
+        verbose_name_plural = _("openings of persons' records")
+        ordering = ["-at"]

@@ -27,6 +27,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
 from addons.core.casework.models import Assignable
+from addons.core.intake import Source as IntakeSource
+from addons.core.intake import new_pin
 from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
@@ -404,6 +406,16 @@ class Appeal(Assignable, models.Model):
     applicant_email = models.EmailField(_("email"), blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=32, blank=True)
     organisation_name = models.CharField(_("organisation"), max_length=300, blank=True)
+    #: how it reached the city; an oral appeal taken by phone or in person has an operator
+    source = models.CharField(_("source"), max_length=10, choices=IntakeSource.choices,
+                              default=IntakeSource.WEB)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    #: the digits on the receipt with which a caller proves the appeal is theirs
+    status_pin = models.CharField(_("status PIN"), max_length=8, blank=True, default=new_pin,
+                                  editable=False)
     organisation_code = models.CharField(
         _("organisation code"), max_length=20, blank=True,
         help_text=_("EDRPOU, CUI or EIK/BULSTAT."),

@@ -94,6 +94,103 @@ class RecipientSegment:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a person's timeline (the contact center's citizen record): something
+    the person filed, booked, answered, subscribed to, was sent or said."""
+
+    source: str  # the TimelineSource's key
+    at: Any  # an aware datetime
+    title: str  # what it is ("Pothole on Florilor street"); hidden when not readable
+    reference: str = ""  # a reference number staff and citizens quote ("R-2026-00042")
+    status: str = ""  # the public status in words
+    url: str = ""  # where staff open it (an admin URL), "" when none
+    summary: str = ""  # a line of detail; hidden when not readable
+    open: bool = False  # still waiting for the city (shown in the caller pop-up)
+    readable: bool = True  # False: staff see that it exists, not what it says
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """What an add-on contributes to a person's timeline (``AddonConfig.timeline``).
+
+    ``entries`` is the dotted path of ``fn(site, identities, user, *, since=None,
+    until=None, limit=200) -> list[TimelineEntry]``: ``identities`` maps a kind
+    ("email", "phone", "account" and chat kinds) to the set of normalised values of one
+    person (``Identity.value``; for "account", user ids as strings); ``user`` is the member
+    of staff reading, whose rights decide ``readable`` (appeals: their content only for
+    those who may read appeals). A constant number of queries whatever the entries.
+    ``contacts`` is the dotted path of ``fn(site) -> iterable of dict(name=, email=,
+    phone=, user_id=, language=)``: the contact details typed on this add-on's records, for
+    building persons from existing data (``manage.py persons_backfill``), or None."""
+
+    key: str
+    title: Any  # a lazy translatable string ("Problem reports")
+    entries: str
+    contacts: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class StatusAnswer:
+    """What may be told about a record found by its reference (the console, the status line,
+    the chat channels): the words are in the active language."""
+
+    reference: str
+    kind: Any  # "Appeal", "Problem report", "Ticket" (translated)
+    status: str  # the public status in words
+    addressee: str = ""  # who handles it
+    expected: Any = None  # the expected date (a date), None when there is none
+    public: bool = False  # may be told to anyone who knows the reference
+    pin: str = ""  # the record's status PIN ("" when it has none)
+    #: ``{kind: {values}}`` of the identities that own it (phone in E.164, e-mail folded)
+    owners: dict = field(default_factory=dict)
+    url: str = ""  # where staff open it
+
+
+@dataclass(frozen=True)
+class StatusLookup:
+    """How a record of this add-on is found by its reference (``AddonConfig.status_lookup``).
+
+    ``pattern``: a regular expression that a reference of this kind matches (whole, case-
+    insensitive, after Cyrillic look-alikes are read as Latin and spaces removed), e.g.
+    ``r"AP-?\\d{4}-?\\d{6}"``; ``digits``: how the reference is typed on a phone keypad
+    (``"year+number"``: 2026 then 123 means AP-2026-000123), or "" when it cannot be;
+    ``find``: dotted path of ``fn(site, reference) -> StatusAnswer | None`` (a reference of
+    another site is None). Appeals are confidential: their answers have ``public=False``."""
+
+    key: str
+    title: Any
+    pattern: str
+    find: str
+    digits: str = ""
+    prefix: str = ""  # the letters before the digits ("AP"), for references typed as digits
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Intake:
+    """How an operator files a record of this add-on on a citizen's behalf
+    (``AddonConfig.intakes``).
+
+    ``form``: dotted path of a Django form class taking ``site`` as a keyword (the fields the
+    operator fills in; the citizen's name and contacts come from the person);
+    ``file``: dotted path of ``fn(site, cleaned_data, *, person, source, entered_by) ->
+    record`` that files it through the add-on's own service (numbering, routing, terms,
+    acknowledgement to the citizen by their channel) and returns the record (with
+    ``reference`` and ``get_admin_url()`` where it has them); ``allowed``: dotted path of
+    ``fn(site, source) -> (bool, reason)`` (an oral appeal by phone is allowed where the law
+    of the site's jurisdiction allows it; the reason is shown on the form), or None."""
+
+    key: str
+    title: Any
+    form: str
+    file: str
+    allowed: str | None = None
+    sources: tuple = ("phone", "walk_in", "email")
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class ScheduledJob:
     """A recurring django-q2 task, created idempotently by name."""
 
@@ -132,6 +229,13 @@ class AddonConfig(AppConfig):
     #: the record types staff work on (``addons.core.casework.Casework``): the desk's
     #: screens, the staff home and automatic assignment are built from them.
     casework: tuple = ()
+    #: what this add-on contributes to a person's timeline (``TimelineSource``), read by
+    #: the contact center; the contact center imports no add-on.
+    timeline: tuple = ()
+    #: how a record is found by its reference and what may be told (``StatusLookup``)
+    status_lookup: tuple = ()
+    #: how an operator files a record on a citizen's behalf (``Intake``)
+    intakes: tuple = ()
     #: values a whole page kept in the cache gets afresh on every view
     #: (``addons.core.page_cache``): ``(("surveys.started", "addons.surveys.views.x"),)``,
     #: a name and a function of the request returning a string; the add-on's template

@@ -98,3 +98,21 @@ def casework_for(key):
 def page_holes():
     """``{name: dotted path}`` of the values every view of a kept page fills in."""
     return {name: producer for addon in _addons.values() for name, producer in addon.page_holes}
+
+
+def timeline_sources():
+    """``[(addon, TimelineSource)]`` of every installed add-on, in order."""
+    items = [(addon, source) for addon in _addons.values() for source in addon.timeline]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
+
+
+def status_lookups():
+    """``[(addon, StatusLookup)]`` of every installed add-on, in order."""
+    items = [(addon, item) for addon in _addons.values() for item in addon.status_lookup]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
+
+
+def intakes():
+    """``[(addon, Intake)]`` of every installed add-on, in order."""
+    items = [(addon, item) for addon in _addons.values() for item in addon.intakes]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))

@@ -26,6 +26,8 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from addons.core.intake import Source as IntakeSource
+from addons.core.intake import new_pin
 from addons.core.placements import Placement
 
 #: bookings open at most two years ahead
@@ -534,6 +536,20 @@ class Ticket(models.Model):
     #: its author and the queue's staff (never in feeds, exports to calendars or lists)
     question = models.TextField(_("question"), blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    #: how it was booked; an operator booking for a caller without an account keeps the
+    #: caller's name and contacts here
+    source = models.CharField(_("source"), max_length=10, choices=IntakeSource.choices,
+                              default=IntakeSource.WEB)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    contact_name = models.CharField(_("name"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    #: the digits on the ticket with which a caller proves the ticket is theirs
+    status_pin = models.CharField(_("status PIN"), max_length=8, blank=True, default=new_pin,
+                                  editable=False)
     next_visit = models.DateTimeField(_("next visit"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

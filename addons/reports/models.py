@@ -25,6 +25,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from addons.core.casework.models import Assignable
+from addons.core.intake import new_pin
 from addons.core.placements import Placement
 
 DESCRIPTION_MAX_LENGTH = 4000
@@ -50,6 +51,10 @@ class Source(models.TextChoices):
     OPEN311 = "open311", _("Open311")
     API = "api", _("API")
     STAFF = "staff", _("Staff")
+    PHONE = "phone", _("Phone call")
+    WALK_IN = "walk_in", _("Visit in person")
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Chat")
 
 
 def private_storage():
@@ -421,6 +426,14 @@ class Report(Assignable, models.Model):
     source = models.CharField(
         _("source"), max_length=10, choices=Source.choices, default=Source.WEB
     )
+    #: the operator who filed it on the citizen's behalf (a call, a visit, an e-mail)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    #: the digits on the receipt with which a caller proves the report is theirs
+    status_pin = models.CharField(_("status PIN"), max_length=8, blank=True, default=new_pin,
+                                  editable=False)
     created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     due_at = models.DateTimeField(_("expected resolution"), null=True, blank=True)

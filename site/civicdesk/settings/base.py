@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "addons.mailings",
     "addons.surveys",
     "addons.bulletins",
+    "addons.contacts",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",

@@ -1,0 +1,98 @@
+"""The citizen record: one person per citizen and town, whatever the channel.
+
+A person has identities (``Identity``): e-mails, phones in E.164, their cabinet account,
+chat ids. An identity joins a person only when it is verified (a cabinet login, a confirmed
+e-mail link, a code sent by SMS, an operator who checked it and says so, the messaging
+platform); anything else stays on a person of its own and is offered to operators as a
+*possible match*, never merged by itself.
+
+This module is the platform's API for it; the contact center and the channels call it, the
+add-ons feed the timeline through ``AddonConfig.timeline`` (``addons.core.addon``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .models import Identity, IdentityKind, Person
+
+#: a jurisdiction's country: the default region of a phone number typed without +
+REGION = {"ua": "UA", "ro": "RO", "bg": "BG"}
+
+
+def site_region(site) -> str:
+    """The two-letter region phone numbers of ``site`` are read in (its jurisdiction)."""
+    from addons.core.models import SiteProfile
+
+    profile = SiteProfile.for_site(site) if site is not None else None
+    return REGION.get(getattr(profile, "jurisdiction", "") or "ua", "UA")
+
+
+def normalize_phone(raw: str, site=None, *, region: str | None = None) -> tuple[str, bool]:
+    """``(value, valid)``: the number in E.164 ("+380441234567") and True, or the digits
+    as typed and False when it is not a possible number of any country."""
+    import phonenumbers
+
+    text = (raw or "").strip()
+    region = region or site_region(site)
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return text, False
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        return text, False
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True
+
+
+def normalize_email(raw: str) -> str:
+    return (raw or "").strip().casefold()
+
+
+def normalize(kind: str, raw: str, site=None) -> tuple[str, bool]:
+    """``(value, valid)`` of an identity of ``kind`` as typed."""
+    if kind == IdentityKind.PHONE:
+        return normalize_phone(raw, site)
+    if kind == IdentityKind.EMAIL:
+        value = normalize_email(raw)
+        return value, "@" in value
+    return (raw or "").strip(), bool((raw or "").strip())
+
+
+def live(site):
+    """The persons of ``site`` that were not merged into another."""
+    return Person.objects.filter(site=site, merged_into__isnull=True)
+
+
+def find_by_identity(site, kind: str, raw: str, *, verified_only: bool = False):
+    """The persons of ``site`` with an identity of ``kind`` equal to ``raw`` once
+    normalised (verified ones first); an invalid phone matches nobody."""
+    value, valid = normalize(kind, raw, site)
+    if not valid:
+        return Person.objects.none()
+    identities = Identity.objects.filter(site=site, kind=kind, value=value)
+    if verified_only:
+        identities = identities.filter(verified_at__isnull=False)
+    return live(site).filter(pk__in=identities.values("person_id")).distinct()
+
+
+def identities_of(person) -> dict[str, set[str]]:
+    """``{kind: {normalised values}}`` of a person's valid identities: what the timeline
+    sources are asked with (``TimelineSource.entries``)."""
+    found: dict[str, set[str]] = {}
+    for kind, value in person.identities.filter(valid=True).values_list("kind", "value"):
+        found.setdefault(kind, set()).add(value)
+    return found
+
+
+def possible_matches(person):
+    """Other persons of the same town sharing a valid identity value with ``person``,
+    verified or not: shown to operators, never merged by themselves."""
+    pairs = list(person.identities.filter(valid=True).values_list("kind", "value"))
+    if not pairs:
+        return Person.objects.none()
+    condition = Q()
+    for kind, value in pairs:
+        condition |= Q(kind=kind, value=value)
+    others = Identity.objects.filter(condition, site_id=person.site_id).exclude(
+        person=person).values("person_id")
+    return live(person.site).filter(pk__in=others).distinct()

@@ -1,0 +1,13 @@
+from django.utils.translation import gettext_lazy as _
+
+from addons.core.addon import AddonConfig
+
+
+class ContactsConfig(AddonConfig):
+    default = True  # AddonConfig is imported here too: name the default
+    name = "addons.contacts"
+    label = "contacts"
+    verbose_name = _("Contact center")
+    description = _("One record per citizen across channels, the operators' console, calls "
+                    "and callbacks, and the phone systems' call events.")
+    default_enabled = True
