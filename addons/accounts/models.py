@@ -205,6 +205,9 @@ class PersonMerge(models.Model):
         verbose_name_plural = _("merges of persons")
         ordering = ["-merged_at"]
 
+    def __str__(self):
+        return f"{self.merged_id} -> {self.survivor_id}"
+
 
 class PersonAccess(models.Model):
     """Every opening of a person's record by staff (who, when, what they opened)."""
@@ -220,3 +223,6 @@ class PersonAccess(models.Model):
         verbose_name = _("opening of a person's record")
         verbose_name_plural = _("openings of persons' records")
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.person_id} {self.at:%Y-%m-%d %H:%M}"

@@ -27,9 +27,9 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
 from addons.core.casework.models import Assignable
+from addons.core.content_languages import translations_field
 from addons.core.intake import Source as IntakeSource
 from addons.core.intake import new_pin
-from addons.core.content_languages import translations_field
 from addons.core.placements import Placement
 
 from .forms_admin import AppealFormAdminForm, AppealsSettingsAdminForm

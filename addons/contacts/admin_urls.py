@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-app_name = "contacts"
+app_name = "contacts-admin"
 
 urlpatterns = [
     # the person's record: identities, possible matches, timeline (person_urls.py)

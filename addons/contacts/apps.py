@@ -11,3 +11,5 @@ class ContactsConfig(AddonConfig):
     description = _("One record per citizen across channels, the operators' console, calls "
                     "and callbacks, and the phone systems' call events.")
     default_enabled = True
+    urls = "addons.contacts.urls"
+    url_prefix = "contacts/"

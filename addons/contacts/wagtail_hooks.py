@@ -4,4 +4,4 @@ from wagtail import hooks
 
 @hooks.register("register_admin_urls")
 def register_admin_urls():
-    return [path("contacts/", include("addons.contacts.admin_urls", namespace="contacts"))]
+    return [path("contacts/", include("addons.contacts.admin_urls", namespace="contacts-admin"))]
