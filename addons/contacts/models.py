@@ -131,6 +131,9 @@ class Callback(models.Model):
         verbose_name_plural = _("callbacks")
         ordering = ["done_at", "due_at"]
 
+    def __str__(self):
+        return f"{self.phone or self.person_id} {self.due_at:%Y-%m-%d %H:%M}"
+
 
 class ReplyTemplate(models.Model):
     """A ready answer an operator reads out or sends (per town and language)."""
@@ -176,6 +179,9 @@ class PhoneEndpoint(models.Model):
         verbose_name = _("phone system")
         verbose_name_plural = _("phone systems")
 
+    def __str__(self):
+        return str(self.site)
+
 
 class PinAttempt(models.Model):
     """A wrong status PIN typed for a reference: three within 15 minutes lock it."""
@@ -188,3 +194,6 @@ class PinAttempt(models.Model):
     class Meta:
         indexes = [models.Index(fields=["site", "reference", "at"],
                                 name="contacts_pin_attempts")]
+
+    def __str__(self):
+        return f"{self.reference} {self.at:%Y-%m-%d %H:%M}"
