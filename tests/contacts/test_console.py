@@ -133,3 +133,15 @@ def test_menu_shows_the_contact_center_to_its_staff(operator_client, client, sit
     html = operator_client.get("/admin/").content.decode()
     assert "Contact center" in html
     assert "/admin/contacts/callbacks/" in html
+
+
+@pytest.mark.django_db
+def test_another_towns_reference_is_not_found(operator_client, site, fake_records):
+    town = add_town("town2.example")
+    person_with_phone(town, "Far Owner", "+380441112233")
+    fake_records["AP-2026-000555"] = (town.pk, "+380441112233")
+    html = operator_client.get(CONSOLE, {"q": "AP-2026-000555"}).content.decode()
+    assert "/admin/fake/AP-2026-000555/" not in html and "Far Owner" not in html
+    html = operator_client.get(CONSOLE, {"q": "AP-2026-000555"},
+                               HTTP_HOST="town2.example").content.decode()
+    assert "/admin/fake/AP-2026-000555/" in html
