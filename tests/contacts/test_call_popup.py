@@ -1,5 +1,6 @@
 import pytest
 
+from addons.accounts.models import PersonAccess
 from addons.contacts.models import Callback, Interaction, WrapUpCode
 from tests.conftest import add_town
 
@@ -9,14 +10,16 @@ POPUP = "/admin/contacts/call/"
 
 
 @pytest.mark.django_db
-def test_popup_shows_the_verified_person_and_their_open_records(operator_client, site,
-                                                                fake_records):
+def test_popup_shows_the_verified_person_and_their_open_records(operator_client, operator,
+                                                                site, fake_records):
     taras = person_with_phone(site, "Taras Melnyk", "+380441234567")
     fake_records["AP-2026-000007"] = (site.pk, "+380441234567")
     html = operator_client.get(POPUP, {"from": "+380441234567"}).content.decode()
     assert "Taras Melnyk" in html and f"/admin/contacts/persons/{taras.pk}/" in html
     assert "Pothole AP-2026-000007" in html
     assert "Closed one" not in html  # only open records
+    access = PersonAccess.objects.get(person=taras)
+    assert access.user == operator and access.what == "caller pop-up"
 
 
 @pytest.mark.django_db

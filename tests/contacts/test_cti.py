@@ -151,3 +151,12 @@ def test_command_sets_and_rotates_the_token(site):
     assert out.getvalue().strip() != url
     with pytest.raises(CommandError):
         call_command("contacts_cti", "--site", "nowhere.example", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_guessing_tokens_is_stopped(client, site, token):
+    for attempt in range(20):
+        assert new_call(client, f"guess-{attempt}").status_code == 403
+    assert new_call(client, "guess-more").status_code == 429
+    assert new_call(client, token).status_code == 429
+    assert not Interaction.objects.exists()
