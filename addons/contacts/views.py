@@ -211,8 +211,16 @@ def callbacks(request):
     site = request.contacts_site
     now = timezone.now()
     done = request.GET.get("done") == "1"
+    mine = request.GET.get("mine") == "1"
     queryset = Callback.objects.filter(site=site, done_at__isnull=not done).select_related(
         "owner", "person", "done_by")
+    if mine:
+        queryset = queryset.filter(owner=request.user)
+    person = None
+    raw_person = request.GET.get("person") or request.POST.get("person")
+    if raw_person:
+        person = get_object_or_404(Person, pk=parse_pk(raw_person), site=site,
+                                   merged_into__isnull=True)
     if done:
         queryset = queryset.order_by("-done_at")
     else:
@@ -227,12 +235,13 @@ def callbacks(request):
     if request.method == "POST" and form.is_valid():
         item = form.save(commit=False)
         item.site = site
+        item.person = person
         item.created_by = request.user
         item.save()
         messages.success(request, _("The callback is planned."))
         return redirect("contacts-admin:callbacks")
     return render(request, "contacts/callbacks.html", {
-        "page": page, "done": done, "now": now, "form": form,
+        "page": page, "done": done, "mine": mine, "now": now, "form": form, "person": person,
         "person_urls": {item.person_id: services.person_url(item.person_id)
                         for item in page if item.person_id},
     })

@@ -94,3 +94,14 @@ def test_popup_records_touched_by_reference(operator_client, operator, site, fak
         "summary": "Wrong one", "references": "AP-2026-999999"})
     assert "No record has the reference AP-2026-999999." in response.content.decode()
     assert Interaction.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_another_towns_wrap_up_code_is_refused(operator_client, site):
+    town = add_town("town2.example")
+    far = WrapUpCode.objects.create(site=town, title="Far code")
+    response = operator_client.post(f"{POPUP}?from=%2B380441234567", {
+        "summary": "Kept", "wrap_up": far.pk})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Select a valid choice" in html and "Kept" in html
+    assert not Interaction.objects.exists()

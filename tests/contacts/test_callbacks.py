@@ -94,3 +94,26 @@ def test_wrap_up_codes_and_templates_are_managed_per_town(client, site):
 def test_operators_without_the_model_permission_cannot_edit_templates(operator_client, site):
     assert operator_client.get("/admin/contacts/manage/templates/").status_code == 200
     assert refused(operator_client.get("/admin/contacts/manage/templates/new/"))
+
+
+@pytest.mark.django_db
+def test_my_callbacks_and_a_callback_for_a_person(operator_client, operator, site):
+    from .helpers import person_with_phone
+
+    other = make_staff("petro")
+    due = timezone.now() + datetime.timedelta(hours=1)
+    Callback.objects.create(site=site, owner=other, due_at=due, note="not mine")
+    Callback.objects.create(site=site, owner=operator, due_at=due, note="all mine")
+    html = operator_client.get(LIST, {"mine": "1"}).content.decode()
+    assert "all mine" in html and "not mine" not in html
+    person = person_with_phone(site, "Ivan Caller", "+380441234567")
+    response = operator_client.post(f"{LIST}?person={person.pk}", {
+        "owner": operator.pk, "due_at": "2099-02-03T10:00", "note": "for Ivan"})
+    assert response.status_code == 302
+    assert Callback.objects.get(note="for Ivan").person == person
+    town = add_town("town2.example")
+    far = person_with_phone(town, "Far Away", "+380441234567")
+    response = operator_client.post(f"{LIST}?person={far.pk}", {
+        "owner": operator.pk, "due_at": "2099-02-03T10:00", "note": "crossing"})
+    assert response.status_code == 404
+    assert not Callback.objects.filter(note="crossing").exists()
