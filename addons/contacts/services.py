@@ -179,16 +179,15 @@ def search(site, text: str) -> SearchResult:
             result.persons = _persons_with(site, IdentityKind.PHONE, value)
         return result
     result.kind = "name"
-    words = text.split()[:5]
+    from django.db.models import F
+
+    from addons.addressees.catalog import Casefold
+
     condition = Q()
-    for word in words:
-        condition &= Q(full_name__icontains=word)
-    persons = list(live(site).filter(condition).order_by("full_name", "pk")[:50])
-    if not persons and any(not word.isascii() for word in words):
-        # SQLite folds ASCII only: compare case-folded in Python for other scripts
-        folded = [word.casefold() for word in words]
-        persons = [person for person in live(site).order_by("full_name", "pk")[:2000]
-                   if all(word in person.full_name.casefold() for word in folded)][:50]
+    for word in text.split()[:5]:
+        condition &= Q(_name__contains=word.lower())
+    persons = list(live(site).alias(_name=Casefold(F("full_name"))).filter(condition)
+                   .order_by("full_name", "pk")[:50])
     result.persons = [PersonHit(person, person_url(person.pk)) for person in persons]
     return result
 
