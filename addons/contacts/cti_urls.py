@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import cti
+
+urlpatterns = [
+    path("<str:token>/", cti.event, name="cti"),
+]

@@ -68,6 +68,8 @@ class Interaction(models.Model):
     call_id = models.CharField(_("call id"), max_length=120, blank=True)
     from_number = models.CharField(_("from"), max_length=64, blank=True)
     to_number = models.CharField(_("to"), max_length=64, blank=True)
+    #: False when the citizen's number could not be read as a phone number (kept as typed)
+    number_valid = models.BooleanField(_("number recognised"), default=True)
     state = models.CharField(_("state"), max_length=10, choices=CallState.choices,
                              default=CallState.ENDED)
     started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
