@@ -17,7 +17,7 @@ from addons.reports.models import CoSign
 from tests.conftest import add_town
 from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
     SUBJECT,
-    citizen,
+    citizen_fixture,
     count_queries,
     make_addressee,
     make_answer,
@@ -30,8 +30,8 @@ from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
     make_report,
     make_subscription,
     make_ticket,
-    person,
-    town,
+    person_fixture,
+    town_fixture,
 )
 
 pytestmark = pytest.mark.django_db

@@ -135,8 +135,8 @@ def make_operator(django_user_model, name="operator", **extra):
     return user
 
 
-@pytest.fixture
-def town(site):
+@pytest.fixture(name="town")
+def town_fixture(site):
     from addons.core.models import SiteProfile
 
     profile = SiteProfile.for_site(site)
@@ -146,13 +146,13 @@ def town(site):
     return site
 
 
-@pytest.fixture
-def citizen(django_user_model):
+@pytest.fixture(name="citizen")
+def citizen_fixture(django_user_model):
     return django_user_model.objects.create_user(username="olena", email="olena@example.org",
                                                  password="x", full_name="Olena Kovalenko")
 
 
-@pytest.fixture
-def person(town, citizen):
+@pytest.fixture(name="person")
+def person_fixture(town, citizen):
     return make_person(town, emails=["olena.k@example.org"], phones=["+380441234567"],
                        accounts=[citizen.pk])

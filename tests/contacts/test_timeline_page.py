@@ -10,14 +10,14 @@ from addons.accounts.models import Identity, PersonAccess
 from tests.conftest import add_town
 from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
     SUBJECT,
-    citizen,
+    citizen_fixture,
     make_addressee,
     make_appeal,
     make_operator,
     make_person,
     make_report,
-    person,
-    town,
+    person_fixture,
+    town_fixture,
 )
 
 pytestmark = pytest.mark.django_db
