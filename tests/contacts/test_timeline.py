@@ -37,6 +37,15 @@ from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The words of the entries are compared in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def superuser(django_user_model):
     return django_user_model.objects.create_superuser("root", "root@city.example", "x")

@@ -11,6 +11,15 @@ from tests.contacts.test_timeline_data import count_queries, make_notification, 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The words of the entries are compared in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_notifications_by_email_and_account(site, django_user_model):
     user = django_user_model.objects.create_user(username="o", email="o@example.org",
                                                  password="x")

@@ -10,6 +10,15 @@ from tests.contacts.test_timeline_data import count_queries, make_delivery, make
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The words of the entries are compared in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_deliveries_to_the_person(site):
     person = make_person(site, emails=["olena.k@example.org"])
     make_delivery(site, "OLENA.K@example.org", name="Spring cleaning day")

@@ -12,6 +12,15 @@ from tests.contacts.test_timeline_data import count_queries, make_person, make_r
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The words of the entries are compared in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def town(site):
     from addons.core.models import SiteProfile
