@@ -63,9 +63,9 @@ def merge_url(first, second) -> str:
 class TimelineFilterForm(forms.Form):
     sources = forms.MultipleChoiceField(label=_("Show"), required=False,
                                         widget=forms.CheckboxSelectMultiple)
-    since = forms.DateField(label=_("From"), required=False,
+    since = forms.DateField(label=_("Period from"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False,
+    until = forms.DateField(label=_("Period to"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     open_only = forms.BooleanField(label=_("Only records still waiting for the city"),
                                    required=False)
@@ -95,6 +95,19 @@ class TimelineFilterForm(forms.Form):
         return since, until
 
 
+def _name_accounts(identities) -> None:
+    """Give each cabinet account identity the account it names (``identity.account``)."""
+    from django.contrib.auth import get_user_model
+
+    ids = [int(identity.value) for identity in identities
+           if identity.kind == IdentityKind.ACCOUNT and identity.value.isdigit()]
+    users = get_user_model().objects.in_bulk(ids) if ids else {}
+    for identity in identities:
+        identity.account = (users.get(int(identity.value))
+                            if identity.kind == IdentityKind.ACCOUNT
+                            and identity.value.isdigit() else None)
+
+
 def person_view(request, person_id):
     if not may_use_console(request.user):
         raise PermissionDenied
@@ -113,6 +126,7 @@ def person_view(request, person_id):
     PersonAccess.objects.create(person=person, user=request.user, what="record")
     identities = list(person.identities.select_related("verified_by")
                       .order_by("kind", "-verified_at", "pk"))
+    _name_accounts(identities)
     matches = [(other, merge_url(person, other))
                for other in persons.possible_matches(person).order_by("full_name", "pk")[:20]]
     query = request.GET.copy()

@@ -77,13 +77,14 @@ def test_every_opening_is_logged(client, person, operator):
     assert PersonAccess.objects.filter(person=person, user=operator).count() == 2
 
 
-def test_identities_and_possible_matches(client, town, person, operator):
+def test_identities_and_possible_matches(client, town, citizen, person, operator):
     twin = make_person(town, "O. Kovalenko")
     Identity.objects.create(person=twin, site=town, kind="phone", value="+380441234567",
                             raw="044 123 45 67")
     client.force_login(operator)
     html = client.get(record_url(person)).content.decode()
     assert "olena.k@example.org" in html
+    assert "olena@example.org" in html  # the cabinet account, by its address
     assert "Checked by an operator" in html
     assert "O. Kovalenko" in html
     assert f"/admin/persons/merge/?a={person.pk}&amp;b={twin.pk}" in html
