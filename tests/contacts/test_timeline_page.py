@@ -169,3 +169,27 @@ def test_the_log_of_openings(client, person, operator, django_user_model):
     superuser = django_user_model.objects.create_superuser("root", "root@city.example", "x")
     client.force_login(superuser)
     assert client.get(accesses).status_code == 200
+
+
+def test_the_page_costs_the_same_whatever_the_entries(client, town, citizen, person,
+                                                      housing, operator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def fill(count):
+        for _ in range(count):
+            make_appeal(town, housing, author=citizen)
+            make_report(town, contact_phone="044 123 45 67")
+
+    def cost():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(record_url(person)).status_code == 200
+        return len(captured.captured_queries)
+
+    client.force_login(operator)
+    fill(2)
+    cost()
+    few = cost()
+    fill(20)
+    cost()  # the site of the host name is read again once the records changed
+    assert cost() == few
