@@ -184,12 +184,13 @@ def test_the_page_costs_the_same_whatever_the_entries(client, town, citizen, per
     def cost():
         with CaptureQueriesContext(connection) as captured:
             assert client.get(record_url(person)).status_code == 200
-        return len(captured.captured_queries)
+        # the site of the host name comes from a cache that other changes empty
+        return len([query for query in captured.captured_queries
+                    if not query["sql"].startswith('SELECT "wagtailcore_site"')])
 
     client.force_login(operator)
     fill(2)
     cost()
     few = cost()
     fill(20)
-    cost()  # the site of the host name is read again once the records changed
     assert cost() == few
