@@ -172,3 +172,20 @@ def test_the_contact_center_imports_no_other_addon():
             for module in modules:
                 if module.startswith("addons."):
                     assert module.split(".")[1] in allowed, (name, module)
+
+
+def broken_source(site, identities, user, **kwargs):
+    raise RuntimeError("the add-on's database table is locked")
+
+
+def test_a_failing_source_leaves_the_others_readable(town, citizen, person, superuser,
+                                                     monkeypatch):
+    from addons.contacts import timeline as module
+
+    make_notification(town, recipient=citizen)
+    offered = module.available_sources(town)
+    monkeypatch.setattr(module, "available_sources", lambda site: [
+        *offered, ("broken", "Broken records", f"{__name__}.broken_source")])
+    page = timeline(person, superuser)
+    assert page.failed == ["Broken records"]
+    assert [entry.source for entry in page.entries] == ["notifications"]
