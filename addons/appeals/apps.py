@@ -6,6 +6,7 @@ from addons.core.addon import (
     NotificationEvent,
     ScheduledJob,
     StatisticsBlock,
+    TimelineSource,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
 
@@ -108,6 +109,9 @@ class AppealsConfig(AddonConfig):
     urls = "addons.appeals.urls"
     url_prefix = "appeals/"
     placements = ("appeals.AppealFormPlacement",)
+    timeline = (TimelineSource("appeals", _("Appeals"),
+                               "addons.appeals.timeline.entries",
+                               "addons.appeals.timeline.contacts", order=10),)
     api_urls = "addons.appeals.api_urls"
     casework = (APPEALS_CASEWORK,)
     statistics_blocks = (

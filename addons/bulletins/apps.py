@@ -6,6 +6,7 @@ from addons.core.addon import (
     MenuLink,
     RecipientSegment,
     ScheduledJob,
+    TimelineSource,
 )
 
 
@@ -20,6 +21,9 @@ class BulletinsConfig(AddonConfig):
     urls = "addons.bulletins.urls"
     url_prefix = "bulletins/"
     placements = ("bulletins.BulletinStreamPlacement",)
+    timeline = (TimelineSource("bulletins", _("Bulletin subscriptions"),
+                               "addons.bulletins.timeline.entries",
+                               "addons.bulletins.timeline.contacts", order=50),)
     menu_links = (MenuLink(_("News"), "bulletins:digest", order=10),)
     cabinet_sections = (
         CabinetSection(

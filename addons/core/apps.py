@@ -1,13 +1,16 @@
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from .addon import AddonConfig, NotificationEvent, ScheduledJob
+from .addon import AddonConfig, NotificationEvent, ScheduledJob, TimelineSource
 
 
 class CoreConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.core"
     label = "core"
+    timeline = (TimelineSource("notifications", _("Notifications sent"),
+                               "addons.core.timeline.entries",
+                               "addons.core.timeline.contacts", order=70),)
     verbose_name = _("Platform core")
     required = True
     #: the workspace summary (the staff home's figures) under /api/v1/

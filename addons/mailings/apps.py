@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, ScheduledJob
+from addons.core.addon import AddonConfig, ScheduledJob, TimelineSource
 from addons.core.casework import CaseAction, Casework, DetailSection
 
 
@@ -8,6 +8,9 @@ class MailingsConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.mailings"
     label = "mailings"
+    timeline = (TimelineSource("mailings", _("Mass e-mail"),
+                               "addons.mailings.timeline.entries",
+                               "addons.mailings.timeline.contacts", order=60),)
     verbose_name = _("Mass mailing")
     description = _("Campaigns to recipient lists and segments: templates in several "
                     "languages, scheduling, one-click unsubscribe, bounces, reports.")

@@ -7,6 +7,7 @@ from addons.core.addon import (
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    TimelineSource,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
 
@@ -86,6 +87,9 @@ class QueuesConfig(AddonConfig):
     url_prefix = "queues/"
     api_urls = "addons.queues.api_urls"
     placements = ("queues.QueuePlacement",)
+    timeline = (TimelineSource("tickets", _("Queue tickets and receptions"),
+                               "addons.queues.timeline.entries",
+                               "addons.queues.timeline.contacts", order=30),)
     # deputies' receptions: the public list and its feed (addons/queues/receptions.py)
     root_urls = (("queues/receptions/", "addons.queues.receptions", "receptions"),)
     menu_links = (MenuLink(_("Receptions"), "queues-receptions:list", order=20),)

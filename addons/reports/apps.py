@@ -7,6 +7,7 @@ from addons.core.addon import (
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    TimelineSource,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
 
@@ -27,6 +28,9 @@ class ReportsConfig(AddonConfig):
     api_urls = "addons.reports.api_urls"
     root_urls = (("open311/v2/", "addons.reports.open311.urls", "open311"),)
     placements = ("reports.ReportButtonPlacement", "reports.SituationalMapPlacement")
+    timeline = (TimelineSource("reports", _("Problem reports"),
+                               "addons.reports.timeline.entries",
+                               "addons.reports.timeline.contacts", order=20),)
     menu_links = (MenuLink(_("Report a problem"), "reports:new", order=5),)
     cabinet_sections = (
         CabinetSection(

@@ -1,6 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, CabinetSection, ScheduledJob, StatisticsBlock
+from addons.core.addon import (
+    AddonConfig,
+    CabinetSection,
+    ScheduledJob,
+    StatisticsBlock,
+    TimelineSource,
+)
 from addons.core.casework import CaseAction, Casework, DetailSection
 
 
@@ -15,6 +21,9 @@ class SurveysConfig(AddonConfig):
     urls = "addons.surveys.urls"
     url_prefix = "surveys/"
     placements = ("surveys.SurveyPlacement",)
+    timeline = (TimelineSource("surveys", _("Survey answers"),
+                               "addons.surveys.timeline.entries",
+                               "addons.surveys.timeline.contacts", order=40),)
     #: a survey form carries the signed moment it was shown, afresh on a kept page too
     page_holes = (("surveys.started", "addons.surveys.views.started_value"),)
     statistics_blocks = (
