@@ -205,16 +205,16 @@ def _record_url(record) -> str:
 
 
 def _email_of(record) -> str:
-    """The address the add-on's acknowledgement went to: the typed e-mail, else the
-    account's."""
-    for name in ("contact_email", "applicant_email"):
-        value = getattr(record, name, "")
-        if value:
-            return value
+    """The address the add-on's acknowledgement went to: the citizen's account's when the
+    record is theirs, else the e-mail typed on the form."""
     for name in ("reporter", "author", "citizen"):
         user = getattr(record, name, None) if hasattr(record, f"{name}_id") else None
         if user is not None and getattr(user, "email", ""):
             return user.email
+    for name in ("contact_email", "applicant_email"):
+        value = getattr(record, name, "")
+        if value:
+            return value
     return ""
 
 
@@ -270,15 +270,15 @@ def _tell_citizen(site, record, person, title) -> tuple[str, str]:
     return "", ""
 
 
-def _add_to_interaction(interaction, key, record) -> None:
+def _add_to_interaction(interaction, key, record, person) -> None:
     locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
     records = list(locked.records or [])
     records.append({"source": key, "reference": _reference(record),
                     "url": _record_url(record)})
     locked.records = records
     update = ["records", "updated_at"]
-    if locked.person_id is None and getattr(interaction, "_person", None) is not None:
-        locked.person = interaction._person
+    if locked.person_id is None and person is not None:
+        locked.person = person
         update.append("person")
     locked.save(update_fields=update)
 
@@ -300,8 +300,7 @@ def _file(request, site, person, interaction, entry):
             record = file_function(site, form.cleaned_data, person=person, source=source,
                                    entered_by=request.user)
             if interaction is not None:
-                interaction._person = person
-                _add_to_interaction(interaction, entry.key, record)
+                _add_to_interaction(interaction, entry.key, record, person)
     except ValidationError as error:
         _apply_errors(form, error)
         return None
