@@ -286,9 +286,12 @@ def test_no_email_the_reference_goes_by_sms(operator_client, caller, category, m
     assert "by SMS to +380501112233" in response.content.decode()
 
 
-def test_only_the_contact_center(client, django_user_model, caller):
+def test_only_the_contact_center(client, django_user_model, caller, category):
     client.force_login(_staff(django_user_model, "clerk", console=False))
     response = client.get(URL, {"person": caller.pk})
+    assert response.status_code in (302, 403)
+    assert b"mykola@example.org" not in response.content
+    response = client.post(URL, {**_report(category), "person": caller.pk})
     assert response.status_code in (302, 403)
     assert not Report.objects.exists()
 
@@ -312,3 +315,27 @@ def test_an_interaction_of_another_town(operator_client, caller, category):
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.records == [] and not Report.objects.exists()
+
+
+def test_a_citizen_with_an_account_gets_the_appeal_in_their_cabinet(
+        operator_client, operator, town, addressee, django_user_model,
+        django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    citizen = django_user_model.objects.create_user(
+        username="olena", email="olena@example.org", password="x", full_name="Olena Shevchuk")
+    person = Person.objects.create(site=town, full_name="Olena Shevchuk",
+                                   postal_address="vul. Sadova 5, Uman")
+    Identity.objects.create(person=person, site=town, kind="account", value=str(citizen.pk),
+                            verified_at=timezone.now())
+    page = operator_client.get(URL, {"person": person.pk}).content.decode()
+    assert 'value="Olena Shevchuk"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator_client.post(URL, {**_appeal(addressee, **{
+            "appeals-applicant_name": "Olena Shevchuk",
+            "appeals-applicant_address": "vul. Sadova 5, Uman",
+            "appeals-applicant_email": ""}), "person": person.pk}, follow=True)
+    appeal = Appeal.objects.get()
+    assert appeal.author == citizen and appeal.entered_by == operator
+    assert "by e-mail to olena@example.org" in response.content.decode()
+    assert any("olena@example.org" in message.to for message in mail.outbox)
