@@ -339,3 +339,26 @@ def test_a_citizen_with_an_account_gets_the_appeal_in_their_cabinet(
     assert appeal.author == citizen and appeal.entered_by == operator
     assert "by e-mail to olena@example.org" in response.content.decode()
     assert any("olena@example.org" in message.to for message in mail.outbox)
+
+
+class RecordingBackend:
+    """An SMS back-end that keeps what it was asked to send."""
+
+    sent = []
+
+    def send(self, to, text, site=None):
+        self.sent.append((to, text, site))
+
+
+def test_the_sms_back_end_named_in_the_settings(operator_client, caller, category, town,
+                                                monkeypatch, settings):
+    monkeypatch.setitem(sys.modules, "addons.accounts.sms",
+                        types.ModuleType("addons.accounts.sms"))
+    settings.CIVICDESK_SMS_BACKEND = "tests.contacts.test_intake.RecordingBackend"
+    RecordingBackend.sent.clear()
+    operator_client.post(URL, {**_report(category, **{"reports-contact_email": ""}),
+                               "person": caller.pk})
+    report = Report.objects.get()
+    assert [(to, site) for to, _text, site in RecordingBackend.sent] == [
+        ("+380501112233", town)]
+    assert report.tracking_number in RecordingBackend.sent[0][1]
