@@ -13,6 +13,15 @@ from addons.reports.models import Report
 from .conftest import CENTRE
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Messages checked in English, whatever language an earlier request left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def operator(django_user_model):
     return django_user_model.objects.create_user(username="operator", email="op@example.org",
