@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
+    Intake,
     NotificationEvent,
     ScheduledJob,
     StatisticsBlock,
@@ -103,6 +104,10 @@ class AppealsConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.appeals"
     label = "appeals"
+    intakes = (Intake(key="appeals", title=_("Appeal"),
+                      form="addons.appeals.intake.AppealIntakeForm",
+                      file="addons.appeals.intake.file",
+                      allowed="addons.appeals.intake.allowed", order=20),)
     verbose_name = _("Appeals")
     description = _("Formal appeals and petitions with legal deadlines, replies and reminders.")
     default_enabled = True

@@ -314,6 +314,8 @@ def file_appeal(
     files=(),
     token=None,
     today: date | None = None,
+    source: str = "web",
+    entered_by=None,
 ) -> tuple[Appeal, bool]:
     """File an appeal. Returns ``(appeal, created)``; ``created`` is False when ``token``
     was already used (a second submit of the same form): nothing new is made.
@@ -321,6 +323,8 @@ def file_appeal(
     ``data``: applicant_name, applicant_address, applicant_email, applicant_phone,
     organisation_name, organisation_code, subject, text, answers (dict), do_not_disclose,
     priority. ``files``: ``uploads.CheckedFile`` items (already checked by the form).
+    ``source`` and ``entered_by``: how it reached the city and the operator who recorded
+    it (an oral appeal taken by phone or in person).
     """
     if token is not None:
         existing = Appeal.objects.filter(submission_token=token).first()
@@ -330,7 +334,8 @@ def file_appeal(
     try:
         with transaction.atomic():
             appeal = _file(site=site, form=form, addressee=addressee, author=author,
-                           data=data, files=files, token=token, today=today, written=written)
+                           data=data, files=files, token=token, today=today, written=written,
+                           source=source, entered_by=entered_by)
     except BaseException as error:
         # A filing that failed leaves no file behind.
         for storage, name in written:
@@ -346,7 +351,8 @@ def file_appeal(
     return appeal, True
 
 
-def _file(*, site, form, addressee, author, data, files, token, today, written):
+def _file(*, site, form, addressee, author, data, files, token, today, written,
+          source="web", entered_by=None):
     code = jurisdictions.jurisdiction_of(site)
     options = _site_settings(site)
     now = timezone.now()
@@ -369,6 +375,8 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
         status=Status.SUBMITTED if via_department else Status.REGISTERED,
         received_at=now,
         submission_token=token,
+        source=source or "web",
+        entered_by=entered_by if _is_user(entered_by) else None,
         applicant_name=data.get("applicant_name", "").strip(),
         applicant_address=data.get("applicant_address", "").strip(),
         applicant_email=data.get("applicant_email", "").strip(),
@@ -416,8 +424,9 @@ def _file(*, site, form, addressee, author, data, files, token, today, written):
                                       year=received.year)
     appeal.save()
     _save_files(appeal, files, user=author, written=written)
-    _record(appeal, AppealEvent.Action.FILED, author, data={
+    _record(appeal, AppealEvent.Action.FILED, author or appeal.entered_by, data={
         "addressee": addressee.pk, "repeated_of": appeal.repeated_of_id,
+        **({"source": appeal.source} if appeal.entered_by_id else {}),
     }, log_action="appeals.file")
     _notify_citizen(appeal, "appeals.filed", key=f"appeals.filed:{appeal.pk}")
     recipients = staff_recipients(appeal.addressee, appeal.site)

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Filing on a caller's behalf (intake_views.py), under /admin/contacts/file/."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import intake_views
+
+urlpatterns = [
+    path("", intake_views.file_for_caller, name="file"),
+]

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
+    Intake,
     MenuLink,
     NotificationEvent,
     RecipientSegment,
@@ -80,6 +81,9 @@ class QueuesConfig(AddonConfig):
     default = True  # AddonConfig is imported here too: name the default
     name = "addons.queues"
     label = "queues"
+    intakes = (Intake(key="queues", title=_("Booking a visit"),
+                      form="addons.queues.intake.BookingIntakeForm",
+                      file="addons.queues.intake.file", order=30),)
     verbose_name = _("Electronic queue")
     description = _("Book a visit: schedules, free times, tickets with QR code and PDF.")
     default_enabled = True

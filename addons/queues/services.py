@@ -467,14 +467,20 @@ def _lock_citizen(citizen) -> None:
 
 
 def book(queue: Queue, service, citizen, start: datetime, answers: dict | None = None, *,
-         token: str | None = None, question: str = "") -> Ticket:
+         token: str | None = None, question: str = "", source: str = "web",
+         entered_by=None, contact: dict | None = None) -> Ticket:
     """Book ``start`` for ``citizen`` and return the ticket.
 
     Raises :class:`InvalidService`, :class:`OutsideSchedule`, :class:`Blocked`,
     :class:`LimitReached`, :class:`SlotTaken` or, for a deputy's reception booked without
     the citizen's ``question``, :class:`QuestionMissing`. With ``token`` (a form's one-time
     value) a repeated submission returns the ticket the first one made.
+
+    An operator booking on a caller's behalf passes ``source`` and ``entered_by``; for a
+    caller without an account ``citizen`` is None and ``contact`` holds their ``name``,
+    ``phone`` and ``email`` (the profile the queue needs is checked on them).
     """
+    contact = {key: (value or "").strip() for key, value in (contact or {}).items()}
     if token:
         existing = Ticket.objects.filter(citizen=citizen, token=token).first()
         if existing is not None:
@@ -482,7 +488,8 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
     _check_service(queue, service)
     if not queue.active:
         raise OutsideSchedule(_("This queue is closed for booking."))
-    missing = missing_profile(queue, citizen)
+    missing = (missing_profile(queue, citizen) if citizen is not None
+               else _missing_contact(queue, contact))
     if missing:
         raise ProfileIncomplete(missing)
     question = (question or "").strip()[:QUESTION_MAX]
@@ -491,19 +498,20 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
     _check_calendar(queue, start)
     start = _aware(queue, start)
     _slot_start, end, free = _check_time(queue, service, start)
-    until = blocked_until(queue, citizen)
+    until = blocked_until(queue, citizen) if citizen is not None else None
     if until is not None:
         raise Blocked(until)
     if free <= 0:
         raise SlotTaken(nearest_free(queue, service, start, exclude={start}))
-    if _active_count(queue, citizen) >= queue.max_active_tickets:
+    if citizen is not None and _active_count(queue, citizen) >= queue.max_active_tickets:
         raise LimitReached()
     day = start.astimezone(queue_timezone(queue)).date()
     try:
         with transaction.atomic():
-            _lock_citizen(citizen)
-            if _active_count(queue, citizen) >= queue.max_active_tickets:
-                raise LimitReached()
+            if citizen is not None:
+                _lock_citizen(citizen)
+                if _active_count(queue, citizen) >= queue.max_active_tickets:
+                    raise LimitReached()
             _take(queue, _starts(start, service.duration_slots, queue.slot_minutes))
             seq = _next_seq(queue, day)
             ticket = Ticket.objects.create(
@@ -511,6 +519,10 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
                 start=start, end=end, day=day, slots=service.duration_slots, seq=seq,
                 number=format_number(queue, seq), token=token or "",
                 answers=dict(answers or {}), question=question,
+                source=source or "web", entered_by=entered_by,
+                contact_name=contact.get("name", "")[:200],
+                contact_phone=contact.get("phone", "")[:32],
+                contact_email=contact.get("email", "")[:254],
             )
     except _Full:
         raise SlotTaken(nearest_free(queue, service, start, exclude={start})) from None
@@ -522,6 +534,13 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
         raise
     _after_booking(ticket)
     return ticket
+
+
+def _missing_contact(queue: Queue, contact: dict) -> list[str]:
+    """The profile fields ``queue`` needs that a caller without an account did not give
+    (their name and, where the queue asks for it, their phone)."""
+    given = {"full_name": contact.get("name"), "phone": contact.get("phone")}
+    return [name for name in queue.profile_fields() if name in given and not given[name]]
 
 
 #: ``book`` under a name a parameter called ``book`` does not hide

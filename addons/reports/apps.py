@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
+    Intake,
     MenuLink,
     NotificationEvent,
     RecipientSegment,
@@ -20,6 +21,9 @@ class ReportsConfig(AddonConfig):
     default = True
     name = "addons.reports"
     label = "reports"
+    intakes = (Intake(key="reports", title=_("Problem report"),
+                      form="addons.reports.intake.ReportIntakeForm",
+                      file="addons.reports.intake.file", order=10),)
     verbose_name = _("Problem reports")
     description = _("Citizens report problems on a map; staff route, resolve and answer them.")
     default_enabled = True

@@ -214,12 +214,14 @@ def check_point(point: Point | None, site) -> Point:
     return point
 
 
-def check_category(category, site, reporter) -> ReportCategory:
+def check_category(category, site, reporter, *, entered_by=None) -> ReportCategory:
+    """The category, or ValidationError. A category that needs an account accepts a report
+    an operator files on a caller's behalf (``entered_by``): the operator knows who it is."""
     if category is None or not isinstance(category, ReportCategory):
         raise ValidationError({"category": _("Choose a category.")})
     if category.site_id != site.pk or not category.is_active or category.is_group:
         raise ValidationError({"category": _("Choose a category.")})
-    anonymous = reporter is None or not reporter.is_authenticated
+    anonymous = (reporter is None or not reporter.is_authenticated) and entered_by is None
     if anonymous and not category.allow_anonymous:
         raise ValidationError({"category": _(
             "Reports of this category need an account: log in to file it."
@@ -326,17 +328,20 @@ def submit_report(
     source: str = Source.WEB,
     service_request_id: str = "",
     now: datetime | None = None,
+    entered_by=None,
 ) -> Report:
     """File a report: validate, number, route, set the SLA due time, store the photos
     (already processed, see ``photos.process_photo``), write the timeline's first entry and
-    notify the reporter and the addressee's moderators. ValidationError per field."""
+    notify the reporter and the addressee's moderators. ValidationError per field.
+    ``entered_by``: the operator who files it on a caller's behalf (with ``source`` phone,
+    walk_in or email)."""
     from .photos import max_photos
 
     if reporter is not None and not reporter.is_authenticated:
         reporter = None
     errors = {}
     for check in (
-        lambda: check_category(category, site, reporter),
+        lambda: check_category(category, site, reporter, entered_by=entered_by),
         lambda: check_point(point, site),
         lambda: clean_description(description),
     ):
@@ -373,6 +378,7 @@ def submit_report(
             contact_email=contact_email,
             contact_phone=contact_phone[:32],
             source=source,
+            entered_by=entered_by,
             service_request_id=service_request_id,
             created_at=now,
         )
