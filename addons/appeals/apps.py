@@ -6,6 +6,7 @@ from addons.core.addon import (
     NotificationEvent,
     ScheduledJob,
     StatisticsBlock,
+    StatusLookup,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
 
@@ -103,6 +104,9 @@ class AppealsConfig(AddonConfig):
     name = "addons.appeals"
     label = "appeals"
     verbose_name = _("Appeals")
+    status_lookup = (StatusLookup("appeals", _("Appeals"), r"AP-?\d{4}-?\d{1,6}",
+                                  "addons.appeals.status.find", digits="year+number",
+                                  prefix="AP", order=10),)
     description = _("Formal appeals and petitions with legal deadlines, replies and reminders.")
     default_enabled = True
     urls = "addons.appeals.urls"

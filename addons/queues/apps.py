@@ -7,6 +7,7 @@ from addons.core.addon import (
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    StatusLookup,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
 
@@ -80,6 +81,9 @@ class QueuesConfig(AddonConfig):
     name = "addons.queues"
     label = "queues"
     verbose_name = _("Electronic queue")
+    status_lookup = (StatusLookup("queues", _("Tickets"), r"TK-?\d{1,12}",
+                                  "addons.queues.status.find", digits="number",
+                                  prefix="TK", order=30),)
     description = _("Book a visit: schedules, free times, tickets with QR code and PDF.")
     default_enabled = True
     urls = "addons.queues.urls"

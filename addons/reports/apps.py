@@ -7,6 +7,7 @@ from addons.core.addon import (
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    StatusLookup,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
 
@@ -20,6 +21,9 @@ class ReportsConfig(AddonConfig):
     name = "addons.reports"
     label = "reports"
     verbose_name = _("Problem reports")
+    status_lookup = (StatusLookup("reports", _("Problem reports"), r"PR-?\d{4}-?\d{1,6}",
+                                  "addons.reports.status.find", digits="year+number",
+                                  prefix="PR", order=20),)
     description = _("Citizens report problems on a map; staff route, resolve and answer them.")
     default_enabled = True
     urls = "addons.reports.urls"
