@@ -311,3 +311,11 @@ def test_query_string_state_is_signed(client, records):
                            HTTP_X_TWILIO_SIGNATURE=signature)
     assert response.status_code == 403
     assert phone is not None
+
+
+def test_a_told_answer_costs_few_queries(client, records, django_assert_max_num_queries):
+    phone = Phone(client)
+    asked = phone.follow(phone.post(), "1")
+    with django_assert_max_num_queries(20):
+        told = text(phone.follow(asked, f"{YEAR}123#"))
+    assert "In progress" in told

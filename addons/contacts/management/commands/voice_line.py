@@ -38,25 +38,30 @@ class Command(BaseCommand):
         token = options["token"].strip()
         if not token:
             raise CommandError("The token cannot be empty.")
-        endpoint, _created = PhoneEndpoint.objects.get_or_create(site=site)
-        endpoint.voice_token = token
-        endpoint.voice_enabled = not options["off"]
-        if options["transfer"] is not None:
-            transfer = options["transfer"].strip()
+        transfer = options["transfer"]
+        if transfer is not None:
+            transfer = transfer.strip()
             if transfer:
                 number, valid = normalize_phone(transfer, site)
                 if not valid:
                     raise CommandError(f"{transfer!r} is not a phone number.")
                 transfer = number
-            endpoint.transfer_number = transfer
-        if options["languages"] is not None:
-            codes = [code.strip() for code in options["languages"].split(",") if code.strip()]
+        languages = options["languages"]
+        if languages is not None:
+            codes = [code.strip() for code in languages.split(",") if code.strip()]
             unknown = [code for code in codes if code not in VOICE_LANGUAGES]
             if unknown:
                 raise CommandError(
                     f"The status line does not speak {', '.join(unknown)}; it speaks "
                     f"{', '.join(VOICE_LANGUAGES)}.")
-            endpoint.voice_languages = ",".join(dict.fromkeys(codes))
+            languages = ",".join(dict.fromkeys(codes))
+        endpoint, _created = PhoneEndpoint.objects.get_or_create(site=site)
+        endpoint.voice_token = token
+        endpoint.voice_enabled = not options["off"]
+        if transfer is not None:
+            endpoint.transfer_number = transfer
+        if languages is not None:
+            endpoint.voice_languages = languages
         endpoint.save()
         scheme = "https" if options["https"] else "http"
         port = "" if site.port in (80, 443) else f":{site.port}"
