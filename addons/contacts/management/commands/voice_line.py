@@ -2,6 +2,7 @@
 console (the phone number's "a call comes in" webhook, HTTP POST)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from addons.accounts.persons import normalize_phone
@@ -34,26 +35,27 @@ class Command(BaseCommand):
         hostname = options["site"].strip().lower()
         site = Site.objects.filter(hostname=hostname).first()
         if site is None:
-            raise CommandError(f"No site has the host name {hostname!r}.")
+            raise CommandError(_("No site has the host name %(host)s.") % {"host": hostname})
         token = options["token"].strip()
         if not token:
-            raise CommandError("The token cannot be empty.")
+            raise CommandError(_("The token cannot be empty."))
         transfer = options["transfer"]
         if transfer is not None:
             transfer = transfer.strip()
             if transfer:
                 number, valid = normalize_phone(transfer, site)
                 if not valid:
-                    raise CommandError(f"{transfer!r} is not a phone number.")
+                    raise CommandError(_("%(number)s is not a phone number.") % {
+                        "number": transfer})
                 transfer = number
         languages = options["languages"]
         if languages is not None:
             codes = [code.strip() for code in languages.split(",") if code.strip()]
             unknown = [code for code in codes if code not in VOICE_LANGUAGES]
             if unknown:
-                raise CommandError(
-                    f"The status line does not speak {', '.join(unknown)}; it speaks "
-                    f"{', '.join(VOICE_LANGUAGES)}.")
+                raise CommandError(_(
+                    "The status line does not speak %(unknown)s; it speaks %(known)s.") % {
+                    "unknown": ", ".join(unknown), "known": ", ".join(VOICE_LANGUAGES)})
             languages = ",".join(dict.fromkeys(codes))
         endpoint, _created = PhoneEndpoint.objects.get_or_create(site=site)
         endpoint.voice_token = token
@@ -66,6 +68,9 @@ class Command(BaseCommand):
         scheme = "https" if options["https"] else "http"
         port = "" if site.port in (80, 443) else f":{site.port}"
         url = f"{scheme}://{site.hostname}{port}/contacts/voice/"
-        state = "on" if endpoint.voice_enabled else "off"
-        self.stdout.write(f"Status line of {site.site_name or site.hostname}: {state}.")
-        self.stdout.write(f"Webhook (HTTP POST, a call comes in): {url}")
+        town = site.site_name or site.hostname
+        if endpoint.voice_enabled:
+            self.stdout.write(_("The status line of %(town)s is on.") % {"town": town})
+        else:
+            self.stdout.write(_("The status line of %(town)s is off.") % {"town": town})
+        self.stdout.write(_("Webhook (HTTP POST, a call comes in): %(url)s") % {"url": url})
