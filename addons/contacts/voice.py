@@ -486,9 +486,11 @@ def signature_ok(request, endpoint) -> bool:
 @require_POST
 def webhook(request):
     """Every step of a call to the status line of the town of this host name."""
+    from addons.core.activation import is_enabled
+
     site = Site.find_for_request(request)
     endpoint = (PhoneEndpoint.objects.filter(site=site, voice_enabled=True).first()
-                if site is not None else None)
+                if site is not None and is_enabled("contacts", site) else None)
     if endpoint is None or not endpoint.voice_token:
         return HttpResponseNotFound()
     if not signature_ok(request, endpoint):

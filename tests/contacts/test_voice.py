@@ -129,11 +129,26 @@ def test_bad_signature_is_refused_and_nothing_logged(client, records):
     assert not Interaction.objects.exists()
 
 
-def test_line_switched_off_answers_nothing(client, records, line):
+def test_line_switched_off_answers_nothing(client, records, line, site):
+    from addons.core import activation
+
+    activation.disable(site, "contacts")
+    assert Phone(client).post().status_code == 404
+    activation.enable(site, "contacts")
     line.voice_enabled = False
     line.save()
     assert Phone(client).post().status_code == 404
     assert not Interaction.objects.exists()
+
+
+def test_the_call_is_the_callers_person(client, records, site):
+    person = Person.objects.create(site=site, full_name="Olena")
+    Identity.objects.create(person=person, site=site, kind="phone", value=CALLER,
+                            verified_at=timezone.now())
+    text(ask_appeal(Phone(client)))
+    interaction = Interaction.objects.get()
+    assert interaction.person == person
+    assert interaction.direction == "in" and interaction.call_id == "voice:CA1"
 
 
 def test_owner_by_caller_number_hears_the_status(client, records):
