@@ -15,8 +15,8 @@ SUPPORTED = {code for code, _name in settings.LANGUAGES}
 def find_site(request):
     """``Site.find_for_request(request)``, read from the cache per host name and port (kept
     on the request, where Wagtail looks first): Wagtail asks the database on every request,
-    a kept page included. Forgotten when a site, a site setting or any page changes
-    (``SETTINGS_VERSION``, ``PUBLIC_VERSION``: the root page comes with the site)."""
+    a kept page included. Forgotten when a site or any page is saved, deleted, published or
+    moved (``SITES_VERSION``: the root page comes with the site)."""
     if hasattr(request, "_wagtail_site"):
         return request._wagtail_site
     import hashlib
@@ -28,8 +28,7 @@ def find_site(request):
 
     hostname = split_domain_port(request._get_raw_host())[0]
     place = hashlib.sha256(f"{hostname}:{request.get_port()}".encode()).hexdigest()[:32]
-    key = "civicdesk:site-for:{}:{}:{}".format(
-        place, *public_cache.versions(public_cache.SETTINGS_VERSION, public_cache.PUBLIC_VERSION))
+    key = f"civicdesk:site-for:{place}:{public_cache.SITES_VERSION.get()}"
     site = cache.get(key)
     if site is None:
         site = Site._find_for_request(request)

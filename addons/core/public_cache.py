@@ -85,6 +85,9 @@ PAGE_VERSION_KEY = "civicdesk:page-version"
 PAGE_VERSION = VersionToken(PAGE_VERSION_KEY)
 #: every public page: pages, sites and the sites' settings
 PUBLIC_VERSION = VersionToken("civicdesk:public-version")
+#: the site each host name answers to, with its root page (``middleware.find_site``): a
+#: site or a page saved, deleted, published, unpublished or moved
+SITES_VERSION = VersionToken("civicdesk:sites-version")
 #: the cached site settings: a change of a setting, a site or an image (the coat of arms)
 SETTINGS_VERSION = VersionToken("civicdesk:settings-version")
 
@@ -241,6 +244,8 @@ def _changed(sender, instance=None, created=False, **kwargs) -> None:
     if instance is None:
         return
     settings_models, public_models = _watched()
+    if isinstance(instance, _site_models()):
+        SITES_VERSION.bump()
     if isinstance(instance, public_models):
         # a settings row created on first use replaces no cached copy (its absence is not
         # cached); its creation still renders the sections afresh
@@ -259,7 +264,15 @@ def _m2m_changed(sender, instance=None, action="", **kwargs) -> None:
 
 
 def _page_changed(sender=None, **kwargs) -> None:
+    SITES_VERSION.bump()
     PUBLIC_VERSION.bump()
+
+
+@lru_cache(maxsize=1)
+def _site_models() -> tuple:
+    from wagtail.models import Page, Site
+
+    return (Site, Page)
 
 
 def connect_signals() -> None:

@@ -74,17 +74,24 @@ _connect_receptions()
 
 
 def _calendar_changed(sender, raw=False, **kwargs):
-    """A queue, a service, weekly hours or an exception changed: the booking calendars'
-    month overviews are computed afresh (``services.free_days``)."""
+    """A queue, a service, a field, weekly hours or an exception changed: the booking
+    pages' queue and calendars are read afresh (``services.free_days``, views)."""
     from .services import CALENDAR_VERSION
 
     CALENDAR_VERSION.bump()
 
 
 def _connect_calendar() -> None:
-    from .models import Queue, QueueService, ScheduleException, Slot, WeeklySchedule
+    from .models import (
+        Queue,
+        QueueField,
+        QueueService,
+        ScheduleException,
+        Slot,
+        WeeklySchedule,
+    )
 
-    for model in (Queue, QueueService, WeeklySchedule, ScheduleException, Slot):
+    for model in (Queue, QueueService, QueueField, WeeklySchedule, ScheduleException, Slot):
         post_save.connect(_calendar_changed, sender=model,
                           dispatch_uid=f"queues_calendar_saved_{model.__name__}")
         post_delete.connect(_calendar_changed, sender=model,

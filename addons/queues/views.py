@@ -43,6 +43,31 @@ def _queue(request, queue_id) -> Queue:
     return queue
 
 
+def _booking_queue(request, queue_id) -> Queue:
+    """The queue of a booking page with its services and fields: for a page being looked
+    at (GET), from the cache until the queue, a service or a field changes
+    (``services.CALENDAR_VERSION``)."""
+    if request.method != "GET":
+        return _queue(request, queue_id)
+    pk = parse_pk(queue_id)
+    key = f"queues:booking-queue:{services.CALENDAR_VERSION.get()}:{pk}"
+    queue = cache.get(key) if pk is not None else None
+    if queue is None:
+        queue = _queue(request, queue_id)
+        queue._booking_services = list(queue.services.all())
+        queue._booking_fields = list(queue.fields.all())
+        cache.set(key, queue, 300)
+    site = _site(request)
+    if site is not None and queue.site_id != site.pk:
+        raise Http404
+    return queue
+
+
+def _services_of(queue) -> list:
+    found = getattr(queue, "_booking_services", None)
+    return found if found is not None else list(queue.services.all())
+
+
 def _parse_day(value) -> date | None:
     try:
         day = date.fromisoformat(value or "")
@@ -53,7 +78,12 @@ def _parse_day(value) -> date | None:
 
 def _service(queue, value):
     pk = parse_pk(value)
-    return queue.services.filter(pk=pk).first() if pk is not None else None
+    if pk is None:
+        return None
+    kept = getattr(queue, "_booking_services", None)
+    if kept is not None:
+        return next((service for service in kept if service.pk == pk), None)
+    return queue.services.filter(pk=pk).first()
 
 
 def _calendar(queue, service, selected):
@@ -93,7 +123,9 @@ def _calendar_html(queue, service, selected) -> str:
 def _time_step(request, queue, service, *, ticket=None, template="queues/book.html"):
     """Shared by booking and moving: the calendar, the day's free times and the form."""
     tz = services.queue_timezone(queue)
-    fields = [] if ticket else list(queue.fields.all())
+    kept_fields = getattr(queue, "_booking_fields", None)
+    fields = [] if ticket else (kept_fields if kept_fields is not None
+                                else list(queue.fields.all()))
     question = ticket is None and queue.is_reception
     day = _parse_day(request.POST.get("day") or request.GET.get("day"))
     status = 200
@@ -132,7 +164,7 @@ def _time_step(request, queue, service, *, ticket=None, template="queues/book.ht
         form = BookingForm(slots=slots, fields=fields, tz=tz, question=question)
     free_slots = [slot for slot in slots if slot[2] > 0]
     context = {
-        "queue": queue, "service": service, "services": queue.services.all(), "day": day,
+        "queue": queue, "service": service, "services": _services_of(queue), "day": day,
         "calendar_html": _calendar_html(queue, service, day), "form": form,
         "free_slots": free_slots,
         "alternatives": alternatives, "ticket": ticket, "tz": tz,
@@ -147,13 +179,13 @@ def _time_step(request, queue, service, *, ticket=None, template="queues/book.ht
 def book(request, queue_id):
     """Choose the service, then a day in the calendar, then a time; fill the fields and
     confirm."""
-    queue = _queue(request, queue_id)
+    queue = _booking_queue(request, queue_id)
     service = _service(queue, request.POST.get("service") or request.GET.get("service"))
     if service is None:
         if request.GET.get("service") or request.POST.get("service"):
             raise Http404
         return render(request, "queues/book.html",
-                      {"queue": queue, "services": queue.services.all(), "service": None})
+                      {"queue": queue, "services": _services_of(queue), "service": None})
     return _time_step(request, queue, service)
 
 

@@ -168,6 +168,26 @@ def site_branding(context):
     }
 
 
+@register.simple_tag
+def arms_image(image, spec="height-96", css_class="site-arms"):
+    """``{% arms_image brand.coat_of_arms %}``: the coat of arms' ``<img>`` on every page,
+    from the cache until a setting or an image changes (Wagtail looks the rendition up in
+    the cache and writes it back on every view)."""
+    if image is None:
+        return ""
+    from django.core.cache import cache
+    from django.utils.safestring import mark_safe
+
+    from ..public_cache import SETTINGS_VERSION, TIMEOUT
+
+    key = f"civicdesk:arms:{image.pk}:{spec}:{css_class}:{SETTINGS_VERSION.get()}"
+    html = cache.get(key)
+    if html is None:
+        html = str(image.get_rendition(spec).img_tag({"alt": "", "class": css_class}))
+        cache.set(key, html, TIMEOUT)
+    return mark_safe(html)  # noqa: S308  (Wagtail's own tag, escaped there)
+
+
 @register.simple_tag(takes_context=True)
 def theme_switch(context):
     """``{% theme_switch as switch %}``: the one-click switch between the site's look and
