@@ -7,6 +7,7 @@ from addons.core.addon import (
     NotificationEvent,
     ScheduledJob,
     StatisticsBlock,
+    StatusLookup,
     TimelineSource,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
@@ -109,6 +110,9 @@ class AppealsConfig(AddonConfig):
                       file="addons.appeals.intake.file",
                       allowed="addons.appeals.intake.allowed", order=20),)
     verbose_name = _("Appeals")
+    status_lookup = (StatusLookup("appeals", _("Appeals"), r"AP-?\d{4}-?\d{1,6}",
+                                  "addons.appeals.status.find", digits="year+number",
+                                  prefix="AP", order=10),)
     description = _("Formal appeals and petitions with legal deadlines, replies and reminders.")
     default_enabled = True
     urls = "addons.appeals.urls"

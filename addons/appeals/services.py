@@ -428,7 +428,8 @@ def _file(*, site, form, addressee, author, data, files, token, today, written,
         "addressee": addressee.pk, "repeated_of": appeal.repeated_of_id,
         **({"source": appeal.source} if appeal.entered_by_id else {}),
     }, log_action="appeals.file")
-    _notify_citizen(appeal, "appeals.filed", key=f"appeals.filed:{appeal.pk}")
+    _notify_citizen(appeal, "appeals.filed", {"status_pin": appeal.status_pin},
+                    key=f"appeals.filed:{appeal.pk}")
     recipients = staff_recipients(appeal.addressee, appeal.site)
     if options.department_id and options.department_id != appeal.addressee_id:
         recipients += staff_recipients(options.department_id, appeal.site)

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The status line's voice webhook (under /contacts/voice/ on the town's host name)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import voice
+
+urlpatterns = [
+    path("", voice.webhook, name="voice"),
+]

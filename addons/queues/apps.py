@@ -8,6 +8,7 @@ from addons.core.addon import (
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    StatusLookup,
     TimelineSource,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
@@ -85,6 +86,9 @@ class QueuesConfig(AddonConfig):
                       form="addons.queues.intake.BookingIntakeForm",
                       file="addons.queues.intake.file", order=30),)
     verbose_name = _("Electronic queue")
+    status_lookup = (StatusLookup("queues", _("Tickets"), r"TK-?\d{1,12}",
+                                  "addons.queues.status.find", digits="number",
+                                  prefix="TK", order=30),)
     description = _("Book a visit: schedules, free times, tickets with QR code and PDF.")
     default_enabled = True
     urls = "addons.queues.urls"

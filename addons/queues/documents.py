@@ -70,6 +70,12 @@ def ticket_lines(ticket: Ticket) -> list[tuple[str, str]]:
             lines.append((_("Phone"), citizen.phone))
     if ticket.service and ticket.service.documents:
         lines.append((_("Documents to bring"), ticket.service.documents))
+    if ticket.status_pin:
+        from .status import reference
+
+        lines.append((_("Status PIN"), _("%(pin)s (for the status line, reference "
+                                          "%(reference)s)") % {
+            "pin": ticket.status_pin, "reference": reference(ticket)}))
     return lines
 
 

@@ -8,6 +8,7 @@ from addons.core.addon import (
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    StatusLookup,
     TimelineSource,
 )
 from addons.core.casework import CaseAction, Casework, DetailSection
@@ -25,6 +26,9 @@ class ReportsConfig(AddonConfig):
                       form="addons.reports.intake.ReportIntakeForm",
                       file="addons.reports.intake.file", order=10),)
     verbose_name = _("Problem reports")
+    status_lookup = (StatusLookup("reports", _("Problem reports"), r"PR-?\d{4}-?\d{1,6}",
+                                  "addons.reports.status.find", digits="year+number",
+                                  prefix="PR", order=20),)
     description = _("Citizens report problems on a map; staff route, resolve and answer them.")
     default_enabled = True
     urls = "addons.reports.urls"

@@ -392,11 +392,13 @@ def submit_report(
             created_at=now,
         )
         context = _context(report, feedback_url=feedback_url(report))
+        # the status PIN goes to the reporter only, never to the addressee's staff
+        receipt = {**context, "status_pin": report.status_pin}
         if reporter is not None:
-            notify(reporter, "reports.submitted", context, site=site,
+            notify(reporter, "reports.submitted", receipt, site=site,
                    url=report.get_absolute_url(), key=f"reports.submitted:{report.pk}")
         elif contact_email:
-            notify(None, "reports.submitted", context, site=site, email=contact_email,
+            notify(None, "reports.submitted", receipt, site=site, email=contact_email,
                    url=report.get_absolute_url(), key=f"reports.submitted:{report.pk}")
         _notify_addressee(report, "reports.new", context, key=f"reports.new:{report.pk}")
         _routed(report)
