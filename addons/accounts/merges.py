@@ -121,9 +121,9 @@ def merge(survivor: Person, merged: Person, chosen: dict | None = None, by=None,
         conflicts = conflicts_of(identities_s, identities_m)
         if conflicts and not confirm_conflict:
             raise MergeRefused(
-                _("These persons have different confirmed %(kinds)s: they may be two people. "
-                  "Confirm the conflict on the preview to merge them anyway.")
-                % {"kinds": ", ".join(str(c.label).lower() for c in conflicts)},
+                _("These persons have different confirmed identities (%(kinds)s): they may "
+                  "be two people. Confirm the conflict on the preview to merge them anyway.")
+                % {"kinds": ", ".join(str(c.label) for c in conflicts)},
                 code="conflict")
         before = {name: getattr(survivor, name) for name in FIELDS}
         applied = {}

@@ -163,6 +163,8 @@ def on_login(sender, request, user, **kwargs):
     ``user_logged_in`` in ``AccountsConfig.ready``). A failure here never stops a login."""
     if request is None or user is None:
         return
+    if not (request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME")):
+        return  # a login made in code (a test client's force_login): no town to read
     from wagtail.models import Site
 
     try:

@@ -11,6 +11,15 @@ from tests.conftest import add_town
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    from django.utils import translation
+
+    client.cookies["civicdesk_language"] = "en"
+    with translation.override("en"):
+        yield
+
+
 def make_user(email="olena@example.org", **fields):
     defaults = {"username": email, "full_name": "Olena Petrenko", "phone": "",
                 "email_confirmed": True, "language": "en"}
