@@ -24,6 +24,8 @@ from .sms import SmsError
 SESSION_KEY = "civicdesk_phone_identity"
 #: a new code for the same phone is sent at most once a minute
 RESEND_GAP = timedelta(minutes=1)
+#: codes a citizen may have sent within an hour, to all their numbers together
+CODES_PER_HOUR = 5
 
 
 class PhoneForm(forms.Form):
@@ -97,6 +99,12 @@ class PhoneView(LoginRequiredMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         person = persons.person_for_user(site, request.user)
+        sent = PhoneCode.objects.filter(identity__person=person,
+                                        created_at__gt=timezone.now() - timedelta(hours=1))
+        if sent.count() >= CODES_PER_HOUR:
+            form.add_error(None, _("Too many codes were sent to your numbers. Please try "
+                                   "again in an hour."))
+            return render(request, self.template_name, {"form": form}, status=429)
         identity, _created = Identity.objects.get_or_create(
             person=person, kind=IdentityKind.PHONE, value=form.cleaned_data["phone"],
             defaults={"site": site, "raw": request.POST.get("phone", "")[:254]})

@@ -270,3 +270,15 @@ def test_http_backend_failure_is_an_error(settings, gateway):
         backend.send("+380671112233", "x", "Town")
     assert len(handler.received) == 1
     assert not mail.outbox
+
+
+def test_cabinet_phone_codes_limited_per_hour(site, client, sms_file):
+    user = get_user_model().objects.create_user(username="o", email="olena@example.org",
+                                                password="x", email_confirmed=True)
+    client.force_login(user)
+    for index in range(5):
+        answer = client.post("/accounts/cabinet/phone/", {"phone": f"067 111 22 3{index}"})
+        assert answer.status_code == 302
+    refused = client.post("/accounts/cabinet/phone/", {"phone": "067 111 22 39"})
+    assert refused.status_code == 429 and b"Too many codes" in refused.content
+    assert len(sent_codes(sms_file)) == 5
