@@ -11,14 +11,16 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from addons.core.casework.desk import work_site
 
-from . import merges
-from .models import Person, PersonMerge
+from . import merges, verification
+from .models import Identity, IdentityKind, Person, PersonMerge
+from .sms import SmsError
 
 PERMISSION = "accounts.change_person"
 
@@ -101,6 +103,57 @@ def undo_view(request, pk):
     return redirect(reverse("persons_admin:merges"))
 
 
+def _back(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("persons_admin:merges")
+
+
+def _identity(request, pk):
+    identity = Identity.objects.filter(pk=pk, site=work_site(request)).first()
+    if identity is None:  # another town's identities are not found here
+        raise Http404
+    return identity
+
+
+@never_cache
+@require_POST
+def verify_identity_view(request, pk):
+    """An operator checked the identity (called back, saw a document) and says how."""
+    _check(request)
+    identity = _identity(request, pk)
+    try:
+        verification.verify_by_operator(identity, request.user, request.POST.get("note", ""))
+    except verification.VerificationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, _("%(identity)s is confirmed.") % {"identity": identity})
+    return _back(request)
+
+
+@never_cache
+@require_POST
+def send_confirmation_view(request, pk):
+    """Send the citizen the e-mail link or the SMS code that confirms the identity."""
+    _check(request)
+    identity = _identity(request, pk)
+    try:
+        if identity.kind == IdentityKind.EMAIL:
+            verification.send_email_link(identity, base_url=request.build_absolute_uri("/"))
+        else:
+            verification.send_phone_code(identity)
+    except (verification.VerificationError, SmsError) as refusal:
+        text = (" ".join(refusal.messages) if isinstance(refusal, verification.VerificationError)
+                else _("The SMS could not be sent. Please try again later."))
+        messages.error(request, text)
+    else:
+        messages.success(request, _("The confirmation was sent to %(identity)s.")
+                         % {"identity": identity})
+    return _back(request)
+
+
 def admin_urls():
     from django.urls import include
 
@@ -108,5 +161,8 @@ def admin_urls():
         path("merge/", merge_view, name="merge"),
         path("merges/", merges_view, name="merges"),
         path("merges/<int:pk>/undo/", undo_view, name="undo"),
+        path("identities/<int:pk>/verify/", verify_identity_view, name="verify_identity"),
+        path("identities/<int:pk>/send-confirmation/", send_confirmation_view,
+             name="send_confirmation"),
     ]
     return [path("persons/", include((patterns, "persons_admin"), namespace="persons_admin"))]

@@ -282,3 +282,53 @@ def test_cabinet_phone_codes_limited_per_hour(site, client, sms_file):
     refused = client.post("/accounts/cabinet/phone/", {"phone": "067 111 22 39"})
     assert refused.status_code == 429 and b"Too many codes" in refused.content
     assert len(sent_codes(sms_file)) == 5
+
+
+# -- staff: operator verification and sending a confirmation ------------------------------
+
+
+@pytest.fixture
+def operator(db):
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user(username="op", email="op@example.org",
+                                                password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"),
+                              Permission.objects.get(codename="change_person"))
+    return user
+
+
+def test_admin_operator_verifies_with_a_note(client, site, operator):
+    identity = phone_of(site)
+    client.force_login(operator)
+    url = f"/admin/persons/identities/{identity.pk}/verify/"
+    refused = client.post(url, {"note": ""}, follow=True)
+    assert b"Say how you checked it" in refused.content
+    identity.refresh_from_db()
+    assert not identity.verified
+    client.post(url, {"note": "Called back", "next": "/admin/persons/merges/"})
+    identity.refresh_from_db()
+    assert identity.verified_by == operator and identity.verification_note == "Called back"
+
+
+def test_admin_sends_link_and_code(client, site, operator, sms_file):
+    email = persons.record_contact(site, email="ivan@example.org").identities.get()
+    phone = phone_of(site)
+    client.force_login(operator)
+    client.post(f"/admin/persons/identities/{email.pk}/send-confirmation/")
+    assert Notification.objects.filter(email="ivan@example.org",
+                                       event=verification.EVENT_CONFIRM_IDENTITY).exists()
+    client.post(f"/admin/persons/identities/{phone.pk}/send-confirmation/")
+    assert [to for to, _code in sent_codes(sms_file)] == ["+380671112233"]
+
+
+def test_admin_identity_of_another_town_not_found(client, site, operator):
+    from tests.conftest import add_town
+
+    town = add_town("town2.example.org")
+    there = persons.record_contact(town, phone="+380671112233").identities.get()
+    client.force_login(operator)
+    answer = client.post(f"/admin/persons/identities/{there.pk}/verify/", {"note": "x"})
+    assert answer.status_code == 404
+    there.refresh_from_db()
+    assert not there.verified
