@@ -105,7 +105,8 @@ def _add(Identity, person, kind, value, raw, valid, *, verified_at=None, how="")
 
 def account_person(Person, Identity, row, now):
     """The person of the row's account on the row's town: found by the verified account
-    identity, else the person holding the account's confirmed e-mail verified, else new."""
+    identity, else the person holding the account's confirmed e-mail verified (unless that
+    person has an account of their own), else new."""
     site_id = row["site_id"]
     account = str(row["user_id"])
     person = verified_holder(Person, Identity, site_id, ACCOUNT, account)
@@ -115,6 +116,9 @@ def account_person(Person, Identity, row, now):
     email_value, email_valid = normalize_email(row.get("email") or "")
     if row.get("email_confirmed") and email_valid:
         person = verified_holder(Person, Identity, site_id, EMAIL, email_value)
+        if person is not None and Identity.objects.filter(
+                person=person, kind=ACCOUNT, verified_at__isnull=False).exists():
+            person = None  # the address was another account's: a possible match only
     if person is None:
         person = Person.objects.create(
             site_id=site_id, full_name=(row.get("name") or "")[:200],

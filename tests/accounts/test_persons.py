@@ -131,3 +131,31 @@ def test_two_towns_never_share_persons_or_identities(site):
     # the phone of a Bulgarian town is read as Bulgarian
     bg = persons.record_contact(town, name="Georgi", phone="02 123 4567")
     assert bg.identities.get(kind=IdentityKind.PHONE).value == "+35921234567"
+
+
+def test_same_address_verified_in_each_town(site):
+    from addons.accounts import verification
+
+    town = add_town("town2.example.org")
+    here = persons.record_contact(site, email="ivan@example.org").identities.get()
+    there = persons.record_contact(town, email="ivan@example.org").identities.get()
+    verification.confirm_email_link(verification.make_link_token(here))
+    verification.confirm_email_link(verification.make_link_token(there))
+    here.refresh_from_db()
+    there.refresh_from_db()
+    assert here.verified and there.verified and here.person.site != there.person.site
+    assert list(persons.find_by_identity(town, IdentityKind.EMAIL, "ivan@example.org",
+                                         verified_only=True)) == [there.person]
+
+
+def test_address_of_another_account_is_not_joined(site):
+    first = make_user(email="shared@example.org", username="first")
+    owner = persons.person_for_user(site, first)
+    # the first account moved to another address; a new account registers with the old one
+    get_user_model().objects.filter(pk=first.pk).update(email="new@example.org")
+    second = make_user(email="shared@example.org", username="second")
+    other = persons.person_for_user(site, second)
+    assert other != owner
+    email = other.identities.get(kind=IdentityKind.EMAIL)
+    assert not email.verified  # still the first person's: shown as a possible match
+    assert owner in persons.possible_matches(other)

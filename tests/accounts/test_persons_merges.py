@@ -227,7 +227,7 @@ def test_admin_never_shows_another_towns_persons(client, pair, operator):
 # -- two merges at once (PostgreSQL) -------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_merges_at_once_do_not_both_succeed(site):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
@@ -264,3 +264,31 @@ def test_two_merges_at_once_do_not_both_succeed(site):
         # the identities went to the one survivor
         assert merged.identities.count() == 0
     assert outcomes == [["merged", "refused"]] * rounds
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_first_logins_at_once_make_one_person(site):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    user = get_user_model().objects.create_user(username="o", email="olena@example.org",
+                                                password="x", email_confirmed=True)
+    barrier = threading.Barrier(4)
+    found = []
+
+    def run():
+        from django.db import connection as own
+
+        try:
+            barrier.wait()
+            found.append(persons.person_for_user(site, user).pk)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run) for _n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 4 and len(set(found)) == 1
+    assert Person.objects.filter(identities__kind=IdentityKind.ACCOUNT).count() == 1
+    assert Identity.objects.filter(kind=IdentityKind.ACCOUNT).count() == 1
