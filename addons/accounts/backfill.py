@@ -125,7 +125,13 @@ def account_person(Person, Identity, row, now):
             postal_address=row.get("address") or "", language=row.get("language") or "",
         )
         created = True
-    _add(Identity, person, ACCOUNT, account, account, True, verified_at=now, how=LOGIN)
+    # Made verified at once: of two first logins at the same moment, the second meets the
+    # unique constraint of verified identities (and its caller reads the first's person)
+    # instead of leaving a second person with an unverified account.
+    existing = Identity.objects.filter(person=person, kind=ACCOUNT, value=account)
+    if not existing.update(verified_at=now, verified_how=LOGIN):
+        Identity.objects.create(person=person, site_id=site_id, kind=ACCOUNT, value=account,
+                                raw=account, valid=True, verified_at=now, verified_how=LOGIN)
     return person, created
 
 
