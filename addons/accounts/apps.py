@@ -22,6 +22,7 @@ class AccountsConfig(AddonConfig):
             "accounts.email_change_attempt",
             _("Someone tried to use your address for another account"),
         ),
+        NotificationEvent("accounts.confirm_identity", _("Confirm your e-mail address")),
     )
     scheduled_jobs = (
         # Expired sessions (idle, logged out or old) leave the session store every night.
@@ -40,6 +41,10 @@ class AccountsConfig(AddonConfig):
 
         user_login_failed.connect(login_failed, dispatch_uid="civicdesk_accounts_login_failed")
         user_logged_in.connect(logged_in, dispatch_uid="civicdesk_accounts_logged_in")
+
+        from .persons import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="civicdesk_accounts_person")
 
     def personal_data(self, user) -> dict:
         from .services import own_personal_data

@@ -158,6 +158,8 @@ class Identity(models.Model):
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("verified by operator"))
+    #: what the operator who verified it checked ("called back", "passport at the desk")
+    verification_note = models.CharField(_("how it was checked"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -179,6 +181,28 @@ class Identity(models.Model):
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+
+class PhoneCode(models.Model):
+    """A code sent by SMS to confirm a phone identity: only its keyed hash is kept; it
+    expires after 10 minutes and is locked after 5 wrong tries
+    (``addons.accounts.verification``)."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="codes",
+                                 verbose_name=_("identity"))
+    code_hash = models.CharField(_("code hash"), max_length=128, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phone confirmation code")
+        verbose_name_plural = _("phone confirmation codes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.identity_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class PersonMerge(models.Model):

@@ -12,9 +12,16 @@ add-ons feed the timeline through ``AddonConfig.timeline`` (``addons.core.addon`
 
 from __future__ import annotations
 
-from django.db.models import Q
+import logging
 
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import backfill
 from .models import Identity, IdentityKind, Person
+
+logger = logging.getLogger(__name__)
 
 #: a jurisdiction's country: the default region of a phone number typed without +
 REGION = {"ua": "UA", "ro": "RO", "bg": "BG"}
@@ -96,3 +103,73 @@ def possible_matches(person):
     others = Identity.objects.filter(condition, site_id=person.site_id).exclude(
         person=person).values("person_id")
     return live(person.site).filter(pk__in=others).distinct()
+
+
+def resolve(person):
+    """``person``, or the person it was merged into (a merge can be undone, so records
+    keep pointing at the person they were made for)."""
+    return backfill.live_person(Person, person)
+
+
+def _user_row(site, user) -> dict:
+    return {
+        "site_id": site.pk, "user_id": user.pk, "name": user.full_name or user.get_full_name(),
+        "email": user.email or "", "email_confirmed": bool(user.email_confirmed),
+        "phone": user.phone or "", "address": user.postal_address or "",
+        "language": user.language or "", "region": site_region(site),
+    }
+
+
+def _settle(row):
+    """``backfill.contact_person`` for ``row`` in a savepoint: two requests making the same
+    person at once meet the unique constraints; the loser reads what the winner made."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return backfill.contact_person(Person, Identity, row, timezone.now())[0]
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return None  # pragma: no cover
+
+
+def person_for_user(site, user):
+    """The person of ``user`` on ``site``: made the first time with the account as a
+    verified identity (``Verification.LOGIN``) and the user's e-mail (verified when the
+    account confirmed it) and profile phone (unverified)."""
+    if user is None or not user.pk:
+        return None
+    return _settle(_user_row(site, user))
+
+
+def record_contact(site, *, name="", email="", phone="", user=None):
+    """The person a record's typed contacts belong to: the account's person when ``user``
+    is given, else the person holding one of them *verified*, else a person of these
+    unverified contacts (made when new). An unverified contact is never added to a person
+    found by another one: that is a possible match for operators. Returns None when nothing
+    identifies anyone."""
+    row = {"site_id": site.pk, "name": name or "", "email": email or "", "phone": phone or "",
+           "region": site_region(site), "user_id": None, "email_confirmed": False}
+    if user is not None and user.pk:
+        person_for_user(site, user)
+        row["user_id"] = user.pk
+        row["email_confirmed"] = backfill.confirmed_for(email, user.email,
+                                                        user.email_confirmed)
+    return _settle(row)
+
+
+def on_login(sender, request, user, **kwargs):
+    """A login on a town's site makes or finds the user's person there (connected to
+    ``user_logged_in`` in ``AccountsConfig.ready``). A failure here never stops a login."""
+    if request is None or user is None:
+        return
+    if not (request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME")):
+        return  # a login made in code (a test client's force_login): no town to read
+    from wagtail.models import Site
+
+    try:
+        site = Site.find_for_request(request)
+        if site is not None:
+            person_for_user(site, user)
+    except Exception:  # the login itself must go on
+        logger.exception("The person of user %s could not be made", user.pk)

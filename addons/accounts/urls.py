@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_persons
 
 app_name = "accounts"
 
@@ -31,5 +31,10 @@ urlpatterns = [
          name="mark_all_read"),
     path("cabinet/data/", views.DataDownloadView.as_view(), name="data_download"),
     path("cabinet/delete/", views.DeleteAccountView.as_view(), name="delete_account"),
+    path("identity/confirm/<str:token>/", views_persons.ConfirmIdentityView.as_view(),
+         name="confirm_identity"),
+    path("cabinet/phone/", views_persons.PhoneView.as_view(), name="phone"),
+    path("cabinet/phone/confirm/", views_persons.ConfirmPhoneView.as_view(),
+         name="confirm_phone"),
     path("deleted/", views.AccountDeletedView.as_view(), name="account_deleted"),
 ]
