@@ -139,6 +139,8 @@ def person_view(request, person_id):
         "page": result,
         "query": query.urlencode(),
         "may_read_access_log": may_read_access_log(request.user),
+        # an operator who may change persons confirms an identity or sends its confirmation
+        "may_verify": request.user.has_perm("accounts.change_person"),
         "persons_url": reverse("contacts-admin:persons"),
     }
     return TemplateResponse(request, "contacts/person.html", context,

@@ -26,6 +26,8 @@ def register_contact_center_menu():
     items = [
         _item(_("Console"), reverse_lazy("contacts-admin:console"), "contacts-console",
               "search", 100),
+        _item(_("Persons"), reverse_lazy("contacts-admin:persons"), "contacts-persons",
+              "user", 150),
         _item(_("Callbacks"), reverse_lazy("contacts-admin:callbacks"), "contacts-callbacks",
               "time", 200),
         _item(_("Interactions"), reverse_lazy("contacts-admin:interactions"),

@@ -1,0 +1,52 @@
+"""From the caller pop-up and the person's record an operator goes on to the work: filing on
+the person's behalf (with the call), logging a visit, callbacks; an operator who may change
+persons confirms an identity from the record, saying how they checked it."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from addons.accounts.models import Identity, Verification
+from addons.contacts.models import Interaction
+
+from .conftest import make_staff
+from .helpers import add_identity, person_with_phone
+
+
+@pytest.mark.django_db
+def test_the_popup_offers_filing_for_the_caller_with_the_call(operator_client, operator, site):
+    taras = person_with_phone(site, "Taras Melnyk", "+380441234567")
+    call = Interaction.objects.create(site=site, call_id="c-1", from_number="+380441234567",
+                                      person=taras, operator=operator, state="answered")
+    html = operator_client.get("/admin/contacts/call/",
+                               {"from": "+380441234567", "call": "c-1"}).content.decode()
+    assert f"/admin/contacts/file/?person={taras.pk}&amp;interaction={call.pk}" in html
+
+
+@pytest.mark.django_db
+def test_the_record_leads_to_filing_logging_and_callbacks(operator_client, site):
+    taras = person_with_phone(site, "Taras Melnyk", "+380441234567")
+    html = operator_client.get(f"/admin/contacts/persons/{taras.pk}/").content.decode()
+    assert f"/admin/contacts/file/?person={taras.pk}" in html
+    assert f"/admin/contacts/interactions/new/?person={taras.pk}" in html
+    assert f"/admin/contacts/callbacks/?person={taras.pk}" in html
+    # an operator who may not change persons is not offered to confirm identities
+    assert "Confirmed by me" not in html
+
+
+@pytest.mark.django_db
+def test_an_operator_confirms_an_identity_from_the_record(client, site):
+    supervisor = make_staff("iryna")
+    supervisor.user_permissions.add(Permission.objects.get(codename="change_person"))
+    client.force_login(supervisor)
+    taras = person_with_phone(site, "Taras Melnyk", "+380441234567")
+    email = add_identity(taras, "email", "taras@example.org", verified=False)
+    record = f"/admin/contacts/persons/{taras.pk}/"
+    html = client.get(record).content.decode()
+    assert "Confirmed by me" in html and "Send a confirmation link" in html
+    response = client.post(f"/admin/persons/identities/{email.pk}/verify/",
+                           {"note": "Read it back on the phone", "next": record})
+    assert response.status_code == 302 and response["Location"] == record
+    email = Identity.objects.get(pk=email.pk)
+    assert email.verified and email.verified_how == Verification.OPERATOR
+    assert email.verified_by == supervisor
+    assert "Confirmed by me" not in client.get(record).content.decode()
