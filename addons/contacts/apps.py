@@ -13,3 +13,10 @@ class ContactsConfig(AddonConfig):
     default_enabled = True
     urls = "addons.contacts.urls"
     url_prefix = "contacts/"
+
+    def setup(self, site) -> None:
+        """The usual wrap-up codes of a contact center, in the town's language (staff rename
+        or add their own under Contact center → Wrap-up codes). Idempotent."""
+        from .services import create_default_wrap_up_codes
+
+        create_default_wrap_up_codes(site)

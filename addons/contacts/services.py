@@ -12,12 +12,14 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from addons.accounts.models import Identity, IdentityKind, Person
 from addons.accounts.persons import identities_of, live, normalize_email, normalize_phone
@@ -418,3 +420,32 @@ def catalog(site, topic: str, *, limit: int = 10) -> list[CatalogRow]:
             absences=absences, handlers=staffing.describe(handling),
             staff_away=[row for row in away if row.user_id in moderator_ids]))
     return rows
+
+
+#: the wrap-up codes a town starts with (``ContactsConfig.setup``)
+DEFAULT_WRAP_UP_CODES = (
+    _("Information given"),
+    _("Problem report filed"),
+    _("Appeal taken"),
+    _("Visit booked"),
+    _("Transferred to a department"),
+    _("Callback promised"),
+)
+
+
+def create_default_wrap_up_codes(site) -> None:
+    from django.utils import translation
+
+    from addons.core.models import SiteProfile
+
+    from .models import WrapUpCode
+
+    profile = SiteProfile.for_site(site)
+    language = getattr(profile, "default_language", "") or settings.LANGUAGE_CODE
+    if WrapUpCode.objects.filter(site=site).exists():
+        return  # the town's own list is never touched again
+    with translation.override(language):
+        WrapUpCode.objects.bulk_create([
+            WrapUpCode(site=site, title=str(title), sort_order=order)
+            for order, title in enumerate(DEFAULT_WRAP_UP_CODES, start=1)
+        ])

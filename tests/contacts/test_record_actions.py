@@ -50,3 +50,24 @@ def test_an_operator_confirms_an_identity_from_the_record(client, site):
     assert email.verified and email.verified_how == Verification.OPERATOR
     assert email.verified_by == supervisor
     assert "Confirmed by me" not in client.get(record).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_town_starts_with_wrap_up_codes_in_its_language_once(site):
+    from addons.contacts.apps import ContactsConfig
+    from addons.contacts.models import WrapUpCode
+    from addons.core.models import SiteProfile
+    from django.apps import apps
+    from tests.conftest import add_town
+
+    SiteProfile.objects.update_or_create(site=site, defaults={"default_language": "uk"})
+    config = apps.get_app_config("contacts")
+    assert isinstance(config, ContactsConfig)
+    config.setup(site)
+    config.setup(site)  # idempotent
+    titles = list(WrapUpCode.objects.filter(site=site).values_list("title", flat=True))
+    assert len(titles) == 6 and "Інформацію надано" in titles
+    town = add_town("town2.example", jurisdiction="ro", language="ro")
+    config.setup(town)
+    assert "Informații oferite" in WrapUpCode.objects.filter(site=town).values_list(
+        "title", flat=True)
