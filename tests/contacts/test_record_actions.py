@@ -54,10 +54,11 @@ def test_an_operator_confirms_an_identity_from_the_record(client, site):
 
 @pytest.mark.django_db
 def test_a_town_starts_with_wrap_up_codes_in_its_language_once(site):
+    from django.apps import apps
+
     from addons.contacts.apps import ContactsConfig
     from addons.contacts.models import WrapUpCode
     from addons.core.models import SiteProfile
-    from django.apps import apps
     from tests.conftest import add_town
 
     SiteProfile.objects.update_or_create(site=site, defaults={"default_language": "uk"})
