@@ -173,3 +173,28 @@ def on_login(sender, request, user, **kwargs):
             person_for_user(site, user)
     except Exception:  # the login itself must go on
         logger.exception("The person of user %s could not be made", user.pk)
+
+
+def contact_details(person) -> dict:
+    """What a form filed on ``person``'s behalf is prefilled with: their name, postal
+    address, first e-mail and phone (verified ones first) and their cabinet account (a
+    verified one, active), or empty values without a person."""
+    from django.contrib.auth import get_user_model
+
+    details = {"name": "", "address": "", "email": "", "phone": "", "user": None}
+    if person is None:
+        return details
+    details["name"] = person.full_name
+    details["address"] = person.postal_address
+    identities = person.identities.filter(valid=True).order_by("pk")
+    for identity in sorted(identities, key=lambda row: row.verified_at is None):
+        if identity.kind == IdentityKind.EMAIL and not details["email"]:
+            details["email"] = identity.value
+        elif identity.kind == IdentityKind.PHONE and not details["phone"]:
+            details["phone"] = identity.value
+        elif identity.kind == IdentityKind.ACCOUNT and details["user"] is None \
+                and identity.verified:
+            details["user"] = get_user_model().objects.filter(
+                pk=identity.value if identity.value.isdigit() else None, is_active=True
+            ).first()
+    return details

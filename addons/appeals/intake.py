@@ -15,10 +15,10 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from addons.accounts.persons import contact_details
 from addons.addressees.models import AddresseePage
 
 from . import jurisdictions, services
@@ -46,25 +46,6 @@ def allowed(site, source) -> tuple[bool, str]:
     return True, ""
 
 
-def caller_details(person) -> dict:
-    """The name, postal address, e-mail, phone and cabinet account of ``person`` (verified
-    identities first), or empty values without a person."""
-    details = {"name": "", "address": "", "email": "", "phone": "", "user": None}
-    if person is None:
-        return details
-    details["name"] = person.full_name
-    details["address"] = person.postal_address
-    identities = person.identities.filter(valid=True).order_by("pk")
-    for identity in sorted(identities, key=lambda row: row.verified_at is None):
-        if identity.kind == "email" and not details["email"]:
-            details["email"] = identity.value
-        elif identity.kind == "phone" and not details["phone"]:
-            details["phone"] = identity.value
-        elif identity.kind == "account" and details["user"] is None and identity.verified:
-            details["user"] = get_user_model().objects.filter(
-                pk=identity.value if identity.value.isdigit() else None, is_active=True
-            ).first()
-    return details
 
 
 class AppealIntakeForm(forms.Form):
@@ -102,7 +83,7 @@ class AppealIntakeForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
             if person is not None:
-                details = caller_details(person)
+                details = contact_details(person)
                 self.initial.setdefault("applicant_name", details["name"])
                 self.initial.setdefault("applicant_address", details["address"])
                 self.initial.setdefault("applicant_email", details["email"])
@@ -129,7 +110,7 @@ def file(site, data, *, person=None, source, entered_by):
     ok, reason = allowed(site, source)
     if not ok:
         raise ValidationError(reason)
-    details = caller_details(person)
+    details = contact_details(person)
     service_data = {name: (data.get(name) or "") for name in (
         "applicant_name", "applicant_address", "applicant_email", "applicant_phone",
         "appeal_type", "subject", "text")}

@@ -15,7 +15,6 @@ from addons.core.addon import TimelineEntry
 from addons.core.timeline import (
     account_ids,
     any_of,
-    contact,
     digits_expression,
     email_q,
     in_period,
@@ -23,6 +22,7 @@ from addons.core.timeline import (
     phone_matches,
     phone_q,
     phone_region,
+    typed_contacts,
 )
 
 from .models import OPEN_STATUSES, Appeal
@@ -91,11 +91,7 @@ def entries(site, identities, user, *, since=None, until=None, limit=200):
 
 
 def contacts(site):
-    rows = (Appeal.objects.filter(site_id=site.pk, anonymised_at__isnull=True)
-            .values_list("applicant_name", "applicant_email", "applicant_phone", "author_id",
-                         "author__language")
-            .order_by("pk"))
-    for name, email, phone, user_id, language in rows.iterator(chunk_size=1000):
-        if email or phone or user_id:
-            yield contact(name=name, email=email, phone=phone, user_id=user_id,
-                          language=language)
+    yield from typed_contacts(
+        Appeal.objects.filter(site_id=site.pk, anonymised_at__isnull=True),
+        name="applicant_name", email="applicant_email", phone="applicant_phone",
+        user_id="author_id", language="author__language")

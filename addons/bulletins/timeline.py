@@ -10,10 +10,10 @@ from addons.core.addon import TimelineEntry
 from addons.core.timeline import (
     account_ids,
     any_of,
-    contact,
     email_q,
     in_period,
     newest_first,
+    typed_contacts,
 )
 
 from .models import Subscription
@@ -52,8 +52,6 @@ def entries(site, identities, user, *, since=None, until=None, limit=200):
 
 
 def contacts(site):
-    rows = (Subscription.objects.filter(site_id=site.pk)
-            .values_list("email", "user_id", "language", "user__full_name")
-            .order_by("pk"))
-    for email, user_id, language, name in rows.iterator(chunk_size=1000):
-        yield contact(name=name, email=email, user_id=user_id, language=language)
+    yield from typed_contacts(Subscription.objects.filter(site_id=site.pk),
+                              name="user__full_name", email="email", user_id="user_id",
+                              language="language")

@@ -17,7 +17,6 @@ import logging
 from dataclasses import dataclass, field
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -232,36 +231,19 @@ def _phone_of(record, person) -> str:
     return ""
 
 
-def _call(function, site, to, text) -> None:
-    parameters = inspect.signature(function).parameters
-    function(to, text, **({"site": site} if "site" in parameters else {}))
-
-
 def send_sms(site, to: str, text: str) -> bool:
-    """Send ``text`` to ``to`` through the platform's SMS back-end (``addons.accounts.sms``:
-    its ``send_sms``/``send`` function, else the class ``CIVICDESK_SMS_BACKEND`` names);
-    False when the platform has none or sending failed."""
+    """Send ``text`` to ``to`` through the platform's SMS back-end
+    (``addons.accounts.sms``, the class ``CIVICDESK_SMS_BACKEND`` names); False when it
+    could not be sent (the operator is then asked to tell the citizen)."""
+    from addons.accounts.sms import SmsError
+    from addons.accounts.sms import send_sms as deliver
+
     try:
-        from addons.accounts import sms
-    except ImportError:
-        return False
-    try:
-        for name in ("send_sms", "send"):
-            function = getattr(sms, name, None)
-            if callable(function):
-                _call(function, site, to, text)
-                return True
-        get_backend = getattr(sms, "get_backend", None)
-        if callable(get_backend):
-            _call(get_backend().send, site, to, text)
-            return True
-        path = getattr(settings, "CIVICDESK_SMS_BACKEND", "")
-        if path:
-            _call(import_string(path)().send, site, to, text)
-            return True
-    except Exception:
+        deliver(to, text)
+    except SmsError:
         logger.exception("SMS to %s not sent", to)
-    return False
+        return False
+    return True
 
 
 def _tell_citizen(site, record, person, title) -> tuple[str, str]:

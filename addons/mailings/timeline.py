@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from addons.core.addon import TimelineEntry
-from addons.core.timeline import account_ids, any_of, contact, email_q, newest_first
+from addons.core.timeline import account_ids, any_of, email_q, newest_first, typed_contacts
 
 from .models import Delivery
 
@@ -52,7 +52,6 @@ def entries(site, identities, user, *, since=None, until=None, limit=200):
 
 
 def contacts(site):
-    rows = (Delivery.objects.filter(campaign__site_id=site.pk)
-            .values_list("name", "email", "user_id", "language").order_by("pk"))
-    for name, email, user_id, language in rows.iterator(chunk_size=1000):
-        yield contact(name=name, email=email, user_id=user_id, language=language)
+    yield from typed_contacts(Delivery.objects.filter(campaign__site_id=site.pk),
+                              name="name", email="email", user_id="user_id",
+                              language="language")

@@ -10,34 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from addons.accounts.persons import contact_details
+
 from . import services
 from .models import Queue, QueueService
-
-
-def caller_details(person) -> dict:
-    """The name, e-mail, phone and cabinet account of ``person`` (verified identities
-    first), or empty values without a person."""
-    details = {"name": "", "email": "", "phone": "", "user": None}
-    if person is None:
-        return details
-    details["name"] = person.full_name
-    identities = person.identities.filter(valid=True).order_by("pk")
-    for identity in sorted(identities, key=lambda row: row.verified_at is None):
-        if identity.kind == "email" and not details["email"]:
-            details["email"] = identity.value
-        elif identity.kind == "phone" and not details["phone"]:
-            details["phone"] = identity.value
-        elif identity.kind == "account" and details["user"] is None and identity.verified:
-            details["user"] = get_user_model().objects.filter(
-                pk=identity.value if identity.value.isdigit() else None, is_active=True
-            ).first()
-    return details
 
 
 class BookingIntakeForm(forms.Form):
@@ -69,7 +50,7 @@ class BookingIntakeForm(forms.Form):
         self.fields["service"].label_from_instance = (
             lambda service: f"{service.queue.title}: {service.name}")
         if person is not None and not self.is_bound:
-            details = caller_details(person)
+            details = contact_details(person)
             self.initial.setdefault("contact_name", details["name"])
             self.initial.setdefault("contact_phone", details["phone"])
             self.initial.setdefault("contact_email", details["email"])
@@ -110,7 +91,7 @@ def _times(moments, queue) -> str:
 def file(site, data, *, person=None, source, entered_by):
     """Book the visit; ValidationError per field when a booking rule says no (a time just
     taken names the nearest free ones)."""
-    details = caller_details(person)
+    details = contact_details(person)
     queue, service = data["queue"], data["service"]
     if queue.site_id != site.pk:
         raise ValidationError({"queue": _("Choose a queue.")})

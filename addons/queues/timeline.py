@@ -13,7 +13,6 @@ from addons.core.addon import TimelineEntry
 from addons.core.timeline import (
     account_ids,
     any_of,
-    contact,
     digits_expression,
     email_q,
     in_period,
@@ -21,6 +20,7 @@ from addons.core.timeline import (
     phone_matches,
     phone_q,
     phone_region,
+    typed_contacts,
 )
 
 from .models import Ticket, TicketStatus
@@ -85,11 +85,7 @@ def entries(site, identities, user, *, since=None, until=None, limit=200):
 
 
 def contacts(site):
-    rows = (Ticket.objects.filter(queue__site_id=site.pk)
-            .values_list("contact_name", "contact_email", "contact_phone", "citizen_id",
-                         "citizen__full_name", "citizen__language")
-            .order_by("pk"))
-    for name, email, phone, user_id, full_name, language in rows.iterator(chunk_size=1000):
-        if email or phone or user_id:
-            yield contact(name=name or full_name, email=email, phone=phone, user_id=user_id,
-                          language=language)
+    yield from typed_contacts(
+        Ticket.objects.filter(queue__site_id=site.pk),
+        name=("contact_name", "citizen__full_name"), email="contact_email",
+        phone="contact_phone", user_id="citizen_id", language="citizen__language")

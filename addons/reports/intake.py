@@ -6,35 +6,15 @@ resolution term, the acknowledgement to the citizen)."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from addons.accounts.persons import contact_details
 from addons.core.geo import Point
 
 from . import services
 from .geocoding import geocode
 from .models import DESCRIPTION_MAX_LENGTH, ReportCategory
-
-
-def caller_details(person) -> dict:
-    """The name, e-mail, phone and cabinet account of ``person`` (verified identities
-    first), or empty values without a person."""
-    details = {"name": "", "email": "", "phone": "", "user": None}
-    if person is None:
-        return details
-    details["name"] = person.full_name
-    identities = person.identities.filter(valid=True).order_by("verified_at", "pk")
-    for identity in sorted(identities, key=lambda row: row.verified_at is None):
-        if identity.kind == "email" and not details["email"]:
-            details["email"] = identity.value
-        elif identity.kind == "phone" and not details["phone"]:
-            details["phone"] = identity.value
-        elif identity.kind == "account" and details["user"] is None and identity.verified:
-            details["user"] = get_user_model().objects.filter(
-                pk=identity.value if identity.value.isdigit() else None, is_active=True
-            ).first()
-    return details
 
 
 class ReportIntakeForm(forms.Form):
@@ -73,7 +53,7 @@ class ReportIntakeForm(forms.Form):
             pk__in=[category.pk for category in categories]).order_by("sort_order", "name")
         self.fields["category"].label_from_instance = lambda category: category.label()
         if person is not None and not self.is_bound:
-            details = caller_details(person)
+            details = contact_details(person)
             self.initial.setdefault("reporter_name", details["name"])
             self.initial.setdefault("contact_email", details["email"])
             self.initial.setdefault("contact_phone", details["phone"])
@@ -102,7 +82,7 @@ class ReportIntakeForm(forms.Form):
 
 def file(site, data, *, person=None, source, entered_by):
     """File the report; ValidationError per field (the form shows it)."""
-    details = caller_details(person)
+    details = contact_details(person)
     report = services.submit_report(
         site=site,
         category=data["category"],

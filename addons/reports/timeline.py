@@ -19,6 +19,7 @@ from addons.core.timeline import (
     phone_matches,
     phone_q,
     phone_region,
+    typed_contacts,
 )
 
 from .models import CoSign, Report, Subscription
@@ -95,14 +96,10 @@ def entries(site, identities, user, *, since=None, until=None, limit=200):
 
 
 def contacts(site):
-    rows = (Report.objects.filter(site_id=site.pk, anonymised_at__isnull=True)
-            .values_list("reporter_name", "contact_email", "contact_phone", "reporter_id",
-                         "reporter__language")
-            .order_by("pk"))
-    for name, email, phone, user_id, language in rows.iterator(chunk_size=1000):
-        if email or phone or user_id:
-            yield contact(name=name, email=email, phone=phone, user_id=user_id,
-                          language=language)
+    yield from typed_contacts(
+        Report.objects.filter(site_id=site.pk, anonymised_at__isnull=True),
+        name="reporter_name", email="contact_email", phone="contact_phone",
+        user_id="reporter_id", language="reporter__language")
     follows = (Subscription.objects.filter(report__site_id=site.pk).exclude(email="")
                .values_list("email", "user_id").order_by("pk"))
     for email, user_id in follows.iterator(chunk_size=1000):

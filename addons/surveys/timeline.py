@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from addons.core.addon import TimelineEntry
-from addons.core.timeline import account_ids, contact, newest_first
+from addons.core.timeline import account_ids, newest_first, typed_contacts
 
 from .models import Response
 
@@ -62,10 +62,8 @@ def entries(site, identities, user, *, since=None, until=None, limit=200):
 
 
 def contacts(site):
-    rows = (Response.objects.filter(survey__site_id=site.pk, survey__anonymous=False,
-                                    citizen__isnull=False)
-            .values_list("citizen_id", "citizen__full_name", "citizen__email",
-                         "citizen__phone", "citizen__language")
-            .order_by("pk"))
-    for user_id, name, email, phone, language in rows.iterator(chunk_size=1000):
-        yield contact(name=name, email=email, phone=phone, user_id=user_id, language=language)
+    yield from typed_contacts(
+        Response.objects.filter(survey__site_id=site.pk, survey__anonymous=False,
+                                citizen__isnull=False),
+        name="citizen__full_name", email="citizen__email", phone="citizen__phone",
+        user_id="citizen_id", language="citizen__language")
