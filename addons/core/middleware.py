@@ -15,8 +15,9 @@ SUPPORTED = {code for code, _name in settings.LANGUAGES}
 def find_site(request):
     """``Site.find_for_request(request)``, read from the cache per host name and port (kept
     on the request, where Wagtail looks first): Wagtail asks the database on every request,
-    a kept page included. Forgotten when a site or any page is saved, deleted, published or
-    moved (``SITES_VERSION``: the root page comes with the site)."""
+    a kept page included. Forgotten when a site or a site's root page is saved, deleted,
+    published or unpublished, or any page moved (``SITES_VERSION``: the root page comes with
+    the site)."""
     if hasattr(request, "_wagtail_site"):
         return request._wagtail_site
     import hashlib

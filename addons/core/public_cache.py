@@ -86,7 +86,7 @@ PAGE_VERSION = VersionToken(PAGE_VERSION_KEY)
 #: every public page: pages, sites and the sites' settings
 PUBLIC_VERSION = VersionToken("civicdesk:public-version")
 #: the site each host name answers to, with its root page (``middleware.find_site``): a
-#: site or a page saved, deleted, published, unpublished or moved
+#: site or a site's root page saved, deleted, published or unpublished, any page moved
 SITES_VERSION = VersionToken("civicdesk:sites-version")
 #: the cached site settings: a change of a setting, a site or an image (the coat of arms)
 SETTINGS_VERSION = VersionToken("civicdesk:settings-version")
@@ -244,7 +244,7 @@ def _changed(sender, instance=None, created=False, **kwargs) -> None:
     if instance is None:
         return
     settings_models, public_models = _watched()
-    if isinstance(instance, _site_models()):
+    if isinstance(instance, _site_models()) and _is_site_or_root(instance):
         SITES_VERSION.bump()
     if isinstance(instance, public_models):
         # a settings row created on first use replaces no cached copy (its absence is not
@@ -263,9 +263,27 @@ def _m2m_changed(sender, instance=None, action="", **kwargs) -> None:
         _changed(sender, instance=instance)
 
 
-def _page_changed(sender=None, **kwargs) -> None:
-    SITES_VERSION.bump()
+def _page_changed(sender=None, instance=None, **kwargs) -> None:
+    if instance is None or _is_site_or_root(instance):
+        SITES_VERSION.bump()
     PUBLIC_VERSION.bump()
+
+
+def _page_moved(sender=None, **kwargs) -> None:
+    SITES_VERSION.bump()  # a site's root may have moved with its parent
+    PUBLIC_VERSION.bump()
+
+
+def _is_site_or_root(instance) -> bool:
+    """A site, or a page that is (or may be) a site's root: what ``find_site`` keeps."""
+    from wagtail.models import Site
+
+    if isinstance(instance, Site):
+        return True
+    depth = getattr(instance, "depth", None)
+    if depth is not None and depth <= 2:
+        return True
+    return Site.objects.filter(root_page_id=instance.pk).exists()
 
 
 @lru_cache(maxsize=1)
@@ -284,4 +302,4 @@ def connect_signals() -> None:
     m2m_changed.connect(_m2m_changed, dispatch_uid="civicdesk_public_m2m")
     page_published.connect(_page_changed, dispatch_uid="civicdesk_public_published")
     page_unpublished.connect(_page_changed, dispatch_uid="civicdesk_public_unpublished")
-    post_page_move.connect(_page_changed, dispatch_uid="civicdesk_public_moved")
+    post_page_move.connect(_page_moved, dispatch_uid="civicdesk_public_moved")
