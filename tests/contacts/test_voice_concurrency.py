@@ -12,7 +12,7 @@ from addons.contacts.models import PinAttempt
 from .test_voice import YEAR, Phone, make_town_records
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
 
