@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared fixtures imported below are parameters of the tests)
 """The appeals of a person on the timeline: found by account, e-mail and a phone typed any
 way; their content only for staff who handle them; nothing of another town; a constant
 number of queries."""
@@ -7,35 +8,22 @@ import pytest
 from addons.accounts.persons import identities_of
 from addons.appeals.timeline import contacts, entries
 from tests.conftest import add_town
-from tests.contacts.test_timeline_data import (
+
+# shared fixtures: the entries' words in English, a Ukrainian town
+from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
     SUBJECT,
+    _in_english,
     count_queries,
     make_addressee,
     make_appeal,
     make_operator,
     make_person,
+    town,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _in_english():
-    """The words of the entries are compared in English."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def town(site):
-    from addons.core.models import SiteProfile
-
-    profile = SiteProfile.for_site(site)
-    profile.jurisdiction = "ua"
-    profile.save()
-    return site
 
 
 @pytest.fixture

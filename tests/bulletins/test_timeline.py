@@ -5,18 +5,17 @@ import pytest
 from addons.accounts.persons import identities_of
 from addons.bulletins.timeline import contacts, entries
 from tests.conftest import add_town
-from tests.contacts.test_timeline_data import count_queries, make_person, make_subscription
+
+# shared fixtures: the entries' words in English, a Ukrainian town
+from tests.contacts.test_timeline_data import (
+    _in_english,  # noqa: F401  (fixtures)
+    count_queries,
+    make_person,
+    make_subscription,
+)
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """The words of the entries are compared in English."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 def test_subscriptions_by_email_and_account(site, django_user_model):

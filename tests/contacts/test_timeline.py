@@ -15,8 +15,11 @@ from addons.contacts.timeline import PAGE_SIZE, available_sources, timeline
 from addons.core.activation import apply_states
 from addons.reports.models import CoSign
 from tests.conftest import add_town
+
+# shared fixtures: the entries' words in English, a Ukrainian town
 from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
     SUBJECT,
+    _in_english,  # noqa: F401  (fixtures)
     citizen_fixture,
     count_queries,
     make_addressee,
@@ -36,14 +39,6 @@ from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """The words of the entries are compared in English."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

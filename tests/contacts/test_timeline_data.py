@@ -156,3 +156,26 @@ def citizen_fixture(django_user_model):
 def person_fixture(town, citizen):
     return make_person(town, emails=["olena.k@example.org"], phones=["+380441234567"],
                        accounts=[citizen.pk])
+
+
+# -- fixtures the timeline tests of every add-on share (imported by each test module) ---------
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The words of the entries are compared in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def town(site):
+    """The test site as a Ukrainian town (phones read in the UA region)."""
+    from addons.core.models import SiteProfile
+
+    profile = SiteProfile.for_site(site)
+    profile.jurisdiction = "ua"
+    profile.save()
+    return site

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared fixtures imported below are parameters of the tests)
 """The queue tickets of a person on the timeline: booked from their account or by an
 operator with their phone or e-mail; a deputy's reception says so and keeps the citizen's
 question off the timeline; nothing of another town; a constant number of queries."""
@@ -10,34 +11,21 @@ from django.utils import timezone
 from addons.accounts.persons import identities_of
 from addons.queues.timeline import contacts, entries
 from tests.conftest import add_town
-from tests.contacts.test_timeline_data import (
+
+# shared fixtures: the entries' words in English, a Ukrainian town
+from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
+    _in_english,
     count_queries,
     make_addressee,
     make_person,
     make_queue,
     make_ticket,
+    town,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _in_english():
-    """The words of the entries are compared in English."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def town(site):
-    from addons.core.models import SiteProfile
-
-    profile = SiteProfile.for_site(site)
-    profile.jurisdiction = "ua"
-    profile.save()
-    return site
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared fixtures imported below are parameters of the tests)
 """The problem reports of a person on the timeline: filed (account, e-mail, a phone typed
 any way), co-signed and followed; nothing of another town; a constant number of queries."""
 
@@ -7,28 +8,19 @@ from addons.accounts.persons import identities_of
 from addons.reports.models import CoSign, Subscription
 from addons.reports.timeline import contacts, entries
 from tests.conftest import add_town
-from tests.contacts.test_timeline_data import count_queries, make_person, make_report
+
+# shared fixtures: the entries' words in English, a Ukrainian town
+from tests.contacts.test_timeline_data import (  # noqa: F401  (fixtures)
+    _in_english,
+    count_queries,
+    make_person,
+    make_report,
+    town,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _in_english():
-    """The words of the entries are compared in English."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def town(site):
-    from addons.core.models import SiteProfile
-
-    profile = SiteProfile.for_site(site)
-    profile.jurisdiction = "ua"
-    profile.save()
-    return site
 
 
 @pytest.fixture
