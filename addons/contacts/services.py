@@ -227,9 +227,11 @@ def open_records(site, identities: dict, user) -> list:
     return unique
 
 
-def caller(site, raw: str, user) -> Caller:
+def caller(site, raw: str, user, *, audit: bool = False) -> Caller:
     """Who is calling from ``raw``: persons whose verified phone it is, else possible
-    matches (unverified identities with that number), and their open records."""
+    matches (unverified identities with that number), and their open records. With
+    ``audit``, ``user`` opening them is kept in the persons' audit (``PersonAccess``:
+    their open records are shown)."""
     typed = (raw or "").strip()[:64]
     number, valid = normalize_phone(typed, site)
     found = Caller(typed=typed, number=number, valid=valid)
@@ -243,6 +245,12 @@ def caller(site, raw: str, user) -> Caller:
         for kind, values in identities_of(hit.person).items():
             identities.setdefault(kind, set()).update(values)
     found.open_records = open_records(site, identities, user)
+    if audit and found.persons:
+        from addons.accounts.models import PersonAccess
+
+        PersonAccess.objects.bulk_create([
+            PersonAccess(person=hit.person, user=user, what="caller pop-up")
+            for hit in found.persons])
     return found
 
 

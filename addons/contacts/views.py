@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
 
-from addons.accounts.models import Person, PersonAccess
+from addons.accounts.models import Person
 from addons.core.validation import parse_pk
 
 from . import services
@@ -123,12 +123,8 @@ def call(request):
     site = request.contacts_site
     typed = request.GET.get("from", "")
     call_id = request.GET.get("call", "").strip()
-    found = services.caller(site, typed, request.user)
-    if request.method == "GET" and found.persons:
-        # their open records are shown: the opening is kept in the persons' audit
-        PersonAccess.objects.bulk_create([
-            PersonAccess(person=hit.person, user=request.user, what="caller pop-up")
-            for hit in found.persons])
+    # a view of the pop-up shows their open records: kept in the persons' audit
+    found = services.caller(site, typed, request.user, audit=request.method == "GET")
     interaction = _call_interaction(site, call_id, found, request.user)
     form = WrapUpForm(request.POST or None, site=site, initial={"callback_owner": request.user})
     if request.method == "POST" and form.is_valid():
