@@ -191,6 +191,54 @@ class Intake:
 
 
 @dataclass(frozen=True)
+class ChatIntake:
+    """How a citizen files a record of this add-on in their own words in a chat
+    (``AddonConfig.chat_intakes``), read by the channels add-on, which imports no add-on.
+
+    ``service``: dotted path of a module with the functions the conversation calls, all
+    taking the site first and answering in the active language:
+
+    - ``suggest(site, text, *, limit=3, lat=None, lng=None) -> [dict(code=, label=,
+      addressee=)]``: the best categories for the citizen's words;
+    - ``locate(site, text) -> dict(lat=, lng=, address=) | None``: an address in the text
+      matched against the city's street register (inflected forms too);
+    - ``check_place(site, lat, lng) -> str``: "" when the point is in the city, else why not;
+    - ``place_required(site, code) -> bool`` and ``anonymous_allowed(site, code) -> bool``;
+    - ``nearby(site, code, lat, lng) -> [StatusAnswer]``: open records close by ("is it this
+      one?"); ``cosign(site, reference, *, person) -> StatusAnswer | None``;
+    - ``file(site, data, *, person, source) -> StatusAnswer`` (``data``: code, description,
+      lat, lng, address, photos as a list of bytes, anonymous, name, phone, language; raises
+      ValidationError with a message per field): the answer carries the reference, the
+      responsible addressee and the expected date;
+    - ``mine(site, person) -> [StatusAnswer]``: the person's records, open first;
+    - ``feedback(site, reference, *, person, answer, rating=None) -> str``: the citizen's
+      answer after "resolved" (``answer``: "confirm", "reopen" or "rate"), the reply in
+      words."""
+
+    key: str
+    title: Any
+    service: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NotificationTransport:
+    """A way besides e-mail to carry a notification to a citizen (``AddonConfig.transports``):
+    a chat platform, SMS. Core's notifications try the citizen's preferred channel first,
+    then the fallback chain, and record which one carried each message.
+
+    ``send``: dotted path of ``fn(notification, person) -> (ok, detail)`` (``detail``: the
+    platform's message id, or the reason it failed); ``reaches``: dotted path of
+    ``fn(person) -> bool``, whether this transport can reach the person now."""
+
+    key: str
+    title: Any
+    send: str
+    reaches: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class ScheduledJob:
     """A recurring django-q2 task, created idempotently by name."""
 
@@ -236,6 +284,10 @@ class AddonConfig(AppConfig):
     status_lookup: tuple = ()
     #: how an operator files a record on a citizen's behalf (``Intake``)
     intakes: tuple = ()
+    #: how a citizen files a record of this add-on in a chat (``ChatIntake``)
+    chat_intakes: tuple = ()
+    #: ways to carry notifications to citizens besides e-mail (``NotificationTransport``)
+    transports: tuple = ()
     #: values a whole page kept in the cache gets afresh on every view
     #: (``addons.core.page_cache``): ``(("surveys.started", "addons.surveys.views.x"),)``,
     #: a name and a function of the request returning a string; the add-on's template

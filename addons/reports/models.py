@@ -431,6 +431,11 @@ class Report(Assignable, models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
+    #: the citizen record of who filed it from a chat (told of changes on their channel)
+    person = models.ForeignKey(
+        "accounts.Person", verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
     #: the digits on the receipt with which a caller proves the report is theirs
     status_pin = models.CharField(_("status PIN"), max_length=8, blank=True, default=new_pin,
                                   editable=False)

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "addons.surveys",
     "addons.bulletins",
     "addons.contacts",
+    "addons.channels",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
