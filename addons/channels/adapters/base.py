@@ -41,6 +41,10 @@ class DownloadError(Exception):
     """A file could not be fetched (missing, too large, the platform refused)."""
 
 
+class WebhookError(Exception):
+    """The platform refused to register the webhook (its own words in the message)."""
+
+
 @dataclass(frozen=True)
 class Button:
     label: str
@@ -139,20 +143,42 @@ def same(given: str | None, expected: str) -> bool:
 def call_json(method: str, url: str, payload=None, *, headers=None, timeout=TIMEOUT):
     """``(status, data)`` of a JSON API call; network failures give ``(0, {"error": ...})``;
     an answer that is not JSON gives ``(status, {})``."""
+    status, data, _headers = call_json_with_headers(method, url, payload, headers=headers,
+                                                    timeout=timeout)
+    return status, data
+
+
+def call_json_with_headers(method: str, url: str, payload=None, *, headers=None,
+                           timeout=TIMEOUT):
+    """:func:`call_json` and the answer's headers (``Retry-After`` of a rate limit)."""
     body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
     request = urllib.request.Request(url, data=body, method=method, headers={
         "Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
-            status, raw = answer.status, answer.read()
+            status, raw, answer_headers = answer.status, answer.read(), answer.headers
     except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
+        status, raw, answer_headers = error.code, error.read(), error.headers
     except (urllib.error.URLError, OSError) as error:
-        return 0, {"error": str(error)}
+        return 0, {"error": str(error)}, {}
     try:
-        return status, json.loads(raw.decode() or "{}")
+        return status, json.loads(raw.decode() or "{}"), answer_headers
     except (ValueError, UnicodeDecodeError):
-        return status, {}
+        return status, {}, answer_headers
+
+
+def primary_language(code: str | None) -> str:
+    """The language part of a platform's language tag: "uk-UA" -> "uk"."""
+    return (code or "").replace("_", "-").split("-")[0].strip().lower()[:8]
+
+
+def in_language(language: str):
+    """A context in ``language`` (an Outgoing's), or the active one when it says none."""
+    from contextlib import nullcontext
+
+    from django.utils import translation
+
+    return translation.override(language) if language else nullcontext()
 
 
 def fetch_bytes(url: str, *, headers=None, limit: int = MAX_DOWNLOAD,
