@@ -140,10 +140,10 @@ class Command(BaseCommand):
             return
         for channel in channels:
             state = _("enabled") if channel.enabled else _("disabled")
-            self.stdout.write(
-                f"{channel.site.hostname}  {channel.platform}  {channel.key}  {state}  "
-                f"{channel.name or '-'}  {_('token')} {masked(channel.token)}  "
-                f"{webhook_url(channel, options['https'])}")
+            self.stdout.write("  ".join([
+                channel.site.hostname, channel.platform, channel.key, state,
+                channel.name or "-", _("token %(hint)s") % {"hint": masked(channel.token)},
+                webhook_url(channel, options["https"])]))
 
     def handle_webhook(self, options):
         channel = (Channel.objects.select_related("site")
