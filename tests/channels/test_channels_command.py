@@ -87,6 +87,8 @@ def test_the_site_chat_needs_no_token(site):
     (["--site", "localhost", "--platform", "viber", "--token", "  "], "needs the token"),
     (["--site", "localhost", "--platform", "telegram", "--token", TOKEN,
       "--api-base", "ftp://proxy"], "not a web address"),
+    (["--site", "localhost", "--platform", "telegram", "--token", TOKEN,
+      "--secret", "has spaces & ümlauts"], "letters, digits"),
 ])
 def test_bad_input_adds_nothing(site, args, message):
     with pytest.raises(CommandError, match=message):

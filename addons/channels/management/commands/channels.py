@@ -5,6 +5,7 @@ printed; ``channels list [--site HOST]``: the channels (tokens and secrets never
 full); ``channels webhook KEY``: tells Telegram or Viber where to deliver, or prints what to
 paste into WhatsApp's or Messenger's console."""
 
+import re
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,8 @@ from addons.core.sites import profile_public_url
 
 #: platforms whose API calls need the token the platform gave
 NEEDS_TOKEN = {Platform.TELEGRAM, Platform.VIBER, Platform.WHATSAPP, Platform.MESSENGER}
+#: what Telegram accepts as a webhook's secret_token
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 #: platforms with Meta's subscription handshake (a verify token pasted in their console)
 NEEDS_VERIFY_TOKEN = {Platform.WHATSAPP, Platform.MESSENGER}
 
@@ -112,8 +115,12 @@ class Command(BaseCommand):
         channel = Channel(site=site, platform=platform, token=token,
                           name=options["name"].strip(), api_base=api_base,
                           account_id=options["account_id"].strip())
-        if options["secret"].strip():
-            channel.secret = options["secret"].strip()
+        secret = options["secret"].strip()
+        if secret and platform == Platform.TELEGRAM and not TELEGRAM_SECRET.fullmatch(secret):
+            raise CommandError(_("Telegram takes a secret of 1 to 256 letters, digits, _ "
+                                 "and - only."))
+        if secret:
+            channel.secret = secret
         verify_token = options["verify_token"].strip()
         if not verify_token and platform in NEEDS_VERIFY_TOKEN:
             verify_token = secrets.token_urlsafe(16)
