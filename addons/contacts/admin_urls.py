@@ -15,6 +15,7 @@ urlpatterns = [
     path("interactions/<str:pk>/", views.interaction, name="interaction"),
     path("callbacks/", views.callbacks, name="callbacks"),
     path("callbacks/<str:pk>/done/", views.callback_done, name="callback_done"),
+    path("callbacks/<str:pk>/owner/", views.callback_owner, name="callback_owner"),
     path("manage/<slug:kind>/", views.managed_list, name="managed"),
     path("manage/<slug:kind>/new/", views.managed_edit, name="managed_new"),
     path("manage/<slug:kind>/<str:pk>/", views.managed_edit, name="managed_edit"),

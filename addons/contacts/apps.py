@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig
+from addons.core.addon import AddonConfig, NotificationEvent
 
 
 class ContactsConfig(AddonConfig):
@@ -13,6 +13,9 @@ class ContactsConfig(AddonConfig):
     default_enabled = True
     urls = "addons.contacts.urls"
     url_prefix = "contacts/"
+    notification_events = (
+        NotificationEvent("contacts.callback", _("A callback was handed to you")),
+    )
 
     def setup(self, site) -> None:
         """The usual wrap-up codes of a contact center, in the town's language (staff rename

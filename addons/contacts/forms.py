@@ -111,10 +111,10 @@ class WrapUpForm(forms.Form):
             interaction.operator = user
         interaction.save()
         if data.get("callback_owner") and data.get("callback_due"):
-            return Callback.objects.create(
-                site=interaction.site, person=interaction.person, interaction=interaction,
+            return services.plan_callback(
+                interaction.site, person=interaction.person, interaction=interaction,
                 phone=services.caller_number(interaction), owner=data["callback_owner"],
-                due_at=data["callback_due"], note=data["callback_note"], created_by=user)
+                due_at=data["callback_due"], note=data["callback_note"], by=user)
         return None
 
 
@@ -154,6 +154,17 @@ class LoggedInteractionForm(WrapUpForm):
         if data["minutes"] is not None:
             interaction.duration = timedelta(minutes=data["minutes"])
         return interaction
+
+
+class CallbackOwnerForm(forms.Form):
+    """Handing a callback over to another operator."""
+
+    owner = OperatorChoiceField(label=_("Hand over to"),
+                                queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = operators()
 
 
 class CallbackForm(forms.ModelForm):

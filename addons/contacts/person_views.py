@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -17,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from addons.accounts import persons
@@ -25,6 +27,7 @@ from addons.accounts.models import Identity, IdentityKind, Person, PersonAccess
 from .timeline import available_sources, timeline
 
 CONSOLE_PERMISSION = "contacts.use_console"
+VERIFY_PERMISSION = "accounts.change_person"
 ACCESS_LOG_PERMISSION = "accounts.view_personaccess"
 LIST_PAGE_SIZE = 50
 
@@ -95,6 +98,40 @@ class TimelineFilterForm(forms.Form):
         return since, until
 
 
+class IdentityConfirmForm(forms.Form):
+    """"Confirmed by me" on one of the person's identities: how the operator checked it."""
+
+    identity = forms.IntegerField(widget=forms.HiddenInput)
+    #: required by the service (``verify_by_operator``), which says so in its own words
+    note = forms.CharField(label=_("How you checked it"), max_length=500, required=False)
+
+
+def _confirm_identity(request, person):
+    """The "Confirmed by me" form posted on the record: a redirect to the record once the
+    identity is confirmed, else the bound form with its errors (the page is shown again
+    with what was typed)."""
+    from addons.accounts import verification
+
+    if not request.user.has_perm(VERIFY_PERMISSION):
+        raise PermissionDenied
+    form = IdentityConfirmForm(request.POST)
+    form.is_valid()
+    identity = person.identities.filter(pk=form.cleaned_data.get("identity")).first()
+    if identity is None:  # not one of this person's identities
+        raise Http404
+    form.identity_id = identity.pk
+    if not form.errors:
+        try:
+            verification.verify_by_operator(identity, request.user, form.cleaned_data["note"])
+        except verification.VerificationError as refusal:
+            form.add_error("note", refusal)
+        else:
+            messages.success(request, gettext("%(identity)s is confirmed.")
+                             % {"identity": identity})
+            return redirect(request.get_full_path())
+    return form
+
+
 def _name_accounts(identities) -> None:
     """Give each cabinet account identity the account it names (``identity.account``)."""
     from django.contrib.auth import get_user_model
@@ -114,6 +151,11 @@ def person_view(request, person_id):
     person = person_for(request, person_id)
     if person.merged_into_id:
         return redirect("contacts-admin:person", person.merged_into_id)
+    confirm_form = None
+    if request.method == "POST":
+        confirm_form = _confirm_identity(request, person)
+        if not isinstance(confirm_form, IdentityConfirmForm):
+            return confirm_form
     offered = available_sources(person.site)
     form = TimelineFilterForm(request.GET or None, sources=offered)
     filters = {}
@@ -140,11 +182,13 @@ def person_view(request, person_id):
         "query": query.urlencode(),
         "may_read_access_log": may_read_access_log(request.user),
         # an operator who may change persons confirms an identity or sends its confirmation
-        "may_verify": request.user.has_perm("accounts.change_person"),
+        "may_verify": request.user.has_perm(VERIFY_PERMISSION),
+        "confirm_form": confirm_form,
         "persons_url": reverse("contacts-admin:persons"),
     }
+    refused = confirm_form is not None or (form.is_bound and not form.is_valid())
     return TemplateResponse(request, "contacts/person.html", context,
-                            status=400 if form.is_bound and not form.is_valid() else 200)
+                            status=400 if refused else 200)
 
 
 def _search(site, text):

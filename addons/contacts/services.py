@@ -25,7 +25,7 @@ from addons.accounts.models import Identity, IdentityKind, Person
 from addons.accounts.persons import identities_of, live, normalize_email, normalize_phone
 from addons.core import registry
 
-from .models import CallState, Channel, Direction, Interaction, PhoneEndpoint
+from .models import Callback, CallState, Channel, Direction, Interaction, PhoneEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -439,6 +439,60 @@ DEFAULT_WRAP_UP_CODES = (
     _("Transferred to a department"),
     _("Callback promised"),
 )
+
+
+#: the notification telling an operator a callback is theirs (``AddonConfig.notification_events``)
+CALLBACK_EVENT = "contacts.callback"
+
+
+class CallbackRefused(Exception):
+    pass
+
+
+def notify_callback_owner(callback, by) -> list:
+    """Tell the callback's owner it is theirs now (planned for them or handed over), through
+    core's notifications (an absent owner's goes to whoever stands in for them). Nobody is
+    told of a callback they planned or took themselves."""
+    from addons.core.notifications import notify_staff
+
+    if callback.owner_id is None or callback.owner_id == getattr(by, "pk", None):
+        return []
+    context = {
+        "whom": str(callback.person) if callback.person_id else callback.phone,
+        "phone": callback.phone,
+        "due_at": callback.due_at,
+        "note": callback.note,
+        "by": (getattr(by, "full_name", "") or by.get_username()) if by is not None else "",
+    }
+    return notify_staff([callback.owner], CALLBACK_EVENT, context, site=callback.site,
+                        url=reverse("contacts-admin:callbacks") + "?mine=1")
+
+
+def plan_callback(site, *, owner, due_at, by, note: str = "", person=None,
+                  interaction=None, phone: str = "") -> Callback:
+    """A new callback for ``owner``, who is told of it."""
+    with transaction.atomic():
+        callback = Callback.objects.create(site=site, person=person, interaction=interaction,
+                                           phone=phone, owner=owner, due_at=due_at,
+                                           note=note, created_by=by)
+        notify_callback_owner(callback, by)
+    return callback
+
+
+def reassign_callback(callback, owner, by) -> Callback:
+    """Hand an open callback over to ``owner``, who is told of it (nothing happens when it
+    is theirs already). A done callback is refused."""
+    with transaction.atomic():
+        callback = Callback.objects.select_for_update().select_related("site", "person").get(
+            pk=callback.pk)
+        if callback.done_at is not None:
+            raise CallbackRefused(_("This callback is done: it cannot be handed over."))
+        if callback.owner_id == owner.pk:
+            return callback
+        callback.owner = owner
+        callback.save(update_fields=["owner"])
+        notify_callback_owner(callback, by)
+    return callback
 
 
 def create_default_wrap_up_codes(site) -> None:

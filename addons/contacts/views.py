@@ -29,6 +29,7 @@ from addons.core.validation import parse_pk
 from . import services
 from .forms import (
     CallbackForm,
+    CallbackOwnerForm,
     CatalogForm,
     InteractionFilterForm,
     LoggedInteractionForm,
@@ -229,17 +230,17 @@ def callbacks(request):
     page = Paginator(queryset, 50).get_page(request.GET.get("p"))
     form = CallbackForm(request.POST or None, site=site, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
-        item = form.save(commit=False)
-        item.site = site
-        item.person = person
-        item.created_by = request.user
-        item.save()
+        data = form.cleaned_data
+        services.plan_callback(site, owner=data["owner"], due_at=data["due_at"],
+                               note=data["note"], phone=data["phone"], person=person,
+                               by=request.user)
         messages.success(request, _("The callback is planned."))
         return redirect("contacts-admin:callbacks")
     return render(request, "contacts/callbacks.html", {
         "page": page, "done": done, "mine": mine, "now": now, "form": form, "person": person,
         "person_urls": {item.person_id: services.person_url(item.person_id)
                         for item in page if item.person_id},
+        "owner_form": None if done else CallbackOwnerForm(),
     })
 
 
@@ -252,6 +253,25 @@ def callback_done(request, pk):
         item.done_by = request.user
         item.save(update_fields=["done_at", "done_by"])
         messages.success(request, _("The callback is done."))
+    return redirect("contacts-admin:callbacks")
+
+
+@console_staff
+@require_POST
+def callback_owner(request, pk):
+    """Hand a callback over to another operator, who is told of it."""
+    item = get_object_or_404(Callback, pk=parse_pk(pk), site=request.contacts_site)
+    form = CallbackOwnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["owner"]))
+    else:
+        try:
+            services.reassign_callback(item, form.cleaned_data["owner"], request.user)
+        except services.CallbackRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("The callback is handed over to %(owner)s.") % {
+                "owner": form.fields["owner"].label_from_instance(form.cleaned_data["owner"])})
     return redirect("contacts-admin:callbacks")
 
 

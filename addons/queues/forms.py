@@ -71,20 +71,7 @@ class BookingForm(forms.Form):
         self.fields["token"].initial = uuid.uuid4().hex
         self.queue_fields = list(fields)
         for field in self.queue_fields:
-            options = {"label": field.label, "required": field.required,
-                       "help_text": field.help_text}
-            if field.field_type == FieldType.TEXTAREA:
-                form_field = forms.CharField(widget=forms.Textarea, max_length=4000, **options)
-            elif field.field_type == FieldType.CHOICE:
-                form_field = forms.ChoiceField(
-                    choices=[("", "---")] + [(c, c) for c in field.choice_list()], **options
-                )
-            elif field.field_type == FieldType.DATE:
-                form_field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
-                                             **options)
-            else:
-                form_field = forms.CharField(max_length=300, **options)
-            self.fields[field.key] = form_field
+            self.fields[field.key] = queue_form_field(field)
         if question:  # a deputy's reception: what the citizen wants to raise
             from .services import QUESTION_MAX
 
@@ -120,12 +107,34 @@ class BookingForm(forms.Form):
 
     def answers(self) -> dict:
         """{label: answer} of the queue's questions, as text."""
-        result = {}
-        for field in self.queue_fields:
-            value = self.cleaned_data.get(field.key)
-            if value not in (None, ""):
-                result[field.label] = value.isoformat() if hasattr(value, "isoformat") else value
-        return result
+        return answers_of(self.queue_fields, self.cleaned_data)
+
+
+def queue_form_field(field, **error_messages) -> forms.Field:
+    """The form field asking the queue's question ``field`` (a ``QueueField``): the booking
+    form's and the operator's, validated alike."""
+    options = {"label": field.label, "required": field.required,
+               "help_text": field.help_text}
+    if error_messages:
+        options["error_messages"] = error_messages
+    if field.field_type == FieldType.TEXTAREA:
+        return forms.CharField(widget=forms.Textarea, max_length=4000, **options)
+    if field.field_type == FieldType.CHOICE:
+        return forms.ChoiceField(
+            choices=[("", "---")] + [(c, c) for c in field.choice_list()], **options)
+    if field.field_type == FieldType.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **options)
+    return forms.CharField(max_length=300, **options)
+
+
+def answers_of(queue_fields, cleaned_data) -> dict:
+    """{label: answer} of the queue's questions answered in ``cleaned_data``, as text."""
+    result = {}
+    for field in queue_fields:
+        value = cleaned_data.get(field.key)
+        if value not in (None, ""):
+            result[field.label] = value.isoformat() if hasattr(value, "isoformat") else value
+    return result
 
 
 # --- the desk's action forms (the ``casework`` actions of apps.py) -------------------------

@@ -18,11 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from addons.accounts.persons import contact_details
 
 from . import services
+from .forms import answers_of, queue_form_field
 from .models import Queue, QueueService
 
 
 class BookingIntakeForm(forms.Form):
-    """The queue, the service, the day and the time, and the caller's name and contacts."""
+    """The queue, the service, the day and the time, the caller's name and contacts, and the
+    chosen queue's own questions (those its public booking form asks, validated alike):
+    they appear once the queue is chosen."""
 
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.none())
     service = forms.ModelChoiceField(label=_("Service"), queryset=QueueService.objects.none())
@@ -49,14 +52,29 @@ class BookingIntakeForm(forms.Form):
             queue__in=queues).select_related("queue").order_by("queue__title", "sort_order")
         self.fields["service"].label_from_instance = (
             lambda service: f"{service.queue.title}: {service.name}")
+        self.queue_fields = self._queue_fields()
+        for field in self.queue_fields:
+            self.fields[field.key] = queue_form_field(field, required=_(
+                "The queue asks this question: ask the caller and type the answer."))
         if person is not None and not self.is_bound:
             details = contact_details(person)
             self.initial.setdefault("contact_name", details["name"])
             self.initial.setdefault("contact_phone", details["phone"])
             self.initial.setdefault("contact_email", details["email"])
 
+    def _queue_fields(self) -> list:
+        """The questions of the queue chosen in the submitted form (none before)."""
+        if not self.is_bound:
+            return []
+        try:
+            queue = self.fields["queue"].clean(self.data.get(self.add_prefix("queue")))
+        except ValidationError:
+            return []
+        return list(queue.fields.all())
+
     def clean(self):
         data = super().clean()
+        data["answers"] = answers_of(self.queue_fields, data)
         queue, service = data.get("queue"), data.get("service")
         if queue is not None and service is not None and service.queue_id != queue.pk:
             self.add_error("service", _("This service is not offered by the chosen queue."))
@@ -102,7 +120,8 @@ def file(site, data, *, person=None, source, entered_by):
     start = datetime.combine(data["day"], data["time"])
     try:
         ticket = services.book(
-            queue, service, citizen, start, question=data.get("question") or "",
+            queue, service, citizen, start, data.get("answers") or {},
+            question=data.get("question") or "",
             source=source, entered_by=entered_by, contact=contact,
         )
     except services.SlotTaken as error:

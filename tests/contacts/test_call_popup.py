@@ -105,3 +105,45 @@ def test_another_towns_wrap_up_code_is_refused(operator_client, site):
     html = response.content.decode()
     assert response.status_code == 200 and "Select a valid choice" in html and "Kept" in html
     assert not Interaction.objects.exists()
+
+
+#: the pop-up's queries with the admin's menu (whether records with nobody at work reach the
+#: operator is asked once per request, not once per desk of the menu)
+POPUP_QUERIES = 34
+
+
+@pytest.mark.django_db
+def test_the_popups_queries_do_not_grow_with_the_records(operator_client, site):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .test_timeline_data import (
+        make_addressee,
+        make_appeal,
+        make_queue,
+        make_report,
+        make_ticket,
+    )
+
+    person_with_phone(site, "Taras Melnyk", "+380441234567")
+    addressee = make_addressee(site)
+    queue = make_queue(site, addressee)
+
+    def records(count):
+        for _ in range(count):
+            make_appeal(site, addressee, applicant_phone="044 123 45 67")
+            make_report(site, contact_phone="+380441234567")
+            make_ticket(queue, contact_phone="0441234567")
+
+    def queries():
+        operator_client.get(POPUP, {"from": "+380441234567"})  # per-process caches warm
+        with CaptureQueriesContext(connection) as captured:
+            html = operator_client.get(POPUP, {"from": "+380441234567"}).content.decode()
+        return len(captured), html.count("AP-2026-")
+
+    records(1)
+    few, shown_few = queries()
+    records(15)
+    many, shown_many = queries()
+    assert (shown_few, shown_many) == (1, 16)
+    assert few == many <= POPUP_QUERIES, (few, many)

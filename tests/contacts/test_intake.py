@@ -351,3 +351,103 @@ def test_a_citizen_with_an_account_gets_the_appeal_in_their_cabinet(
     assert any("olena@example.org" in message.to for message in mail.outbox)
 
 
+
+
+# -- the queue's own questions ----------------------------------------------------------
+
+MISSING_ANSWER = "The queue asks this question: ask the caller and type the answer."
+
+
+@pytest.fixture
+def questions(queue_service):
+    from addons.queues.models import QueueField
+
+    queue = queue_service.queue
+    return {
+        "passport": QueueField.objects.create(queue=queue, label="Passport number",
+                                              required=True, sort_order=0),
+        "purpose": QueueField.objects.create(queue=queue, label="Purpose", field_type="choice",
+                                             choices="New passport\nLost passport",
+                                             required=True, sort_order=1),
+        "born": QueueField.objects.create(queue=queue, label="Date of birth",
+                                          field_type="date", required=False, sort_order=2),
+    }
+
+
+def _answers(questions, passport="", purpose="Lost passport", born="1990-05-01"):
+    return {f"queues-{questions['passport'].key}": passport,
+            f"queues-{questions['purpose'].key}": purpose,
+            f"queues-{questions['born'].key}": born}
+
+
+def test_the_queues_questions_are_asked_once_it_is_chosen(operator_client, caller, questions):
+    page = operator_client.get(URL, {"person": caller.pk}).content.decode()
+    assert "Passport number" not in page  # no queue chosen yet
+    response = operator_client.post(URL, {**_booking(questions["passport"].queue.services
+                                                     .get(), working_day(), **{
+                                              "queues-time": ""}), "person": caller.pk})
+    page = response.content.decode()
+    assert "Passport number" in page and "Lost passport" in page and "Date of birth" in page
+    assert f'name="queues-{questions["passport"].key}"' in page
+
+
+def test_a_missing_answer_is_refused_and_everything_typed_kept(operator_client, caller,
+                                                               queue_service, questions):
+    day = working_day()
+    response = operator_client.post(URL, {**_booking(queue_service, day),
+                                          **_answers(questions, passport="  "),
+                                          "queues-question": "About my old passport",
+                                          "person": caller.pk})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert MISSING_ANSWER in page
+    assert not Ticket.objects.exists()
+    assert 'value="Mykola Bondar"' in page and 'value="+380501112233"' in page
+    assert day.isoformat() in page and 'value="09:00"' in page
+    assert '<option value="Lost passport" selected>' in page
+    assert 'value="1990-05-01"' in page and "About my old passport" in page
+
+
+def test_answers_are_validated_as_the_public_form_does(operator_client, caller, queue_service,
+                                                       questions):
+    response = operator_client.post(URL, {**_booking(queue_service, working_day()),
+                                          **_answers(questions, passport="AB123456",
+                                                     purpose="Stolen", born="31.02.1990"),
+                                          "person": caller.pk})
+    page = response.content.decode()
+    assert "Select a valid choice. Stolen is not one of the available choices." in page
+    assert "Enter a valid date." in page and 'value="AB123456"' in page
+    response = operator_client.post(URL, {**_booking(queue_service, working_day()),
+                                          **_answers(questions, passport="x" * 301),
+                                          "person": caller.pk})
+    assert "Ensure this value has at most 300 characters" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_the_answers_are_kept_on_the_ticket(operator_client, caller, queue_service, questions):
+    response = operator_client.post(URL, {**_booking(queue_service, working_day()),
+                                          **_answers(questions, passport="AB123456", born=""),
+                                          "person": caller.pk})
+    assert response.status_code == 302
+    assert Ticket.objects.get().answers == {"Passport number": "AB123456",
+                                            "Purpose": "Lost passport"}
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("uk", "Черга ставить це запитання: запитайте абонента й введіть відповідь."),
+    ("ro", "Coada pune această întrebare: întrebați apelantul și scrieți răspunsul."),
+    ("bg", "Опашката задава този въпрос: попитайте обаждащия се и въведете отговора."),
+])
+def test_a_missing_answer_in_each_language(operator_client, operator, caller, queue_service,
+                                           questions, language, expected):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(operator)
+    profile.preferred_language = language  # the admin in the operator's language
+    profile.save()
+    operator_client.cookies["civicdesk_language"] = language
+    response = operator_client.post(URL, {**_booking(queue_service, working_day()),
+                                          **_answers(questions), "person": caller.pk})
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert not Ticket.objects.exists()

@@ -100,10 +100,20 @@ def can_use_desk(user, declaration) -> bool:
     if declaration.addressee_field and moderated_addressee_ids(user):
         return True
     # records with nobody at work reach the office, the administrators and the delegates
-    if declaration.addressee_field and (staffing.in_fallback_group(user)
-                                        or staffing.stands_in(user)):
+    if declaration.addressee_field and _reached_as_fallback(user):
         return True
     return bool(declaration.staff and _call(declaration.staff, user))
+
+
+def _reached_as_fallback(user) -> bool:
+    """Whether records with nobody at work reach ``user`` (the office, the administrators,
+    today's delegates). The same for every kind of record: asked once per user object, i.e.
+    once per request for ``request.user`` (the admin menu asks it for every desk)."""
+    cached = getattr(user, "_casework_reached_as_fallback", None)
+    if cached is None:
+        cached = staffing.in_fallback_group(user) or staffing.stands_in(user)
+        user._casework_reached_as_fallback = cached
+    return cached
 
 
 def desk_enabled(request, declaration) -> bool:
