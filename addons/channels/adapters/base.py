@@ -136,19 +136,23 @@ def same(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(str(given).encode(), expected.encode())
 
 
-def call_json(method: str, url: str, payload=None, *, headers=None, timeout=TIMEOUT):
+def call_json(method: str, url: str, payload=None, *, headers=None, timeout=TIMEOUT,
+              answer_headers: dict | None = None):
     """``(status, data)`` of a JSON API call; network failures give ``(0, {"error": ...})``;
-    an answer that is not JSON gives ``(status, {})``."""
+    an answer that is not JSON gives ``(status, {})``. ``answer_headers``, when given, is
+    filled with the answer's headers (a ``Retry-After``)."""
     body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
     request = urllib.request.Request(url, data=body, method=method, headers={
         "Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
-            status, raw = answer.status, answer.read()
+            status, raw, received = answer.status, answer.read(), answer.headers
     except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
+        status, raw, received = error.code, error.read(), error.headers
     except (urllib.error.URLError, OSError) as error:
         return 0, {"error": str(error)}
+    if answer_headers is not None and received is not None:
+        answer_headers.update(received.items())
     try:
         return status, json.loads(raw.decode() or "{}")
     except (ValueError, UnicodeDecodeError):
