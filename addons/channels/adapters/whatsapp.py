@@ -156,9 +156,11 @@ class WhatsAppAdapter(MetaAdapter):
                 if len(button.label) > ROW_TITLE:
                     row["description"] = button.label[:ROW_DESCRIPTION]
                 rows.append(row)
+            # Translators: the button that opens a WhatsApp list of choices (20 characters)
+            opener = _("Choose")[:BUTTON_TITLE]
             return {"type": "interactive", "interactive": {
                 "type": "list", "body": body, "action": {
-                    "button": _("Choose")[:BUTTON_TITLE], "sections": [{"rows": rows}]}}}
+                    "button": opener, "sections": [{"rows": rows}]}}}
         return {"type": "text", "text": {"body": message.text[:TEXT_LIMIT],
                                          "preview_url": False}}
 
