@@ -11,6 +11,15 @@ APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "civicdesk-verify-3f9a"
 
 
+def channel(site, platform, account_id, token, api_base="", **fields):
+    """A WhatsApp or Messenger channel signed with :data:`APP_SECRET`."""
+    from addons.channels.models import Channel
+
+    values = {"token": token, "secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
+              "account_id": account_id, "api_base": api_base, **fields}
+    return Channel.objects.create(site=site, platform=platform, **values)
+
+
 def raw(payload) -> bytes:
     """The bytes Meta sends: UTF-8, letters as they are (not ``\\u`` escapes)."""
     return payload if isinstance(payload, bytes) else json.dumps(

@@ -10,27 +10,17 @@ from addons.channels.adapters import get_adapter
 from addons.channels.adapters.base import MAX_DOWNLOAD, Button, DownloadError, Outgoing
 from addons.channels.adapters.messenger import MessengerAdapter
 from addons.channels.adapters.meta import WINDOW
-from addons.channels.models import Channel, Conversation, Inbound, Message
+from addons.channels.models import Conversation, Inbound, Message
 from tests.conftest import add_town
 
-from .meta_delivery import (
-    APP_SECRET,
-    NATIVE_TEXT,
-    VERIFY_TOKEN,
-    check_signatures,
-    deliver,
-    raw,
-    subscribe,
-)
+from . import meta_delivery as meta
 
 PAGE = "112233445566778"
 PSID = "6012345678901234"
 
 
 def make_channel(site, api_base="", **fields):
-    values = {"token": "page-access-token", "secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
-              "account_id": PAGE, "api_base": api_base, **fields}
-    return Channel.objects.create(site=site, platform="messenger", **values)
+    return meta.channel(site, "messenger", PAGE, "page-access-token", api_base, **fields)
 
 
 @pytest.fixture
@@ -59,40 +49,40 @@ def delivery(*items, page=PAGE):
 # -- the handshake and the signature
 
 def test_handshake_echoes_the_challenge_to_the_right_verify_token(client, channel):
-    response = subscribe(client, channel, challenge="CHALLENGE_ACCEPTED")
+    response = meta.subscribe(client, channel, challenge="CHALLENGE_ACCEPTED")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     assert response.content == b"CHALLENGE_ACCEPTED"
 
 
 def test_handshake_refuses_a_wrong_verify_token(client, channel):
-    assert subscribe(client, channel, token="guess").status_code == 403
+    assert meta.subscribe(client, channel, token="guess").status_code == 403
 
 
 def test_only_a_signature_over_the_raw_bytes_passes(client, channel):
-    check_signatures(client, channel, delivery(message(text=NATIVE_TEXT)))
-    assert Inbound.objects.get().event["text"] == NATIVE_TEXT
+    meta.check_signatures(client, channel, delivery(message(text=meta.NATIVE_TEXT)))
+    assert Inbound.objects.get().event["text"] == meta.NATIVE_TEXT
 
 
 def test_a_repeated_delivery_creates_nothing_new(client, channel):
     for _ in range(2):
-        assert deliver(client, channel, delivery(message(text="Яма"))).status_code == 200
+        assert meta.deliver(client, channel, delivery(message(text="Яма"))).status_code == 200
     assert Inbound.objects.count() == 1
 
 
 def test_several_events_in_one_delivery(client, channel):
     payload = delivery(message("m_1", text="перше"), message("m_2", text="друге"),
                        item(read={"watermark": 1733580000000}))
-    assert deliver(client, channel, payload).status_code == 200
+    assert meta.deliver(client, channel, payload).status_code == 200
     assert sorted(Inbound.objects.values_list("external_id", flat=True)) == ["m_1", "m_2"]
 
 
 def test_a_channel_of_another_town_is_404_on_this_towns_host(client, db, site, platform_server):
     channel = make_channel(add_town("town2.example.org"), platform_server.url)
-    assert deliver(client, channel, delivery(message(text="x"))).status_code == 404
-    assert subscribe(client, channel).status_code == 404
+    assert meta.deliver(client, channel, delivery(message(text="x"))).status_code == 404
+    assert meta.subscribe(client, channel).status_code == 404
     assert not Inbound.objects.exists()
-    response = deliver(client, channel, delivery(message(text="x")),
+    response = meta.deliver(client, channel, delivery(message(text="x")),
                        HTTP_HOST="town2.example.org")
     assert response.status_code == 200
     assert Inbound.objects.get().channel == channel
@@ -101,7 +91,7 @@ def test_a_channel_of_another_town_is_404_on_this_towns_host(client, db, site, p
 # -- each kind of event
 
 def parse(adapter, *items, **more):
-    return adapter.parse(raw(delivery(*items, **more)))
+    return adapter.parse(meta.raw(delivery(*items, **more)))
 
 
 def parse_one(adapter, *items):
@@ -197,8 +187,8 @@ def test_echoes_receipts_and_other_pages_give_no_events(adapter):
                  item(read={"watermark": 1733580000000}),
                  item(reaction={"mid": "m_1", "action": "react", "emoji": "👍"})) == []
     assert parse(adapter, message(text="x"), page="999") == []
-    assert adapter.parse(raw({"object": "instagram", "entry": []})) == []
-    assert adapter.parse(raw({"object": "page", "entry": [{"messaging": "x"}]})) == []
+    assert adapter.parse(meta.raw({"object": "instagram", "entry": []})) == []
+    assert adapter.parse(meta.raw({"object": "page", "entry": [{"messaging": "x"}]})) == []
     with pytest.raises(ValueError):
         adapter.parse(b"not json")
 
@@ -304,7 +294,8 @@ def test_a_signed_message_is_answered_to_its_sender(client, site, platform_serve
     channel = make_channel(site, platform_server.url)
     platform_server.route("POST", "/messages$", (200, {"recipient_id": PSID,
                                                        "message_id": "m_answer"}))
-    assert deliver(client, channel, delivery(message(text=NATIVE_TEXT))).status_code == 200
+    response = meta.deliver(client, channel, delivery(message(text=meta.NATIVE_TEXT)))
+    assert response.status_code == 200
     sent = platform_server.sent(f"/{PAGE}/messages", "POST")
     assert [json.loads(r.body)["recipient"] for r in sent] == [{"id": PSID}]
     conversation = Conversation.objects.get(channel=channel)

@@ -13,24 +13,14 @@ from addons.channels.adapters.whatsapp import WhatsAppAdapter
 from addons.channels.models import Channel, Conversation, Inbound, Message
 from tests.conftest import add_town
 
-from .meta_delivery import (
-    APP_SECRET,
-    NATIVE_TEXT,
-    VERIFY_TOKEN,
-    check_signatures,
-    deliver,
-    raw,
-    subscribe,
-)
+from . import meta_delivery as meta
 
 NUMBER_ID = "106540352242922"
 CITIZEN = "380671234567"
 
 
 def make_channel(site, api_base="", **fields):
-    values = {"token": "wa-system-token", "secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
-              "account_id": NUMBER_ID, "api_base": api_base, **fields}
-    return Channel.objects.create(site=site, platform="whatsapp", **values)
+    return meta.channel(site, "whatsapp", NUMBER_ID, "wa-system-token", api_base, **fields)
 
 
 @pytest.fixture
@@ -64,51 +54,49 @@ def delivery(*messages, number_id=NUMBER_ID, statuses=(), name="Олена Ко�
                                                             "value": value}]}]}
 
 
-def text(body=NATIVE_TEXT, **more):
+def text(body=meta.NATIVE_TEXT, **more):
     return message("text", {"body": body}, **more)
 
 
 # -- the handshake and the signature
 
 def test_handshake_echoes_the_challenge_to_the_right_verify_token(client, channel):
-    response = subscribe(client, channel)
+    response = meta.subscribe(client, channel)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     assert response.content == b"1158201444"
 
 
 @pytest.mark.parametrize("token, mode", [("wrong", "subscribe"), ("", "subscribe"),
-                                         (VERIFY_TOKEN, "unsubscribe")])
+                                         (meta.VERIFY_TOKEN, "unsubscribe")])
 def test_handshake_refuses_a_wrong_verify_token_or_mode(client, channel, token, mode):
-    response = subscribe(client, channel, token=token, mode=mode)
+    response = meta.subscribe(client, channel, token=token, mode=mode)
     assert response.status_code == 403
     assert b"1158201444" not in response.content
 
 
 def test_handshake_of_a_channel_without_verify_token_is_refused(client, site):
     channel = make_channel(site, verify_token="")
-    assert subscribe(client, channel, token="").status_code == 403
+    assert meta.subscribe(client, channel, token="").status_code == 403
 
 
 def test_only_a_signature_over_the_raw_bytes_passes(client, channel):
-    check_signatures(client, channel, delivery(text()))
+    meta.check_signatures(client, channel, delivery(text()))
     stored = Inbound.objects.get()
-    assert stored.event["text"] == NATIVE_TEXT
+    assert stored.event["text"] == meta.NATIVE_TEXT
     assert stored.event["name"] == "Олена Коваль"
 
 
 def test_a_channel_without_app_secret_takes_nothing(client, site):
     channel = make_channel(site, secret="")
-    body = raw(delivery(text()))
-    from .meta_delivery import signature
-
-    assert deliver(client, channel, body, signed=signature(body, "")).status_code == 403
+    body = meta.raw(delivery(text()))
+    assert meta.deliver(client, channel, body, signed=meta.signature(body, "")).status_code == 403
     assert not Inbound.objects.exists()
 
 
 def test_a_repeated_delivery_creates_nothing_new(client, channel):
     for _ in range(3):
-        assert deliver(client, channel, delivery(text())).status_code == 200
+        assert meta.deliver(client, channel, delivery(text())).status_code == 200
     assert Inbound.objects.count() == 1
 
 
@@ -116,23 +104,23 @@ def test_several_messages_in_one_delivery_are_several_events(client, channel):
     payload = delivery(text("перше", wamid="wamid.1"), text("друге", wamid="wamid.2"),
                        message("image", {"id": "1479537139650973", "mime_type": "image/jpeg"},
                                wamid="wamid.3"))
-    assert deliver(client, channel, payload).status_code == 200
+    assert meta.deliver(client, channel, payload).status_code == 200
     assert sorted(Inbound.objects.values_list("external_id", flat=True)) == [
         "wamid.1", "wamid.2", "wamid.3"]
 
 
 def test_unreadable_json_is_answered_and_stores_nothing(client, channel):
-    assert deliver(client, channel, b'{"object": "whatsapp_business_acc').status_code == 200
+    assert meta.deliver(client, channel, b'{"object": "whatsapp_business_acc').status_code == 200
     assert not Inbound.objects.exists()
 
 
 def test_a_channel_of_another_town_is_404_on_this_towns_host(client, db, site, platform_server):
     town = add_town("town2.example.org")
     channel = make_channel(town, platform_server.url)
-    assert deliver(client, channel, delivery(text())).status_code == 404
-    assert subscribe(client, channel).status_code == 404
+    assert meta.deliver(client, channel, delivery(text())).status_code == 404
+    assert meta.subscribe(client, channel).status_code == 404
     assert not Inbound.objects.exists()
-    response = deliver(client, channel, delivery(text()), HTTP_HOST="town2.example.org")
+    response = meta.deliver(client, channel, delivery(text()), HTTP_HOST="town2.example.org")
     assert response.status_code == 200
     assert Inbound.objects.get().channel == channel
 
@@ -140,7 +128,7 @@ def test_a_channel_of_another_town_is_404_on_this_towns_host(client, db, site, p
 # -- each kind of message
 
 def parse_one(adapter, msg):
-    events = adapter.parse(raw(delivery(msg)))
+    events = adapter.parse(meta.raw(delivery(msg)))
     assert len(events) == 1
     return events[0]
 
@@ -218,13 +206,13 @@ def test_statuses_reactions_and_other_numbers_give_no_events(adapter):
                  "recipient_id": CITIZEN} for status in ("sent", "delivered", "read")]
     statuses.append({"id": "wamid.out2", "status": "failed", "recipient_id": CITIZEN,
                      "errors": [{"code": 131047, "title": "Re-engagement message"}]})
-    assert adapter.parse(raw(delivery(statuses=statuses))) == []
+    assert adapter.parse(meta.raw(delivery(statuses=statuses))) == []
     reaction = message("reaction", {"message_id": "wamid.out1", "emoji": "👍"})
-    assert adapter.parse(raw(delivery(reaction))) == []
-    assert adapter.parse(raw(delivery(text(), number_id="999"))) == []
-    assert adapter.parse(raw({"object": "page", "entry": []})) == []
-    assert adapter.parse(raw({"object": "whatsapp_business_account", "entry": "x"})) == []
-    assert adapter.parse(raw([1, 2])) == []
+    assert adapter.parse(meta.raw(delivery(reaction))) == []
+    assert adapter.parse(meta.raw(delivery(text(), number_id="999"))) == []
+    assert adapter.parse(meta.raw({"object": "page", "entry": []})) == []
+    assert adapter.parse(meta.raw({"object": "whatsapp_business_account", "entry": "x"})) == []
+    assert adapter.parse(meta.raw([1, 2])) == []
     with pytest.raises(ValueError):
         adapter.parse(b"\xff{")
 
@@ -405,7 +393,7 @@ def test_the_adapter_of_a_whatsapp_channel(channel):
 def test_a_signed_message_is_answered_to_its_sender(client, site, platform_server):
     channel = make_channel(site, platform_server.url)
     platform_server.route("POST", "/messages$", (200, {"messages": [{"id": "wamid.answer"}]}))
-    assert deliver(client, channel, delivery(text())).status_code == 200
+    assert meta.deliver(client, channel, delivery(text())).status_code == 200
     sent = platform_server.sent(f"/{NUMBER_ID}/messages", "POST")
     assert [json.loads(r.body)["to"] for r in sent] == [CITIZEN]
     conversation = Conversation.objects.get(channel=channel)
