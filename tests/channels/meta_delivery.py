@@ -11,12 +11,12 @@ APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "civicdesk-verify-3f9a"
 
 
-def channel(site, platform, account_id, token, api_base="", **fields):
+def channel(site, platform, api_base="", **fields):
     """A WhatsApp or Messenger channel signed with :data:`APP_SECRET`."""
     from addons.channels.models import Channel
 
-    values = {"token": token, "secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
-              "account_id": account_id, "api_base": api_base, **fields}
+    values = {"secret": APP_SECRET, "verify_token": VERIFY_TOKEN, "api_base": api_base,
+              **fields}
     return Channel.objects.create(site=site, platform=platform, **values)
 
 

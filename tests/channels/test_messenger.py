@@ -20,7 +20,8 @@ PSID = "6012345678901234"
 
 
 def make_channel(site, api_base="", **fields):
-    return meta.channel(site, "messenger", PAGE, "page-access-token", api_base, **fields)
+    fields = {"account_id": PAGE, "token": "page-access-token", **fields}
+    return meta.channel(site, "messenger", api_base, **fields)
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ CITIZEN = "380671234567"
 
 
 def make_channel(site, api_base="", **fields):
-    return meta.channel(site, "whatsapp", NUMBER_ID, "wa-system-token", api_base, **fields)
+    fields = {"account_id": NUMBER_ID, "token": "wa-system-token", **fields}
+    return meta.channel(site, "whatsapp", api_base, **fields)
 
 
 @pytest.fixture
@@ -373,6 +374,7 @@ def test_download_refuses_a_file_too_large_before_fetching_it(adapter, platform_
 
 
 @pytest.mark.parametrize("answer", [(404, {"error": {"code": 100}}), (200, {"id": "78"}),
+                                    (200, ["not", "an", "object"]),
                                     (200, {"url": "file:///etc/passwd"})])
 def test_download_refuses_a_missing_media_or_a_url_not_on_the_web(adapter, platform_server,
                                                                    answer):

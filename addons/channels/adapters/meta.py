@@ -94,6 +94,7 @@ class MetaAdapter(Adapter):
         received = {}
         status, data = call_json("POST", url, payload, headers=self.authorization,
                                  answer_headers=received)
+        data = as_dict(data)
         if 200 <= status < 300 and "error" not in data:
             return Sent(ok=True, external_id=self.message_id(data))
         return self.refusal(status, data, received)

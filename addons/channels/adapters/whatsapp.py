@@ -170,6 +170,7 @@ class WhatsAppAdapter(MetaAdapter):
         """A media id -> its bytes: the Graph API names a short-lived URL, fetched with the
         same token."""
         status, data = call_json("GET", self.graph_url(ref), headers=self.authorization)
+        data = as_dict(data)
         if status != 200 or not data.get("url"):
             raise DownloadError(f"media {ref}: HTTP {status}")
         size = data.get("file_size")
