@@ -140,11 +140,15 @@ def same(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(str(given).encode(), expected.encode())
 
 
-def call_json(method: str, url: str, payload=None, *, headers=None, timeout=TIMEOUT):
+def call_json(method: str, url: str, payload=None, *, headers=None, timeout=TIMEOUT,
+              answer_headers: dict | None = None):
     """``(status, data)`` of a JSON API call; network failures give ``(0, {"error": ...})``;
-    an answer that is not JSON gives ``(status, {})``."""
-    status, data, _headers = call_json_with_headers(method, url, payload, headers=headers,
+    an answer that is not JSON gives ``(status, {})``. ``answer_headers``, when given, is
+    filled with the answer's headers (a ``Retry-After``)."""
+    status, data, received = call_json_with_headers(method, url, payload, headers=headers,
                                                     timeout=timeout)
+    if answer_headers is not None and received:
+        answer_headers.update(received.items())
     return status, data
 
 
