@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from .spelling import skeleton
+
 DEFAULT_GEOCODER = "addons.reports.geocoding.StreetRegisterGeocoder"
 
 # Street-kind words in the four languages, left out when matching.
@@ -79,24 +81,11 @@ def geocode(text: str, site) -> GeocodeResult | None:
 # --- an address anywhere in a sentence (the chat channels) ---------------------------------
 #
 # "на Городоцькій біля 15", "pe strada Florilor nr. 15", "ul. Rakovski 15": every word is
-# brought to one Latin skeleton (Cyrillic transliterated, diacritics folded, the spellings
-# of one sound made one letter), its inflectional ending is cut off, and the words are
-# compared with the register's names, one letter of difference allowed. Deterministic: no
+# brought to one Latin skeleton (``spelling.skeleton``), its inflectional ending is cut
+# off, and the words are compared with the register's names, one letter of difference
+# allowed. Deterministic: no
 # model, no network; the register's index is kept per town until a street changes.
 
-_CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "є": "ie",
-    "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m",
-    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
-    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "a", "ь": "", "ю": "iu", "я": "ia",
-    "ё": "e", "ы": "y", "э": "e",
-}
-# One spelling per sound, whichever alphabet or transliteration the citizen used.
-_SKELETON_RULES = (
-    ("shch", "s"), ("sht", "s"), ("zh", "z"), ("kh", "h"), ("ch", "c"), ("sh", "s"),
-    ("ts", "c"), ("tz", "c"), ("w", "v"), ("q", "k"), ("x", "h"), ("j", "i"), ("y", "i"),
-    ("h", "g"),
-)
 # Inflectional endings (uk, ru, bg, ro) in the skeleton's letters, the longest first.
 _ENDINGS = ("ului", "oiu", "eiu", "ogo", "omu", "ami", "oi", "ei", "ii", "iu", "ia", "ie",
             "om", "em", "a", "e", "i", "o", "u")
@@ -140,24 +129,8 @@ _UNIT_WORDS = (
 )
 
 
-def _skeleton(word: str) -> str:
-    """One word in the register's common letters: "Городоцькій", "Horodotskii" -> the
-    same string."""
-    out = []
-    for char in unicodedata.normalize("NFC", word.lower()):
-        if char in _CYRILLIC:
-            out.append(_CYRILLIC[char])
-            continue
-        folded = unicodedata.normalize("NFKD", char)
-        out.append("".join(c for c in folded if not unicodedata.combining(c) and c.isalnum()))
-    text = "".join(out)
-    for old, new in _SKELETON_RULES:
-        text = text.replace(old, new)
-    return re.sub(r"(.)\1+", r"\1", text)
-
-
 def _stem(word: str) -> str:
-    text = _skeleton(word)
+    text = skeleton(word)
     for ending in _ENDINGS:
         if text.endswith(ending) and len(text) - len(ending) >= _MIN_STEM:
             return text[: -len(ending)]
