@@ -50,15 +50,18 @@ class StreetRegisterGeocoder:
     def geocode(self, text: str, site) -> GeocodeResult | None:
         from .models import Street
 
-        wanted = normalise(text or "")
-        if not wanted:
+        if not normalise(text or ""):
             return None
-        padded = f" {wanted} "
+        return self.match(text, Street.objects.filter(site=site).only(
+            "pk", "name", "kind", "search_name", "lat", "lng"))
+
+    @staticmethod
+    def match(text: str, streets) -> GeocodeResult | None:
+        """The street of ``streets`` (with ``search_name``) whose name is in ``text``."""
+        padded = f" {normalise(text or '')} "
         best = None
         best_len = 0
-        for street in Street.objects.filter(site=site).only(
-            "pk", "name", "kind", "search_name", "lat", "lng"
-        ):
+        for street in streets:
             for name in street.search_name.split(" | "):
                 if name and f" {name} " in padded and len(name) > best_len:
                     best, best_len = street, len(name)
