@@ -76,13 +76,16 @@ RUSSIAN_WORDS = {
 }
 
 
+_WORDS = re.compile(r"[^\W_]+")
+
+
 def features(text: str) -> str:
     """What the classifier reads of a text: its normalised words, then each word's Latin
     skeleton (``addons.reports.spelling``: the same for "ліхтар", "lihtar", "likhtar"),
     then the Ukrainian word for a Russian one. Character n-grams of all three."""
     from addons.reports.spelling import skeleton
 
-    words = normalize(text).split()
+    words = _WORDS.findall(normalize(text))
     extra = [RUSSIAN_WORDS[word] for word in words if word in RUSSIAN_WORDS]
     latin = [skeleton(word) for word in words + extra]
     return " ".join([*words, *extra, *(word for word in latin if word)])
