@@ -10,22 +10,20 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from addons.accounts.models import Identity, Person, Verification
-from addons.addressees.models import AddresseePage
 from addons.core.registry import get_addon
 from addons.reports import chat
 from addons.reports.models import (
     CoSign,
     Report,
     ReportCategory,
-    ReportsSettings,
     Source,
     Street,
 )
-from addons.reports.services import change_status, create_defaults
-from tests.conftest import add_town
+from addons.reports.services import change_status
 
 from .conftest import CENTRE, gps_exif, image_bytes
 from .test_photos import _png_header_only
+from .test_two_towns import town2  # noqa: F401  (the second town)
 
 pytestmark = pytest.mark.django_db
 FAR = (CENTRE.lat + 5, CENTRE.lng + 5)
@@ -38,19 +36,12 @@ def _english():
 
 
 @pytest.fixture
-def town2(reports_site):
-    """A second town: its own roads department, the default categories, one street."""
-    site2 = add_town("town2.example.org", jurisdiction="ro", language="ro")
-    roads2 = site2.root_page.add_child(instance=AddresseePage(title="Drumuri", slug="drumuri"))
-    options = ReportsSettings.for_site(site2)
-    options.min_lat, options.max_lat = CENTRE.lat - 0.1, CENTRE.lat + 0.1
-    options.min_lng, options.max_lng = CENTRE.lng - 0.15, CENTRE.lng + 0.15
-    options.default_addressee = roads2
-    options.save()
-    create_defaults(site2)
-    Street.objects.create(site=site2, name="Florilor", kind="Strada",
+def other_town(town2):  # noqa: F811  (the imported fixture)
+    """The second town of ``test_two_towns`` (its own roads, the default categories), with
+    one street."""
+    Street.objects.create(site=town2, name="Florilor", kind="Strada",
                           lat=CENTRE.lat + 0.01, lng=CENTRE.lng)
-    return site2
+    return town2
 
 
 @pytest.fixture
@@ -92,43 +83,43 @@ def test_declared_by_the_reports_add_on():
     assert intake.key == "reports" and intake.service == "addons.reports.chat"
 
 
-def test_suggest_offers_only_the_towns_active_categories(reports_site, town2):
+def test_suggest_offers_only_the_towns_active_categories(reports_site, other_town):
     text = "Величезна яма на дорозі, асфальт провалився"
     first = chat.suggest(reports_site, text, lat=CENTRE.lat, lng=CENTRE.lng)
     assert first[0]["code"] == "roads.pothole"
     assert first[0]["addressee"] == "Roads department"
     assert {"code", "label", "addressee"} <= set(first[0])
-    ReportCategory.objects.filter(site=town2, code="roads.pothole").update(is_active=False)
-    second = chat.suggest(town2, text)
+    ReportCategory.objects.filter(site=other_town, code="roads.pothole").update(is_active=False)
+    second = chat.suggest(other_town, text)
     assert second and "roads.pothole" not in [row["code"] for row in second]
     assert chat.suggest(reports_site, "") == []
 
 
-def test_locate_finds_the_towns_own_street(reports_site, town2, street):
+def test_locate_finds_the_towns_own_street(reports_site, other_town, street):
     found = chat.locate(reports_site, "Велика яма на Городоцькій біля 15")
     assert found == {"lat": street.lat, "lng": street.lng, "address": "вул. Городоцька, 15"}
-    assert chat.locate(town2, "Велика яма на Городоцькій біля 15") is None
+    assert chat.locate(other_town, "Велика яма на Городоцькій біля 15") is None
     assert chat.locate(reports_site, "groapă pe strada Florilor nr. 15") is None
-    assert chat.locate(town2, "groapă pe strada Florilor nr. 15")["address"] == \
+    assert chat.locate(other_town, "groapă pe strada Florilor nr. 15")["address"] == \
         "Strada Florilor, 15"
     assert chat.locate(reports_site, "яма біля школи") is None
 
 
-def test_check_place(reports_site, town2):
+def test_check_place(reports_site, other_town):
     assert chat.check_place(reports_site, CENTRE.lat, CENTRE.lng) == ""
     assert "outside the city" in chat.check_place(reports_site, *FAR)
-    assert "outside the city" in chat.check_place(town2, *FAR)
+    assert "outside the city" in chat.check_place(other_town, *FAR)
     assert chat.check_place(reports_site, "north", None) != ""
     assert chat.check_place(reports_site, 91, 0) != ""
 
 
-def test_place_and_anonymity_per_category(reports_site, town2):
+def test_place_and_anonymity_per_category(reports_site, other_town):
     ReportCategory.objects.filter(site=reports_site, code="order.noise").update(
         allow_anonymous=False)
     assert chat.place_required(reports_site, "roads.pothole") is True
     assert chat.anonymous_allowed(reports_site, "roads.pothole") is True
     assert chat.anonymous_allowed(reports_site, "order.noise") is False
-    assert chat.anonymous_allowed(town2, "order.noise") is True  # the other town's own
+    assert chat.anonymous_allowed(other_town, "order.noise") is True  # the other town's own
     assert chat.anonymous_allowed(reports_site, "no.such") is False
     assert chat.anonymous_allowed(reports_site, "roads") is False  # a group
 
@@ -169,7 +160,7 @@ def test_file_anonymously_keeps_no_name(reports_site, olena):
     assert report.person == olena  # still told of changes on the chat
 
 
-def test_file_checks_category_place_and_anonymity(reports_site, town2, olena):
+def test_file_checks_category_place_and_anonymity(reports_site, other_town, olena):
     ReportCategory.objects.filter(site=reports_site, code="order.noise").update(
         allow_anonymous=False)
     with pytest.raises(ValidationError) as error:
@@ -181,21 +172,21 @@ def test_file_checks_category_place_and_anonymity(reports_site, town2, olena):
     with pytest.raises(ValidationError) as error:
         chat.file(reports_site, _data(lat=FAR[0], lng=FAR[1]), person=olena)
     assert "outside the city" in " ".join(error.value.message_dict["location"])
-    ReportCategory.objects.filter(site=town2, code="roads.pothole").update(is_active=False)
+    ReportCategory.objects.filter(site=other_town, code="roads.pothole").update(is_active=False)
     with pytest.raises(ValidationError) as error:
-        chat.file(town2, _data(), person=olena)
+        chat.file(other_town, _data(), person=olena)
     assert "category" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         chat.file(reports_site, _data(description="  "), person=olena)
     assert "description" in error.value.message_dict
 
 
-def test_nearby_and_cosign_on_two_towns(reports_site, town2, olena, taras):
+def test_nearby_and_cosign_on_two_towns(reports_site, other_town, olena, taras):
     answer = chat.file(reports_site, _data(), person=olena)
     (found,) = chat.nearby(reports_site, "roads.pothole", CENTRE.lat, CENTRE.lng)
     assert (found.reference, found.addressee) == (answer.reference, "Roads department")
     assert found.status == "New"
-    assert chat.nearby(town2, "roads.pothole", CENTRE.lat, CENTRE.lng) == []
+    assert chat.nearby(other_town, "roads.pothole", CENTRE.lat, CENTRE.lng) == []
     assert chat.nearby(reports_site, "water.leak", CENTRE.lat, CENTRE.lng) == []
     # taras says "me too" from his chat, once however often he asks
     for _attempt in range(2):
@@ -208,11 +199,11 @@ def test_nearby_and_cosign_on_two_towns(reports_site, town2, olena, taras):
     chat.cosign(reports_site, answer.reference, person=olena)
     assert Report.objects.get(pk=report.pk).cosign_count == 1
     # the same number in the other town is not this report
-    assert chat.cosign(town2, answer.reference, person=taras) is None
+    assert chat.cosign(other_town, answer.reference, person=taras) is None
     assert chat.cosign(reports_site, "PR-1999-000999", person=taras) is None
 
 
-def test_mine_lists_only_the_persons_reports(reports_site, town2, olena, taras, make_report,
+def test_mine_lists_only_the_persons_reports(reports_site, other_town, olena, taras, make_report,
                                              moderator):
     first = chat.file(reports_site, _data(), person=olena)
     second = chat.file(reports_site, _data(description="Ще одна яма"), person=olena)
@@ -220,16 +211,16 @@ def test_mine_lists_only_the_persons_reports(reports_site, town2, olena, taras, 
     by_mail = make_report(reporter=None, contact_email="Olena@Example.org")
     make_report(reporter=None, contact_email="someone@example.org")
     chat.file(reports_site, _data(description="Яма Тараса"), person=taras)
-    chat.file(town2, _data(), person=_person(town2, "1001"))
+    chat.file(other_town, _data(), person=_person(other_town, "1001"))
     mine = chat.mine(reports_site, olena)
     assert [row.reference for row in mine] == [
         by_mail.tracking_number, second.reference, first.reference]  # open first
     assert [row.reference for row in chat.mine(reports_site, taras)] != []
     assert first.reference not in [row.reference for row in chat.mine(reports_site, taras)]
-    assert chat.mine(town2, olena) == []
+    assert chat.mine(other_town, olena) == []
 
 
-def test_feedback_by_the_reports_own_person(reports_site, town2, olena, taras, moderator):
+def test_feedback_by_the_reports_own_person(reports_site, other_town, olena, taras, moderator):
     answer = chat.file(reports_site, _data(), person=olena)
     report = Report.objects.get(tracking_number=answer.reference)
     assert chat.feedback(reports_site, answer.reference, person=olena,
@@ -237,7 +228,7 @@ def test_feedback_by_the_reports_own_person(reports_site, town2, olena, taras, m
     change_status(report, "resolved", moderator)
     refused = chat.feedback(reports_site, answer.reference, person=taras, answer="confirm")
     assert refused == "Only the citizen who filed this report can answer about it."
-    assert chat.feedback(town2, answer.reference, person=olena, answer="confirm") == \
+    assert chat.feedback(other_town, answer.reference, person=olena, answer="confirm") == \
         "There is no report with this number."
     report.refresh_from_db()
     assert report.confirmed_at is None and report.status.code == "resolved"
