@@ -91,3 +91,9 @@ def test_a_new_street_is_found_at_once(towns):
     assert find_address("яма на Вишневій 5", towns["uk"]) is None
     Street.objects.create(site=towns["uk"], name="Вишнева", kind="вул.", lat=45.5, lng=25.5)
     assert find_address("яма на Вишневій 5", towns["uk"]).address == "вул. Вишнева, 5"
+
+
+def test_the_index_is_kept_between_messages(towns, django_assert_num_queries):
+    find_address("на Садовій 4", towns["uk"])
+    with django_assert_num_queries(0):
+        assert find_address("на Садовій 5", towns["uk"]).address == "вул. Садова, 5"
