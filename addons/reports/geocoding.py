@@ -86,8 +86,8 @@ def geocode(text: str, site) -> GeocodeResult | None:
 # "на Городоцькій біля 15", "pe strada Florilor nr. 15", "ul. Rakovski 15": every word is
 # brought to one Latin skeleton (``spelling.skeleton``), its inflectional ending is cut
 # off, and the words are compared with the register's names, one letter of difference
-# allowed. Deterministic: no
-# model, no network; the register's index is kept per town until a street changes.
+# allowed. Deterministic: no model, no network; the register's index is kept per town
+# until a street changes.
 
 # Inflectional endings (uk, ru, bg, ro) in the skeleton's letters, the longest first.
 _ENDINGS = ("ului", "oiu", "eiu", "ogo", "omu", "ami", "oi", "ei", "ii", "iu", "ia", "ie",
