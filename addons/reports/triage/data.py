@@ -16,6 +16,8 @@ from django.core.exceptions import FieldError
 from django.db import DatabaseError
 from django.db.models import Q
 
+from addons.reports.spelling import skeleton
+
 logger = logging.getLogger(__name__)
 
 #: statuses of reports nobody on the staff has looked at yet, or that were thrown out
@@ -83,8 +85,6 @@ def features(text: str) -> str:
     """What the classifier reads of a text: its normalised words, then each word's Latin
     skeleton (``addons.reports.spelling``: the same for "ліхтар", "lihtar", "likhtar"),
     then the Ukrainian word for a Russian one. Character n-grams of all three."""
-    from addons.reports.spelling import skeleton
-
     words = _WORDS.findall(normalize(text))
     extra = [RUSSIAN_WORDS[word] for word in words if word in RUSSIAN_WORDS]
     latin = [skeleton(word) for word in words + extra]
