@@ -54,6 +54,7 @@ e2e: install-test
 bench: install-test
 	$(PY) tests/perf/run.py
 	$(PY) tests/perf/triage_bench.py
+	$(PY) tests/perf/street_bench.py
 	$(PY) tests/perf/reports_bench.py
 	$(PY) tests/perf/queues_bench.py
 	$(PY) tests/perf/mailings_bench.py

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
+    ChatIntake,
     Intake,
     MenuLink,
     NotificationEvent,
@@ -25,6 +26,7 @@ class ReportsConfig(AddonConfig):
     intakes = (Intake(key="reports", title=_("Problem report"),
                       form="addons.reports.intake.ReportIntakeForm",
                       file="addons.reports.intake.file", order=10),)
+    chat_intakes = (ChatIntake("reports", _("Problem report"), "addons.reports.chat"),)
     verbose_name = _("Problem reports")
     status_lookup = (StatusLookup("reports", _("Problem reports"), r"PR-?\d{4}-?\d{1,6}",
                                   "addons.reports.status.find", digits="year+number",

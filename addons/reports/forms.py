@@ -8,8 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import DESCRIPTION_MAX_LENGTH, ReportCategory, ReportReplyTemplate, ReportStatus
-from .photos import header_pixels, max_photos, max_total_pixels, process_photo
-from .services import get_settings
+from .photos import process_photos
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -123,25 +122,7 @@ class ReportForm(forms.Form):
         files = self.cleaned_data.get("photos") or []
         if not files:
             return files
-        if len(files) > max_photos():
-            raise ValidationError(_("At most %(n)d photos.") % {"n": max_photos()})
-        if sum(header_pixels(upload) for upload in files) > max_total_pixels():
-            raise ValidationError(_(
-                "Together these photos have too many pixels to be processed safely. Send "
-                "fewer or smaller photos."), code="too_many_pixels")
-        options = get_settings(self.site)
-        errors, processed = [], []
-        for upload in files:
-            try:
-                processed.append(process_photo(
-                    upload, max_bytes=options.max_photo_mb * 1024 * 1024,
-                    max_edge=options.photo_max_edge,
-                ))
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
-        self.processed_photos = processed
+        self.processed_photos = process_photos(files, self.site)
         return files
 
     def clean_photos_token(self):

@@ -620,6 +620,12 @@ class CoSign(models.Model):
         related_name="report_cosigns",
     )
     email = models.EmailField(_("email"), blank=True)
+    #: a citizen who co-signed from a chat (known by the messaging platform, maybe with
+    #: neither an account nor an e-mail address)
+    person = models.ForeignKey(
+        "accounts.Person", verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -632,6 +638,10 @@ class CoSign(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["report", "email"], condition=~Q(email=""), name="cosign_unique_email"
+            ),
+            models.UniqueConstraint(
+                fields=["report", "person"], condition=Q(person__isnull=False),
+                name="cosign_unique_person",
             ),
         ]
 

@@ -194,6 +194,33 @@ def process_photo(upload, *, max_bytes: int, max_edge: int = 1600) -> ProcessedP
     )
 
 
+def process_photos(files, site) -> list[ProcessedPhoto]:
+    """Check and re-encode the photos of one report (the form's uploads, a chat's
+    downloads): their count and their headers first (pixels per photo and in all, nothing
+    decoded yet), then each once. ValidationError with every photo's problem."""
+    from .services import get_settings
+
+    if len(files) > max_photos():
+        raise ValidationError(_("At most %(n)d photos.") % {"n": max_photos()})
+    if sum(header_pixels(upload) for upload in files) > max_total_pixels():
+        raise ValidationError(_(
+            "Together these photos have too many pixels to be processed safely. Send "
+            "fewer or smaller photos."), code="too_many_pixels")
+    options = get_settings(site)
+    errors, processed = [], []
+    for upload in files:
+        try:
+            processed.append(process_photo(
+                upload, max_bytes=options.max_photo_mb * 1024 * 1024,
+                max_edge=options.photo_max_edge,
+            ))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    return processed
+
+
 # --- photos kept between the steps of the report form -------------------------------------
 
 #: how long checked photos wait for the next step of the form

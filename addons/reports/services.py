@@ -214,14 +214,17 @@ def check_point(point: Point | None, site) -> Point:
     return point
 
 
-def check_category(category, site, reporter, *, entered_by=None) -> ReportCategory:
+def check_category(category, site, reporter, *, entered_by=None, person=None
+                   ) -> ReportCategory:
     """The category, or ValidationError. A category that needs an account accepts a report
-    an operator files on a caller's behalf (``entered_by``): the operator knows who it is."""
+    an operator files on a caller's behalf (``entered_by``): the operator knows who it is;
+    and one a citizen files from a chat as ``person`` (the platform vouches for them)."""
     if category is None or not isinstance(category, ReportCategory):
         raise ValidationError({"category": _("Choose a category.")})
     if category.site_id != site.pk or not category.is_active or category.is_group:
         raise ValidationError({"category": _("Choose a category.")})
-    anonymous = (reporter is None or not reporter.is_authenticated) and entered_by is None
+    anonymous = ((reporter is None or not reporter.is_authenticated) and entered_by is None
+                 and person is None)
     if anonymous and not category.allow_anonymous:
         raise ValidationError({"category": _(
             "Reports of this category need an account: log in to file it."
@@ -329,19 +332,21 @@ def submit_report(
     service_request_id: str = "",
     now: datetime | None = None,
     entered_by=None,
+    person=None,
 ) -> Report:
     """File a report: validate, number, route, set the SLA due time, store the photos
     (already processed, see ``photos.process_photo``), write the timeline's first entry and
     notify the reporter and the addressee's moderators. ValidationError per field.
     ``entered_by``: the operator who files it on a caller's behalf (with ``source`` phone,
-    walk_in or email)."""
+    walk_in or email); ``person``: the citizen record of who filed it from a chat."""
     from .photos import max_photos
 
     if reporter is not None and not reporter.is_authenticated:
         reporter = None
     errors = {}
     for check in (
-        lambda: check_category(category, site, reporter, entered_by=entered_by),
+        lambda: check_category(category, site, reporter, entered_by=entered_by,
+                               person=person),
         lambda: check_point(point, site),
         lambda: clean_description(description),
     ):
@@ -379,6 +384,7 @@ def submit_report(
             contact_phone=contact_phone[:32],
             source=source,
             entered_by=entered_by,
+            person=person,
             service_request_id=service_request_id,
             created_at=now,
         )
@@ -464,20 +470,27 @@ def unsubscribe(token) -> bool:
     return Subscription.objects.filter(token=token).delete()[0] > 0
 
 
-def cosign(report: Report, user=None, email: str = "", *, confirmed: bool = False
-           ) -> tuple[CoSign | None, bool]:
+def cosign(report: Report, user=None, email: str = "", *, confirmed: bool = False,
+           person=None) -> tuple[CoSign | None, bool]:
     """ "Me too": counted once per person; co-signers are told of changes. A logged-in
     citizen counts at once; an email address alone counts only once confirmed through the
-    link mailed to it (until then nothing is stored: (None, False))."""
+    link mailed to it (until then nothing is stored: (None, False)); a citizen in a chat
+    (``person``, known by the messaging platform) counts at once."""
     if not report.is_open or report.merged_into_id:
         raise ValidationError(_("This report is no longer open for co-signing."))
     if user is not None and not user.is_authenticated:
         user = None
-    if user is None:
+    if user is None and person is None:
         email = _clean_email(email, _("Log in or give an email address to co-sign."))
-    if user is not None and user.pk == report.reporter_id:
+    if (user is not None and user.pk == report.reporter_id) or (
+            user is None and person is not None and person.pk == report.person_id):
         raise ValidationError(_("You reported this problem yourself."))
-    lookup = {"user": user} if user is not None else {"user": None, "email": email}
+    if user is not None:
+        lookup = {"user": user}
+    elif person is not None:
+        lookup, confirmed = {"user": None, "person": person}, True
+    else:
+        lookup = {"user": None, "email": email}
     if user is None and not confirmed:
         if not CoSign.objects.filter(report=report, **lookup).exists():
             ask_to_confirm(report, COSIGN, email)

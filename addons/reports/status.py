@@ -13,26 +13,36 @@ PATTERN = r"PR-?(\d{4})-?(\d{1,6})"
 PREFIX = "PR"
 
 
-def find(site, reference: str) -> StatusAnswer | None:
-    """The answer about the report of ``site`` with tracking number ``reference``, or None."""
-    from django.urls import NoReverseMatch, reverse
-    from django.utils import timezone
-    from django.utils.translation import get_language, gettext
-
-    from addons.accounts.persons import normalize_email, normalize_phone
+def report_by_reference(site, reference: str):
+    """The report of ``site`` with tracking number ``reference`` however typed, or None."""
     from addons.core.numbering import format_reference
     from addons.core.references import normalize_reference
 
     from .models import Report
 
-    match = re.fullmatch(PATTERN, normalize_reference(reference), re.IGNORECASE)
+    match = re.fullmatch(PATTERN, normalize_reference(reference or ""), re.IGNORECASE)
     if match is None or site is None:
         return None
     wanted = format_reference(PREFIX, int(match[1]), int(match[2]))
-    report = (Report.objects.filter(site=site, tracking_number=wanted)
-              .select_related("status", "addressee").first())
-    if report is None:
-        return None
+    return (Report.objects.filter(site=site, tracking_number=wanted)
+            .select_related("site", "status", "addressee", "category").first())
+
+
+def find(site, reference: str) -> StatusAnswer | None:
+    """The answer about the report of ``site`` with tracking number ``reference``, or None."""
+    report = report_by_reference(site, reference)
+    return None if report is None else answer(report)
+
+
+def answer(report) -> StatusAnswer:
+    """What may be told about ``report`` (its status and addressee read)."""
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+    from django.utils.translation import get_language, gettext
+
+    from addons.accounts.persons import normalize_email, normalize_phone
+
+    site = report.site
     owners: dict[str, set[str]] = {}
     if report.contact_phone:
         phone, valid = normalize_phone(report.contact_phone, site)
@@ -42,6 +52,8 @@ def find(site, reference: str) -> StatusAnswer | None:
         owners["email"] = {normalize_email(report.contact_email)}
     if report.reporter_id:
         owners["account"] = {str(report.reporter_id)}
+    if report.person_id:  # filed from a chat: the citizen record's id
+        owners["person"] = {str(report.person_id)}
     public = (report.is_public and not report.is_hidden and report.merged_into_id is None
               and report.status.is_public)
     expected = None

@@ -16,6 +16,8 @@ from django.core.exceptions import FieldError
 from django.db import DatabaseError
 from django.db.models import Q
 
+from addons.reports.spelling import skeleton
+
 logger = logging.getLogger(__name__)
 
 #: statuses of reports nobody on the staff has looked at yet, or that were thrown out
@@ -42,6 +44,53 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+#: Russian words (and the surzhyk forms) citizens use for what the seed set says in
+#: Ukrainian: both are read, so a report in either is understood alike
+RUSSIAN_WORDS = {
+    "мусор": "сміття", "мусора": "сміття", "мусорка": "смітник", "мусорный": "сміттєвий",
+    "свалка": "звалище", "свалку": "звалище", "мешки": "мішки", "вывозят": "вивозять",
+    "вывезли": "вивезли", "воняет": "смердить", "крысы": "щури", "крыса": "щур",
+    "мыши": "миші", "тараканы": "таргани", "клещи": "кліщі", "клещ": "кліщ",
+    "насекомые": "комахи", "грызуны": "гризуни", "подвал": "підвал", "подвале": "підвалі",
+    "фонарь": "ліхтар", "фонари": "ліхтарі", "фонаря": "ліхтаря", "свет": "світло",
+    "горит": "горить", "горят": "горять", "светит": "світить", "темно": "темно",
+    "светофор": "світлофор", "перекресток": "перехрестя", "перекрестке": "перехресті",
+    "переходе": "переході", "улица": "вулиця", "улице": "вулиці", "дороге": "дорозі",
+    "ямы": "ями", "яму": "яму", "колесо": "колесо", "подвеску": "підвіску",
+    "тротуаре": "тротуарі", "плитка": "плитка", "колодец": "колодязь", "крышки": "кришки",
+    "крышка": "кришка", "открытый": "відкритий", "воды": "води", "нет": "немає",
+    "течет": "тече", "кран": "кран", "кране": "крані", "трубу": "трубу", "трубы": "труби",
+    "порыв": "прорив", "прорвало": "прорвало", "лужа": "калюжа", "затопило": "затопило",
+    "давление": "тиск", "собаки": "собаки", "псы": "пси", "бродячие": "безпритульні",
+    "бездомные": "безпритульні", "стая": "зграя", "стаей": "зграєю", "покусали": "покусали",
+    "укусила": "вкусила", "шум": "шум", "шумят": "шумлять", "громкая": "гучна",
+    "музыка": "музика", "ночью": "вночі", "ночам": "ночах", "спать": "спати",
+    "машина": "машина", "машины": "машини", "паркуются": "паркуються",
+    "припарковали": "припаркували", "парковка": "паркування", "газоне": "газоні",
+    "стройка": "будівництво", "строят": "будують", "построили": "побудували",
+    "разрешения": "дозволу", "документов": "документів", "забор": "паркан",
+    "гараж": "гараж", "ветка": "гілка", "ветки": "гілки", "дерево": "дерево",
+    "кусты": "кущі", "траву": "траву", "косят": "косять", "скамейка": "лавка",
+    "скамейку": "лавку", "качели": "гойдалка", "горка": "гірка", "площадка": "майданчик",
+    "площадке": "майданчику", "остановка": "зупинка", "остановке": "зупинці",
+    "стекло": "скло", "сломали": "зламали", "сломан": "зламаний", "разбит": "розбитий",
+    "лесополосе": "посадці", "уже": "вже", "когда": "коли", "опять": "знову",
+}
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def features(text: str) -> str:
+    """What the classifier reads of a text: its normalised words, then each word's Latin
+    skeleton (``addons.reports.spelling``: the same for "ліхтар", "lihtar", "likhtar"),
+    then the Ukrainian word for a Russian one. Character n-grams of all three."""
+    words = _WORDS.findall(normalize(text))
+    extra = [RUSSIAN_WORDS[word] for word in words if word in RUSSIAN_WORDS]
+    latin = [skeleton(word) for word in words + extra]
+    return " ".join([*words, *extra, *(word for word in latin if word)])
+
+
 @lru_cache(maxsize=4)
 def _load_seed(path: str) -> tuple[tuple[str, str, str], ...]:
     with open(path, encoding="utf-8") as handle:
@@ -53,13 +102,29 @@ def _load_seed(path: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(rows)
 
 
+def seed_paths() -> list[Path]:
+    """The seed set, and its chat-style companion (``seed_chat.yaml`` beside it) if any."""
+    main = seed_path()
+    chat = main.with_name("seed_chat.yaml")
+    return [main, chat] if chat.exists() and chat != main else [main]
+
+
+def _seed_rows() -> list[tuple[str, str, str]]:
+    return [row for path in seed_paths() for row in _load_seed(str(path))]
+
+
 def seed_examples() -> list[tuple[str, str]]:
     """``[(text, code)]`` of the seed set."""
-    return [(text, code) for text, code, _lang in _load_seed(str(seed_path()))]
+    return [(text, code) for text, code, _lang in _seed_rows()]
 
 
 def seed_codes() -> list[str]:
-    return sorted({code for _text, code, _lang in _load_seed(str(seed_path()))})
+    return sorted({code for _text, code, _lang in _seed_rows()})
+
+
+def chat_heldout_path() -> Path:
+    """The held-out chat messages (slang, surzhyk, Latin letters, no diacritics, typos)."""
+    return fixtures_dir() / "heldout_chat.yaml"
 
 
 def load_heldout(path: Path | None = None) -> list[dict]:

@@ -29,7 +29,7 @@ class NgramClassifier(Classifier):
     """TF-IDF of character 2-5-grams within words, and logistic regression trained by SGD."""
 
     ngram_range = (2, 5)
-    alpha = 1e-5
+    alpha = 5e-5
 
     def __init__(self):
         self.store = ModelStore("ngram", version=version("scikit-learn"))
@@ -51,7 +51,7 @@ class NgramClassifier(Classifier):
         codes = [code for _text, code in examples]
         pipeline = make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, sublinear_tf=True,
-                            preprocessor=data.normalize, dtype=np.float32),
+                            preprocessor=data.features, dtype=np.float32),
             SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=50, tol=1e-4,
                           random_state=0),
         )

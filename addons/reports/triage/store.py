@@ -20,7 +20,8 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+#: 2: the classifier reads ``data.features`` (skeletons, Russian words)
+FORMAT = 2
 
 
 def _in_memory_database() -> bool:
