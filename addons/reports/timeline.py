@@ -36,7 +36,9 @@ def _url(report) -> str:
 
 def _title(report) -> str:
     category = report.category.label() if report.category_id else ""
-    place = report.address or report.location
+    place = report.address
+    if not place and report.lat is not None and report.lng is not None:
+        place = f"{report.lat:.5f}, {report.lng:.5f}"  # the point, as people read it
     return f"{category}: {place}" if category and place else category or place
 
 

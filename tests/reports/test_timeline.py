@@ -49,7 +49,11 @@ def test_filed_cosigned_and_followed(town, olena, django_user_model):
     assert by_reference[filed.tracking_number].open
     assert not by_reference[by_phone.tracking_number].open
     assert by_reference[by_phone.tracking_number].status == "Closed"
-    assert "Pothole" in by_reference[filed.tracking_number].title
+    title = by_reference[filed.tracking_number].title
+    assert "Pothole" in title and "SRID" not in title and "POINT" not in title
+    filed.refresh_from_db()
+    place = filed.address or f"{filed.lat:.5f}, {filed.lng:.5f}"  # without an address, the point
+    assert title == f"{filed.category.label()}: {place}"
     assert by_reference[cosigned.tracking_number].summary == "Co-signed: me too"
     assert by_reference[followed.tracking_number].summary == "Follows the changes"
 
@@ -83,3 +87,12 @@ def test_contacts(town, olena):
     make_report(town, reporter_name="Ivan", contact_email="ivan@example.org")
     assert list(contacts(town)) == [{"name": "Ivan", "email": "ivan@example.org",
                                      "phone": "", "user_id": None, "language": ""}]
+
+
+def test_a_report_without_an_address_is_titled_with_its_point():
+    from addons.reports.models import Report
+    from addons.reports.timeline import _title
+
+    report = Report(lat=49.2374301, lng=31.6190204, address="")
+    assert _title(report) == "49.23743, 31.61902"
+    assert _title(Report(address="vul. Soborna 3")) == "vul. Soborna 3"
