@@ -86,7 +86,9 @@ class WrapUpForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("callback_owner") and not data.get("callback_due") \
+        # The owner is filled in beforehand (the operator): a callback is asked for by its
+        # time or its note, not by the owner alone.
+        if data.get("callback_note") and not data.get("callback_due") \
                 and "callback_due" not in self.errors:
             self.add_error("callback_due", _("Say when to call back."))
         if data.get("callback_due") and not data.get("callback_owner"):

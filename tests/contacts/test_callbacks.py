@@ -117,3 +117,18 @@ def test_my_callbacks_and_a_callback_for_a_person(operator_client, operator, sit
         "owner": operator.pk, "due_at": "2099-02-03T10:00", "note": "crossing"})
     assert response.status_code == 404
     assert not Callback.objects.filter(note="crossing").exists()
+
+
+@pytest.mark.django_db
+def test_a_wrap_up_with_the_owner_filled_in_beforehand_asks_no_callback(operator, site):
+    """The form fills in the operator as who calls back: saving without a time or a note
+    plans no callback and is not refused; a note without a time is."""
+    from addons.contacts.forms import WrapUpForm
+
+    form = WrapUpForm({"summary": "Told the hours", "resolved_first_contact": "on",
+                       "callback_owner": operator.pk}, site=site)
+    assert form.is_valid(), form.errors
+    form = WrapUpForm({"summary": "Needs an answer", "callback_owner": operator.pk,
+                       "callback_note": "ask the roads department"}, site=site)
+    assert not form.is_valid()
+    assert form.errors["callback_due"] == ["Say when to call back."]
