@@ -266,6 +266,13 @@ class Notification(models.Model):
     def __str__(self):
         return self.subject
 
+    def get_channel_display(self) -> str:
+        """The name of the transport that carried it ("Telegram", "E-mail")."""
+        from .registry import transport
+
+        found = transport(self.channel) if self.channel else None
+        return str(found.title) if found is not None else self.channel
+
 
 class EmailSuppression(models.Model):
     """An address that bounced (see ``mass_email.record_bounce``): mass email skips it once
