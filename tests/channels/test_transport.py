@@ -129,7 +129,7 @@ def test_whatsapp_within_24_hours_is_free_text(site, server,
 def test_whatsapp_outside_24_hours_sends_the_approved_template(
         site, server, django_capture_on_commit_callbacks):
     person, _conversation = _person(site, server, "whatsapp", options=TEMPLATES,
-                                    last_inbound_at=timezone.now() - LONG_AGO)
+                                    last_inbound_at=timezone.now() - LONG_AGO, language="en")
     row = _notify(django_capture_on_commit_callbacks, person,
                   context={"tracking_number": "RP-2026-000001", "status": "In progress"})
     assert row.channel == "whatsapp" and mail.outbox == []
