@@ -1,6 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, NotificationEvent, ScheduledJob
+from addons.core.addon import (
+    AddonConfig,
+    NotificationEvent,
+    NotificationTransport,
+    ScheduledJob,
+)
 
 
 class AccountsConfig(AddonConfig):
@@ -23,6 +28,11 @@ class AccountsConfig(AddonConfig):
             _("Someone tried to use your address for another account"),
         ),
         NotificationEvent("accounts.confirm_identity", _("Confirm your e-mail address")),
+    )
+    #: SMS, last in the default chain, where the town enables it
+    transports = (
+        NotificationTransport("sms", _("SMS"), send="addons.accounts.transport.send",
+                              reaches="addons.accounts.transport.reaches", order=900),
     )
     scheduled_jobs = (
         # Expired sessions (idle, logged out or old) leave the session store every night.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 MAX_LOGIN_LENGTH = 254
 
@@ -123,6 +124,12 @@ class Person(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
                                 blank=True)
     note = models.TextField(_("note for operators"), blank=True)
+    #: the notification transport the citizen chose ("telegram", "email", "sms"); empty: the
+    #: default chain (the chats they have, then e-mail, then SMS where the town enables it)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=20, blank=True,
+        help_text=_("Where notifications go first; the others are tried when it cannot "
+                    "reach the person."))
     #: set when this person was merged into another (the merge can be undone)
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="merged_persons",
@@ -250,3 +257,16 @@ class PersonAccess(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+@register_setting(icon="mail")
+class NotificationChannelSettings(BaseSiteSetting):
+    """How a town may reach its citizens besides e-mail and their chats."""
+
+    sms_notifications = models.BooleanField(
+        _("notify by SMS"), default=False,
+        help_text=_("Send notifications by SMS to a confirmed phone number when the citizen "
+                    "chose SMS or no chat and no e-mail reaches them. Each message is paid."))
+
+    class Meta:
+        verbose_name = _("citizen notifications")

@@ -198,3 +198,31 @@ def contact_details(person) -> dict:
                 pk=identity.value if identity.value.isdigit() else None, is_active=True
             ).first()
     return details
+
+
+def notification_contacts(person) -> dict:
+    """What core's notifications reach ``person`` by besides their chats: ``person`` (the
+    live one, merges followed), their verified cabinet account (``user``, active) and
+    verified e-mail and phone ("" when none). Unverified contacts are never written to."""
+    from django.contrib.auth import get_user_model
+
+    person = resolve(person)
+    found = {"person": person, "user": None, "email": "", "phone": ""}
+    identities = person.identities.filter(valid=True, verified_at__isnull=False).order_by(
+        "-verified_at", "pk")
+    for kind, value in identities.values_list("kind", "value"):
+        if kind == IdentityKind.EMAIL and not found["email"]:
+            found["email"] = value
+        elif kind == IdentityKind.PHONE and not found["phone"]:
+            found["phone"] = value
+        elif kind == IdentityKind.ACCOUNT and found["user"] is None and value.isdigit():
+            found["user"] = get_user_model().objects.filter(pk=value, is_active=True).first()
+    return found
+
+
+def person_of_account(site, user_id):
+    """The live person of ``site`` whose verified cabinet account is ``user_id``, or None
+    (nothing is made)."""
+    identity = Identity.objects.filter(site=site, kind=IdentityKind.ACCOUNT, value=str(user_id),
+                                       verified_at__isnull=False).first()
+    return resolve(identity.person) if identity is not None else None

@@ -36,5 +36,7 @@ urlpatterns = [
     path("cabinet/phone/", views_persons.PhoneView.as_view(), name="phone"),
     path("cabinet/phone/confirm/", views_persons.ConfirmPhoneView.as_view(),
          name="confirm_phone"),
+    path("cabinet/channel/", views_persons.PreferredChannelView.as_view(),
+         name="preferred_channel"),
     path("deleted/", views.AccountDeletedView.as_view(), name="account_deleted"),
 ]

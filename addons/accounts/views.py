@@ -26,7 +26,7 @@ from addons.core.content_languages import set_language_cookie
 from addons.core.models import Notification, SiteProfile
 from addons.core.views import rate_limited
 
-from . import services
+from . import services, views_persons
 from .forms import (
     CitizenLoginForm,
     CitizenPasswordChangeForm,
@@ -318,6 +318,7 @@ class ProfileView(LoginRequiredMixin, FormView):
             required_fields=_field_labels(user.REQUIRED_PROFILE_FIELDS),
             missing_fields=_field_labels(user.missing_profile_fields),
             next_url=self._next_url() or "",
+            channel_form=views_persons.channel_form(self.request),
             **kwargs,
         )
 

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from wagtail.models import Site
 
-from . import persons, verification
+from . import persons, preferences, verification
 from .models import Identity, IdentityKind, PhoneCode
 from .sms import SmsError
 
@@ -158,3 +158,40 @@ class ConfirmPhoneView(LoginRequiredMixin, View):
                 return redirect("accounts:cabinet")
         return render(request, self.template_name, {"form": form, "identity": identity},
                       status=400)
+
+
+class PreferredChannelForm(forms.Form):
+    channel = forms.ChoiceField(label=gettext_lazy("Send my notifications by"), required=False)
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["channel"].choices = [
+            ("", _("Automatically: my chats, then e-mail")),
+            *preferences.channel_choices(person)]
+        self.fields["channel"].initial = person.preferred_channel
+
+
+def channel_form(request, data=None) -> PreferredChannelForm:
+    """The form choosing the signed-in citizen's preferred channel on this town."""
+    person = persons.person_for_user(_site(request), request.user)
+    return PreferredChannelForm(data, person=person)
+
+
+@method_decorator(never_cache, name="dispatch")
+class PreferredChannelView(LoginRequiredMixin, View):
+    """The profile page's small form: where notifications go first."""
+
+    def post(self, request):
+        form = channel_form(request, request.POST)
+        if form.is_valid():
+            try:
+                preferences.set_preferred_channel(form.person, form.cleaned_data["channel"])
+            except forms.ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Your notification channel is saved."))
+        else:
+            messages.error(request, _("This channel cannot reach you. Choose one of the "
+                                      "list."))
+        return redirect("accounts:profile")

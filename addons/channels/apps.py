@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig
+from addons.core.addon import AddonConfig, NotificationTransport
 
 
 class ChannelsConfig(AddonConfig):
@@ -13,3 +13,13 @@ class ChannelsConfig(AddonConfig):
     default_enabled = True
     urls = "addons.channels.urls"
     url_prefix = "channels/"
+    #: a notification reaches a citizen on each platform by the rules of ``transport.py``;
+    #: the chats come before e-mail (500) in the default chain
+    transports = tuple(
+        NotificationTransport(platform, label, send="addons.channels.transport.send",
+                              reaches="addons.channels.transport.reaches", order=order)
+        for platform, label, order in (
+            ("telegram", _("Telegram"), 100), ("viber", _("Viber"), 110),
+            ("whatsapp", _("WhatsApp"), 120), ("messenger", _("Messenger"), 130),
+            ("webchat", _("Site chat"), 140))
+    )

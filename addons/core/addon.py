@@ -222,20 +222,49 @@ class ChatIntake:
 
 
 @dataclass(frozen=True)
-class NotificationTransport:
-    """A way besides e-mail to carry a notification to a citizen (``AddonConfig.transports``):
-    a chat platform, SMS. Core's notifications try the citizen's preferred channel first,
-    then the fallback chain, and record which one carried each message.
+class TransportResult:
+    """What a transport's ``send`` says: ``ok`` (``detail``: the platform's message id), or
+    why not. A refusal with ``retry_after`` (seconds: a platform's rate limit) or
+    ``transient`` (a server down) is tried again later on the same transport; any other
+    refusal (a blocked bot, a rule of the platform, a number that does not exist) moves the
+    notification to the next transport of the chain."""
 
-    ``send``: dotted path of ``fn(notification, person) -> (ok, detail)`` (``detail``: the
-    platform's message id, or the reason it failed); ``reaches``: dotted path of
-    ``fn(person) -> bool``, whether this transport can reach the person now."""
+    ok: bool
+    detail: str = ""
+    retry_after: float | None = None
+    transient: bool = False
+
+    @property
+    def retry(self) -> bool:
+        return not self.ok and (self.retry_after is not None or self.transient)
+
+
+@dataclass(frozen=True)
+class NotificationTransport:
+    """A way to carry a notification to a citizen (``AddonConfig.transports``): e-mail (core's
+    own), a chat platform, SMS. Core's notifications try the citizen's preferred channel
+    first, then the others that reach them in ``order`` (the chats, e-mail, SMS), and record
+    which one carried each message and every fallback (``addons.core.notifications``).
+
+    ``key`` is what the notification's ``channel`` records ("email", "telegram", "sms").
+    ``send``: dotted path of ``fn(notification, person, channel) -> TransportResult``;
+    ``reaches``: dotted path of ``fn(notification, person, channel) -> bool``, whether this
+    transport can reach the person now (``notification`` is None when asked outside a
+    delivery, e.g. by the cabinet listing the channels a person has; ``person`` may be None
+    for a message to an account or an address only). ``channel`` is the transport's key, so
+    one function can serve several transports."""
 
     key: str
     title: Any
     send: str
     reaches: str
     order: int = 100
+
+    def carry(self, notification, person) -> TransportResult:
+        return _call(self.send, notification, person, self.key)
+
+    def can_reach(self, notification, person) -> bool:
+        return bool(_call(self.reaches, notification, person, self.key))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
@@ -45,8 +46,13 @@ def _event_choices():
             for event in events]
 
 
+def _channel_choices():
+    return [(item.key, item.title) for item in registry.transports()]
+
+
 class NotificationFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=Notification.Status.choices)
+    channel = django_filters.ChoiceFilter(label=_("channel"), choices=_channel_choices)
     event = django_filters.ChoiceFilter(label=_("event"), choices=_event_choices)
     recipient = django_filters.CharFilter(
         label=_("recipient"), method="filter_recipient",
@@ -55,7 +61,7 @@ class NotificationFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Notification
-        fields = ["status", "event", "recipient"]
+        fields = ["status", "channel", "event", "recipient"]
 
     def filter_recipient(self, queryset, name, value):
         value = value.strip()
@@ -70,7 +76,7 @@ class NotificationFilterSet(WagtailFilterSet):
 
 
 class NotificationViewSet(ModelViewSet):
-    """The outbox: what was sent to whom, what failed and why."""
+    """The outbox: what was sent to whom, by which channel, what failed and why."""
 
     model = Notification
     icon = "mail"
@@ -82,8 +88,9 @@ class NotificationViewSet(ModelViewSet):
     permission_policy = SuperuserReadOnlyPermissionPolicy(Notification)
     inspect_view_enabled = True
     copy_view_enabled = False
-    list_display = ["subject", "recipient", "email", "event", "status", "attempts", "created_at",
-                    "sent_at"]
+    list_display = ["subject", "recipient", "email", "event", "status",
+                    Column("channel", label=_("channel"), accessor="get_channel_display"),
+                    "attempts", "created_at", "sent_at"]
     filterset_class = NotificationFilterSet
     search_fields = ["subject", "email", "key"]
     search_backend_name = None  # the outbox is not in the search index: plain SQL
@@ -91,9 +98,9 @@ class NotificationViewSet(ModelViewSet):
     # Required by ModelViewSet; the add and edit views are never allowed (see the policy).
     form_fields = ["subject"]
     inspect_view_fields = [
-        "subject", "body", "recipient", "email", "language", "event", "status", "attempts",
-        "last_error", "next_attempt_at", "created_at", "sent_at", "read_at", "url", "key",
-        "site",
+        "subject", "body", "recipient", "person", "email", "language", "event", "status",
+        "channel", "attempt_log", "attempts", "last_error", "next_attempt_at", "created_at",
+        "sent_at", "read_at", "url", "key", "site",
     ]
 
     def get_queryset(self, request):

@@ -1,7 +1,13 @@
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-from .addon import AddonConfig, NotificationEvent, ScheduledJob, TimelineSource
+from .addon import (
+    AddonConfig,
+    NotificationEvent,
+    NotificationTransport,
+    ScheduledJob,
+    TimelineSource,
+)
 
 
 class CoreConfig(AddonConfig):
@@ -28,6 +34,11 @@ class CoreConfig(AddonConfig):
             func="addons.core.casework.assignment.drain_all",
             cron="*/5 * * * *",
         ),
+    )
+    #: e-mail, the transport every site has; the chats come before it, SMS after it
+    transports = (
+        NotificationTransport("email", _("E-mail"), send="addons.core.notifications.send_email",
+                              reaches="addons.core.notifications.reaches_email", order=500),
     )
     notification_events = (
         NotificationEvent("assigned", _("A record was assigned to you")),

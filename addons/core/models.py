@@ -223,7 +223,17 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True,
         on_delete=models.CASCADE, related_name="notifications",
     )
+    #: the citizen record told, when known (a citizen known only by a chat identity too)
+    person = models.ForeignKey(
+        "accounts.Person", verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="notifications",
+    )
     email = models.EmailField(_("email"), blank=True)
+    #: the transport that carried it, or the one being tried ("email", "telegram", "sms")
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    #: every try and fallback: ``[{"channel", "at", "result", "detail"}]``, ``result`` one of
+    #: "sent", "retry", "refused", "unreachable" (see ``notifications.deliver``)
+    attempt_log = models.JSONField(_("delivery attempts"), default=list, blank=True)
     event = models.CharField(_("event"), max_length=100)
     context = models.JSONField(_("context"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
@@ -255,6 +265,13 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+    def get_channel_display(self) -> str:
+        """The name of the transport that carried it ("Telegram", "E-mail")."""
+        from .registry import transport
+
+        found = transport(self.channel) if self.channel else None
+        return str(found.title) if found is not None else self.channel
 
 
 class EmailSuppression(models.Model):

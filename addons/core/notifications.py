@@ -1,12 +1,23 @@
-"""Notifications: an outbox delivered by django-q2.
+"""Notifications: an outbox delivered by django-q2 over pluggable transports.
 
 ``notify()`` writes one :class:`~addons.core.models.Notification` row in the caller's
 transaction (so a rolled-back change notifies no one) and, once that transaction commits,
-enqueues :func:`deliver` for it. ``deliver`` sends the email and marks the row sent; it locks
-the row first, so running it twice (a retried task, ``retry_due`` racing a slow worker)
-never sends twice. A failed send is retried with exponential backoff up to
-``settings.CIVICDESK_NOTIFICATION_MAX_ATTEMPTS`` times. A worker that is down only delays a
-message: ``retry_due`` (a scheduled job, every minute) re-enqueues pending rows that are due.
+enqueues :func:`deliver` for it. ``deliver`` hands the message to a transport and marks the
+row sent; it locks the row first, so running it twice (a retried task, ``retry_due`` racing a
+slow worker) never sends twice.
+
+Transports (``NotificationTransport``, declared by add-ons in ``AddonConfig.transports``;
+e-mail is core's own) are tried in the person's chain: their preferred channel
+(``Person.preferred_channel``), then every other transport that reaches them, in the
+transports' order (the chats, then e-mail, then SMS where the town enables it). A transport
+that cannot reach the person, or refuses for good (a blocked bot, a platform's rule), passes
+the message to the next one; a transient failure (a mail server down, a rate limit's
+``retry_after``) is tried again later on the same transport, with exponential backoff or
+after the time the platform asked, up to ``settings.CIVICDESK_NOTIFICATION_MAX_ATTEMPTS``
+times per transport. The row records the transport that carried it (``channel``) and every
+try and fallback (``attempt_log``); when nothing reaches the person it is marked failed with
+the reasons. A worker that is down only delays a message: ``retry_due`` (a scheduled job,
+every minute) re-enqueues pending rows that are due.
 
 Texts come from the templates ``notifications/<event>/subject.txt`` and
 ``notifications/<event>/body.txt`` (an add-on ships them in its own ``templates`` folder),
@@ -33,6 +44,7 @@ from django.utils import timezone, translation
 from django_q import tasks as q_tasks
 
 from . import registry
+from .addon import TransportResult
 
 logger = logging.getLogger(__name__)
 
@@ -150,17 +162,31 @@ def notify(
     email: str | None = None,
     subject: str | None = None,
     body: str | None = None,
+    person=None,
 ):
     """Write a notification for ``recipient`` (a user, or None with ``email`` for someone
-    without an account) and deliver it by email once the current transaction commits.
+    without an account, or ``person``, an ``accounts.Person``, for a citizen known by any
+    identity, a chat too) and deliver it on their channel once the current transaction
+    commits.
 
+    With ``person`` and no ``recipient``, the person's verified cabinet account receives the
+    row in its inbox and their verified e-mail is the address, unless ``email`` is given.
     ``key`` makes the call idempotent: a second call with the same key returns the row the
     first one wrote and sends nothing. Returns the Notification, or None when there is no
-    one to notify (no recipient and no email).
+    one to notify (no recipient, no person and no email).
     """
     Notification = _model()
+    if person is not None:
+        from addons.accounts.persons import notification_contacts
+
+        contacts = notification_contacts(person)
+        person = contacts["person"]
+        if recipient is None:
+            recipient = contacts["user"]
+        if email is None and recipient is None:
+            email = contacts["email"]
     address = email if email is not None else getattr(recipient, "email", "") or ""
-    if recipient is None and not address:
+    if recipient is None and person is None and not address:
         return None
     if key:
         existing = Notification.objects.filter(key=key).first()
@@ -168,17 +194,19 @@ def notify(
             return existing
 
     site = site or _default_site()
-    language = recipient_language(recipient, site)
+    language = recipient_language(recipient if recipient is not None else person, site)
     context = dict(context or {})
     template_context = {**context, "recipient": recipient, "site": site, "url": url,
                         "event": event, "language": language}
     rendered_subject, rendered_body = render_texts(
         event, template_context, language, subject=subject, body=body
     )
-    status = Notification.Status.PENDING if address else Notification.Status.SKIPPED
+    deliverable = bool(address) or person is not None
+    status = Notification.Status.PENDING if deliverable else Notification.Status.SKIPPED
     row = Notification(
         site=site,
         recipient=recipient,
+        person=person,
         email=address,
         event=event,
         context=_json_safe(context),
@@ -188,7 +216,7 @@ def notify(
         url=url or "",
         key=key or None,
         status=status,
-        next_attempt_at=timezone.now() + RETRY_GRACE if address else None,
+        next_attempt_at=timezone.now() + RETRY_GRACE if deliverable else None,
     )
     try:
         # A savepoint: a concurrent notify() with the same key must not break the caller's
@@ -259,13 +287,23 @@ def enqueue(pk: int) -> None:
         logger.warning("Could not enqueue notification %s; retry_due will.", pk, exc_info=True)
 
 
-def _absolute_url(row) -> str:
+def absolute_link(row) -> str:
+    """The notification's link, absolute on its site ("" when it has none)."""
     from .sites import absolute_url
 
     url = row.url
     if url.startswith("/") and row.site_id:
         return absolute_url(row.site, url)
     return url
+
+
+def message_text(row) -> str:
+    """The notification as one plain text (subject, body, link) for a chat or an SMS."""
+    text = f"{row.subject}\n\n{row.body.strip()}"
+    link = absolute_link(row)
+    if link and link not in text:
+        text = f"{text}\n\n{link}"
+    return text
 
 
 def _message_id(row) -> str:
@@ -279,7 +317,7 @@ def _message_id(row) -> str:
 def build_email(row) -> EmailMultiAlternatives:
     """The email for notification ``row`` (plain text)."""
     body = row.body
-    link = _absolute_url(row)
+    link = absolute_link(row)
     if link and link not in body:
         body = f"{body.rstrip()}\n\n{link}\n"
     message = EmailMultiAlternatives(
@@ -293,8 +331,70 @@ def build_email(row) -> EmailMultiAlternatives:
     return message
 
 
+def reaches_email(notification, person, channel) -> bool:
+    """E-mail reaches the row's address; outside a delivery, a person's verified e-mail."""
+    if notification is not None:
+        return bool(notification.email)
+    if person is None:
+        return False
+    from addons.accounts.persons import notification_contacts
+
+    return bool(notification_contacts(person)["email"])
+
+
+def send_email(notification, person, channel) -> TransportResult:
+    """Core's transport: the notification as a plain-text e-mail. Any failure of the mail
+    back-end is transient (tried again with backoff)."""
+    try:
+        build_email(notification).send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - any failure of the mail backend is retried
+        return TransportResult(False, f"{type(exc).__name__}: {exc}", transient=True)
+    return TransportResult(True)
+
+
+def _person_of(row):
+    """The person the row is for: the one given to ``notify``, else the person of the
+    recipient's account on the row's site (not made when there is none)."""
+    if row.person_id:
+        return row.person
+    if not (row.recipient_id and row.site_id):
+        return None
+    from addons.accounts.persons import person_of_account
+
+    person = person_of_account(row.site, row.recipient_id)
+    if person is not None:
+        row.person = person
+    return person
+
+
+def chain(row, person) -> list:
+    """``[(transport, preferred)]`` to try for ``row``: the person's preferred transport
+    first (tried even when it cannot reach them, so that the fallback is logged), then the
+    others in their order."""
+    transports = registry.transports()
+    preferred = getattr(person, "preferred_channel", "") or ""
+    first = [(item, True) for item in transports if item.key == preferred]
+    return first + [(item, False) for item in transports if item.key != preferred]
+
+
+def _log(row, channel: str, result: str, detail: str = "", *, at=None) -> None:
+    row.attempt_log = [*(row.attempt_log or []), {
+        "channel": channel, "at": (at or timezone.now()).isoformat(), "result": result,
+        "detail": str(detail)[:500]}]
+
+
+def _tries(row, channel: str) -> int:
+    return sum(1 for entry in row.attempt_log or []
+               if entry.get("channel") == channel and entry.get("result") == "retry")
+
+
+_FIELDS = ["attempts", "last_error", "status", "sent_at", "next_attempt_at", "channel",
+           "attempt_log", "person"]
+
+
 def deliver(pk: int) -> str | None:
-    """Send notification ``pk`` if it is still pending. Idempotent.
+    """Send notification ``pk`` if it is still pending, on the first transport of its chain
+    that takes it (see the module's docstring). Idempotent.
 
     Returns the row's status afterwards (None if the row is gone).
     """
@@ -307,28 +407,56 @@ def deliver(pk: int) -> str | None:
         if row.status != Notification.Status.PENDING:
             return row.status
         now = timezone.now()
-        if not row.email:
+        person = _person_of(row)
+        if person is None and not row.email:
             row.status = Notification.Status.SKIPPED
             row.next_attempt_at = None
             row.save(update_fields=["status", "next_attempt_at"])
             return row.status
-        row.attempts += 1
-        try:
-            build_email(row).send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - any failure of the mail backend is retried
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= max_attempts():
-                row.status = Notification.Status.FAILED
+        done = {entry.get("channel") for entry in row.attempt_log or []
+                if entry.get("result") in ("refused", "unreachable")}
+        for transport, preferred in chain(row, person):
+            if transport.key in done:
+                continue
+            if not transport.can_reach(row, person):
+                if preferred:
+                    _log(row, transport.key, "unreachable", "cannot reach the person now",
+                         at=now)
+                continue
+            row.channel = transport.key
+            row.attempts += 1
+            try:
+                result = transport.carry(row, person)
+            except Exception as exc:  # noqa: BLE001 - a broken transport is tried again later
+                logger.exception("Transport %s failed on notification %s", transport.key, pk)
+                result = TransportResult(False, f"{type(exc).__name__}: {exc}", transient=True)
+            if result.ok:
+                _log(row, transport.key, "sent", result.detail, at=now)
+                row.status = Notification.Status.SENT
+                row.sent_at = now
                 row.next_attempt_at = None
-            else:
-                row.next_attempt_at = now + backoff(row.attempts)
-            row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            logger.warning("Notification %s not sent (attempt %s): %s", pk, row.attempts, exc)
-            return row.status
-        row.status = Notification.Status.SENT
-        row.sent_at = now
+                row.save(update_fields=_FIELDS)
+                return row.status
+            row.last_error = result.detail[:2000]
+            tries = _tries(row, transport.key) + 1
+            if result.retry and tries < max_attempts():
+                _log(row, transport.key, "retry", result.detail, at=now)
+                wait = (timedelta(seconds=result.retry_after) if result.retry_after is not None
+                        else backoff(tries))
+                row.next_attempt_at = now + wait
+                row.save(update_fields=_FIELDS)
+                logger.warning("Notification %s not sent by %s (attempt %s): %s", pk,
+                               transport.key, row.attempts, result.detail)
+                return row.status
+            _log(row, transport.key, "refused", result.detail, at=now)
+        # Nothing carried it: failed, with every reason in the log and the last error.
+        reasons = [f"{entry['channel']}: {entry['detail']}" for entry in row.attempt_log
+                   if entry.get("result") in ("refused", "unreachable")]
+        row.last_error = ("; ".join(reasons) or "no channel reaches this person")[:2000]
+        row.status = Notification.Status.FAILED
         row.next_attempt_at = None
-        row.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
+        row.save(update_fields=_FIELDS)
+        logger.warning("Notification %s failed: %s", pk, row.last_error)
         return row.status
 
 

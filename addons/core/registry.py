@@ -116,3 +116,14 @@ def intakes():
     """``[(addon, Intake)]`` of every installed add-on, in order."""
     items = [(addon, item) for addon in _addons.values() for item in addon.intakes]
     return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
+
+
+def transports():
+    """``[NotificationTransport]`` of every installed add-on (core's e-mail too), in order."""
+    items = [item for addon in _addons.values() for item in addon.transports]
+    return sorted(items, key=lambda item: (item.order, item.key))
+
+
+def transport(key):
+    """The ``NotificationTransport`` declared under ``key``, or None."""
+    return next((item for item in transports() if item.key == key), None)

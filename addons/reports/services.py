@@ -287,10 +287,23 @@ def _context(report: Report, **extra) -> dict:
     }
 
 
+def _reporter_person(report: Report):
+    """The person who filed ``report`` from a chat (told on their own channel), or None."""
+    return report.person if report.person_id else None
+
+
 def _notify_followers(report, event, context, *, key=None, exclude_user=None,
                       skip_reporter=False):
+    """Tell the followers; the reporter who filed from a chat is told as their person
+    (``notify(person=...)``: on their preferred channel, the chat first)."""
+    person = None if skip_reporter else _reporter_person(report)
+    if person is not None and not (exclude_user is not None
+                                   and report.reporter_id == exclude_user.pk):
+        email = None if report.reporter_id else report.contact_email or None
+        notify(report.reporter, event, context, site=report.site, person=person, email=email,
+               url=report.get_absolute_url(), key=f"{key}:p{person.pk}" if key else None)
     for user, email in _followers(report, exclude_user=exclude_user,
-                                  skip_reporter=skip_reporter):
+                                  skip_reporter=skip_reporter or person is not None):
         if user is not None:
             notify(user, event, context, site=report.site, url=report.get_absolute_url(),
                    key=f"{key}:u{user.pk}" if key else None)
@@ -727,7 +740,14 @@ def change_status(report: Report, new_status, actor=None, public_note: str = "",
 def _ask_for_confirmation(report, context):
     key = f"reports.resolved:{report.pk}:{report.reopened_count}"
     url = feedback_url(report)
-    if report.reporter_id:
+    person = _reporter_person(report)
+    if person is not None:
+        # on a chat the message carries the confirm / reopen / rate buttons
+        context = {**context, "feedback_reference": report.tracking_number}
+        notify(report.reporter, "reports.resolved", context, site=report.site, url=url,
+               key=key, person=person,
+               email=None if report.reporter_id else report.contact_email or None)
+    elif report.reporter_id:
         notify(report.reporter, "reports.resolved", context, site=report.site, url=url, key=key)
     elif report.contact_email:
         notify(None, "reports.resolved", context, site=report.site, email=report.contact_email,
