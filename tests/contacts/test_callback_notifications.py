@@ -24,8 +24,8 @@ def told(user):
 
 @pytest.fixture
 def team(site):
-    return {"petro": make_staff("petro", full_name="Petro Bondar"),
-            "maria": make_staff("maria", full_name="Maria Shevchuk")}
+    return {"petro": make_staff("petro", full_name="Petro Bondar", language="en"),
+            "maria": make_staff("maria", full_name="Maria Shevchuk", language="en")}
 
 
 @pytest.mark.django_db
