@@ -106,7 +106,8 @@ def conversations(request):
     page = Paginator(rows.order_by("-updated_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("p"))
     return render(request, "channels/admin/conversations.html", {
-        "page": page, "waiting": waiting, "query": "waiting=1" if waiting else ""})
+        "page": page, "waiting": waiting,
+        "elided_page_range": page.paginator.get_elided_page_range(page.number)})
 
 
 def _log(conversation, action, user, **data):

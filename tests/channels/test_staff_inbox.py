@@ -199,3 +199,16 @@ def test_the_menu_item(english, operator, site):
     from addons.channels.staff_views import may_use_inbox
 
     assert not may_use_inbox(citizen_staff)
+
+
+def test_the_list_is_paged_and_keeps_its_filter(english, bot, operator):
+    for number in range(52):
+        chat(bot, f"c{number}", with_staff=number % 2 == 0)
+    english.force_login(operator)
+    first = english.get(admin_url())
+    assert len(first.context["page"]) == 50
+    second = english.get(admin_url(), {"p": "2"})
+    assert len(second.context["page"]) == 2
+    assert b"?p=2" in first.content
+    waiting = english.get(admin_url(), {"waiting": "1"})
+    assert len(waiting.context["page"]) == 26 and b"p=2" not in waiting.content
