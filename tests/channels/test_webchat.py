@@ -248,3 +248,28 @@ def test_csrf_is_required(chat):
 def test_poll_refuses_an_unreadable_id(visitor, chat):
     start(visitor, chat)
     assert visitor.get(url(chat, "poll"), {"after": "x"}).status_code == 400
+
+
+def test_the_chat_button_is_on_public_pages_of_a_site_with_a_chat(visitor, site):
+    assert b"chat-widget" not in visitor.get("/").content
+    chat = Channel.objects.create(site=site, platform="webchat")
+    page = visitor.get("/").content.decode()
+    assert f'data-chat-start="/channels/chat/{chat.key}/start/"' in page
+    # without JavaScript, a link to the report form; nothing of the visitor's own
+    assert 'class="chat-launcher" href="/reports/new/"' in page
+    assert "channels/chat.js" in page and "<script>" not in page
+    assert Client().get("/").content.decode().count("chat-widget") == 1
+    chat.enabled = False
+    chat.save()
+    assert b"chat-widget" not in visitor.get("/").content
+
+
+def test_no_chat_button_for_another_towns_chat_or_when_the_addon_is_off(visitor, site):
+    from addons.core.activation import disable
+
+    town = add_town("town2.example.org")
+    Channel.objects.create(site=town, platform="webchat")
+    assert b"chat-widget" not in visitor.get("/").content
+    assert b"chat-widget" in Client(HTTP_HOST="town2.example.org").get("/").content
+    disable(town, "channels")
+    assert b"chat-widget" not in Client(HTTP_HOST="town2.example.org").get("/").content

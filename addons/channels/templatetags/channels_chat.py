@@ -6,28 +6,42 @@ report form; ``channels/chat.js`` turns it into the chat and asks for everything
 
 from django import template
 from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from addons.core.activation import is_enabled
 from addons.core.middleware import find_site
-from addons.core.public_cache import PAGE_VERSION, TIMEOUT
+
+from ..models import Channel, Platform
 
 register = template.Library()
+#: seconds the site's chat key is kept: a channel saved by another process (a management
+#: command) shows on the pages within this time at most
+TIMEOUT = 60
+
+
+def _cache_key(site_id) -> str:
+    return f"channels:webchat-key:{site_id}"
 
 
 def chat_key(site) -> str:
-    """The key of the site's enabled site chat, "" when it has none (kept in the cache
-    until any row changes, like the whole pages)."""
-    from ..models import Channel, Platform
-
-    cache_key = f"channels:webchat-key:{site.pk}:{PAGE_VERSION.get()}"
-    key = cache.get(cache_key)
+    """The key of the site's enabled site chat, "" when it has none (kept in the cache:
+    public pages pay no query for it)."""
+    key = cache.get(_cache_key(site.pk))
     if key is None:
         key = (Channel.objects.filter(site=site, platform=Platform.WEBCHAT, enabled=True)
                .order_by("pk").values_list("key", flat=True).first()) or ""
-        cache.set(cache_key, key, TIMEOUT)
+        cache.set(_cache_key(site.pk), key, TIMEOUT)
     return key
+
+
+def _forget(sender, instance, **kwargs):
+    cache.delete(_cache_key(instance.site_id))
+
+
+post_save.connect(_forget, sender=Channel, dispatch_uid="channels-webchat-key-save")
+post_delete.connect(_forget, sender=Channel, dispatch_uid="channels-webchat-key-delete")
 
 
 @register.simple_tag(takes_context=True)
