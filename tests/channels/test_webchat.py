@@ -273,3 +273,17 @@ def test_no_chat_button_for_another_towns_chat_or_when_the_addon_is_off(visitor,
     assert b"chat-widget" in Client(HTTP_HOST="town2.example.org").get("/").content
     disable(town, "channels")
     assert b"chat-widget" not in Client(HTTP_HOST="town2.example.org").get("/").content
+
+
+def test_pages_with_the_chat_button_are_shared_from_the_page_cache(site, settings, chat):
+    settings.CIVICDESK_PAGE_CACHE_SECONDS = 60
+    Client().get("/")  # the settings rows made on first use
+    first, second = Client(), Client()
+    kept = first.get("/")
+    shared = second.get("/")
+    assert kept["X-Page-Cache"] == "miss" and shared["X-Page-Cache"] == "hit"
+    assert b"chat-widget" in shared.content
+    # a visitor who started a chat still gets the shared page (the chat cookie is only
+    # sent to the chat's own URLs)
+    start(first, chat)
+    assert first.cookies[COOKIE]["path"].startswith("/channels/chat/")

@@ -22,6 +22,8 @@
     widget.appendChild(launcher);
   }
   widget.appendChild(panel);
+  // set once the panel is in the document (an id inside a template names nothing)
+  launcher.setAttribute("aria-controls", panel.id);
 
   var log = panel.querySelector(".chat-log");
   var status = panel.querySelector(".chat-status");
