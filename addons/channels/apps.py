@@ -23,3 +23,5 @@ class ChannelsConfig(AddonConfig):
             ("whatsapp", _("WhatsApp"), 120), ("messenger", _("Messenger"), 130),
             ("webchat", _("Site chat"), 140))
     )
+    #: the site chat's button on every public page of a site that has one
+    page_parts = (("body_end", "addons.channels.widget.chat_button"),)

@@ -322,6 +322,12 @@ class AddonConfig(AppConfig):
     #: a name and a function of the request returning a string; the add-on's template
     #: writes ``page_cache.hole(request, name, produce)``.
     page_holes: tuple[tuple[str, str], ...] = ()
+    #: pieces this add-on puts on every public page of a site where it is on, by slot:
+    #: ``(("body_end", "addons.channels.widget.chat_button"),)``, a slot name the theme
+    #: renders with ``{% page_parts "body_end" %}`` and a function of the template context
+    #: returning HTML ("" for nothing). The markup must be the same for every visitor
+    #: (public pages are kept whole in the cache).
+    page_parts: tuple[tuple[str, str], ...] = ()
     #: one sentence shown beside the add-on's switch in the control panel.
     description: Any = ""
 

@@ -100,6 +100,12 @@ def page_holes():
     return {name: producer for addon in _addons.values() for name, producer in addon.page_holes}
 
 
+def page_parts(slot):
+    """``[(addon, dotted path)]`` of the pieces add-ons put in ``slot`` of public pages."""
+    return [(addon, path) for addon in _addons.values() for name, path in addon.page_parts
+            if name == slot]
+
+
 def timeline_sources():
     """``[(addon, TimelineSource)]`` of every installed add-on, in order."""
     items = [(addon, source) for addon in _addons.values() for source in addon.timeline]

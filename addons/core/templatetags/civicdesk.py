@@ -57,6 +57,18 @@ def addon_sections(context, page):
 
 
 @register.simple_tag(takes_context=True)
+def page_parts(context, slot):
+    """The pieces enabled add-ons put in ``slot`` of every public page
+    (``AddonConfig.page_parts``): ``{% page_parts "body_end" %}``."""
+    from django.utils.module_loading import import_string
+
+    enabled = _enabled(context.get("request"))
+    return mark_safe("".join(
+        str(import_string(path)(context) or "")
+        for addon, path in registry.page_parts(slot) if addon.label in enabled))
+
+
+@register.simple_tag(takes_context=True)
 def addon_statistics(context, page):
     """Render the statistics blocks that enabled add-ons contribute to ``page``."""
     request = context.get("request")

@@ -1,10 +1,9 @@
-"""``{% chat_widget %}``: the site chat's button on public pages, when the channels add-on
-is on for the site and the site has an enabled site chat. The markup is the same for every
-visitor (public pages are kept whole in the cache): without JavaScript it is a link to the
-report form; ``channels/chat.js`` turns it into the chat and asks for everything personal
-(the chat token, the CSRF token) itself."""
+"""The site chat's button on public pages (``AddonConfig.page_parts``, slot "body_end"),
+when the channels add-on is on for the site and the site has an enabled site chat. The
+markup is the same for every visitor (public pages are kept whole in the cache): without
+JavaScript it is a link to the report form; ``channels/chat.js`` turns it into the chat and
+asks for everything personal (the chat token, the CSRF token) itself."""
 
-from django import template
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
@@ -15,7 +14,6 @@ from addons.core.middleware import find_site
 
 from ..models import Channel, Platform
 
-register = template.Library()
 #: seconds the site's chat key is kept: a channel saved by another process (a management
 #: command) shows on the pages within this time at most
 TIMEOUT = 60
@@ -44,8 +42,7 @@ post_save.connect(_forget, sender=Channel, dispatch_uid="channels-webchat-key-sa
 post_delete.connect(_forget, sender=Channel, dispatch_uid="channels-webchat-key-delete")
 
 
-@register.simple_tag(takes_context=True)
-def chat_widget(context):
+def chat_button(context):
     request = context.get("request")
     if request is None:
         return ""
