@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig
+from addons.core.addon import AddonConfig, CabinetSection, NotificationEvent
 
 
 class ChannelsConfig(AddonConfig):
@@ -13,3 +13,11 @@ class ChannelsConfig(AddonConfig):
     default_enabled = True
     urls = "addons.channels.urls"
     url_prefix = "channels/"
+    cabinet_sections = (
+        CabinetSection(key="channels", title=_("Follow my reports in a chat"),
+                       template="channels/cabinet.html",
+                       get_context="addons.channels.cabinet.cabinet_context", order=90),
+    )
+    notification_events = (
+        NotificationEvent("channels.operator", _("A citizen asks for a person in a chat")),
+    )

@@ -116,3 +116,9 @@ def intakes():
     """``[(addon, Intake)]`` of every installed add-on, in order."""
     items = [(addon, item) for addon in _addons.values() for item in addon.intakes]
     return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
+
+
+def chat_intakes():
+    """``[(addon, ChatIntake)]`` of every installed add-on, in order."""
+    items = [(addon, item) for addon in _addons.values() for item in addon.chat_intakes]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
