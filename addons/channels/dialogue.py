@@ -117,10 +117,14 @@ def local_date(value) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
+def current_minute() -> int:
+    return int(time.time() // 60)
+
+
 def _flooded(conversation) -> bool:
     """Whether this message is over the minute's limit: the first one over it gets a
     polite answer, the next ones none, until the minute passes."""
-    key = f"channels:flood:{conversation.pk}:{int(time.time() // 60)}"
+    key = f"channels:flood:{conversation.pk}:{current_minute()}"
     cache.add(key, 0, 120)
     try:
         count = cache.incr(key)
