@@ -698,3 +698,34 @@ def test_cabinet_offers_signed_links_for_the_towns_bots(client, english):
     assert urls[1].startswith("viber://pa?chatURI=citypa&context=")
     token = urls[0].split("start=")[1]
     assert linking.read_start_token(english, token) == user
+
+
+def test_cabinet_section_renders_the_links_in_the_citizens_language():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from addons.channels.apps import ChannelsConfig
+
+    section = ChannelsConfig.cabinet_sections[0]
+    links = [{"platform": "Telegram", "name": "CityBot",
+              "url": "https://t.me/city_bot?start=x"}]
+    with translation.override("uk"):
+        html = render_to_string(section.template, {"section": section, "chat_links": links})
+    assert 'href="https://t.me/city_bot?start=x"' in html
+    assert "Стежити за моїми зверненнями в Telegram" in html
+    assert not render_to_string(section.template, {"section": section, "chat_links": []}).strip()
+
+
+def test_registry_lists_the_chat_intakes_in_order(monkeypatch):
+    config = registry.get_addon("channels")
+    later = ChatIntake(key="later", title="Later", service="x", order=200)
+    monkeypatch.setattr(config, "chat_intakes", (later, *config.chat_intakes))
+    keys = [item.key for _addon, item in registry.chat_intakes()]
+    assert keys == ["fake", "later"]
+
+
+def test_chat_intake_of_an_addon_switched_off_is_not_used(chat):
+    from addons.core.activation import disable
+
+    disable(chat.site, "channels")
+    assert dialogue.chat_intake(chat.site) is None
