@@ -1,6 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, NotificationTransport
+from addons.core.addon import (
+    AddonConfig,
+    CabinetSection,
+    NotificationEvent,
+    NotificationTransport,
+)
 
 
 class ChannelsConfig(AddonConfig):
@@ -25,3 +30,11 @@ class ChannelsConfig(AddonConfig):
     )
     #: the site chat's button on every public page of a site that has one
     page_parts = (("body_end", "addons.channels.widget.chat_button"),)
+    cabinet_sections = (
+        CabinetSection(key="channels", title=_("Follow my reports in a chat"),
+                       template="channels/cabinet.html",
+                       get_context="addons.channels.cabinet.cabinet_context", order=90),
+    )
+    notification_events = (
+        NotificationEvent("channels.operator", _("A citizen asks for a person in a chat")),
+    )

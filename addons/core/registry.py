@@ -133,3 +133,9 @@ def transports():
 def transport(key):
     """The ``NotificationTransport`` declared under ``key``, or None."""
     return next((item for item in transports() if item.key == key), None)
+
+
+def chat_intakes():
+    """``[(addon, ChatIntake)]`` of every installed add-on, in order."""
+    items = [(addon, item) for addon in _addons.values() for item in addon.chat_intakes]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
