@@ -69,8 +69,8 @@ lint: install-test
 	$(PY) -m ruff check .
 
 messages: install
-	for app in addons/*/; do (cd $$app && ../../$(MANAGE) makemessages -l uk -l ro -l bg -l en --no-obsolete >/dev/null); done
-	cd themes && ../$(MANAGE) makemessages -l uk -l ro -l bg -l en --no-obsolete >/dev/null
+	for app in addons/*/; do (cd $$app && $(CURDIR)/$(PY) $(CURDIR)/site/manage.py makemessages -l uk -l ro -l bg -l en --no-obsolete >/dev/null) || exit 1; done
+	cd themes && $(CURDIR)/$(PY) $(CURDIR)/site/manage.py makemessages -l uk -l ro -l bg -l en --no-obsolete >/dev/null
 	$(MANAGE) compilemessages >/dev/null
 
 check-deploy: install
