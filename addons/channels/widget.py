@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from addons.core.activation import is_enabled
 from addons.core.middleware import find_site
 
-from ..models import Channel, Platform
+from .models import Channel, Platform
 
 #: seconds the site's chat key is kept: a channel saved by another process (a management
 #: command) shows on the pages within this time at most
