@@ -49,7 +49,8 @@ e2e: install-test
 ## Figures: catalog and addressee pages, appeals (PostgreSQL: BENCH_DATABASE_URL=postgres://...),
 ## the report classifier's accuracy, the situational-center GeoJSON, free slots and booking
 ## throughput, a 100,000-recipient campaign with a killed worker, the e-digest and digest
-## matching, the survey results page, finding a caller among 1,000,000 persons; the
+## matching, the survey results page, finding a caller among 1,000,000 persons, the chat
+## channels' webhooks and whole conversations per platform; the
 ## city-size benchmark (PostgreSQL, Redis, gunicorn, wrk): every public page over HTTP against a stock Wagtail site, at demo and at city size.
 bench: install-test
 	$(PY) tests/perf/run.py
@@ -60,6 +61,7 @@ bench: install-test
 	$(PY) tests/perf/mailings_bench.py
 	$(PY) tests/perf/bulletins_bench.py
 	$(PY) tests/perf/contacts_bench.py
+	$(PY) tests/perf/channels_bench.py
 	$(PY) tests/perf/surveys_bench.py
 	$(PY) tests/perf/workspace_bench.py
 	$(PY) tests/perf/assignment_bench.py
