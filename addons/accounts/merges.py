@@ -45,6 +45,8 @@ class FieldChoice:
     label: object
     a: str
     b: str
+    shown_a: str = ""  # the value in words (a language's name, not its code)
+    shown_b: str = ""
 
     @property
     def differs(self) -> bool:
@@ -82,11 +84,38 @@ def conflicts_of(identities_a, identities_b) -> list[Conflict]:
     return found
 
 
+def _in_words(name: str, value: str) -> str:
+    if name == "language" and value:
+        return str(dict(settings.LANGUAGES).get(value, value))
+    return value
+
+
+def described(identities: list) -> list:
+    """The identities with ``shown``: what staff read (a cabinet account by its holder's
+    name and e-mail, not its number), one query for all accounts."""
+    from django.contrib.auth import get_user_model
+
+    ids = [int(i.value) for i in identities if i.kind == IdentityKind.ACCOUNT
+           and i.value.isdigit()]
+    users = get_user_model().objects.in_bulk(ids) if ids else {}
+    for identity in identities:
+        user = users.get(int(identity.value)) if identity.value.isdigit() else None
+        if identity.kind == IdentityKind.ACCOUNT and user is not None:
+            identity.shown = f"{identity.get_kind_display()}: {user} ({user.email})" \
+                if user.email else f"{identity.get_kind_display()}: {user}"
+        else:
+            identity.shown = str(identity)
+    return identities
+
+
 def preview(a: Person, b: Person) -> Preview:
-    identities_a = list(a.identities.order_by("kind", "value"))
-    identities_b = list(b.identities.order_by("kind", "value"))
-    fields = [FieldChoice(name, Person._meta.get_field(name).verbose_name,
-                          getattr(a, name) or "", getattr(b, name) or "") for name in FIELDS]
+    identities_a = described(list(a.identities.order_by("kind", "value")))
+    identities_b = described(list(b.identities.order_by("kind", "value")))
+    fields = []
+    for name in FIELDS:
+        value_a, value_b = getattr(a, name) or "", getattr(b, name) or ""
+        fields.append(FieldChoice(name, Person._meta.get_field(name).verbose_name, value_a,
+                                  value_b, _in_words(name, value_a), _in_words(name, value_b)))
     return Preview(a=a, b=b, fields=fields, identities_a=identities_a,
                    identities_b=identities_b,
                    conflicts=conflicts_of(identities_a, identities_b))

@@ -292,3 +292,20 @@ def test_two_first_logins_at_once_make_one_person(site):
     assert len(found) == 4 and len(set(found)) == 1
     assert Person.objects.filter(identities__kind=IdentityKind.ACCOUNT).count() == 1
     assert Identity.objects.filter(kind=IdentityKind.ACCOUNT).count() == 1
+
+
+def test_admin_preview_says_languages_and_accounts_in_words(client, pair, operator):
+    """Staff read a language's name and a cabinet account's holder, not a code or a number."""
+    a, b = pair
+    holder = get_user_model().objects.create_user(
+        username="olena", email="olena.cabinet@example.org", password="x-Long-Pass-42",
+        full_name="Olena Cabinet")
+    Identity.objects.create(person=a, site_id=a.site_id, kind=IdentityKind.ACCOUNT,
+                            value=str(holder.pk), verified_at=timezone.now(),
+                            verified_how=Verification.LOGIN)
+    Person.objects.filter(pk=b.pk).update(language="uk")
+    client.force_login(operator)
+    html = client.get(f"/admin/persons/merge/?a={a.pk}&b={b.pk}").content.decode()
+    assert "Olena Cabinet (olena.cabinet@example.org)" in html
+    assert f"Cabinet account: {holder.pk}<" not in html
+    assert "Ukrainian" in html or "Українська" in html
