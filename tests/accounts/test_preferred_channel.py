@@ -13,7 +13,7 @@ from addons.accounts.models import NotificationChannelSettings, Person
 from addons.accounts.persons import person_for_user
 from addons.core.models import Notification
 from addons.core.notifications import notify
-from tests.channels.standin_adapter import add_identity, chat_person
+from tests.channels.people import add_identity, chat_person
 from tests.conftest import add_town
 
 pytestmark = pytest.mark.django_db

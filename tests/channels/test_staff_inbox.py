@@ -9,34 +9,20 @@ from wagtail.models import ModelLogEntry
 
 from addons.accounts.models import Person, PersonAccess
 from addons.addressees.models import AddresseeCatalogPage, AddresseePage
-from addons.channels.adapters import ADAPTERS
-from addons.channels.adapters.base import Adapter, Sent, call_json
 from addons.channels.models import Channel, Conversation, Message
 from tests.conftest import add_town
 from tests.contacts.conftest import make_staff
 
+from .wire import answer, sent
+
 pytestmark = pytest.mark.django_db
 
 
-class BotAdapter(Adapter):
-    """A platform of the tests: sends to the local platform server, which answers like a
-    platform (``{"ok": false, "description": ...}`` when it refuses)."""
-
-    platform = "testbot"
-
-    def send(self, chat_id, message):
-        status, data = call_json("POST", f"{self.api_base}/send",
-                                 {"chat_id": chat_id, "text": message.text})
-        if status == 200 and data.get("ok"):
-            return Sent(ok=True, external_id=str(data.get("id", "")))
-        return Sent(ok=False, error=data.get("description") or f"HTTP {status}")
-
-
 @pytest.fixture
-def bot(site, platform_server, monkeypatch):
-    monkeypatch.setitem(ADAPTERS, "testbot", f"{__name__}.BotAdapter")
-    return Channel.objects.create(site=site, platform="testbot", name="Town bot",
-                                  api_base=platform_server.url)
+def bot(site, platform_server):
+    """The town's Telegram bot, the platform played by the local platform server."""
+    return Channel.objects.create(site=site, platform="telegram", name="Town bot",
+                                  token="1:town-bot", api_base=platform_server.url)
 
 
 @pytest.fixture
@@ -129,13 +115,13 @@ def test_citizens_are_kept_out(english, bot, django_user_model):
 
 
 def test_reply_is_sent_and_recorded_with_its_sender(english, bot, operator, platform_server):
-    platform_server.route("POST", "/send", (200, {"ok": True, "id": 77}))
+    answer(platform_server, "telegram", "ok", 77)
     conversation = chat(bot, "555", with_staff=True, staff_owner=operator)
     english.force_login(operator)
     response = english.post(admin_url(conversation), {"text": "We are on it."})
     assert response.status_code == 302
-    sent = platform_server.sent("/send")
-    assert [r.json for r in sent] == [{"chat_id": "555", "text": "We are on it."}]
+    assert [(m["chat_id"], m["text"]) for m in sent(platform_server)] == [
+        ("555", "We are on it.")]
     row = Message.objects.get(direction="out")
     assert (row.text, row.sent_by, row.status, row.external_id) == (
         "We are on it.", operator, "sent", "77")
@@ -146,8 +132,7 @@ def test_reply_is_sent_and_recorded_with_its_sender(english, bot, operator, plat
 
 def test_a_failed_send_shows_the_reason_and_keeps_the_reply(english, bot, operator,
                                                             platform_server):
-    platform_server.route("POST", "/send", (403, {
-        "ok": False, "description": "Forbidden: bot was blocked by the user"}))
+    answer(platform_server, "telegram", "blocked")
     conversation = chat(bot, "555", with_staff=True, staff_owner=operator)
     english.force_login(operator)
     response = english.post(admin_url(conversation), {"text": "Are you still there?"})
@@ -164,7 +149,7 @@ def test_an_empty_reply_is_refused(english, bot, operator, platform_server):
     english.force_login(operator)
     response = english.post(admin_url(conversation), {"text": ""})
     assert response.status_code == 200 and response.context["form"].errors
-    assert not platform_server.sent("/send")
+    assert not sent(platform_server)
 
 
 def test_take_over_and_hand_back(english, bot, operator):

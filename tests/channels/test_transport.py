@@ -1,8 +1,7 @@
 """Notifications on chats: each platform's rules, a blocked bot, a rate limit, the buttons.
 
-The platforms' adapters are played by ``standin_adapter.StandInAdapter`` against the local
-platform server: these tests check the RULES (whether, when and what is sent, what falls
-back); the platforms' own wire formats are tested with their adapters."""
+Every platform is played by the local platform server and reached through its real adapter;
+``wire.py`` reads back what was sent and answers as each platform does."""
 
 from datetime import timedelta
 
@@ -15,7 +14,8 @@ from addons.channels.models import Message
 from addons.core.models import Notification
 from addons.core.notifications import notify, retry_due
 
-from .standin_adapter import add_identity, chat_person, use_standin
+from .people import add_identity, chat_person
+from .wire import answer, sent
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,9 @@ LONG_AGO = timedelta(hours=25)
 
 
 @pytest.fixture
-def server(platform_server, monkeypatch):
-    use_standin(monkeypatch, "telegram", "whatsapp", "messenger", "viber")
+def server(platform_server):
+    for platform in ("telegram", "viber", "whatsapp", "messenger"):
+        answer(platform_server, platform, "ok")
     return platform_server
 
 
@@ -52,9 +53,9 @@ def test_telegram_any_time(site, server, django_capture_on_commit_callbacks):
                                    last_inbound_at=timezone.now() - timedelta(days=40))
     row = _notify(django_capture_on_commit_callbacks, person)
     assert row.status == Notification.Status.SENT and row.channel == "telegram"
-    (request,) = server.sent("/send")
-    assert request.json["chat_id"] == "chat-1"
-    assert request.json["text"].startswith("Status changed\n\nNow in progress.")
+    (request,) = sent(server)
+    assert request["chat_id"] == "chat-1"
+    assert request["text"].startswith("Status changed\n\nNow in progress.")
     assert mail.outbox == []
     assert conversation.messages.get().status == Message.Status.SENT
 
@@ -65,12 +66,12 @@ def test_conversation_with_staff_is_still_told(site, server,
     conversation.with_staff = True
     conversation.save()
     row = _notify(django_capture_on_commit_callbacks, person)
-    assert row.channel == "telegram" and len(server.sent("/send")) == 1
+    assert row.channel == "telegram" and len(sent(server)) == 1
 
 
 def test_blocked_bot_falls_back_to_the_next_channel_and_is_logged(
         site, server, django_capture_on_commit_callbacks):
-    server.route("POST", "/send", (403, {"ok": False}))
+    answer(server, "telegram", "blocked")
     person, conversation = _person(site, server, "telegram")
     row = _notify(django_capture_on_commit_callbacks, person)
     assert row.status == Notification.Status.SENT and row.channel == "email"
@@ -81,12 +82,12 @@ def test_blocked_bot_falls_back_to_the_next_channel_and_is_logged(
     assert mail.outbox[0].to == ["ivan@example.org"]
     # the next notification does not try the blocked chat at all
     second = _notify(django_capture_on_commit_callbacks, person)
-    assert _trail(second) == [("email", "sent")] and len(server.sent("/send")) == 1
+    assert _trail(second) == [("email", "sent")] and len(sent(server)) == 1
 
 
 def test_retry_after_is_honoured_on_the_same_channel(site, server,
                                                     django_capture_on_commit_callbacks):
-    server.route("POST", "/send", (429, {"ok": False, "retry_after": 90}))
+    answer(server, "telegram", "retry", 90)
     person, _conversation = _person(site, server, "telegram")
     before = timezone.now()
     row = _notify(django_capture_on_commit_callbacks, person)
@@ -95,20 +96,20 @@ def test_retry_after_is_honoured_on_the_same_channel(site, server,
     assert _trail(row) == [("telegram", "retry")] and mail.outbox == []
     # not due yet: nothing is sent again
     assert retry_due(now=before + timedelta(seconds=60)) == 0
-    server.route("POST", "/send", (200, {"ok": True, "id": "m-7"}))
+    answer(server, "telegram", "ok", 77)
     assert retry_due(now=row.next_attempt_at) == 1
     row.refresh_from_db()
     assert row.status == Notification.Status.SENT and row.channel == "telegram"
     assert _trail(row) == [("telegram", "retry"), ("telegram", "sent")]
-    assert row.attempt_log[-1]["detail"] == "m-7" and mail.outbox == []
+    assert row.attempt_log[-1]["detail"] == "77" and mail.outbox == []
 
 
 def test_refused_send_falls_back(site, server, django_capture_on_commit_callbacks):
-    server.route("POST", "/send", (400, {"ok": False}))
+    answer(server, "telegram", "refused")
     person, _conversation = _person(site, server, "telegram")
     row = _notify(django_capture_on_commit_callbacks, person)
     assert _trail(row) == [("telegram", "refused"), ("email", "sent")]
-    assert row.attempt_log[0]["detail"] == "HTTP 400"
+    assert "chat not found" in row.attempt_log[0]["detail"]
 
 
 # --- WhatsApp ------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def test_whatsapp_within_24_hours_is_free_text(site, server,
                                     last_inbound_at=timezone.now() - timedelta(hours=23))
     row = _notify(django_capture_on_commit_callbacks, person)
     assert row.channel == "whatsapp"
-    assert server.sent("/send")[0].json["template"] == ""
+    assert sent(server)[0]["template"] == ""
 
 
 def test_whatsapp_outside_24_hours_sends_the_approved_template(
@@ -133,9 +134,9 @@ def test_whatsapp_outside_24_hours_sends_the_approved_template(
     row = _notify(django_capture_on_commit_callbacks, person,
                   context={"tracking_number": "RP-2026-000001", "status": "In progress"})
     assert row.channel == "whatsapp" and mail.outbox == []
-    sent = server.sent("/send")[0].json
-    assert sent["template"] == "status_update" and sent["language"] == "en"
-    assert sent["params"] == ["RP-2026-000001", "In progress", "http://localhost/reports/1/"]
+    message = sent(server)[0]
+    assert message["template"] == "status_update" and message["language"] == "en"
+    assert message["params"] == ["RP-2026-000001", "In progress", "http://localhost/reports/1/"]
 
 
 def test_whatsapp_outside_24_hours_without_a_template_in_the_language_goes_on(
@@ -146,7 +147,7 @@ def test_whatsapp_outside_24_hours_without_a_template_in_the_language_goes_on(
     assert row.language == "uk"
     assert _trail(row) == [("whatsapp", "refused"), ("email", "sent")]
     assert "24-hour" in row.attempt_log[0]["detail"]
-    assert server.sent("/send") == []
+    assert sent(server) == []
 
 
 def test_whatsapp_never_written_by_the_citizen_is_outside_the_window(site, server):
@@ -170,7 +171,7 @@ def test_messenger_outside_24_hours_goes_to_the_next_channel(
                                     last_inbound_at=timezone.now() - LONG_AGO)
     row = _notify(django_capture_on_commit_callbacks, person)
     assert _trail(row) == [("messenger", "refused"), ("email", "sent")]
-    assert server.sent("/send") == []
+    assert sent(server) == []
 
 
 # --- Viber ---------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def test_viber_bot_initiated_without_paid_messages_goes_on(
                                     last_inbound_at=timezone.now() - LONG_AGO)
     row = _notify(django_capture_on_commit_callbacks, person)
     assert _trail(row) == [("viber", "refused"), ("email", "sent")]
-    assert server.sent("/send") == []
+    assert sent(server) == []
 
 
 def test_viber_paid_messages_stop_at_the_monthly_cap(site, server,
@@ -204,7 +205,7 @@ def test_viber_paid_messages_stop_at_the_monthly_cap(site, server,
     second = _notify(django_capture_on_commit_callbacks, person)
     assert _trail(second) == [("viber", "refused"), ("email", "sent")]
     assert "cap" in second.attempt_log[0]["detail"]
-    assert len(server.sent("/send")) == 1
+    assert len(sent(server)) == 1
 
 
 def test_viber_cap_counts_this_month_only(site, server):
@@ -225,23 +226,28 @@ def test_viber_cap_counts_this_month_only(site, server):
 RESOLVED = {"tracking_number": "RP-2026-000042", "feedback_reference": "RP-2026-000042"}
 
 
-def test_resolved_carries_the_feedback_buttons(site, django_capture_on_commit_callbacks):
-    person, conversation = chat_person(site)  # the site chat has buttons
+def test_resolved_carries_the_feedback_buttons(site, server,
+                                               django_capture_on_commit_callbacks):
+    person, conversation = _person(site, server, "telegram")
     _notify(django_capture_on_commit_callbacks, person, context=RESOLVED)
     buttons = [data for _label, data in conversation.messages.get().payload["buttons"]]
     assert buttons == ["fb:confirm:RP-2026-000042", "fb:reopen:RP-2026-000042"] + [
         f"fb:rate:{mark}:RP-2026-000042" for mark in range(1, 6)]
     assert all(len(data.encode()) <= 64 for data in buttons)
+    assert sent(server)[0]["buttons"] == buttons  # as Telegram's inline keyboard
 
 
 def test_resolved_on_a_text_only_chat_gets_an_instruction(
-        site, platform_server, monkeypatch, django_capture_on_commit_callbacks):
-    use_standin(monkeypatch, "telegram", adapter="TextOnlyAdapter")
-    person, conversation = _person(site, platform_server, "telegram", language="uk")
+        site, server, monkeypatch, django_capture_on_commit_callbacks):
+    from addons.channels.adapters.telegram import TelegramAdapter
+
+    # a platform without buttons: the same adapter saying it has none
+    monkeypatch.setattr(TelegramAdapter, "capabilities", frozenset())
+    person, conversation = _person(site, server, "telegram", language="uk")
     _notify(django_capture_on_commit_callbacks, person, context=RESOLVED)
-    sent = platform_server.sent("/send")[0].json
-    assert sent["buttons"] == []
-    assert "1 до 5" in sent["text"]  # the instruction, in the citizen's language
+    message = sent(server)[0]
+    assert message["buttons"] == []
+    assert "1 до 5" in message["text"]  # the instruction, in the citizen's language
 
 
 def test_other_notifications_have_no_buttons(site, django_capture_on_commit_callbacks):

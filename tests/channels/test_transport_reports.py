@@ -8,7 +8,7 @@ from addons.core.models import Notification
 from addons.reports import services
 from tests.reports.conftest import *  # noqa: F403 - the reports' fixtures
 
-from .standin_adapter import chat_person
+from .people import chat_person
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from addons.channels.models import Message
 from addons.core import registry
 from addons.core.models import Notification
 from addons.core.notifications import chain, deliver, notify, retry_due
-from tests.channels.standin_adapter import add_identity, chat_person
+from tests.channels.people import add_identity, chat_person
 from tests.conftest import add_town
 
 pytestmark = pytest.mark.django_db
