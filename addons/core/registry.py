@@ -102,8 +102,8 @@ def page_holes():
 
 def page_parts(slot):
     """``[(addon, dotted path)]`` of the pieces add-ons put in ``slot`` of public pages."""
-    return [(addon, path) for addon in _addons.values() for name, path in addon.page_parts
-            if name == slot]
+    return [(addon, path) for addon in _addons.values()
+            for name, path in getattr(addon, "page_parts", ()) if name == slot]
 
 
 def timeline_sources():
