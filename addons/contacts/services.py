@@ -483,8 +483,9 @@ def reassign_callback(callback, owner, by) -> Callback:
     """Hand an open callback over to ``owner``, who is told of it (nothing happens when it
     is theirs already). A done callback is refused."""
     with transaction.atomic():
-        callback = Callback.objects.select_for_update().select_related("site", "person").get(
-            pk=callback.pk)
+        # the callback's row only: the person is on the nullable side of an outer join
+        callback = (Callback.objects.select_for_update(of=("self",))
+                    .select_related("site", "person").get(pk=callback.pk))
         if callback.done_at is not None:
             raise CallbackRefused(_("This callback is done: it cannot be handed over."))
         if callback.owner_id == owner.pk:
