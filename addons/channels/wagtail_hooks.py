@@ -4,7 +4,7 @@ from wagtail import hooks
 
 from addons.core.admin_menu import staff_menu_item
 
-from .staff_views import LOG_ACTIONS, may_use_inbox
+from .inbox import LOG_ACTIONS, may_use_inbox
 
 
 @hooks.register("register_admin_urls")

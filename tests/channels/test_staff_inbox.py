@@ -181,7 +181,7 @@ def test_the_menu_item(english, operator, site):
     assert b"/admin/channels/" in english.get("/admin/").content
     citizen_staff = make_staff("noadmin", console=False)
     citizen_staff.user_permissions.remove(Permission.objects.get(codename="access_admin"))
-    from addons.channels.staff_views import may_use_inbox
+    from addons.channels.inbox import may_use_inbox
 
     assert not may_use_inbox(citizen_staff)
 
