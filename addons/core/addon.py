@@ -268,6 +268,60 @@ class NotificationTransport:
 
 
 @dataclass(frozen=True)
+class ServiceEvents:
+    """A record type this add-on writes service events for (``AddonConfig.service_events``,
+    read by the insights add-on, which imports no add-on).
+
+    ``record_type``: the key events carry ("appeals.appeal"); ``kinds``: the event kinds it
+    writes (``addons.core.events``), which say which standard figures apply (time to first
+    response needs "first_reply", reopen rate "reopened", no-show rate "no_show"...);
+    ``public``: shown on the public transparency page (problem reports are, appeals are
+    not); ``url``: dotted path of ``fn(record_id) -> str``, where staff open a record ("" when
+    they cannot); ``labels``: dotted path of ``fn(site) -> {"category": {code: label},
+    "district": {code: label}, "channel": {code: label}}`` in the active language, for the
+    codes its events carry; ``term``: how the term in ``due`` is named ("legal term",
+    "SLA")."""
+
+    record_type: str
+    title: Any  # plural, lazy translatable ("Appeals")
+    kinds: tuple[str, ...]
+    public: bool = False
+    url: str | None = None
+    labels: str | None = None
+    term: Any = ""
+    order: int = 100
+
+    def admin_url(self, record_id) -> str:
+        return _call(self.url, record_id) if self.url else ""
+
+    def label_map(self, site) -> dict:
+        return _call(self.labels, site) if self.labels else {}
+
+
+@dataclass(frozen=True)
+class FigureDefinition:
+    """A figure an add-on computes itself, beside the standard ones the insights add-on
+    builds from events (``AddonConfig.figures``): the use of a queue's capacity needs the
+    capacity offered, which is not an event.
+
+    ``compute``: dotted path of ``fn(site, addressee_path, start, end) -> dict(value=,
+    count=, unit=)`` (``addressee_path``: "" for the whole site, else the subtree's tree
+    path; ``start``/``end``: aware datetimes, ``end`` exclusive; ``value`` None when there
+    is no data); ``definition``: the written definition shown beside it."""
+
+    key: str
+    title: Any
+    definition: Any
+    compute: str
+    record_type: str = ""
+    unit: str = "%"  # "%", "count", "days", "hours", "seconds", "score"
+    order: int = 100
+
+    def value(self, site, addressee_path, start, end) -> dict:
+        return _call(self.compute, site, addressee_path, start, end)
+
+
+@dataclass(frozen=True)
 class ScheduledJob:
     """A recurring django-q2 task, created idempotently by name."""
 
@@ -317,6 +371,10 @@ class AddonConfig(AppConfig):
     chat_intakes: tuple = ()
     #: ways to carry notifications to citizens besides e-mail (``NotificationTransport``)
     transports: tuple = ()
+    #: the record types this add-on writes service events for (``ServiceEvents``)
+    service_events: tuple = ()
+    #: figures this add-on computes itself (``FigureDefinition``)
+    figures: tuple = ()
     #: values a whole page kept in the cache gets afresh on every view
     #: (``addons.core.page_cache``): ``(("surveys.started", "addons.surveys.views.x"),)``,
     #: a name and a function of the request returning a string; the add-on's template

@@ -355,3 +355,48 @@ class StaffingSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("reception office and leadership")
+
+
+class ServiceEvent(models.Model):
+    """One step of a record's life (received, routed, resolved, reopened, served...), written
+    by ``addons.core.events.record`` in the transaction of the change it records and never
+    changed afterwards. Management figures are computed from these, never from the records'
+    mutable rows: a reopen stays one reopen and a record's first resolution is kept.
+
+    Events carry no content of the record (no subject, text or name): only what figures
+    group and filter by. ``addressee_path`` is the addressee page's tree path at the time,
+    so a subtree is ``addressee_path__startswith``."""
+
+    site = models.ForeignKey("wagtailcore.Site", on_delete=models.CASCADE, related_name="+")
+    #: the record type as the add-on declares it (``ServiceEvents.record_type``):
+    #: "appeals.appeal", "reports.report", "queues.ticket", "contacts.call"...
+    record_type = models.CharField(max_length=60)
+    record_id = models.BigIntegerField()
+    reference = models.CharField(max_length=40, blank=True)
+    #: what happened: one of ``addons.core.events.KINDS``
+    kind = models.CharField(max_length=30)
+    at = models.DateTimeField()
+    addressee_id = models.BigIntegerField(null=True, blank=True)
+    addressee_path = models.CharField(max_length=255, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    district = models.CharField(max_length=100, blank=True)
+    #: how it came or went: "web", "email", "phone", "walk_in", "telegram", "api"...
+    channel = models.CharField(max_length=30, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    #: whether the record type is shown on the public transparency page
+    public = models.BooleanField(default=False)
+    #: the term in force after this event (received, extended), None when none
+    due = models.DateTimeField(null=True, blank=True)
+    #: a number the event carries: the rating (1-5), seconds waited, seconds to answer
+    value = models.FloatField(null=True, blank=True)
+    #: the new status (status_changed) or the outcome ("served", "no_show", "abandoned")
+    status = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["record_type", "record_id", "at"], name="core_event_record"),
+            models.Index(fields=["site", "kind", "at"], name="core_event_site_kind_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.record_type} {self.reference or self.record_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

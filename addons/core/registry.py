@@ -139,3 +139,22 @@ def chat_intakes():
     """``[(addon, ChatIntake)]`` of every installed add-on, in order."""
     items = [(addon, item) for addon in _addons.values() for item in addon.chat_intakes]
     return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))
+
+
+def service_events():
+    """``[(addon, ServiceEvents)]`` of every installed add-on, in order."""
+    items = [(addon, item) for addon in _addons.values()
+             for item in getattr(addon, "service_events", ())]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].record_type))
+
+
+def service_event_type(record_type):
+    """The ``ServiceEvents`` declared for ``record_type``, or None."""
+    return next((item for _addon, item in service_events() if item.record_type == record_type),
+                None)
+
+
+def figures():
+    """``[(addon, FigureDefinition)]`` of every installed add-on, in order."""
+    items = [(addon, item) for addon in _addons.values() for item in getattr(addon, "figures", ())]
+    return sorted(items, key=lambda pair: (pair[1].order, pair[1].key))

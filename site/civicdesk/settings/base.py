@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "addons.bulletins",
     "addons.contacts",
     "addons.channels",
+    "addons.insights",
     # Wagtail
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
