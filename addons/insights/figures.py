@@ -73,8 +73,9 @@ class Value:
     title: str
     definition: str
     unit: str  # "count", "%", "days", "hours", "seconds", "score"
-    value: float | None  # None: no data in the period ("no data", never 0 %)
-    count: int  # the records the value is computed over
+    record_type: str = ""  # the service it is computed for; "" for all services together
+    value: float | None = None  # None: no data in the period ("no data", never 0 %)
+    count: int = 0  # the records the value is computed over
     previous: float | None = None  # the same figure in the previous period
     status: str = ""  # "green", "amber", "red" against the target, "" without one
     target: Any = None  # the Target applied, or None
