@@ -6,6 +6,7 @@ from addons.core.addon import (
     Intake,
     NotificationEvent,
     ScheduledJob,
+    ServiceEvents,
     StatisticsBlock,
     StatusLookup,
     TimelineSource,
@@ -40,6 +41,8 @@ APPEALS_CASEWORK = Casework(
     due_field="due_date",
     open=f"{_RULES}.open_q",
     escalated=f"{_RULES}.escalated_q",
+    # taking and assigning an appeal write its "assigned" service event
+    event_type="appeals.appeal",
     scope=f"{_RULES}.scope",
     list_display=("reference", "received_at", "subject", "addressee", "procedure",
                   "appeal_type", "status", "due_date", "term_marks", "assignee"),
@@ -123,6 +126,20 @@ class AppealsConfig(AddonConfig):
                                "addons.appeals.timeline.contacts", order=10),)
     api_urls = "addons.appeals.api_urls"
     casework = (APPEALS_CASEWORK,)
+    #: the steps of an appeal's life management figures count (``service_events``)
+    service_events = (
+        ServiceEvents(
+            "appeals.appeal", _("Appeals"),
+            kinds=("received", "routed", "assigned", "status_changed", "forwarded",
+                   "extended", "escalated", "first_reply", "resolved", "reopened", "closed",
+                   "rated"),
+            public=False,
+            url="addons.appeals.service_events.event_url",
+            labels="addons.appeals.service_events.event_labels",
+            term=_("legal term"),
+            order=10,
+        ),
+    )
     statistics_blocks = (
         StatisticsBlock(
             key="appeals",

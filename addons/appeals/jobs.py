@@ -34,8 +34,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from addons.core.events import ESCALATED
 from addons.core.staffing import leadership_of, supervisors_of
 
+from . import service_events
 from .models import (
     OPEN_STATUSES,
     RETURN_WATCH_STATUSES,
@@ -216,6 +218,9 @@ def _send_point(appeal: Appeal, options: AppealsSettings, point: str, send: bool
     try:
         with transaction.atomic():
             AppealReminder.objects.create(appeal=appeal, point=point, due_date=appeal.due_date)
+            if point in (HEAD, LEADERSHIP):
+                # overdue and raised to the addressee's supervisors, then to the leadership
+                service_events.write(appeal, ESCALATED)
             if send:
                 event = "appeals.reminder" if point.startswith("due-") else "appeals.overdue"
                 _notify_users(

@@ -23,11 +23,22 @@ from wagtail.log_actions import log
 
 from addons.core import deadlines
 from addons.core.casework.assignment import auto_assign, record_closed
+from addons.core.events import (
+    CLOSED,
+    EXTENDED,
+    FIRST_REPLY,
+    FORWARDED,
+    RATED,
+    RECEIVED,
+    RESOLVED,
+    ROUTED,
+    STATUS_CHANGED,
+)
 from addons.core.notifications import notify
 from addons.core.numbering import next_reference
 from addons.core.staffing import handlers_for
 
-from . import jurisdictions
+from . import jurisdictions, service_events
 from .models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -183,11 +194,14 @@ def _is_user(user) -> bool:
 
 
 def _lock(appeal: Appeal) -> Appeal:
-    """The appeal re-read under a row lock (two staff acting at once wait for each other)."""
-    locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    """The appeal re-read under a row lock (two staff acting at once wait for each other),
+    with its addressee page in the same query (its service events name it)."""
+    locked = (Appeal.objects.select_for_update(of=("self",)).select_related("addressee")
+              .get(pk=appeal.pk))
     appeal.__dict__.update({
         field.attname: getattr(locked, field.attname) for field in Appeal._meta.concrete_fields
     })
+    appeal._state.fields_cache["addressee"] = locked.addressee
     return appeal
 
 
@@ -393,6 +407,8 @@ def _file(*, site, form, addressee, author, data, files, token, today, written,
         answer_format=(data.get("answer_format") or "") if info else "",
         occurred_on=data.get("occurred_on") or None,
     )
+    if not via_department:
+        appeal.addressee = addressee  # in hand: its events name it without a query
     # An anonymous appeal is not considered under any of the three laws (nor is a request
     # for public information without a name and an address to answer to): it is recorded,
     # without a legal term or reminders.
@@ -428,6 +444,8 @@ def _file(*, site, form, addressee, author, data, files, token, today, written,
         "addressee": addressee.pk, "repeated_of": appeal.repeated_of_id,
         **({"source": appeal.source} if appeal.entered_by_id else {}),
     }, log_action="appeals.file")
+    service_events.write(appeal, RECEIVED, author or appeal.entered_by,
+                         at=appeal.received_at)
     _notify_citizen(appeal, "appeals.filed", {"status_pin": appeal.status_pin},
                     key=f"appeals.filed:{appeal.pk}")
     recipients = staff_recipients(appeal.addressee, appeal.site)
@@ -443,10 +461,11 @@ def _file(*, site, form, addressee, author, data, files, token, today, written,
 # --- handling by staff --------------------------------------------------------------------
 
 
-def _transition(appeal, actor, *, to_status, action, log_action, allowed_from, data=None,
+def _transition(appeal, actor, *, to_status, action, log_action, allowed_from, kind, data=None,
                 notify_event="appeals.status", notify_extra=None, changes=None):
     """Move ``appeal`` to ``to_status`` if its status is one of ``allowed_from``, setting the
-    field values ``changes`` too (applied after the row is locked and re-read)."""
+    field values ``changes`` too (applied after the row is locked and re-read), and write
+    the service event ``kind``."""
     _lock(appeal)
     if appeal.status in FINAL_STATUSES:
         raise AppealClosed(_("This appeal is closed; nothing more can be added to it."))
@@ -463,6 +482,7 @@ def _transition(appeal, actor, *, to_status, action, log_action, allowed_from, d
     appeal.save(update_fields=["status", "updated_at", *changes])
     event = _record(appeal, action, actor, from_status=previous, data=data,
                     log_action=log_action)
+    service_events.write(appeal, kind, actor)
     if previous in OPEN_STATUSES and to_status not in OPEN_STATUSES:
         record_closed(appeal)
     if notify_event:
@@ -478,7 +498,7 @@ def register(appeal: Appeal, actor) -> Appeal:
     _require_staff(actor, appeal)
     return _transition(appeal, actor, to_status=Status.REGISTERED,
                        action=AppealEvent.Action.REGISTERED, log_action="appeals.register",
-                       allowed_from=(Status.SUBMITTED,))
+                       allowed_from=(Status.SUBMITTED,), kind=STATUS_CHANGED)
 
 
 def same_site(appeal: Appeal, addressee) -> bool:
@@ -507,11 +527,15 @@ def forward(appeal: Appeal, actor, to_addressee, reason: str = "") -> Appeal:
     if not getattr(to_addressee, "live", False):
         raise AppealError(_("This addressee does not take appeals now."))
     previous_addressee = appeal.addressee
+    # the first forwarding of an appeal that came through the appeals department is its
+    # routing to the competent addressee; any other is a forwarding
+    kind = (ROUTED if appeal.forwarded_from_id is None
+            and appeal.addressee_id != appeal.requested_addressee_id else FORWARDED)
     code = jurisdictions.jurisdiction_of(appeal.site)
     term = appeal.forward_by or forward_term(code, timezone.localdate(appeal.received_at))
     _transition(
         appeal, actor, to_status=Status.FORWARDED, action=AppealEvent.Action.FORWARDED,
-        log_action="appeals.forward", allowed_from=OPEN_STATUSES,
+        log_action="appeals.forward", allowed_from=OPEN_STATUSES, kind=kind,
         data={"from": previous_addressee.pk, "to": to_addressee.pk, "reason": reason,
               "forward_by": term.isoformat(), "late": timezone.localdate() > term},
         notify_extra={"forwarded_from": previous_addressee.title, "reason": reason},
@@ -531,7 +555,8 @@ def start(appeal: Appeal, actor) -> Appeal:
     _require_staff(actor, appeal)
     return _transition(appeal, actor, to_status=Status.IN_PROGRESS,
                        action=AppealEvent.Action.STARTED, log_action="appeals.start",
-                       allowed_from=(Status.SUBMITTED, Status.REGISTERED, Status.FORWARDED))
+                       allowed_from=(Status.SUBMITTED, Status.REGISTERED, Status.FORWARDED),
+                       kind=STATUS_CHANGED)
 
 
 def extension_limit(appeal: Appeal) -> date:
@@ -576,7 +601,7 @@ def extend(appeal: Appeal, actor, until: date, reason: str) -> Appeal:
     previous_due = appeal.due_date
     return _transition(
         appeal, actor, to_status=Status.EXTENDED, action=AppealEvent.Action.EXTENDED,
-        log_action="appeals.extend", allowed_from=OPEN_STATUSES,
+        log_action="appeals.extend", allowed_from=OPEN_STATUSES, kind=EXTENDED,
         data={"from": previous_due.isoformat(), "until": until.isoformat(), "reason": reason},
         notify_extra={"reason": reason, "previous_due_date": previous_due},
         changes={"due_date": until, "extended_until": until, "extension_reason": reason},
@@ -637,6 +662,8 @@ def mark_urgent(appeal: Appeal, actor, reason: str) -> Appeal:
         "from": previous_due.isoformat(), "until": appeal.due_date.isoformat(),
         "reason": reason,
     }, log_action="appeals.urgent")
+    # the term in force is shortened (the status stays)
+    service_events.write(appeal, STATUS_CHANGED, actor)
     _notify_citizen(appeal, "appeals.urgent", {"previous_due_date": previous_due},
                     key=f"appeals.urgent:{appeal.pk}:{event.pk}")
     return appeal
@@ -673,9 +700,10 @@ def reply(appeal: Appeal, actor, text: str = "", files=(), *, template=None) -> 
     )
     _save_files(appeal, files, message=message, user=actor)
     previous = appeal.status
+    first_answer = appeal.answered_at is None
     appeal.status = Status.ANSWERED
     fields = ["status", "updated_at"]
-    if appeal.answered_at is None:
+    if first_answer:
         appeal.answered_at = message.created_at
         fields.append("answered_at")
     notify_rule = jurisdictions.optional_rule(appeal.site, "notify")
@@ -691,6 +719,12 @@ def reply(appeal: Appeal, actor, text: str = "", files=(), *, template=None) -> 
     _record(appeal, AppealEvent.Action.REPLIED, actor, from_status=previous,
             data={"message": message.pk, "template": getattr(template, "pk", None)},
             log_action="appeals.reply")
+    # the first reply answers the appeal; a reply after it was taken in hand again answers
+    # it anew; a further reply to an answered appeal changes nothing of its course
+    if first_answer:
+        service_events.write(appeal, FIRST_REPLY, actor, at=message.created_at)
+    if first_answer or previous in OPEN_STATUSES:
+        service_events.write(appeal, RESOLVED, actor, at=message.created_at)
     sent = _notify_citizen(appeal, "appeals.reply", {"text": text},
                            key=f"appeals.reply:{message.pk}")
     if sent is not None and appeal.awaits_notice:
@@ -751,7 +785,7 @@ def return_incomplete(appeal: Appeal, actor, reason: str) -> Appeal:
         data["late"] = timezone.localdate() > appeal.return_by
     return _transition(
         appeal, actor, to_status=Status.RETURNED, action=AppealEvent.Action.RETURNED,
-        log_action="appeals.return", allowed_from=OPEN_STATUSES, data=data,
+        log_action="appeals.return", allowed_from=OPEN_STATUSES, kind=CLOSED, data=data,
         notify_extra={"reason": reason}, changes={"closed_at": timezone.now()},
     )
 
@@ -766,7 +800,8 @@ def leave_without_consideration(appeal: Appeal, actor, reason: str) -> Appeal:
     return _transition(
         appeal, actor, to_status=Status.LEFT_WITHOUT_CONSIDERATION,
         action=AppealEvent.Action.LEFT, log_action="appeals.leave",
-        allowed_from=OPEN_STATUSES, data={"reason": reason}, notify_extra={"reason": reason},
+        allowed_from=OPEN_STATUSES, kind=CLOSED, data={"reason": reason},
+        notify_extra={"reason": reason},
         changes={"closed_at": timezone.now()},
     )
 
@@ -789,7 +824,7 @@ def refuse(appeal: Appeal, actor, reason: str) -> Appeal:
         data["late"] = timezone.localdate() > term
     return _transition(
         appeal, actor, to_status=Status.REFUSED, action=AppealEvent.Action.REFUSED,
-        log_action="appeals.refuse", allowed_from=OPEN_STATUSES, data=data,
+        log_action="appeals.refuse", allowed_from=OPEN_STATUSES, kind=CLOSED, data=data,
         notify_extra={"reason": reason}, changes={"closed_at": timezone.now()},
     )
 
@@ -801,6 +836,7 @@ def close(appeal: Appeal, actor) -> Appeal:
     return _transition(
         appeal, actor, to_status=Status.CLOSED, action=AppealEvent.Action.CLOSED,
         log_action="appeals.close", allowed_from=(*OPEN_STATUSES, Status.ANSWERED),
+        kind=CLOSED,
         changes={"closed_at": timezone.now()},
     )
 
@@ -889,6 +925,7 @@ def mark_resolved(appeal: Appeal, user) -> Appeal:
     _transition(
         appeal, user, to_status=Status.CLOSED, action=AppealEvent.Action.RESOLVED,
         log_action="appeals.resolve", allowed_from=(*OPEN_STATUSES, Status.ANSWERED),
+        kind=CLOSED,
         changes={"resolved_by_citizen_at": now, "closed_at": now},
     )
     _notify_users(staff_recipients(appeal.addressee, appeal.site), appeal, "appeals.status",
@@ -911,6 +948,7 @@ def rate(appeal: Appeal, user, rating: int) -> Appeal:
     appeal.save(update_fields=["rating", "rated_at", "updated_at"])
     _record(appeal, AppealEvent.Action.RATED, user, data={"rating": rating},
             log_action="appeals.rate")
+    service_events.write(appeal, RATED, user, at=appeal.rated_at, value=rating)
     return appeal
 
 

@@ -109,8 +109,16 @@ def check_assignee(declaration, record, person) -> None:
 
 
 def _locked(record):
-    """``record`` read again and locked until the end of the transaction."""
-    return type(record)._default_manager.select_for_update().get(pk=record.pk)
+    """``record`` read again and locked until the end of the transaction. The related
+    objects ``record`` already holds (its addressee, its site) stay in hand when the row
+    still names them."""
+    locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
+    cache = record._state.fields_cache
+    for field in type(record)._meta.concrete_fields:
+        value = cache.get(field.name) if field.many_to_one else None
+        if value is not None and value.pk == getattr(locked, field.attname):
+            locked._state.fields_cache[field.name] = value
+    return locked
 
 
 def _sync(target, source) -> None:
@@ -156,6 +164,42 @@ def _set_assignee(declaration, record, person, *, by, action, data=None):
         "assignee": person.pk if person is not None else None,
         "assignee_name": _name(person), **(data or {}),
     })
+    if person is not None:
+        _assigned_event(declaration, record, by)
+
+
+def _field_value(record, path):
+    """The value of a plain field of ``record`` ("" when there is none)."""
+    if not path or "__" in path:
+        return ""
+    value = getattr(record, type(record)._meta.get_field(path).attname, None)
+    return "" if value is None else str(value)
+
+
+def _assigned_event(declaration, record, by) -> None:
+    """The record's ``assigned`` service event, where its add-on writes service events
+    (``Casework.event_type`` naming a declared ``ServiceEvents``): one INSERT, from what the
+    record holds (its addressee is the one it was routed with)."""
+    if not declaration.event_type:
+        return
+    service = registry.service_event_type(declaration.event_type)
+    if service is None:
+        return
+    from .. import events
+
+    if declaration.site_field and "__" not in declaration.site_field:
+        site = getattr(record, f"{declaration.site_field}_id")
+    else:
+        site = record_site(declaration, record)
+    due = getattr(record, declaration.due_field, None) if declaration.due_field else None
+    events.record(
+        declaration.event_type, record, events.ASSIGNED, site=site,
+        at=record.assigned_at, addressee=addressee_of(declaration, record),
+        reference=reference(declaration, record),
+        category=_field_value(record, declaration.category_field),
+        district=_field_value(record, declaration.district_field),
+        actor=by, public=service.public, due=due,
+    )
 
 
 @transaction.atomic

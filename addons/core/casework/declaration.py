@@ -110,3 +110,6 @@ class Casework:
     #: ``fn(request) -> dict`` (dotted path): the query parameters the list opens with when
     #: none are given (the queue desk opens on today's tickets); None: every record
     list_default: Callable | str | None = None
+    #: the ``ServiceEvents.record_type`` of the add-on's service events ("appeals.appeal"):
+    #: taking and assigning a record then write its ``assigned`` event; "": none
+    event_type: str = ""
