@@ -84,6 +84,8 @@ APPEALS_CASEWORK = Casework(
         CaseAction("leave", _("Leave without consideration"),
                    f"{_SERVICES}.desk_leave", form=f"{_FORMS}.LeaveForm",
                    available=f"{_RULES}.can_leave", dangerous=True),
+        CaseAction("reopen", _("Reopen"), f"{_SERVICES}.desk_reopen",
+                   form=f"{_FORMS}.ReasonForm", available=f"{_RULES}.can_reopen"),
         CaseAction("close", _("Close the appeal"), f"{_SERVICES}.desk_close",
                    available=f"{_RULES}.can_close", dangerous=True),
     ),

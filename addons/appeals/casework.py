@@ -79,6 +79,7 @@ can_forward = _status_in(*OPEN_STATUSES)
 can_extend = _status_in(*OPEN_STATUSES)
 can_reply = _status_in(*OPEN_STATUSES, Status.ANSWERED)
 can_close = _status_in(*OPEN_STATUSES, Status.ANSWERED)
+can_reopen = _status_in(Status.ANSWERED)
 
 
 def can_note(record, user=None) -> bool:

@@ -769,6 +769,7 @@ class AppealEvent(models.Model):
         LEFT = "left", _("Left without consideration")
         CLOSED = "closed", _("Closed")
         RESOLVED = "resolved", _("Marked resolved by the applicant")
+        REOPENED = "reopened", _("Taken in hand again after the answer")
         RATED = "rated", _("Answer rated")
         VIEWED = "viewed", _("Viewed by staff")
         ANONYMISED = "anonymised", _("Personal data removed")

@@ -30,6 +30,7 @@ from addons.core.events import (
     FORWARDED,
     RATED,
     RECEIVED,
+    REOPENED,
     RESOLVED,
     ROUTED,
     STATUS_CHANGED,
@@ -74,6 +75,7 @@ LOG_ACTIONS = {
     "appeals.leave": _("Leave appeal without consideration"),
     "appeals.refuse": _("Refuse request for public information"),
     "appeals.close": _("Close appeal"),
+    "appeals.reopen": _("Reopen appeal"),
     "appeals.resolve": _("Mark appeal resolved"),
     "appeals.rate": _("Rate answer to appeal"),
     "appeals.anonymise": _("Anonymise appeal"),
@@ -841,6 +843,22 @@ def close(appeal: Appeal, actor) -> Appeal:
     )
 
 
+@transaction.atomic
+def reopen(appeal: Appeal, actor, reason: str) -> Appeal:
+    """The answer did not settle the matter (the applicant's comment shows what it left
+    out, or the answer was wrong): the addressee takes the answered appeal in hand again and
+    answers anew. The first answer stays recorded as the first; the applicant is told."""
+    _require_staff(actor, appeal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppealError(_("Say why the appeal is taken in hand again: the applicant is told."))
+    return _transition(
+        appeal, actor, to_status=Status.IN_PROGRESS, action=AppealEvent.Action.REOPENED,
+        log_action="appeals.reopen", allowed_from=(Status.ANSWERED,), kind=REOPENED,
+        data={"reason": reason}, notify_extra={"reason": reason},
+    )
+
+
 # --- the casework desk's actions ---------------------------------------------------------
 # ``action(appeal, user, **cleaned_data) -> message``: the service of each action, with the
 # message the desk shows when it is done (the forms are in ``staff_forms``).
@@ -858,6 +876,7 @@ DESK_HEADINGS = {
     "refuse": _("Refuse the request for public information"),
     "leave": _("Leave without consideration"),
     "close": _("Close"),
+    "reopen": _("Take the answered appeal in hand again"),
 }
 
 
@@ -891,6 +910,7 @@ desk_notice = _desk(record_notice, "notice")
 desk_refuse = _desk(refuse, "refuse")
 desk_leave = _desk(leave_without_consideration, "leave")
 desk_close = _desk(close, "close")
+desk_reopen = _desk(reopen, "reopen")
 
 
 # --- the citizen --------------------------------------------------------------------------

@@ -108,11 +108,17 @@ def check_assignee(declaration, record, person) -> None:
 # --- the record ---------------------------------------------------------------------------
 
 
-def _locked(record):
+def _locked(record, declaration=None):
     """``record`` read again and locked until the end of the transaction. The related
     objects ``record`` already holds (its addressee, its site) stay in hand when the row
-    still names them."""
-    locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
+    still names them; a record whose add-on writes service events gets its addressee in
+    the same query otherwise (its ``assigned`` event names it)."""
+    queryset = type(record)._default_manager.select_for_update(of=("self",))
+    field = declaration.addressee_field if declaration is not None else ""
+    if (declaration is not None and declaration.event_type and field and "__" not in field
+            and field not in record._state.fields_cache):
+        queryset = queryset.select_related(field)
+    locked = queryset.get(pk=record.pk)
     cache = record._state.fields_cache
     for field in type(record)._meta.concrete_fields:
         value = cache.get(field.name) if field.many_to_one else None
@@ -207,7 +213,7 @@ def take(record, user, declaration=None) -> str:
     """``user`` takes ``record`` for themselves."""
     declaration = _declaration(record, declaration)
     check_actor(declaration, record, user)
-    locked = _locked(record)
+    locked = _locked(record, declaration)
     if locked.assignee_id == user.pk:
         return _("This record is already yours.")
     if locked.assignee_id is not None:
@@ -225,7 +231,7 @@ def assign(record, assignee, by, declaration=None) -> str:
     """``by`` gives ``record`` to ``assignee``."""
     declaration = _declaration(record, declaration)
     check_actor(declaration, record, by)
-    locked = _locked(record)
+    locked = _locked(record, declaration)
     check_assignee(declaration, locked, assignee)
     if locked.assignee_id == assignee.pk:
         return _("%(name)s already works on this record.") % {"name": _name(assignee)}
@@ -383,7 +389,7 @@ def auto_assign(record, declaration=None):
     with transaction.atomic():
         # one assignment at a time per team: loads cannot change under us
         policy = AssignmentPolicy.objects.select_for_update().get(pk=policy.pk)
-        locked = _locked(record)
+        locked = _locked(record, declaration)
         if locked.assignee_id is not None:
             _sync(record, locked)
             return locked.assignee
