@@ -72,9 +72,10 @@ def test_appeals_declare_their_events_private_with_the_desk_url_and_labels(file_
         assert labels["category"]["info_request"] == "Request for public information"
         assert labels["channel"]["phone"] == "Phone call"
         assert labels["district"] == {}
+        assert str(declared.term) == "legal term"
     with translation.override("uk"):
         assert declared.label_map(None)["category"]["complaint"] != "Complaint"
-    assert str(declared.term) == "legal term"
+        assert str(declared.term) != "legal term"
 
 
 # --- each step ------------------------------------------------------------------------------
@@ -181,7 +182,11 @@ def test_reopening_needs_a_reason_and_an_answered_appeal(file_one, moderator):
     services.reply(appeal, moderator, "Done.")
     with pytest.raises(services.AppealError) as refused:
         services.reopen(appeal, moderator, "  ")
-    assert "why" in refused.value.message
+    with translation.override("en"):
+        assert str(refused.value.message) == ("Say why the appeal is taken in hand again: "
+                                              "the applicant is told.")
+    with translation.override("uk"):
+        assert "відновлено" in str(refused.value.message)
     services.close(appeal, moderator)
     with pytest.raises(services.AppealClosed):
         services.reopen(appeal, moderator, "Closed already")
