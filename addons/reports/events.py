@@ -48,7 +48,7 @@ def record(report, kind: str, *, actor=None, at=None, status: str = "", value=No
     return events.record(
         RECORD_TYPE, report.pk, kind, site=report.site_id, at=at, addressee=addressee,
         reference=report.tracking_number, category=report.category.code,
-        district=district_code(report.district.pk if report.district_id else None), channel=report.source,
+        district=district_code(report.district_id), channel=report.source,
         actor=actor, public=is_public(report), due=report.due_at, value=value, status=status,
     )
 
