@@ -9,6 +9,7 @@ from addons.core.addon import (
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    ServiceEvents,
     StatusLookup,
     TimelineSource,
 )
@@ -120,6 +121,20 @@ class ReportsConfig(AddonConfig):
                 DetailSection("escalations", _("Escalations"), "reports/desk/escalations.html",
                               C + "escalations_context", order=50),
             ),
+        ),
+    )
+    # management figures (the insights add-on): what services write, see events.py
+    service_events = (
+        ServiceEvents(
+            record_type="reports.report",
+            title=_("Problem reports"),
+            kinds=("received", "routed", "assigned", "first_reply", "status_changed",
+                   "forwarded", "escalated", "resolved", "reopened", "closed", "rated"),
+            public=True,
+            url="addons.reports.events.admin_url",
+            labels="addons.reports.events.labels",
+            term=_("resolution term (SLA)"),
+            order=20,
         ),
     )
     notification_events = (

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from addons.core import events
 from addons.core.geo import Point, bbox_around, distance_m
 from addons.core.notifications import notify, notify_handlers
 from addons.core.numbering import next_reference
@@ -22,6 +23,7 @@ from addons.core.permissions import AddresseeScopedPermissionPolicy
 from addons.core.staffing import leadership_of, supervisors_of
 
 from . import caching, defaults, signals
+from . import events as service_events
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     CoSign,
@@ -410,6 +412,10 @@ def submit_report(
             report=report, kind=UpdateKind.CREATED, author=reporter, status_to=report.status,
             created_at=now,
         )
+        actor = entered_by or reporter
+        service_events.record(report, events.RECEIVED, actor=actor, at=now)
+        if report.addressee_id:
+            service_events.record(report, events.ROUTED, actor=actor, at=now)
         context = _context(report, feedback_url=feedback_url(report))
         # the status PIN goes to the reporter only, never to the addressee's staff
         receipt = {**context, "status_pin": report.status_pin}
@@ -697,10 +703,12 @@ def _update(report, kind, actor=None, **fields) -> ReportUpdate:
 
 
 def change_status(report: Report, new_status, actor=None, public_note: str = "",
-                  internal_note: str = "", template=None, notify_people: bool = True
-                  ) -> ReportUpdate:
+                  internal_note: str = "", template=None, notify_people: bool = True,
+                  citizen: bool = False) -> ReportUpdate:
     """Move ``report`` to ``new_status`` (a ReportStatus or its code) with a public note
-    (or a reply template's text); the timeline gets an entry and followers are told."""
+    (or a reply template's text); the timeline gets an entry and followers are told.
+    ``citizen``: the reporter made the change (confirmed, reopened, said it is fixed), so it
+    is no reply of the city's."""
     if isinstance(new_status, str):
         new_status = status(new_status)
     if template is not None and not public_note.strip():
@@ -721,6 +729,7 @@ def change_status(report: Report, new_status, actor=None, public_note: str = "",
             _closed(report)
         entry = _update(report, UpdateKind.STATUS, actor, status_from=old, status_to=new_status,
                         public_note=public_note.strip(), internal_note=internal_note.strip())
+        _status_events(report, old, new_status, actor, now, citizen=citizen)
         if notify_people:
             context = _context(report, note=public_note.strip(), old_status=old.label(),
                                feedback_url=feedback_url(report))
@@ -735,6 +744,23 @@ def change_status(report: Report, new_status, actor=None, public_note: str = "",
             lambda: signals.report_status_changed.send(Report, report=report, update=entry)
         )
     return entry
+
+
+def _status_events(report, old, new, actor, now, *, citizen=False) -> None:
+    """The service events of a change of status (see ``events``)."""
+    if not citizen and actor is not None and old.code == NEW:
+        service_events.record(report, events.FIRST_REPLY, actor=actor, at=now)
+    service_events.record(report, events.STATUS_CHANGED, actor=actor, at=now,
+                          status=new.code)
+    if new.code == RESOLVED:
+        service_events.record(report, events.RESOLVED, actor=actor, at=now, status=new.code)
+    elif old.is_open and not new.is_open:
+        service_events.record(report, events.CLOSED, actor=actor, at=now, status=new.code)
+    elif not old.is_open and new.is_open:
+        service_events.record(report, events.REOPENED, actor=actor, at=now, status=new.code)
+    elif not new.is_open and old.code == RESOLVED:
+        # resolved, then closed (the reporter confirmed it, or staff closed it)
+        service_events.record(report, events.CLOSED, actor=actor, at=now, status=new.code)
 
 
 def _ask_for_confirmation(report, context):
@@ -769,6 +795,10 @@ def assign(report: Report, addressee, actor=None, public_note: str = "") -> Repo
         report.save()
         entry = _update(report, UpdateKind.ASSIGNED, actor, public_note=public_note,
                         data={"from": old.pk if old else None, "to": addressee.pk})
+        if old is None:
+            service_events.record(report, events.ROUTED, actor=actor)
+        elif old != addressee:
+            service_events.record(report, events.FORWARDED, actor=actor)
         _notify_addressee(report, "reports.new", _context(report),
                           key=f"reports.assigned:{entry.pk}")
         if report.is_open:
@@ -866,7 +896,7 @@ def confirm_resolution(report: Report, by=None) -> ReportUpdate:
         report.save(update_fields=["confirmed_at", "updated_at"])
         entry = _update(report, UpdateKind.CONFIRMED, by)
         if report.status.code != CLOSED:
-            change_status(report, CLOSED, by, notify_people=False)
+            change_status(report, CLOSED, by, notify_people=False, citizen=True)
     return entry
 
 
@@ -883,7 +913,8 @@ def reopen(report: Report, by=None, note: str = "") -> ReportUpdate:
         report.next_escalation_at = report.due_at
         report.save()
         entry = _update(report, UpdateKind.REOPENED, by, public_note=note[:2000])
-        change_status(report, IN_PROGRESS, by, public_note=note[:2000], notify_people=False)
+        change_status(report, IN_PROGRESS, by, public_note=note[:2000], notify_people=False,
+                      citizen=True)
         _notify_addressee(report, "reports.reopened", _context(report, note=note),
                           key=f"reports.reopened:{entry.pk}")
     return entry
@@ -897,6 +928,8 @@ def rate(report: Report, speed: int, quality: int, by=None) -> ReportUpdate:
         report.rating_speed, report.rating_quality = speed, quality
         report.rated_at = timezone.now()
         report.save(update_fields=["rating_speed", "rating_quality", "rated_at", "updated_at"])
+        service_events.record(report, events.RATED, actor=by, at=report.rated_at,
+                              value=(speed + quality) / 2)
         return _update(report, UpdateKind.RATED, by, is_public=False,
                        data={"speed": speed, "quality": quality})
 
@@ -906,7 +939,7 @@ def questionnaire_answer(report: Report, fixed: bool, comment: str = "", by=None
     comment = (comment or "").strip()[:2000]
     if fixed:
         if report.is_open:
-            change_status(report, RESOLVED, by,
+            change_status(report, RESOLVED, by, citizen=True,
                           public_note=comment or str(_("The reporter says it is fixed.")))
         return confirm_resolution(report, by)
     return _update(report, UpdateKind.NOTE, by, public_note=comment or str(
@@ -962,6 +995,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
                        key=f"reports.escalated:{report.pk}:{level}:u{user.pk}")
             _update(report, UpdateKind.ESCALATED, None, data={"level": level},
                     public_note=str(_("The resolution term passed; the report was escalated.")))
+            service_events.record(report, events.ESCALATED, at=now, value=level)
             if report.reporter_id:
                 notify(report.reporter, "reports.escalated_citizen", context, site=report.site,
                        url=report.get_absolute_url(),
@@ -1105,6 +1139,9 @@ def staff_reply(report: Report, user, public_note: str, internal_note: str = "",
     with transaction.atomic():
         entry = _update(report, UpdateKind.NOTE, user, public_note=note,
                         internal_note=(internal_note or "").strip())
+        if report.status.code == NEW:  # the city's first word to the citizen
+            service_events.record(report, events.FIRST_REPLY, actor=user,
+                                  at=entry.created_at)
         _notify_followers(report, "reports.reply", _context(report, note=note),
                           key=f"reports.reply:{entry.pk}", exclude_user=user)
         _audit(report, "reply", user, update=entry.pk)

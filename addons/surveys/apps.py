@@ -4,6 +4,7 @@ from addons.core.addon import (
     AddonConfig,
     CabinetSection,
     ScheduledJob,
+    ServiceEvents,
     StatisticsBlock,
     TimelineSource,
 )
@@ -78,6 +79,18 @@ class SurveysConfig(AddonConfig):
                 DetailSection("answers", _("Answers"), "surveys/casework/answers.html",
                               get_context="addons.surveys.desk.answers_context", order=10),
             ),
+        ),
+    )
+    # management figures (the insights add-on): one event per answer, see events.py
+    service_events = (
+        ServiceEvents(
+            record_type="surveys.response",
+            title=_("Survey answers"),
+            kinds=("survey_answer",),
+            public=True,
+            url="addons.surveys.events.admin_url",
+            labels="addons.surveys.events.labels",
+            order=60,
         ),
     )
     scheduled_jobs = (

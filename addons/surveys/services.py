@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from . import events as service_events
 from .models import (
     CHOICE_KINDS,
     NUMBER_KINDS,
@@ -302,6 +303,8 @@ def submit(survey: Survey, items: dict, *, user=None, addressee=None, invitation
             Answer.objects.bulk_create(_answers(response, questions, clean))
             if not suspicious:
                 raise_tallies(survey, {0, scope}, buckets(questions, clean))
+                service_events.record(survey, response, addressee=addressee,
+                                      value=service_events.score(questions, clean), now=now)
     except IntegrityError:
         raise AlreadyAnswered(again) from None
     return response
