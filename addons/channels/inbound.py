@@ -9,8 +9,8 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .adapters.base import InboundEvent
 from . import service_events
+from .adapters.base import InboundEvent
 from .models import Conversation, Inbound, Message
 
 logger = logging.getLogger(__name__)
