@@ -12,7 +12,7 @@ A constant number of queries, whatever the number of queues and days."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Sum
 
@@ -73,8 +73,3 @@ def capacity_use(site, addressee_path, start, end) -> dict:
     return {"value": round(100.0 * taken / offered, 1), "count": taken, "unit": "%",
             "offered": offered}
 
-
-def period(day_from, day_to, tz) -> tuple[datetime, datetime]:
-    """[day_from 00:00, day_to + 1 00:00) in ``tz``: a period of whole local days."""
-    return (datetime.combine(day_from, time.min, tzinfo=tz),
-            datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=tz))
