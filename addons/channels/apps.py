@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
+from addons.core import events
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
     NotificationEvent,
     NotificationTransport,
+    ServiceEvents,
 )
 
 
@@ -37,4 +39,15 @@ class ChannelsConfig(AddonConfig):
     )
     notification_events = (
         NotificationEvent("channels.operator", _("A citizen asks for a person in a chat")),
+    )
+    # conversations, for the management figures (addons/channels/service_events.py)
+    service_events = (
+        ServiceEvents(
+            "channels.chat", _("Chat conversations"),
+            kinds=(events.RECEIVED, events.ANSWERED, events.CLOSED),
+            public=False,
+            url="addons.channels.service_events.admin_url",
+            labels="addons.channels.service_events.labels",
+            order=70,
+        ),
     )

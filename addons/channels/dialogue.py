@@ -34,7 +34,7 @@ from addons.core import registry
 from addons.core.intake import Source
 from addons.core.references import LOOK_ALIKES, find_reference, lookups, normalize_reference
 
-from . import language, linking
+from . import language, linking, service_events
 from .adapters import get_adapter
 from .adapters.base import Button, DownloadError, InboundEvent, Outgoing
 from .outbound import say
@@ -534,6 +534,8 @@ class Dialogue:
         except ValidationError as error:
             return self.refused(error)
         self.clear()
+        # saved with the conversation at the end of the turn (``handle``)
+        service_events.closed(self.conversation, "filed", self.conversation.channel.platform)
         lines = [_("Thank you! Your report is filed under number %(reference)s.")
                  % {"reference": answer.reference}]
         if answer.addressee:
@@ -643,6 +645,7 @@ class Dialogue:
 
     def operator(self) -> None:
         self.conversation.with_staff = True
+        service_events.asked_for_staff(self.conversation)
         self.say(_("I have asked a member of staff to answer you here. Until they do, I "
                    "stay silent."))
         notify_staff_of(self.conversation, self.event)

@@ -9,6 +9,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import service_events
 from .adapters.base import InboundEvent
 from .models import Conversation, Inbound, Message
 
@@ -41,10 +42,12 @@ def enqueue(pk: int) -> None:
 
 
 def conversation_for(channel, event: InboundEvent) -> Conversation:
-    conversation, _ = Conversation.objects.get_or_create(
+    conversation, created = Conversation.objects.get_or_create(
         channel=channel, chat_id=event.chat_id,
         defaults={"site_id": channel.site_id, "user_id": event.user_id,
                   "display_name": event.name[:200]})
+    if created:
+        service_events.received(conversation, channel.platform)
     return conversation
 
 

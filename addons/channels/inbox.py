@@ -8,10 +8,12 @@ those the dialogue handed to an addressee whose records reach them
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
+from . import service_events
 from .adapters.base import Outgoing
 from .models import Conversation, Message
 from .outbound import say
@@ -69,9 +71,14 @@ def opened(conversation, user) -> None:
 
 
 def reply(conversation, text: str, user) -> Message:
-    """Send staff's reply on the conversation's channel, recorded with who sent it."""
-    sent = say(conversation, Outgoing(text=text), sent_by=user)
-    _log(conversation, "channels.reply", user, message=sent.pk)
+    """Send staff's reply on the conversation's channel, recorded with who sent it; the
+    first one sent is the conversation's answer (``service_events.answered``)."""
+    with transaction.atomic():
+        sent = say(conversation, Outgoing(text=text), sent_by=user)
+        _log(conversation, "channels.reply", user, message=sent.pk)
+        if sent.status == Message.Status.SENT and service_events.answered(
+                conversation, user, conversation.channel.platform):
+            conversation.save(update_fields=["draft"])
     return sent
 
 
@@ -84,6 +91,9 @@ def take_over_by(conversation, user) -> None:
 
 def hand_back_by(conversation, user) -> None:
     """The assistant answers the conversation again."""
-    conversation.with_staff = False
-    conversation.save(update_fields=["with_staff", "updated_at"])
-    _log(conversation, "channels.hand_back", user)
+    with transaction.atomic():
+        conversation.with_staff = False
+        service_events.closed(conversation, "handed_back", conversation.channel.platform,
+                              actor=user)
+        conversation.save(update_fields=["with_staff", "draft", "updated_at"])
+        _log(conversation, "channels.hand_back", user)

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, NotificationEvent
+from addons.core import events
+from addons.core.addon import AddonConfig, NotificationEvent, ServiceEvents
 
 
 class ContactsConfig(AddonConfig):
@@ -15,6 +16,17 @@ class ContactsConfig(AddonConfig):
     url_prefix = "contacts/"
     notification_events = (
         NotificationEvent("contacts.callback", _("A callback was handed to you")),
+    )
+    # calls and visits, for the management figures (addons/contacts/service_events.py)
+    service_events = (
+        ServiceEvents(
+            "contacts.call", _("Calls and visits"),
+            kinds=(events.RECEIVED, events.ANSWERED, events.ABANDONED, events.CLOSED),
+            public=False,
+            url="addons.contacts.service_events.admin_url",
+            labels="addons.contacts.service_events.labels",
+            order=60,
+        ),
     )
 
     def setup(self, site) -> None:

@@ -103,15 +103,10 @@ class WrapUpForm(forms.Form):
     def apply(self, interaction: Interaction, user) -> Callback | None:
         """Write the wrap-up on ``interaction`` (saved) and create the callback asked for."""
         data = self.cleaned_data
-        interaction.summary = data["summary"]
-        interaction.wrap_up = data["wrap_up"]
-        interaction.resolved_first_contact = data["resolved_first_contact"]
-        known = {(item.get("source"), item.get("reference")) for item in interaction.records}
-        interaction.records = list(interaction.records) + [
-            item for item in data["records"] if (item["source"], item["reference"]) not in known]
-        if interaction.operator_id is None:
-            interaction.operator = user
-        interaction.save()
+        services.save_wrap_up(interaction, user, summary=data["summary"],
+                              wrap_up=data["wrap_up"],
+                              resolved_first_contact=data["resolved_first_contact"],
+                              records=data["records"])
         if data.get("callback_owner") and data.get("callback_due"):
             return services.plan_callback(
                 interaction.site, person=interaction.person, interaction=interaction,

@@ -25,6 +25,7 @@ from addons.accounts.models import Identity, IdentityKind, Person
 from addons.accounts.persons import identities_of, live, normalize_email, normalize_phone
 from addons.core import registry
 
+from . import service_events
 from .models import Callback, CallState, Channel, Direction, Interaction, PhoneEndpoint
 
 logger = logging.getLogger(__name__)
@@ -352,6 +353,7 @@ def call_event(site, data, users) -> Interaction | None:
                 if interaction is None:
                     interaction = _new_call(site, call_id, data, now)
                     interaction.save()
+                    service_events.received(interaction)
                     if event == "newCall":
                         return interaction
                 elif event == "newCall":
@@ -364,6 +366,7 @@ def call_event(site, data, users) -> Interaction | None:
                     if interaction.state != CallState.ENDED:
                         interaction.state = CallState.ANSWERED
                     interaction.save()
+                    service_events.answered(interaction)
                 elif event == "hangup" and interaction.ended_at is None:
                     interaction.ended_at = now
                     talk_from = interaction.answered_at or now
@@ -375,10 +378,41 @@ def call_event(site, data, users) -> Interaction | None:
                         if operator is not None and interaction.answered_at is not None:
                             interaction.operator = operator
                     interaction.save()
+                    if interaction.answered_at is None:
+                        service_events.abandoned(interaction)
                 return interaction
         except IntegrityError:
             continue  # the same call created at the same moment: read it again
     return Interaction.objects.filter(site=site, call_id=call_id).first()
+
+
+def save_wrap_up(interaction, user, *, summary: str, wrap_up, resolved_first_contact: bool,
+                 records: list) -> Interaction:
+    """Write the operator's wrap-up on ``interaction`` (a call of the phone system, or a
+    call or visit logged by hand and not saved yet) with its service events in the same
+    transaction: a new one is received (and, a call, answered) and closed; an existing one
+    is closed when its outcome (wrap-up code, resolved at first contact) is new."""
+    new = interaction.pk is None
+    before = None if new else service_events.outcome(interaction)
+    wrapped = bool(interaction.summary or interaction.wrap_up_id
+                   or interaction.resolved_first_contact)
+    interaction.summary = summary
+    interaction.wrap_up = wrap_up
+    interaction.resolved_first_contact = resolved_first_contact
+    known = {(item.get("source"), item.get("reference")) for item in interaction.records}
+    interaction.records = list(interaction.records) + [
+        item for item in records if (item["source"], item["reference"]) not in known]
+    if interaction.operator_id is None:
+        interaction.operator = user
+    with transaction.atomic():
+        interaction.save()
+        if new:
+            service_events.received(interaction)
+            if interaction.channel == Channel.PHONE:
+                service_events.answered(interaction, value=None)
+        if new or not wrapped or service_events.outcome(interaction) != before:
+            service_events.closed(interaction, actor=user)
+    return interaction
 
 
 # --- the catalog: who handles what -----------------------------------------------------------

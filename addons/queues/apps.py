@@ -1,13 +1,16 @@
 from django.utils.translation import gettext_lazy as _
 
+from addons.core import events
 from addons.core.addon import (
     AddonConfig,
     CabinetSection,
+    FigureDefinition,
     Intake,
     MenuLink,
     NotificationEvent,
     RecipientSegment,
     ScheduledJob,
+    ServiceEvents,
     StatusLookup,
     TimelineSource,
 )
@@ -122,6 +125,34 @@ class QueuesConfig(AddonConfig):
         NotificationEvent("queues.cancelled", _("Your visit is cancelled")),
     )
     casework = (TICKETS,)
+    # every step of a ticket, for the management figures (addons/queues/service_events.py)
+    service_events = (
+        ServiceEvents(
+            "queues.ticket", _("Queue tickets"),
+            kinds=(events.BOOKED, events.EXTENDED, events.CANCELLED, events.ARRIVED,
+                   events.SERVED, events.NO_SHOW),
+            public=True,
+            url="addons.queues.service_events.admin_url",
+            labels="addons.queues.service_events.labels",
+            term=_("appointment time"),
+            order=30,
+        ),
+    )
+    figures = (
+        FigureDefinition(
+            "queues.capacity_use", _("Use of capacity"),
+            definition=_("Places booked in the period (a visit of a service lasting two "
+                         "slots takes two) as a share of the places the queues offered in "
+                         "it: their opening hours, breaks, days off and reception dates "
+                         "times the places per slot, as the queues are set up now. "
+                         "Cancelled visits free their places; served and missed ones keep "
+                         "them. No data when nothing was offered."),
+            compute="addons.queues.figures.capacity_use",
+            record_type="queues.ticket",
+            unit="%",
+            order=30,
+        ),
+    )
     scheduled_jobs = (
         ScheduledJob(
             name="queues.remind",

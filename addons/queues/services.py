@@ -26,8 +26,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from addons.core import calendars
+from addons.core import events as service_event_kinds
 from addons.core.public_cache import VersionToken
 
+from . import service_events
 from .models import (
     MAX_HORIZON_DAYS,
     DayCounter,
@@ -220,6 +222,19 @@ class _Calendar:
         self.length = timedelta(minutes=queue.slot_minutes)
         self.earliest = earliest_start(queue)
         self.last_day = last_bookable_day(queue)
+
+    @classmethod
+    def preloaded(cls, queue: Queue, first: date, last: date, *, tz, jurisdiction: str,
+                  schedules, exceptions) -> _Calendar:
+        """A calendar of the hours offered, built from rows already read (``schedules``
+        of the queue, ``exceptions`` {date: [exception]}): no query, no places taken."""
+        calendar = cls.__new__(cls)
+        calendar.queue, calendar.first, calendar.last = queue, first, last
+        calendar.tz, calendar.jurisdiction = tz, jurisdiction or "ua"
+        calendar.schedules, calendar.exceptions = list(schedules), exceptions
+        calendar.taken = {}
+        calendar.length = timedelta(minutes=queue.slot_minutes)
+        return calendar
 
     def is_holiday(self, day: date) -> bool:
         if not self.queue.holidays_closed:
@@ -524,6 +539,7 @@ def book(queue: Queue, service, citizen, start: datetime, answers: dict | None =
                 contact_phone=contact.get("phone", "")[:32],
                 contact_email=contact.get("email", "")[:254],
             )
+            service_events.booked(ticket, actor=entered_by or citizen)
     except _Full:
         raise SlotTaken(nearest_free(queue, service, start, exclude={start})) from None
     except IntegrityError:
@@ -612,13 +628,15 @@ def cancel(ticket: Ticket, user, reason: str = "") -> Ticket:
     if not can_view_ticket(user, ticket):
         raise NotAllowed()
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
+        locked = service_events.lock(ticket)
         if locked.status != TicketStatus.BOOKED or locked.end <= timezone.now():
             raise InvalidTransition(_("Only a booked future ticket can be cancelled."))
         _release(locked.queue, _starts(locked.start, locked.slots, locked.queue.slot_minutes))
         locked.status = TicketStatus.CANCELLED
         locked.lock_version += 1
         locked.save(update_fields=["status", "lock_version", "updated"])
+        service_events.record(locked, service_event_kinds.CANCELLED, actor=user,
+                              status=locked.status)
         _log(locked, "queues.cancel", user, by_citizen=user.pk == locked.citizen_id)
         if locked.citizen_id and user.pk != locked.citizen_id:
             from addons.core.notifications import notify
@@ -650,7 +668,7 @@ def move(ticket: Ticket, user, new_start: datetime) -> Ticket:
     new_day = new_start.astimezone(queue_timezone(queue)).date()
     try:
         with transaction.atomic():
-            locked = _lock_ticket(ticket)
+            locked = service_events.lock(ticket)
             if locked.status != TicketStatus.BOOKED:
                 raise InvalidTransition(_("Only a booked future ticket can be moved."))
             _release(queue, _starts(locked.start, locked.slots, queue.slot_minutes))
@@ -662,6 +680,8 @@ def move(ticket: Ticket, user, new_start: datetime) -> Ticket:
             locked.slots = service.duration_slots
             locked.reminded_at = None
             locked.save()
+            service_events.record(locked, service_event_kinds.EXTENDED, actor=user,
+                                  due=new_start, status="moved")
     except _Full:
         raise SlotTaken(nearest_free(queue, service, new_start, exclude={new_start})) from None
     ticket.refresh_from_db()
@@ -729,13 +749,14 @@ def mark(ticket: Ticket, actor, status: str, comment: str = "") -> Ticket:
     if not can_manage_ticket(actor, ticket):
         raise NotAllowed()
     with transaction.atomic():
-        locked = _lock_ticket(ticket)
+        locked = service_events.lock(ticket)
         check_mark(locked, status)
         locked.status = status
         if comment:
             locked.comment = f"{locked.comment}\n{comment}".strip()
         locked.lock_version += 1
         locked.save(update_fields=["status", "comment", "lock_version", "updated"])
+        service_events.marked(locked, status, actor=actor)
         _log(locked, MARK_LOG_ACTIONS[status], actor, comment=bool(comment))
     ticket.refresh_from_db()
     return ticket
