@@ -63,6 +63,7 @@ class ReportsConfig(AddonConfig):
         Casework(
             key="reports",
             model="reports.Report",
+            event_type="reports.report",
             title=_("Problem reports"),
             icon="warning",
             order=20,
