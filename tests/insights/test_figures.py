@@ -96,7 +96,7 @@ def data(towns):
     rid["s2"] = record(one, SURVEY, received=at(d(11, 4)), addressee=one.social, value=4)
     rid["s3"] = record(one, SURVEY, received=at(d(11, 5)), addressee=one.social)
     # Town 2: the same kinds of things on the same days, never counted in Town 1
-    for n in range(3):
+    for _n in range(3):
         record(two, received=two.at(d(11, 2)), category="snow", addressee=two.roads,
                due=two.at(d(11, 3)), steps=[(ev.RESOLVED, two.at(d(11, 9))),
                                             (ev.REOPENED, two.at(d(11, 10))),
@@ -362,3 +362,40 @@ def test_a_drill_into_another_towns_addressee_or_category_is_refused(data):
     inside = figures.Scope(one.site, addressee=one.hall, record_types=TYPES)
     with pytest.raises(ValidationError):
         figures.records(inside, NOVEMBER, {"figure": "intake", "addressee": str(one.social.pk)})
+
+
+@pytest.mark.parametrize("fields, wrong", [
+    ({"figure": "nonsense", "green": 1, "amber": 0}, "figure"),
+    ({"figure": "on_time", "green": 120, "amber": 80}, "green"),
+    ({"figure": "on_time", "green": 90, "amber": -5}, "amber"),
+    ({"figure": "resolution_median", "green": -1, "amber": 4}, "green"),
+    ({"figure": "on_time", "green": 80, "amber": 90}, "amber"),  # more is better here
+    ({"figure": "overdue", "green": 20, "amber": 10}, "amber"),  # less is better here
+    ({"figure": "intake", "record_type": "other.thing", "green": 5, "amber": 1},
+     "record_type"),
+    ({"figure": "on_time", "green": 90, "amber": 70, "addressee": "other town"}, "addressee"),
+])
+def test_a_target_out_of_range_is_refused(towns, fields, wrong):
+    one, two = towns
+    if fields.get("addressee") == "other town":
+        fields = {**fields, "addressee": two.roads}
+    target = Target(site=one.site, **fields)
+    with pytest.raises(ValidationError) as caught:
+        target.full_clean()
+    assert wrong in caught.value.message_dict
+    english = caught.value.message_dict[wrong][0]
+    with translation.override("ro"):
+        target2 = Target(site=one.site, **fields)
+        with pytest.raises(ValidationError) as again:
+            target2.full_clean()
+        assert again.value.message_dict[wrong][0] != english
+
+
+def test_targets_in_range_are_accepted(towns):
+    one, _two = towns
+    for fields in ({"figure": "on_time", "green": 90, "amber": 70},
+                   {"figure": "overdue", "green": 5, "amber": 15, "addressee": one.roads},
+                   {"figure": "resolution_median", "record_type": REQUEST, "green": 5,
+                    "amber": 10},
+                   {"figure": "tests.capacity", "green": 80, "amber": 60}):
+        Target(site=one.site, **fields).full_clean()
