@@ -26,6 +26,19 @@ How the numbers are made (each figure's ``definition`` says it to the reader):
 - Figures about time, timeliness, reopening and satisfaction are computed per service
   (``Value.record_type``); intake, backlog and flow have an all-services value
   (``record_type`` "") too, listed first.
+- Breakdowns (``Value.breakdowns``): intake "channel", "category", "district",
+  "addressee"; backlog "band" (0-7, 8-30, 31-90, 90+ days); flow_in / flow_out "week"
+  (key: the Monday, ISO); overdue "addressee". Addressee bars are the children of the
+  scope's addressee (the addressee itself, for records addressed to it directly) or, for
+  the whole site, of the deepest page above all the site's addressees.
+- ``drill`` keys (short strings, safe in a query string): ``figure``, ``record_type``,
+  ``part`` ("yes": the share's condition), ``channel`` / ``category`` / ``district``
+  (a code, "-" for none), ``addressee`` (a page id, "-" for none; with ``direct`` "1":
+  that page only, not its subtree), ``path`` (a removed addressee's tree path), ``band``,
+  ``week``. An add-on's own figure (``Value.addon``) has no records behind it: its
+  ``drill`` is empty.
+- ``compute()`` without ``now`` keeps its result in the cache (see ``CACHE_SECONDS``); the
+  dashboard calls ``fold.fold()`` first, which makes the next computation fresh.
 """
 
 from __future__ import annotations
