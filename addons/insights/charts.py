@@ -7,8 +7,8 @@ the screens show a data table with the same numbers beside every chart, so the c
 the only way to read them. Colours come from the stylesheet (``static/insights/insights.css``),
 never from style attributes.
 
-A chart's drawing is narrow (360 units) with each label on its own line above its bar, so it
-stays legible when a phone scales it down.
+A chart's drawing is narrow (300 units) with each label on its own line above its bar, so it
+stays legible on a phone.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-WIDTH = 360
+WIDTH = 300
 #: a bar chart row: the label's line and the bar under it
-ROW = 34
+ROW = 40
 BAR = 14
-LABEL_CHARS = 52
+LABEL_CHARS = 40
 #: the flow chart's drawing
-FLOW_HEIGHT = 180
+FLOW_WIDTH = 400
+FLOW_HEIGHT = 200
 FLOW_AXIS = 30
 
 _ids = count(1)
@@ -65,7 +66,7 @@ def bar_chart(bars: list[ChartBar], title: str, description: str = "") -> str:
     chart_id = f"insights-chart-{next(_ids)}"
     peak = max((bar.value for bar in bars if bar.value is not None and bar.value > 0),
                default=0)
-    track = WIDTH - 70
+    track = WIDTH - 60
     rows = []
     for index, bar in enumerate(bars):
         top = index * ROW
@@ -73,8 +74,8 @@ def bar_chart(bars: list[ChartBar], title: str, description: str = "") -> str:
             1, track * bar.value / peak)
         rows.append((
             bar.url, "insights-bar insights-bar-grey" if bar.grey else "insights-bar",
-            _bar_title(bar), top + 12, _short(bar.label), top + 16, _number(length),
-            length + 6, top + 28, bar.text))
+            _bar_title(bar), top + 14, _short(bar.label), top + 20, _number(length),
+            _number(length + 5), top + 32, bar.text))
     body = format_html_join(
         "",
         '<a href="{}" class="{}"><title>{}</title>'
@@ -111,9 +112,9 @@ def flow_chart(weeks: list[FlowWeek], title: str) -> str:
     chart_id = f"insights-chart-{next(_ids)}"
     peak = max([week.received for week in weeks] + [week.resolved for week in weeks] + [0])
     plot = FLOW_HEIGHT - FLOW_AXIS
-    slot = WIDTH / max(len(weeks), 1)
+    slot = FLOW_WIDTH / max(len(weeks), 1)
     bar = max(slot * 0.4, 0.5)
-    every = max(1, round(len(weeks) / 6)) if weeks else 1
+    every = max(1, round(len(weeks) / 5)) if weeks else 1
     parts = []
     for index, week in enumerate(weeks):
         left = index * slot + slot * 0.1
@@ -137,12 +138,12 @@ def flow_chart(weeks: list[FlowWeek], title: str) -> str:
                 _number(left), plot + 16, week.label))
     parts.append(format_html(
         '<line x1="0" y1="{}" x2="{}" y2="{}" class="insights-chart-baseline"/>',
-        plot, WIDTH, plot))
+        plot, FLOW_WIDTH, plot))
     return format_html(
         '<svg class="insights-chart insights-flow-chart" viewBox="0 0 {} {}" '
         'role="group" aria-labelledby="{}-title {}-desc" focusable="false">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
-        WIDTH, FLOW_HEIGHT, chart_id, chart_id, chart_id, title, chart_id,
+        FLOW_WIDTH, FLOW_HEIGHT, chart_id, chart_id, chart_id, title, chart_id,
         _("Records received and resolved each week; each bar links to its records, the "
           "table beside the chart holds the same numbers."),
         mark_safe("".join(parts)))

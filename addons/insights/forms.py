@@ -42,15 +42,19 @@ class PeriodForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        asked = {key: value.isoformat() for key in ("start", "end")
-                 if (value := cleaned.get(key))}
-        if cleaned.get("preset"):
-            asked["preset"] = cleaned["preset"]
+        if cleaned.get("preset"):  # a preset ends today, whatever the dates say
+            asked = {"preset": cleaned["preset"]}
+        else:
+            asked = {key: value.isoformat() for key in ("start", "end")
+                     if (value := cleaned.get(key))}
         try:
             self.period = figures.parse_period(asked, self.site, today=self.today)
         except ValidationError as error:
-            self.add_error("end" if "end" in asked or not asked.get("preset") else "preset",
-                           error)
+            self.add_error("preset" if "preset" in asked else "end", error)
+            return cleaned
+        # the form shows the dates the figures are computed for
+        self.data = {"preset": "", "start": self.period.start.isoformat(),
+                     "end": self.period.end.isoformat()}
         return cleaned
 
     def query(self) -> dict:

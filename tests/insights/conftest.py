@@ -1,2 +1,2 @@
 # The fixtures of the figures' staff screens (see screens.py).
-from .screens import declared, english, manager, nobody, roads_clerk, towns  # noqa: F401
+from .screens import english, manager, nobody, places, roads_clerk, service_types  # noqa: F401

@@ -1,4 +1,4 @@
-"""What the tests of the figures' staff screens share: a declared record type, two towns
+"""What the tests of the figures' staff screens share: two declared record types, two towns
 with their addressees, staff with and without rights, records written as service events,
 and reading the screens' pages (links with the count they show, a list's count, its rows)."""
 
@@ -38,7 +38,7 @@ KINDS = (ev.RECEIVED, ev.ROUTED, ev.FIRST_REPLY, ev.RESOLVED, ev.REOPENED, ev.CL
 
 
 @pytest.fixture
-def declared(monkeypatch):
+def service_types(monkeypatch):
     """Two record types declared by an add-on (reports public, appeals not)."""
     config = registry.get_addon("insights")
     monkeypatch.setattr(config, "service_events", (
@@ -58,7 +58,7 @@ def english(client):
 
 
 @pytest.fixture
-def towns(site, home, declared):
+def places(site, home, service_types):
     """Town 1 (the default site) with Roads (and North roads under it) and Water; town 2
     with Parks."""
     from addons.addressees.models import AddresseeCatalogPage, AddresseePage
@@ -87,21 +87,21 @@ def make_staff(username, *perms):
 
 
 @pytest.fixture
-def manager(towns):
+def manager(places):
     """Management: may view the figures of the whole town."""
     return make_staff("manager", "view_figures")
 
 
 @pytest.fixture
-def roads_clerk(towns):
+def roads_clerk(places):
     """Staff of Roads (and so of North roads), nothing else."""
     user = make_staff("roads")
-    user.groups.add(towns.roads.moderators)
+    user.groups.add(places.roads.moderators)
     return get_user_model().objects.get(pk=user.pk)
 
 
 @pytest.fixture
-def nobody(towns):
+def nobody(places):
     """Staff with no right on the figures and no addressee."""
     return make_staff("nobody")
 
@@ -131,17 +131,17 @@ def file(site, addressee, *, days_ago=10, record_type=RECORD_TYPE, channel="web"
     return number
 
 
-def populate(towns, scale=1):
-    """Records of both towns, ``scale`` times over: open, resolved on time and late, by
+def populate(places, scale=1):
+    """Records of both places, ``scale`` times over: open, resolved on time and late, by
     web and phone, in each addressee."""
     for _ in range(scale):
-        file(towns.site, towns.roads, days_ago=12, resolved_after=2)
-        file(towns.site, towns.roads, days_ago=20, resolved_after=9, channel="phone")
-        file(towns.site, towns.north, days_ago=9, category="lights", district="north")
-        file(towns.site, towns.north, days_ago=3, resolved_after=1, reopened=True)
-        file(towns.site, towns.water, days_ago=15, channel="phone")
-        file(towns.site, towns.water, days_ago=5, resolved_after=3, record_type=OTHER_TYPE)
-        file(towns.town2, towns.parks, days_ago=8, resolved_after=1)
+        file(places.site, places.roads, days_ago=12, resolved_after=2)
+        file(places.site, places.roads, days_ago=20, resolved_after=9, channel="phone")
+        file(places.site, places.north, days_ago=9, category="lights", district="north")
+        file(places.site, places.north, days_ago=3, resolved_after=1, reopened=True)
+        file(places.site, places.water, days_ago=15, channel="phone")
+        file(places.site, places.water, days_ago=5, resolved_after=3, record_type=OTHER_TYPE)
+        file(places.town2, places.parks, days_ago=8, resolved_after=1)
 
 
 def period_query() -> dict:

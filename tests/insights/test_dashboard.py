@@ -31,9 +31,9 @@ def addressee_url(page):
     return f"/admin/insights/addressee/{page.pk}/"
 
 
-def test_management_dashboard_links_every_number_to_a_list_of_that_count(english, towns,
+def test_management_dashboard_links_every_number_to_a_list_of_that_count(english, places,
                                                                           manager):
-    populate(towns)
+    populate(places)
     english.force_login(manager)
     response = english.get(DASHBOARD, period_query())
     assert response.status_code == 200
@@ -61,14 +61,14 @@ def test_management_dashboard_links_every_number_to_a_list_of_that_count(english
     intake = [count for url, count in links if "figure=intake" in url and "=channel" not in url]
     assert intake and max(intake) == 6
     # the addressee picker: the town's top addressees, not town 2's
-    assert addressee_url(towns.roads) in html and addressee_url(towns.water) in html
-    assert addressee_url(towns.parks) not in html
+    assert addressee_url(places.roads) in html and addressee_url(places.water) in html
+    assert addressee_url(places.parks) not in html
 
 
-def test_addressee_dashboard_counts_its_subtree(english, towns, roads_clerk):
-    populate(towns)
+def test_addressee_dashboard_counts_its_subtree(english, places, roads_clerk):
+    populate(places)
     english.force_login(roads_clerk)
-    response = english.get(addressee_url(towns.roads), period_query())
+    response = english.get(addressee_url(places.roads), period_query())
     assert response.status_code == 200
     html = response.content.decode()
     links = counted_links(html)
@@ -78,27 +78,27 @@ def test_addressee_dashboard_counts_its_subtree(english, towns, roads_clerk):
     for url, shown in links[:12]:
         assert list_count(english.get(url).content.decode()) == shown
     # the picker leads down to North roads only
-    assert addressee_url(towns.north) in html
-    assert addressee_url(towns.water) not in html
-    assert english.get(addressee_url(towns.north), period_query()).status_code == 200
+    assert addressee_url(places.north) in html
+    assert addressee_url(places.water) not in html
+    assert english.get(addressee_url(places.north), period_query()).status_code == 200
 
 
-def test_staff_without_rights_are_refused(english, towns, roads_clerk, nobody):
+def test_staff_without_rights_are_refused(english, places, roads_clerk, nobody):
     english.force_login(roads_clerk)
-    assert english.get(addressee_url(towns.water)).status_code == 403
+    assert english.get(addressee_url(places.water)).status_code == 403
     assert english.get(DASHBOARD).status_code == 403
     english.force_login(nobody)
-    for url in (DASHBOARD, addressee_url(towns.roads), "/admin/insights/rankings/",
+    for url in (DASHBOARD, addressee_url(places.roads), "/admin/insights/rankings/",
                 "/admin/insights/export.csv"):
         assert english.get(url).status_code == 403, url
 
 
-def test_another_towns_addressee_is_not_found(english, towns, manager):
+def test_another_towns_addressee_is_not_found(english, places, manager):
     english.force_login(manager)
-    assert english.get(addressee_url(towns.parks)).status_code == 404
+    assert english.get(addressee_url(places.parks)).status_code == 404
 
 
-def test_menu_item_only_for_those_who_may_look(english, towns, manager, roads_clerk, nobody):
+def test_menu_item_only_for_those_who_may_look(english, places, manager, roads_clerk, nobody):
     for user, shown in ((manager, True), (roads_clerk, True), (nobody, False)):
         english.force_login(user)
         html = english.get("/admin/").content.decode()
@@ -110,7 +110,7 @@ def test_menu_item_only_for_those_who_may_look(english, towns, manager, roads_cl
     ("2019-01-01", "2026-01-01", "days"),
     ("2026-13-45", "2026-03-01", "valid date"),
 ])
-def test_bad_period_shows_the_reason_with_400(english, towns, manager, start, end, message):
+def test_bad_period_shows_the_reason_with_400(english, places, manager, start, end, message):
     english.force_login(manager)
     response = english.get(DASHBOARD, {"start": start, "end": end})
     assert response.status_code == 400
@@ -120,7 +120,7 @@ def test_bad_period_shows_the_reason_with_400(english, towns, manager, start, en
     assert "<svg" not in html
 
 
-def test_empty_period_says_no_data(english, towns, manager):
+def test_empty_period_says_no_data(english, places, manager):
     english.force_login(manager)
     response = english.get(DASHBOARD, period_query())
     assert response.status_code == 200
@@ -129,24 +129,24 @@ def test_empty_period_says_no_data(english, towns, manager):
     assert "0 %" not in html
 
 
-def test_comparison_with_the_previous_period(english, towns, manager):
-    file(towns.site, towns.roads, days_ago=40)
-    file(towns.site, towns.roads, days_ago=5)
-    file(towns.site, towns.roads, days_ago=6)
+def test_comparison_with_the_previous_period(english, places, manager):
+    file(places.site, places.roads, days_ago=40)
+    file(places.site, places.roads, days_ago=5)
+    file(places.site, places.roads, days_ago=6)
     english.force_login(manager)
     html = english.get(DASHBOARD, period_query()).content.decode()
     assert "up 1 from 1" in html
 
 
-def test_rankings_grey_addressees_under_the_minimum(english, towns, manager):
+def test_rankings_grey_addressees_under_the_minimum(english, places, manager):
     from addons.insights.models import InsightsSettings
 
-    settings = InsightsSettings.for_site(towns.site)
+    settings = InsightsSettings.for_site(places.site)
     settings.minimum_count = 3
     settings.save()
     for _ in range(3):
-        file(towns.site, towns.roads, days_ago=4)
-    file(towns.site, towns.water, days_ago=4)
+        file(places.site, places.roads, days_ago=4)
+    file(places.site, places.water, days_ago=4)
     english.force_login(manager)
     response = english.get("/admin/insights/rankings/", {**period_query(), "figure": "intake"})
     assert response.status_code == 200
@@ -158,7 +158,7 @@ def test_rankings_grey_addressees_under_the_minimum(english, towns, manager):
         assert list_count(english.get(url).content.decode()) == shown
 
 
-def test_rankings_refuse_an_unknown_figure(english, towns, manager):
+def test_rankings_refuse_an_unknown_figure(english, places, manager):
     english.force_login(manager)
     response = english.get("/admin/insights/rankings/", {**period_query(), "figure": "nope"})
     assert response.status_code == 400
@@ -173,19 +173,19 @@ def _dashboard_queries(client):
     return len(queries)
 
 
-def test_dashboard_queries_do_not_grow_with_the_records(english, towns, manager, figures):
+def test_dashboard_queries_do_not_grow_with_the_records(english, places, manager, figures):
     english.force_login(manager)
-    populate(towns, 1)
+    populate(places, 1)
     english.get(DASHBOARD, period_query())  # caches of the admin warmed
     few = _dashboard_queries(english)
-    populate(towns, 4)
-    file(towns.site, towns.water, days_ago=2, channel="phone", category="lights")
+    populate(places, 4)
+    file(places.site, places.water, days_ago=2, channel="phone", category="lights")
     more = _dashboard_queries(english)
     figures.add("insights dashboard queries", f"{few} with 7 records, {more} with 29")
     assert few == more
 
 
-def test_previous_period_link_is_the_same_length(english, towns, manager):
+def test_previous_period_link_is_the_same_length(english, places, manager):
     english.force_login(manager)
     today = timezone.localdate()
     response = english.get(DASHBOARD, {"start": (today - timedelta(days=6)).isoformat(),

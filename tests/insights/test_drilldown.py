@@ -23,8 +23,8 @@ def intake(**extra):
     return {**period_query(), "figure": "intake", "record_type": RECORD_TYPE, **extra}
 
 
-def test_the_list_shows_facts_and_links_to_the_records(english, towns, manager):
-    populate(towns)
+def test_the_list_shows_facts_and_links_to_the_records(english, places, manager):
+    populate(places)
     english.force_login(manager)
     response = english.get(RECORDS, intake())
     assert response.status_code == 200
@@ -42,9 +42,9 @@ def test_the_list_shows_facts_and_links_to_the_records(english, towns, manager):
     assert "subject" not in html.lower()
 
 
-def test_every_page_of_a_long_list(english, towns, manager, monkeypatch):
+def test_every_page_of_a_long_list(english, places, manager, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    populate(towns)
+    populate(places)
     english.force_login(manager)
     seen = []
     for number in (1, 2, 3):
@@ -63,7 +63,7 @@ def test_every_page_of_a_long_list(english, towns, manager, monkeypatch):
     ({"end": "2020-01-01"}, ""),
     ({"start": "yesterday"}, "Enter a valid date."),
 ])
-def test_bad_drill_values_get_a_clear_400(english, towns, manager, bad, message):
+def test_bad_drill_values_get_a_clear_400(english, places, manager, bad, message):
     english.force_login(manager)
     response = english.get(RECORDS, intake(**bad))
     assert response.status_code == 400
@@ -72,22 +72,22 @@ def test_bad_drill_values_get_a_clear_400(english, towns, manager, bad, message)
     assert message in html
 
 
-def test_another_towns_addressee_is_refused(english, towns, manager):
-    populate(towns)
+def test_another_towns_addressee_is_refused(english, places, manager):
+    populate(places)
     english.force_login(manager)
-    for bad in ({"addressee": str(towns.parks.pk)}, {"within": str(towns.parks.pk)}):
+    for bad in ({"addressee": str(places.parks.pk)}, {"within": str(places.parks.pk)}):
         response = english.get(RECORDS, intake(**bad))
         assert response.status_code == 400, bad
         assert 'role="alert"' in response.content.decode()
 
 
-def test_only_those_who_may_look_get_the_list(english, towns, manager, roads_clerk, nobody):
-    populate(towns)
+def test_only_those_who_may_look_get_the_list(english, places, manager, roads_clerk, nobody):
+    populate(places)
     english.force_login(nobody)
     assert english.get(RECORDS, intake()).status_code == 403
     english.force_login(roads_clerk)
     assert english.get(RECORDS, intake()).status_code == 403  # the whole town: management
-    assert english.get(RECORDS, intake(within=str(towns.water.pk))).status_code == 403
-    response = english.get(RECORDS, intake(within=str(towns.roads.pk)))
+    assert english.get(RECORDS, intake(within=str(places.water.pk))).status_code == 403
+    response = english.get(RECORDS, intake(within=str(places.roads.pk)))
     assert response.status_code == 200
     assert list_count(response.content.decode()) == 4

@@ -38,8 +38,8 @@ def _list_rows(client, monkeypatch):
     return rows
 
 
-def test_the_xlsx_and_csv_hold_the_rows_of_the_list(english, towns, manager, monkeypatch):
-    populate(towns, 2)
+def test_the_xlsx_and_csv_hold_the_rows_of_the_list(english, places, manager, monkeypatch):
+    populate(places, 2)
     english.force_login(manager)
     listed = _list_rows(english, monkeypatch)
     assert len(listed) == 10
@@ -62,8 +62,8 @@ def test_the_xlsx_and_csv_hold_the_rows_of_the_list(english, towns, manager, mon
         [str(cell or "") for cell in row[:6]] for row in rows[1:]]
 
 
-def test_the_aggregate_download(english, towns, manager):
-    populate(towns)
+def test_the_aggregate_download(english, places, manager):
+    populate(places)
     english.force_login(manager)
     response = english.get("/admin/insights/export.xlsx", period_query())
     assert response.status_code == 200
@@ -78,8 +78,8 @@ def test_the_aggregate_download(english, towns, manager):
     assert english.get("/admin/insights/export.pdf", period_query()).status_code == 404
 
 
-def test_no_download_for_staff_who_may_not_look(english, towns, roads_clerk, nobody):
-    populate(towns)
+def test_no_download_for_staff_who_may_not_look(english, places, roads_clerk, nobody):
+    populate(places)
     for user in (nobody, roads_clerk):
         english.force_login(user)
         for url in (RECORDS + "export.csv", RECORDS + "export.xlsx"):
@@ -87,5 +87,5 @@ def test_no_download_for_staff_who_may_not_look(english, towns, roads_clerk, nob
         assert english.get("/admin/insights/export.xlsx",
                            period_query()).status_code == 403
     english.force_login(roads_clerk)
-    response = english.get(RECORDS + "export.xlsx", intake(within=str(towns.roads.pk)))
+    response = english.get(RECORDS + "export.xlsx", intake(within=str(places.roads.pk)))
     assert response.status_code == 200

@@ -17,11 +17,11 @@ from .screens import (
 pytestmark = pytest.mark.django_db
 
 INDEX = "/admin/insights-targets/"
-ADD = INDEX + "add/"
+ADD = INDEX + "new/"
 
 
 @pytest.fixture
-def target_manager(towns):
+def target_manager(places):
     return make_staff("chief", "view_figures", "add_target", "change_target",
                       "delete_target", "view_target")
 
@@ -31,14 +31,14 @@ def form(**fields):
             "green": "90", "amber": "75", **fields}
 
 
-def test_management_sets_a_target(english, towns, target_manager):
+def test_management_sets_a_target(english, places, target_manager):
     english.force_login(target_manager)
     assert english.get(ADD).status_code == 200
     response = english.post(ADD, form())
     assert response.status_code == 302, response.content.decode()[:3000]
     target = Target.objects.get()
     assert (target.site, target.figure, target.green, target.amber) == (
-        towns.site, "on_time", 90, 75)
+        places.site, "on_time", 90, 75)
     assert english.get(INDEX).status_code == 200
 
 
@@ -46,7 +46,7 @@ def test_management_sets_a_target(english, towns, target_manager):
     ({"green": "150"}, "green"),
     ({"amber": "-5"}, "amber"),
 ])
-def test_a_target_out_of_range_is_refused_on_its_field(english, towns, target_manager,
+def test_a_target_out_of_range_is_refused_on_its_field(english, places, target_manager,
                                                        fields, field):
     english.force_login(target_manager)
     response = english.post(ADD, form(**fields))
@@ -56,17 +56,17 @@ def test_a_target_out_of_range_is_refused_on_its_field(english, towns, target_ma
     assert not Target.objects.exists()
 
 
-def test_another_towns_addressee_cannot_be_chosen(english, towns, target_manager):
+def test_another_towns_addressee_cannot_be_chosen(english, places, target_manager):
     english.force_login(target_manager)
-    response = english.post(ADD, form(addressee=str(towns.parks.pk)))
+    response = english.post(ADD, form(addressee=str(places.parks.pk)))
     assert response.status_code == 200
     assert "addressee" in response.context["form"].errors
     assert not Target.objects.exists()
 
 
-def test_another_towns_targets_are_out_of_reach(english, towns, target_manager):
-    theirs = Target.objects.create(site=towns.town2, figure="on_time", green=90, amber=70)
-    ours = Target.objects.create(site=towns.site, figure="on_time", green=80, amber=60)
+def test_another_towns_targets_are_out_of_reach(english, places, target_manager):
+    theirs = Target.objects.create(site=places.town2, figure="on_time", green=90, amber=70)
+    ours = Target.objects.create(site=places.site, figure="on_time", green=80, amber=60)
     english.force_login(target_manager)
     html = english.get(INDEX).content.decode()
     assert f"/edit/{ours.pk}/" in html and f"/edit/{theirs.pk}/" not in html
@@ -75,7 +75,7 @@ def test_another_towns_targets_are_out_of_reach(english, towns, target_manager):
     assert Target.objects.filter(pk=theirs.pk).exists()
 
 
-def test_other_staff_are_kept_out(english, towns, roads_clerk, nobody):
+def test_other_staff_are_kept_out(english, places, roads_clerk, nobody):
     for user in (roads_clerk, nobody):
         english.force_login(user)
         assert english.get(INDEX).status_code in (302, 403)
@@ -83,10 +83,10 @@ def test_other_staff_are_kept_out(english, towns, roads_clerk, nobody):
     assert not Target.objects.exists()
 
 
-def test_the_dashboard_shows_the_status_in_words(english, towns, target_manager):
-    Target.objects.create(site=towns.site, figure="on_time", record_type=RECORD_TYPE,
+def test_the_dashboard_shows_the_status_in_words(english, places, target_manager):
+    Target.objects.create(site=places.site, figure="on_time", record_type=RECORD_TYPE,
                           green=90, amber=75)
-    file(towns.site, towns.roads, days_ago=10, resolved_after=9, term_days=5)  # late
+    file(places.site, places.roads, days_ago=10, resolved_after=9, term_days=5)  # late
     english.force_login(target_manager)
     html = english.get("/admin/insights/", period_query()).content.decode()
     assert "insights-status-red" in html
