@@ -15,6 +15,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -59,19 +60,24 @@ def site_addressees(site):
 
 
 def viewable_addressee_ids(user, site) -> set[int]:
-    """The addressees of ``site`` whose dashboards ``user`` may open as their staff: those
-    they moderate or whose records reach them, and everything under those."""
-    from addons.core.permissions import moderated_addressee_ids
-    from addons.core.staffing import handled_addressee_ids
-
+    """The addressees of ``site`` whose dashboards ``user`` may open as their staff: the
+    highest ones ``access`` names and everything under them."""
     if site is None or not (user.is_authenticated and user.is_active):
         return set()
-    mine = set(moderated_addressee_ids(user)) | set(handled_addressee_ids(user, site))
-    if not mine:
+    access = _access()
+    if hasattr(access, "viewable_addressees"):
+        roots = [page.path for page in access.viewable_addressees(user, site)]
+    else:  # the rule access.may_view applies: the addressees they moderate
+        from addons.core.permissions import moderated_addressee_ids
+
+        mine = moderated_addressee_ids(user)
+        roots = list(site_addressees(site).filter(pk__in=mine).values_list("path", flat=True))
+    if not roots:
         return set()
-    rows = list(site_addressees(site).values_list("pk", "path"))
-    roots = [path for pk, path in rows if pk in mine]
-    return {pk for pk, path in rows if any(path.startswith(root) for root in roots)}
+    under = Q()
+    for root in roots:
+        under |= Q(path__startswith=root)
+    return set(site_addressees(site).filter(under).values_list("pk", flat=True))
 
 
 def may_open_figures(user, site) -> bool:
@@ -153,8 +159,9 @@ def records_text(count) -> str:
         "count": _number(count)}
 
 
-def comparison(value, previous, unit) -> dict:
-    """The change against the previous period: an arrow and a sentence."""
+def comparison(value, previous, unit, less_is_better=None) -> dict:
+    """The change against the previous period: an arrow and a sentence (saying whether it
+    is better when the figure knows which way is better)."""
     if previous is None:
         return {"arrow": "", "text": _("previous period: no data")}
     if value is None:
@@ -165,8 +172,13 @@ def comparison(value, previous, unit) -> dict:
     if abs(delta) < 1e-9:
         return {"arrow": "→", "text": _("unchanged from %(previous)s") % values}
     if delta > 0:
-        return {"arrow": "↑", "text": _("up %(delta)s from %(previous)s") % values}
-    return {"arrow": "↓", "text": _("down %(delta)s from %(previous)s") % values}
+        text = _("up %(delta)s from %(previous)s") % values
+    else:
+        text = _("down %(delta)s from %(previous)s") % values
+    if less_is_better is not None:
+        better = (delta < 0) == bool(less_is_better)
+        text = f"{text} ({_('better') if better else _('worse')})"
+    return {"arrow": "↑" if delta > 0 else "↓", "text": text}
 
 
 STATUS_TEXT = {
@@ -227,24 +239,74 @@ class Links:
 # --- the dashboard --------------------------------------------------------------------
 
 
-def _bars(value, links) -> list[charts.ChartBar]:
-    return [charts.ChartBar(label=bar.label, value=bar.value, text=show(bar.value, value.unit),
+#: the names of a figure's breakdowns, as headings
+BREAKDOWN_TITLES = {
+    "channel": lambda: _("by channel"),
+    "category": lambda: _("by category"),
+    "district": lambda: _("by district"),
+    "addressee": lambda: _("by addressee"),
+    "band": lambda: _("by age"),
+    "week": lambda: _("by week"),
+}
+#: figures about the records open now: no previous period to compare with
+NOW_KEYS = ("backlog", "overdue")
+
+
+def _bars(bars, unit, links) -> list[charts.ChartBar]:
+    return [charts.ChartBar(label=bar.label, value=bar.value, text=show(bar.value, unit),
                             count=bar.count, url=links.records(bar.drill), grey=bar.grey)
-            for bar in value.breakdown]
+            for bar in bars]
 
 
-def card(value, links) -> dict:
-    """What the dashboard shows of one figure."""
-    bars = _bars(value, links)
-    return {
+def _breakdowns(value) -> dict:
+    found = dict(getattr(value, "breakdowns", None) or {})
+    if not found and value.breakdown:
+        found = {"": value.breakdown}
+    return found
+
+
+def summary(value, links) -> dict:
+    """A figure's number, its records, the change and the target's status."""
+    listed = not getattr(value, "addon", False)  # an add-on's own figure has no list
+    part = getattr(value, "part", None)
+    result = {
         "key": value.key, "title": value.title, "definition": value.definition,
         "unit": value.unit, "text": show(value.value, value.unit),
         "no_data": value.value is None, "count": value.count,
-        "count_text": records_text(value.count), "url": links.records(value.drill),
-        "comparison": comparison(value.value, value.previous, value.unit),
-        "status": status(value), "bars": bars,
-        "chart": charts.bar_chart(bars, value.title) if bars else "",
+        "count_text": records_text(value.count),
+        "url": links.records(value.drill) if listed and value.drill else "",
+        "comparison": (now_text() if value.key in NOW_KEYS else comparison(
+            value.value, value.previous, value.unit,
+            getattr(value, "less_is_better", None))),
+        "status": status(value),
     }
+    if part is not None and listed and getattr(value, "part_drill", None):
+        result.update(part=part, part_url=links.records(value.part_drill),
+                      part_text=ngettext("%(part)s of %(count)s record",
+                                         "%(part)s of %(count)s records", value.count) % {
+                          "part": _number(part), "count": _number(value.count)})
+    return result
+
+
+def card(value, links) -> dict:
+    """What the dashboard shows of one figure: its summary and a chart and a table of
+    each of its breakdowns."""
+    result = summary(value, links)
+    parts = []
+    for name, bars in _breakdowns(value).items():
+        if not bars or not result["url"]:
+            continue
+        drawn = _bars(bars, value.unit, links)
+        heading = BREAKDOWN_TITLES.get(name, lambda: "")()
+        parts.append({"name": name, "title": heading, "bars": drawn,
+                      "chart": charts.bar_chart(
+                          drawn, f"{value.title}, {heading}" if heading else value.title)})
+    result["parts"] = parts
+    return result
+
+
+def now_text() -> dict:
+    return {"arrow": "", "text": _("records open now")}
 
 
 def flow_card(received, resolved, links) -> dict:
@@ -268,7 +330,7 @@ def flow_card(received, resolved, links) -> dict:
     return {
         "key": "flow", "flow": True, "title": _("Flow in and out per week"),
         "definition": f"{received.definition} {resolved.definition}",
-        "received": card(received, links), "resolved": card(resolved, links),
+        "received": summary(received, links), "resolved": summary(resolved, links),
         "weeks": weeks, "chart": chart,
     }
 
@@ -398,8 +460,6 @@ def _records_request(request):
         raise ValidationError([str(error) for errors in form.errors.values()
                                for error in errors])
     drill = drill_of(request.GET)
-    if any(key in drill and not str(drill[key]).isdigit() for key in ("addressee",)):
-        raise ValidationError(_("There is no such addressee in this municipality."))
     figure = drill.get("figure")
     if not figure or figure not in {item["key"] for item in figures.catalogue(site)}:
         raise ValidationError(_("There is no such figure."))
@@ -470,10 +530,9 @@ def rankings(request):
 
     links = Links(form.period, addressee)
     _refresh()
-    scope = figures.Scope(site=site, addressee=addressee,
-                          record_types=(record_type,) if record_type else None)
+    scope = figures.Scope(site=site, addressee=addressee)
     try:
-        bars = figures.ranking(scope, form.period, key)
+        bars = figures.ranking(scope, form.period, key, record_type=record_type or None)
     except ValidationError as error:
         return bad_request(request, " ".join(error.messages))
     minimum = InsightsSettings.for_site(site).minimum_count
