@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
@@ -87,21 +87,33 @@ def may_open_figures(user, site) -> bool:
     return may_view(user, site) or bool(viewable_addressee_ids(user, site))
 
 
+class Refused(Exception):
+    """The user may not see these figures (answered 403, not the admin's redirect)."""
+
+
 def figures_staff(view):
     """The town worked on in ``request.insights_site``; 403 for users who may see no
-    figure of it."""
+    figure of it, or not those asked for."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         site = work_site(request)
         if site is None:
             raise Http404
-        if not may_open_figures(request.user, site):
-            raise PermissionDenied
-        request.insights_site = site
-        return never_cache(view)(request, *args, **kwargs)
+        try:
+            if not may_open_figures(request.user, site):
+                raise Refused
+            request.insights_site = site
+            return never_cache(view)(request, *args, **kwargs)
+        except Refused:
+            return never_cache(refused)(request)
 
     return wrapper
+
+
+def refused(request):
+    return render(request, "insights/admin/error.html", {
+        "message": _("You may not see these figures."), "refused": True}, status=403)
 
 
 def _addressee(site, pk):
@@ -116,7 +128,7 @@ def _scope_addressee(request, site, pk):
     """The addressee whose subtree is looked at (None: the whole town), checked."""
     addressee = None if pk in (None, "") else _addressee(site, pk)
     if not may_view(request.user, site, addressee):
-        raise PermissionDenied
+        raise Refused
     return addressee
 
 
@@ -602,7 +614,7 @@ class ManagersOnly:
     def dispatch(self, request, *args, **kwargs):
         site = work_site(request)
         if site is None or not may_view(request.user, site):
-            raise PermissionDenied
+            return refused(request)
         request.insights_site = site
         return super().dispatch(request, *args, **kwargs)
 
