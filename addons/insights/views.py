@@ -619,17 +619,18 @@ class ManagersOnly:
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return super().get_queryset().filter(site=self.request.insights_site)
+        # the delete view looks its object up before ``dispatch``
+        return super().get_queryset().filter(site=work_site(self.request))
 
 
 class TargetIndexView(ManagersOnly, generic_models.IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().filter(site=self.request.insights_site)
+        return super().get_base_queryset().filter(site=work_site(self.request))
 
 
 class _TargetFormView(ManagersOnly):
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "site": self.request.insights_site}
+        return {**super().get_form_kwargs(), "site": work_site(self.request)}
 
 
 class TargetCreateView(_TargetFormView, generic_models.CreateView):

@@ -59,7 +59,9 @@ def test_every_page_of_a_long_list(english, places, manager, monkeypatch):
     ({"figure": ""}, "There is no such figure."),
     ({"within": "999999"}, "There is no such addressee in this municipality."),
     ({"within": "abc"}, "There is no such addressee in this municipality."),
-    ({"addressee": "abc"}, "There is no such addressee in this municipality."),
+    ({"addressee": "abc"}, "This addressee is not one of this municipality"),
+    ({"week": "2001-01-01"}, "This week is not in the period."),
+    ({"channel": "pigeon"}, "This channel is not one of this municipality"),
     ({"end": "2020-01-01"}, ""),
     ({"start": "yesterday"}, "Enter a valid date."),
 ])
