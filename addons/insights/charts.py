@@ -13,6 +13,7 @@ stays legible on a phone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import count
 
@@ -114,7 +115,9 @@ def flow_chart(weeks: list[FlowWeek], title: str) -> str:
     plot = FLOW_HEIGHT - FLOW_AXIS
     slot = FLOW_WIDTH / max(len(weeks), 1)
     bar = max(slot * 0.4, 0.5)
-    every = max(1, round(len(weeks) / 5)) if weeks else 1
+    # a label every few weeks, so that labels (about 8 units a character) never overlap
+    widest = max((len(week.label) for week in weeks), default=1) * 8 + 8
+    every = max(1, math.ceil(widest / slot))
     parts = []
     for index, week in enumerate(weeks):
         left = index * slot + slot * 0.1
@@ -123,7 +126,7 @@ def flow_chart(weeks: list[FlowWeek], title: str) -> str:
                  _("received")),
                 (bar, week.resolved, week.resolved_url, "insights-flow-out",
                  _("resolved"))):
-            height = plot * number / peak if peak else 0
+            height = (plot - 10) * number / peak if peak else 0
             parts.append(format_html(
                 '<a href="{}" class="insights-bar {}"><title>{}</title>'
                 '<rect x="{}" y="{}" width="{}" height="{}" class="insights-bar-fill"/></a>',

@@ -289,7 +289,8 @@ def summary(value, links) -> dict:
         "url": links.records(value.drill) if listed and value.drill else "",
         "comparison": (now_text() if value.key in NOW_KEYS else comparison(
             value.value, value.previous, value.unit,
-            getattr(value, "less_is_better", None))),
+            # a count is neither better nor worse for being higher (intake, flow)
+            None if value.unit == "count" else getattr(value, "less_is_better", None))),
         "status": status(value),
     }
     if part is not None and listed and getattr(value, "part_drill", None):
@@ -484,6 +485,54 @@ def _records_request(request):
     return scope, form.period, drill, Links(form.period, addressee), rows
 
 
+DIMENSION_NAMES = {
+    "channel": lambda: _("channel"), "category": lambda: _("category"),
+    "district": lambda: _("district"), "addressee": lambda: _("addressee"),
+    "week": lambda: _("week of"), "band": lambda: _("age"),
+}
+
+
+def describe(drill, site) -> list[str]:
+    """The parts a list is narrowed to, in words ("channel: Website")."""
+    from wagtail.models import Page
+
+    from addons.core import registry
+
+    blank = getattr(figures, "BLANK", "-")
+    words = []
+    for name, title in DIMENSION_NAMES.items():
+        code = drill.get(name)
+        if not code:
+            continue
+        shown = code
+        if code == blank:
+            shown = _("not given")
+        elif name in ("channel", "category", "district"):
+            for _addon, item in registry.service_events():
+                if drill.get("record_type") in ("", None, item.record_type):
+                    found = (_labels_of(item, site).get(name) or {}).get(code)
+                    if found:
+                        shown = str(found)
+                        break
+        elif name == "addressee" and str(code).isdigit():
+            shown = Page.objects.filter(pk=code).values_list("title", flat=True).first() \
+                or code
+        elif name == "band":
+            shown = next((str(label) for key, label, *_rest in getattr(figures, "BANDS", ())
+                          if key == code), code)
+        words.append(f"{title()}: {shown}")
+    if drill.get("part") == "yes":
+        words.append(_("only the records the share counts"))
+    return words
+
+
+def _labels_of(item, site) -> dict:
+    try:
+        return item.label_map(site) or {}
+    except Exception:  # an add-on's labels failing must not lose the list
+        return {}
+
+
 def _figure_title(site, key) -> str:
     return next((str(item["title"]) for item in figures.catalogue(site) if item["key"] == key),
                 key)
@@ -507,6 +556,7 @@ def records(request):
         "site": scope.site, "addressee": scope.addressee, "period": period,
         "figure_title": _figure_title(scope.site, drill.get("figure")),
         "service": service_title(drill.get("record_type", "")),
+        "narrowed": describe(drill, scope.site),
         "count": paginator.count, "count_text": records_text(paginator.count),
         "page": page, "rows": table.rows(list(page.object_list), html=True),
         "columns": table.columns(),
