@@ -189,7 +189,8 @@ def comparison(value, previous, unit, less_is_better=None) -> dict:
         text = _("down %(delta)s from %(previous)s") % values
     if less_is_better is not None:
         better = (delta < 0) == bool(less_is_better)
-        text = f"{text} ({_('better') if better else _('worse')})"
+        judgement = _("better") if better else _("worse")
+        text = f"{text} ({judgement})"
     return {"arrow": "↑" if delta > 0 else "↓", "text": text}
 
 

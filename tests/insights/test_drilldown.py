@@ -40,6 +40,9 @@ def test_the_list_shows_facts_and_links_to_the_records(english, places, manager)
     assert "North roads" in html
     # facts only: the list's columns are those above, nothing of a record's content
     assert "subject" not in html.lower()
+    # a bar's list says what it is narrowed to
+    html = english.get(RECORDS, intake(channel="phone")).content.decode()
+    assert list_count(html) == 2 and "channel: Telephone" in html
 
 
 def test_every_page_of_a_long_list(english, places, manager, monkeypatch):
