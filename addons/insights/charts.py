@@ -115,8 +115,8 @@ def flow_chart(weeks: list[FlowWeek], title: str) -> str:
     plot = FLOW_HEIGHT - FLOW_AXIS
     slot = FLOW_WIDTH / max(len(weeks), 1)
     bar = max(slot * 0.4, 0.5)
-    # a label every few weeks, so that labels (about 8 units a character) never overlap
-    widest = max((len(week.label) for week in weeks), default=1) * 8 + 8
+    # a label every few weeks, so that labels (about 9 units a character) never overlap
+    widest = max((len(week.label) for week in weeks), default=1) * 9 + 10
     every = max(1, math.ceil(widest / slot))
     parts = []
     for index, week in enumerate(weeks):
