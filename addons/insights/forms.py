@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -69,8 +70,8 @@ class TargetForm(WagtailAdminModelForm):
     addressees. The model's ``clean`` checks the range; its errors land on the fields they
     name (``green``, ``amber``), else above the form."""
 
-    figure = forms.ChoiceField(label=_("figure"), choices=())
-    record_type = forms.ChoiceField(label=_("service"), choices=(), required=False,
+    figure = forms.ChoiceField(label=capfirst(_("figure")), choices=())
+    record_type = forms.ChoiceField(label=capfirst(_("service")), choices=(), required=False,
                                     help_text=_("Empty: every service the figure applies to."))
 
     class Meta:
@@ -96,7 +97,7 @@ class TargetForm(WagtailAdminModelForm):
             from addons.addressees.models import AddresseePage
 
             self.fields["addressee"] = forms.ModelChoiceField(
-                label=_("addressee"), required=False,
+                label=capfirst(_("addressee")), required=False,
                 queryset=AddresseePage.objects.filter(
                     path__startswith=site.root_page.path).order_by("path"),
                 help_text=_("Empty: the whole municipality."))

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -64,14 +64,7 @@ def viewable_addressee_ids(user, site) -> set[int]:
     highest ones ``access`` names and everything under them."""
     if site is None or not (user.is_authenticated and user.is_active):
         return set()
-    access = _access()
-    if hasattr(access, "viewable_addressees"):
-        roots = [page.path for page in access.viewable_addressees(user, site)]
-    else:  # the rule access.may_view applies: the addressees they moderate
-        from addons.core.permissions import moderated_addressee_ids
-
-        mine = moderated_addressee_ids(user)
-        roots = list(site_addressees(site).filter(pk__in=mine).values_list("path", flat=True))
+    roots = [page.path for page in _access().viewable_addressees(user, site)]
     if not roots:
         return set()
     under = Q()
@@ -406,6 +399,8 @@ def _period_form(request, site):
 @figures_staff
 def dashboard(request, pk=None):
     site = request.insights_site
+    if pk is None and not may_view(request.user, site):
+        return _own_addressees(request, site)
     addressee = _scope_addressee(request, site, pk)
     form, valid = _period_form(request, site)
     context = {"site": site, "addressee": addressee, "form": form,
@@ -427,6 +422,19 @@ def dashboard(request, pk=None):
         "catalogue_keys": [item["key"] for item in figures.catalogue(site)],
     })
     return render(request, "insights/admin/dashboard.html", context)
+
+
+def _own_addressees(request, site):
+    """An addressee's staff opening the figures: their addressee's dashboard, or the
+    choice of theirs when they have several."""
+    pages = list(_access().viewable_addressees(request.user, site))
+    query = request.GET.urlencode()
+    if len(pages) == 1:
+        return redirect(reverse("insights-admin:addressee", args=[pages[0].pk])
+                        + (f"?{query}" if query else ""))
+    return render(request, "insights/admin/choose.html", {"pages": [
+        {"title": page.title, "url": reverse("insights-admin:addressee", args=[page.pk])
+         + (f"?{query}" if query else "")} for page in pages]})
 
 
 def _export_url(kind, links):

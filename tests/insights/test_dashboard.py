@@ -86,7 +86,11 @@ def test_addressee_dashboard_counts_its_subtree(english, places, roads_clerk):
 def test_staff_without_rights_are_refused(english, places, roads_clerk, nobody):
     english.force_login(roads_clerk)
     assert english.get(addressee_url(places.water)).status_code == 403
-    assert english.get(DASHBOARD).status_code == 403
+    # the figures of the whole town are not theirs: the menu leads them to their addressee
+    response = english.get(DASHBOARD, {"preset": "week"})
+    assert response.status_code == 302
+    assert response["Location"] == addressee_url(places.roads) + "?preset=week"
+    assert english.get("/admin/insights/export.csv").status_code == 403
     english.force_login(nobody)
     for url in (DASHBOARD, addressee_url(places.roads), "/admin/insights/rankings/",
                 "/admin/insights/export.csv"):
