@@ -149,6 +149,14 @@ def period_query() -> dict:
     return {"start": (today - timedelta(days=29)).isoformat(), "end": today.isoformat()}
 
 
+RECORDS = "/admin/insights/records/"
+
+
+def intake(**extra) -> dict:
+    """The query of the list of the reports received in the period (``extra`` narrows)."""
+    return {**period_query(), "figure": "intake", "record_type": RECORD_TYPE, **extra}
+
+
 _A = re.compile(r"<a\b([^>]*)>")
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 

@@ -7,21 +7,14 @@ import pytest
 from addons.insights import views
 
 from .screens import (
-    RECORD_TYPE,
+    RECORDS,
+    intake,
     list_count,
     list_references,
-    period_query,
     populate,
 )
 
 pytestmark = pytest.mark.django_db
-
-RECORDS = "/admin/insights/records/"
-
-
-def intake(**extra):
-    return {**period_query(), "figure": "intake", "record_type": RECORD_TYPE, **extra}
-
 
 def test_the_list_shows_facts_and_links_to_the_records(english, places, manager):
     populate(places)

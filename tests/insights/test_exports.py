@@ -11,20 +11,14 @@ from openpyxl import load_workbook
 from addons.insights import views
 
 from .screens import (
-    RECORD_TYPE,
+    RECORDS,
+    intake,
     list_references,
     period_query,
     populate,
 )
 
 pytestmark = pytest.mark.django_db
-
-RECORDS = "/admin/insights/records/"
-
-
-def intake(**extra):
-    return {**period_query(), "figure": "intake", "record_type": RECORD_TYPE, **extra}
-
 
 def _list_rows(client, monkeypatch):
     """The references and services of every page of the list."""
