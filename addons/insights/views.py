@@ -419,7 +419,6 @@ def dashboard(request, pk=None):
         "children": [{"title": row.title, "url": links.dashboard(row)} for row in children],
         "export_csv": _export_url("csv", links), "export_xlsx": _export_url("xlsx", links),
         "rankings_url": reverse("insights-admin:rankings") + "?" + links.query(),
-        "catalogue_keys": [item["key"] for item in figures.catalogue(site)],
     })
     return render(request, "insights/admin/dashboard.html", context)
 
