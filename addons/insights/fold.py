@@ -229,6 +229,9 @@ def _event(case, row):
         case.extended = (case.extended or 0) + 1
         if row["due"] is not None:
             case.due_at = row["due"]
+    elif kind == ev.STATUS_CHANGED and row["due"] is not None:
+        # a status that changes the term (an appeal marked urgent) carries the new one
+        case.due_at = row["due"]
     elif kind == ev.ESCALATED:
         case.escalated = (case.escalated or 0) + 1
     elif kind == ev.RESOLVED:
