@@ -180,11 +180,12 @@ def _unit(values, key) -> str:
 def cached_figures(site, addressee, period) -> dict:
     key = (f"civicdesk:insights:public:{FORMAT}:{site.pk}:{addressee.pk if addressee else 0}:"
            f"{period.start.isoformat()}:{period.end.isoformat()}:{get_language()}")
+    if cache_seconds() <= 0:
+        return figures_context(site, addressee, period)
     data = cache.get(key)
     if data is None:
         data = figures_context(site, addressee, period)
-        if cache_seconds() > 0:
-            cache.set(key, data, cache_seconds())
+        cache.set(key, data, cache_seconds())
     return data
 
 
