@@ -61,14 +61,42 @@ class Case(models.Model):
     #: resolved at first contact (a call or a chat closed without follow-up)
     first_contact = models.BooleanField(null=True, blank=True)
     last_event_id = models.BigIntegerField(default=0)
+    #: when ``state`` was last set (an event older than that does not change it: events
+    #: written out of order, as a data migration may, still leave the latest state)
+    state_at = models.DateTimeField(null=True, blank=True)
+    #: the first time the record left the open states: first resolved, or closed without a
+    #: resolution, cancelled, served, did not come, abandoned, a survey answered (flow out)
+    done_at = models.DateTimeField(null=True, blank=True)
+    #: when the last rating (or survey score) was given
+    rated_at = models.DateTimeField(null=True, blank=True)
+    #: how a ticket, call or chat ended: "served", "no_show", "cancelled", "answered",
+    #: "abandoned" (kept when a later "closed" event closes it)
+    outcome = models.CharField(max_length=20, blank=True)
 
     class Meta:
+        verbose_name = _("record's facts")
+        verbose_name_plural = _("records' facts")
+        permissions = [("view_figures", _("Can view the management figures"))]
         constraints = [models.UniqueConstraint(fields=["record_type", "record_id"],
                                                name="insights_case_record")]
         indexes = [
             models.Index(fields=["site", "received_at"], name="insights_case_received"),
             models.Index(fields=["site", "first_resolved_at"], name="insights_case_resolved"),
             models.Index(fields=["site", "state"], name="insights_case_state"),
+            # the figures read one site and service over a window of one of these moments
+            models.Index(fields=["site", "record_type", "received_at"],
+                         name="insights_case_rt_received"),
+            models.Index(fields=["site", "record_type", "first_resolved_at"],
+                         name="insights_case_rt_resolved"),
+            models.Index(fields=["site", "record_type", "first_response_at"],
+                         name="insights_case_rt_response"),
+            models.Index(fields=["site", "record_type", "done_at"], name="insights_case_rt_done"),
+            models.Index(fields=["site", "record_type", "rated_at"],
+                         name="insights_case_rt_rated"),
+            models.Index(fields=["site", "record_type", "due_at"], name="insights_case_rt_due"),
+            # the open records now (backlog, overdue): a small part of all
+            models.Index(fields=["site", "record_type", "addressee_path"],
+                         name="insights_case_open", condition=models.Q(state="open")),
         ]
 
     def __str__(self):
@@ -81,6 +109,9 @@ class FoldMark(models.Model):
     name = models.CharField(max_length=40, unique=True)
     last_event_id = models.BigIntegerField(default=0)
     folded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name}: {self.last_event_id}"
 
 
 class Target(models.Model):
@@ -108,6 +139,13 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.figure}: {self.green} / {self.amber}"
+
+    def clean(self):
+        from .figures import target_errors
+
+        errors = target_errors(self)
+        if errors:
+            raise ValidationError(errors)
 
 
 @register_setting(icon="table")
@@ -176,3 +214,6 @@ class ReportRun(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["schedule", "period_start"],
                                                name="insights_run_once")]
+
+    def __str__(self):
+        return f"{self.schedule_id}: {self.period_start}..{self.period_end}"
