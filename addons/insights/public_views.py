@@ -155,6 +155,8 @@ def figures_context(site, addressee, period) -> dict:
     addressees = []
     top = max((bar.count for bar in ranked["intake"].values() if not bar.grey), default=0)
     for key, bar in ranked["intake"].items():
+        if not str(key).isdigit():
+            continue  # records without an addressee: counted above, not a row here
         grey = bar.grey or bar.count < minimum
         row = {"id": key, "title": str(bar.label), "grey": grey, "count": bar.count}
         if not grey:

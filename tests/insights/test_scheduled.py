@@ -16,7 +16,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from guardian.shortcuts import assign_perm
 
 from addons.insights import scheduled
@@ -224,14 +224,22 @@ def test_empty_period_says_no_data(towns):
 @pytest.mark.parametrize(("recipients", "error"), [
     ("mayor@example.org\nnot-an-address", "not-an-address"),
     ("mayor@example.org, @example.org", "@example.org"),
-    ("   \n ", "Enter at least one e-mail address."),
+    (" ,; ", "Enter at least one e-mail address."),
 ])
 def test_bad_recipients_are_a_form_error(towns, admin_user, recipients, error):
-    form = ReportScheduleForm(data={"title": "Weekly", "frequency": "weekly",
-                                    "recipients": recipients, "pdf": "on", "language": ""},
-                              for_user=admin_user, site=towns["a"])
-    assert not form.is_valid()
-    assert error in " ".join(form.errors["recipients"])
+    with translation.override("en"):
+        form = ReportScheduleForm(data={"title": "Weekly", "frequency": "weekly",
+                                        "recipients": recipients, "pdf": "on", "language": ""},
+                                  for_user=admin_user, site=towns["a"])
+        assert not form.is_valid()
+        english = " ".join(form.errors["recipients"])
+        assert error in english
+    with translation.override("uk"):
+        form = ReportScheduleForm(data={"title": "Weekly", "frequency": "weekly",
+                                        "recipients": recipients, "pdf": "on", "language": ""},
+                                  for_user=admin_user, site=towns["a"])
+        assert not form.is_valid()
+        assert " ".join(form.errors["recipients"]) != english  # translated
 
 
 def test_recipients_are_kept_one_per_line(towns, admin_user):
