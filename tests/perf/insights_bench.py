@@ -310,9 +310,9 @@ def admin_screens(site, department, runs: int) -> dict:
     from django.urls import NoReverseMatch, reverse
 
     urls = {}
-    for label, name, args in (("management dashboard (admin page)", "insights_dashboard", []),
-                              ("department dashboard (admin page)", "insights_addressee",
-                               [department.pk])):
+    for label, name, args in (
+            ("management dashboard (admin page)", "insights-admin:dashboard", []),
+            ("department dashboard (admin page)", "insights-admin:addressee", [department.pk])):
         try:
             urls[label] = reverse(name, args=args)
         except NoReverseMatch:
