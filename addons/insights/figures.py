@@ -940,12 +940,15 @@ def target_errors(target) -> dict:
     errors: dict = {}
     key = target.figure
     if key not in figure_keys():
-        errors["figure"] = [_("Unknown figure: %(key)s.") % {"key": key}]
+        errors["figure"] = [ValidationError(_("Unknown figure: %(key)s."), code="bad_figure",
+                                             params={"key": key})]
         return errors
     figure = FIGURE.get(key)
     if target.record_type and target.record_type not in {item.record_type
                                                          for item in _declared()}:
-        errors["record_type"] = [_("Unknown service: %(key)s.") % {"key": target.record_type}]
+        errors["record_type"] = [ValidationError(_("Unknown service: %(key)s."),
+                                                  code="bad_service",
+                                                  params={"key": target.record_type})]
     for name in ("green", "amber"):
         number = getattr(target, name)
         if number is None:
