@@ -312,8 +312,8 @@ def test_ranking_greys_addressees_under_the_minimum_count(data):
     whole = figures.ranking(figures.Scope(one.site, record_types=TYPES), NOVEMBER, "intake",
                             now=now(one))
     # the City hall's records and the report, the calls with no addressee, Social (grey)
-    assert [(bar.label, bar.count, bar.grey) for bar in whole] == [
-        (one.hall.title, 5, False), ("No addressee", 4, False), (one.social.title, 1, True)]
+    assert [(bar.key, bar.count, bar.grey) for bar in whole] == [
+        (str(one.hall.pk), 5, False), ("-", 4, False), (str(one.social.pk), 1, True)]
 
 
 def test_the_catalogue_defines_every_figure_in_every_language(declared):
@@ -327,15 +327,14 @@ def test_the_catalogue_defines_every_figure_in_every_language(declared):
         assert str(rows[key]["definition"])
     assert rows["reopen_rate"]["record_types"] == [REQUEST, REPORT]
     assert rows["no_show_rate"]["record_types"] == [TICKET]
-    english = {key: str(row["definition"]) for key, row in rows.items()
-               if not row["addon"]}
+    with translation.override("en"):
+        english = {key: str(row["definition"]) for key, row in rows.items()
+                   if not row["addon"]}
     for language in ("uk", "ro", "bg"):
         with translation.override(language):
             for key, row in rows.items():
                 if not row["addon"]:
                     assert str(row["definition"]) != english[key], (language, key)
-                    assert str(row["title"]) != str(figures.FIGURE[key].title.__mod__({})) \
-                        or True
 
 
 def test_a_drill_into_another_towns_addressee_or_category_is_refused(data):
@@ -357,7 +356,8 @@ def test_a_drill_into_another_towns_addressee_or_category_is_refused(data):
         assert caught.value.code == code, drill
         with translation.override("uk"):
             ukrainian = str(caught.value.messages[0])
-        assert ukrainian != str(caught.value.messages[0]) or code == "bad_figure", code
+        with translation.override("en"):
+            assert ukrainian != str(caught.value.messages[0]), code
     # an addressee of the same town outside the subtree shown
     inside = figures.Scope(one.site, addressee=one.hall, record_types=TYPES)
     with pytest.raises(ValidationError):
@@ -383,7 +383,8 @@ def test_a_target_out_of_range_is_refused(towns, fields, wrong):
     with pytest.raises(ValidationError) as caught:
         target.full_clean()
     assert wrong in caught.value.message_dict
-    english = caught.value.message_dict[wrong][0]
+    with translation.override("en"):
+        english = ValidationError(caught.value.error_dict).message_dict[wrong][0]
     with translation.override("ro"):
         target2 = Target(site=one.site, **fields)
         with pytest.raises(ValidationError) as again:
