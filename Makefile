@@ -50,7 +50,8 @@ e2e: install-test
 ## the report classifier's accuracy, the situational-center GeoJSON, free slots and booking
 ## throughput, a 100,000-recipient campaign with a killed worker, the e-digest and digest
 ## matching, the survey results page, finding a caller among 1,000,000 persons, the chat
-## channels' webhooks and whole conversations per platform; the
+## channels' webhooks and whole conversations per platform; the management figures at
+## 5,000,000 service events against 50,000 (INSIGHTS_BENCH_ARGS=--small for a short run); the
 ## city-size benchmark (PostgreSQL, Redis, gunicorn, wrk): every public page over HTTP against a stock Wagtail site, at demo and at city size.
 bench: install-test
 	$(PY) tests/perf/run.py
@@ -65,6 +66,7 @@ bench: install-test
 	$(PY) tests/perf/surveys_bench.py
 	$(PY) tests/perf/workspace_bench.py
 	$(PY) tests/perf/assignment_bench.py
+	$(PY) tests/perf/insights_bench.py $(INSIGHTS_BENCH_ARGS)
 	$(PY) tests/perf/city_bench.py $(CITY_BENCH_ARGS)
 
 lint: install-test

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from addons.core.addon import AddonConfig, ScheduledJob
+from addons.core.addon import AddonConfig, MenuLink, ScheduledJob
 
 
 class InsightsConfig(AddonConfig):
@@ -14,9 +14,16 @@ class InsightsConfig(AddonConfig):
     default_enabled = True
     urls = "addons.insights.urls"
     url_prefix = "figures/"
+    menu_links = (MenuLink(_("City in figures"), "insights:public", order=90),)
     scheduled_jobs = (
         # new service events folded into the per-record facts the figures read
         ScheduledJob(name="insights.fold", func="addons.insights.fold.fold", cron="* * * * *"),
         ScheduledJob(name="insights.scheduled_reports",
                      func="addons.insights.scheduled.send_due", cron="15 6 * * *"),
     )
+
+    def ready(self):
+        super().ready()
+        # the admin screen of scheduled reports (Wagtail reads hooks registered until the
+        # admin's URLs are built)
+        from . import wagtail_hooks_schedules  # noqa: F401

@@ -62,14 +62,15 @@ def test_addon_pages_follow_the_pages_in_the_visitors_language(client, home, sit
     client.cookies["civicdesk_language"] = "en"
     menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
     assert [(item["title"], item["addon"]) for item in menu] == [
-        ("Catalog", False), ("Report a problem", True), ("News", True), ("Receptions", True)]
+        ("Catalog", False), ("Report a problem", True), ("News", True), ("Receptions", True),
+        ("City in figures", True)]
     assert [item["url"] for item in menu if item["addon"]] == [
-        "/reports/new/", "/bulletins/", "/queues/receptions/"]
+        "/reports/new/", "/bulletins/", "/queues/receptions/", "/figures/"]
     client.cookies["civicdesk_language"] = "uk"
     menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
     assert [item["title"] for item in menu if item["addon"]] == [
-        "Повідомити про проблему", "Новини", "Прийоми"]
+        "Повідомити про проблему", "Новини", "Прийоми", "Місто в цифрах"]
     activation.disable(site, "bulletins")
     menu = client.get("/", HTTP_HOST="localhost").context["civic_nav"]
     assert [item["title"] for item in menu if item["addon"]] == [
-        "Повідомити про проблему", "Прийоми"]
+        "Повідомити про проблему", "Прийоми", "Місто в цифрах"]
