@@ -21,9 +21,3 @@ class InsightsConfig(AddonConfig):
         ScheduledJob(name="insights.scheduled_reports",
                      func="addons.insights.scheduled.send_due", cron="15 6 * * *"),
     )
-
-    def ready(self):
-        super().ready()
-        # the admin screen of scheduled reports (Wagtail reads hooks registered until the
-        # admin's URLs are built)
-        from . import wagtail_hooks_schedules  # noqa: F401

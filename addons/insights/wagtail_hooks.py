@@ -64,3 +64,10 @@ class TargetViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_targets_viewset():
     return TargetViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_schedules_viewset():
+    from .schedules_admin import ReportScheduleViewSet
+
+    return ReportScheduleViewSet()
