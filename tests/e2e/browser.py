@@ -258,14 +258,28 @@ class Visit:
         )
 
     def overflowing_elements(self, limit: int = 5) -> list[str]:
-        """The innermost elements that stick out past the right edge of the viewport."""
+        """The innermost elements that stick out past the right edge of the viewport.
+
+        A data table inside a box of its own that scrolls sideways (``overflow-x: auto``)
+        and itself fits the screen is not counted: WCAG 1.4.10 (reflow) leaves out content
+        whose meaning needs two dimensions, and the page around it does not move."""
         return self.page.evaluate(
             """(limit) => {
                 const width = document.documentElement.clientWidth;
+                const scrolled = (el) => {
+                    for (let up = el.parentElement; up; up = up.parentElement) {
+                        const style = getComputedStyle(up);
+                        if ((style.overflowX === 'auto' || style.overflowX === 'scroll')
+                            && up.querySelector('table')
+                            && up.getBoundingClientRect().right <= width + 0.5) return true;
+                    }
+                    return false;
+                };
                 const out = [];
                 for (const el of document.body.querySelectorAll('*')) {
                     const box = el.getBoundingClientRect();
                     if (box.right <= width + 0.5 || box.width === 0) continue;
+                    if (el.closest('table') && scrolled(el.closest('table'))) continue;
                     const inner = [...el.children].some(
                         c => c.getBoundingClientRect().right > width + 0.5);
                     if (inner) continue;
