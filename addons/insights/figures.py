@@ -26,6 +26,19 @@ How the numbers are made (each figure's ``definition`` says it to the reader):
 - Figures about time, timeliness, reopening and satisfaction are computed per service
   (``Value.record_type``); intake, backlog and flow have an all-services value
   (``record_type`` "") too, listed first.
+- Breakdowns (``Value.breakdowns``): intake "channel", "category", "district",
+  "addressee"; backlog "band" (0-7, 8-30, 31-90, 90+ days); flow_in / flow_out "week"
+  (key: the Monday, ISO); overdue "addressee". Addressee bars are the children of the
+  scope's addressee (the addressee itself, for records addressed to it directly) or, for
+  the whole site, of the deepest page above all the site's addressees.
+- ``drill`` keys (short strings, safe in a query string): ``figure``, ``record_type``,
+  ``part`` ("yes": the share's condition), ``channel`` / ``category`` / ``district``
+  (a code, "-" for none), ``addressee`` (a page id, "-" for none; with ``direct`` "1":
+  that page only, not its subtree), ``path`` (a removed addressee's tree path), ``band``,
+  ``week``. An add-on's own figure (``Value.addon``) has no records behind it: its
+  ``drill`` is empty.
+- ``compute()`` without ``now`` keeps its result in the cache (see ``CACHE_SECONDS``); the
+  dashboard calls ``fold.fold()`` first, which makes the next computation fresh.
 """
 
 from __future__ import annotations
@@ -542,6 +555,10 @@ def _gather(ctx, figures, group_length=None):
                 elif figure.measure in _FRACTION and _sql_percentiles():
                     annotations[f"{name}__v"] = Percentile(
                         figure.field, _FRACTION[figure.measure], filter=population)
+                if figure.key in ("flow_in", "flow_out") and tag == "c" and _inline_weeks(ctx):
+                    for monday, week in _weeks(ctx):
+                        annotations[f"{name}__week__{monday.isoformat()}"] = Count(
+                            "id", filter=population & _window(figure.anchor, week))
                 if figure.key == "backlog" and tag == "c":
                     for key, *_rest in BANDS:
                         annotations[f"{name}__band__{key}"] = Count(
@@ -557,6 +574,8 @@ def _gather(ctx, figures, group_length=None):
                 slot = results.setdefault((key, row["record_type"], group, tag), {})
                 if what[0] == "band":
                     slot.setdefault("bands", {})[what[1]] = number
+                elif what[0] == "week":
+                    slot.setdefault("weeks", {})[date.fromisoformat(what[1])] = number
                 else:
                     slot[what[0]] = number
         if not _sql_percentiles():
@@ -643,14 +662,35 @@ def _number(figure, slot):
     return round(float(value) / figure.scale, 2), count
 
 
+#: up to this many weeks the weekly flow is counted in the query of its figure (a column
+#: a week); a longer period groups by week in a query of its own
+INLINE_WEEKS = 16
+
+
+def _weeks(ctx):
+    """``[(monday, (start, end))]``: the weeks of the period, clipped to it."""
+    result = []
+    monday = ctx.period.start - timedelta(days=ctx.period.start.weekday())
+    while monday <= ctx.period.end:
+        first = max(monday, ctx.period.start)
+        last = min(monday + timedelta(days=6), ctx.period.end)
+        result.append((monday, Period(first, last).bounds(ctx.tz)))
+        monday += timedelta(days=7)
+    return result
+
+
+def _inline_weeks(ctx) -> bool:
+    return (ctx.period.days + 6) // 7 + 1 <= INLINE_WEEKS
+
+
 def _sum_slots(slots):
     total: dict = {}
     for slot in slots:
         for name, number in slot.items():
-            if name == "bands":
+            if name in ("bands", "weeks"):
                 for key, count in number.items():
-                    total.setdefault("bands", {})
-                    total["bands"][key] = total["bands"].get(key, 0) + (count or 0)
+                    total.setdefault(name, {})
+                    total[name][key] = total[name].get(key, 0) + (count or 0)
             elif name in ("n", "k", "v"):
                 total[name] = (total.get(name) or 0) + (number or 0)
     return total
@@ -682,34 +722,36 @@ def _tree_base(ctx) -> str:
 
 
 def _dimension_rows(ctx, figure_keys):
-    """Rows of the breakdowns the figures asked for need (a query each)."""
+    """Rows of the breakdowns the figures asked for: the intake's four in one query
+    (grouped by all four, summed here), the overdue share by addressee in one, a query per
+    weekly flow."""
     wanted = {name for key in figure_keys for name in FIGURE[key].breakdowns}
     out: dict = {}
     start, end = ctx.current
-    received = ctx.base.filter(received_at__gte=start, received_at__lt=end)
-    if "intake" in figure_keys:
-        types = ctx.applicable(FIGURE["intake"])
-        for name in DIMENSIONS:
-            if name in wanted:
-                out[name] = list(received.filter(record_type__in=types)
-                                 .values_list("record_type", name).annotate(n=Count("id"))
-                                 .order_by())
     base = None
+    length = None
     if "addressee" in wanted:
         base = _tree_base(ctx)
         length = len(base) + STEPLEN
-        if "intake" in figure_keys:
-            out["addressee"] = list(
-                received.filter(record_type__in=ctx.applicable(FIGURE["intake"]))
-                .annotate(p=_prefix(length)).values_list("record_type", "p")
-                .annotate(n=Count("id")).order_by())
-        if "overdue" in figure_keys:
-            out["overdue"] = list(
-                ctx.base.filter(_OPEN, due_at__isnull=False,
-                                record_type__in=ctx.applicable(FIGURE["overdue"]))
-                .annotate(p=_prefix(length)).values_list("record_type", "p")
-                .annotate(n=Count("id"), k=Count("id", filter=_overdue_q(ctx))).order_by())
-    if "week" in wanted:
+    if "intake" in figure_keys:
+        rows = list(ctx.base.filter(received_at__gte=start, received_at__lt=end,
+                                    record_type__in=ctx.applicable(FIGURE["intake"]))
+                    .annotate(p=_prefix(length or STEPLEN))
+                    .values_list("record_type", *DIMENSIONS, "p").annotate(n=Count("id"))
+                    .order_by())
+        for index, name in enumerate((*DIMENSIONS, "addressee"), start=1):
+            sums: dict = {}
+            for row in rows:
+                key = (row[0], row[index])
+                sums[key] = sums.get(key, 0) + row[-1]
+            out[name] = [(*key, number) for key, number in sums.items()]
+    if "overdue" in figure_keys and length:
+        out["overdue"] = list(
+            ctx.base.filter(_OPEN, due_at__isnull=False,
+                            record_type__in=ctx.applicable(FIGURE["overdue"]))
+            .annotate(p=_prefix(length)).values_list("record_type", "p")
+            .annotate(n=Count("id"), k=Count("id", filter=_overdue_q(ctx))).order_by())
+    if "week" in wanted and not _inline_weeks(ctx):
         for key, anchor in (("flow_in", "received_at"), ("flow_out", "done_at")):
             if key in figure_keys:
                 out[key] = list(
@@ -763,10 +805,60 @@ def _week_key(moment, tz) -> date:
 
 # --- compute ----------------------------------------------------------------------------
 
-def compute(scope: Scope, period: Period, keys=None, *, compare=True, now=None) -> list[Value]:
+#: how long computed figures are kept (their key names the last event folded and the
+#: targets' version, so new facts or targets are seen at once; "now" moves on meanwhile)
+CACHE_SECONDS = 300
+TARGETS_VERSION = "insights:targets-version"
+
+
+def targets_changed():
+    """Called when a target is saved or deleted: computed figures kept are stale."""
+    from django.core.cache import cache
+
+    cache.set(TARGETS_VERSION, timezone.now().isoformat(), None)
+
+
+def _cache_key(scope, period, keys, compare):
+    import hashlib
+
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from .models import FoldMark
+
+    mark = FoldMark.objects.filter(name="events").values_list("last_event_id", flat=True) \
+        .first()
+    parts = (scope.site.pk, scope.path, scope.record_types, scope.public_only,
+             period.start.isoformat(), period.end.isoformat(),
+             tuple(sorted(keys)) if keys is not None else None, compare, get_language(), mark,
+             cache.get(TARGETS_VERSION), tuple(item.record_type for item in _declared()))
+    return "insights:figures:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+def compute(scope: Scope, period: Period, keys=None, *, compare=True, now=None,
+            cached=None) -> list[Value]:
     """Every figure of the catalogue (or those in ``keys``) for ``scope`` and ``period``,
     with the previous period's values when ``compare`` and the target statuses; a
-    constant number of queries. Call ``fold.fold()`` first for fresh facts."""
+    constant number of queries. Call ``fold.fold()`` first for fresh facts.
+
+    ``cached`` (default: when ``now`` is not given): keep the result in the cache for
+    ``CACHE_SECONDS`` under a key naming the last event folded, so a dashboard opened
+    again costs two queries until something new is folded or a target changes."""
+    if cached is None:
+        cached = now is None
+    if not cached:
+        return _compute(scope, period, keys, compare, now)
+    from django.core.cache import cache
+
+    key = _cache_key(scope, period, keys, compare)
+    values = cache.get(key)
+    if values is None:
+        values = _compute(scope, period, keys, compare, now)
+        cache.set(key, values, CACHE_SECONDS)
+    return values
+
+
+def _compute(scope, period, keys, compare, now) -> list[Value]:
     ctx = _Context(scope, period, compare, now)
     wanted = [figure for figure in FIGURES if (keys is None or figure.key in keys)
               and ctx.applicable(figure)]
@@ -845,7 +937,7 @@ def _breakdowns(ctx, figure, value, among, current, dimensions, base, pages, lab
         bars.sort(key=lambda bar: (-(bar.value or 0), -bar.count, bar.label))
         value.breakdowns["addressee"] = bars
     if figure.key in ("flow_in", "flow_out"):
-        counts = {}
+        counts = dict(current.get("weeks", {}))
         for record_type, moment, number in dimensions.get(figure.key, []):
             if record_type in among:
                 week = _week_key(moment, ctx.tz)

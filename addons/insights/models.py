@@ -96,6 +96,7 @@ class Case(models.Model):
             models.Index(fields=["site", "record_type", "due_at"], name="insights_case_rt_due"),
             # the open records now (backlog, overdue): a small part of all
             models.Index(fields=["site", "record_type", "addressee_path"],
+                         include=["due_at", "received_at"],
                          name="insights_case_open", condition=models.Q(state="open")),
         ]
 
@@ -139,6 +140,19 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.figure}: {self.green} / {self.amber}"
+
+    def save(self, *args, **kwargs):
+        from .figures import targets_changed
+
+        super().save(*args, **kwargs)
+        targets_changed()
+
+    def delete(self, *args, **kwargs):
+        from .figures import targets_changed
+
+        result = super().delete(*args, **kwargs)
+        targets_changed()
+        return result
 
     def clean(self):
         from .figures import target_errors

@@ -400,3 +400,26 @@ def test_targets_in_range_are_accepted(towns):
                     "amber": 10},
                    {"figure": "tests.capacity", "green": 80, "amber": 60}):
         Target(site=one.site, **fields).full_clean()
+
+
+def test_computed_figures_are_kept_until_something_new_is_folded(data):
+    one, _two, _rid = data
+    scope = figures.Scope(one.site, record_types=TYPES)
+    period = figures.Period(date(2026, 11, 1), date(2026, 11, 30))
+
+    def intake():
+        values = figures.compute(scope, period)
+        return next(v for v in values if (v.key, v.record_type) == ("intake", REQUEST))
+
+    assert intake().value == 5
+    with CaptureQueriesContext(connection) as captured:
+        assert intake().value == 5
+    assert len(captured) == 1  # where the fold has got to: the figures come from the cache
+    record(one, received=one.at(d(11, 15)))
+    assert intake().value == 5  # written, not folded yet
+    fold()
+    assert intake().value == 6
+    # a new target is seen at once
+    Target.objects.create(site=one.site, figure="intake", record_type=REQUEST, green=10,
+                          amber=5)
+    assert intake().status == "amber"
