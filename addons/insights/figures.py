@@ -563,11 +563,11 @@ def _gather(ctx, figures, group_length=None):
                 [(record_type, Q(record_type=record_type)) for record_type in types]
             part = _part_q(ctx, figure)
             for record_type, of_type in services:
-                for tag, bounds in windows_here:
+                for tag, _bounds in windows_here:
                     if anchor is OPEN_NOW:  # the rows are open: no need to read the state
                         population = of_type & _OPEN_ROWS.get(figure.key, figure.where)
-                    else:
-                        population = of_type & _population(ctx, figure, bounds)
+                    else:  # the rows are in the span: one bound tells the windows apart
+                        population = of_type & figure.where & _half(ctx, anchor, tag)
                     key = figure.key
                     # counting ``site`` (never null, the first column of every index the
                     # figures read) lets PostgreSQL count a window from the index alone
@@ -582,7 +582,8 @@ def _gather(ctx, figures, group_length=None):
                                        filter=population), key, record_type, tag, "v")
                     if key in ("flow_in", "flow_out") and tag == "c" and _inline_weeks(ctx):
                         for monday, week in _weeks(ctx):
-                            add(Count("site", filter=population & _window(anchor, week)),
+                            add(Count("site", filter=of_type & figure.where
+                                      & _window(anchor, week)),
                                 key, record_type, tag, "weeks", monday)
                     if key == "backlog" and tag == "c":
                         for band, *_rest in BANDS:
@@ -609,6 +610,15 @@ def _gather(ctx, figures, group_length=None):
             _python_percentiles(ctx, rows, members, windows_here, results, extra,
                                 group_length)
     return results
+
+
+def _half(ctx, anchor, tag) -> Q:
+    """Window ``tag`` among rows already within ``ctx.span()``: the period is what is at or
+    after its start, the previous period what is before it."""
+    if ctx.previous is None:
+        return Q()
+    start = ctx.current[0]
+    return Q(**{f"{anchor}__gte": start}) if tag == "c" else Q(**{f"{anchor}__lt": start})
 
 
 def _python_percentiles(ctx, rows, members, windows, results, extra, group_length):
