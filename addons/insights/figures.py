@@ -465,6 +465,11 @@ def _escalated(ctx, bounds):
         record_id=OuterRef("record_id"), at__gte=bounds[0], at__lt=bounds[1])
 
 
+#: the condition of the figures about records open now among the open records (the open
+#: records' index carries no state)
+_OPEN_ROWS = {"backlog": Q(), "overdue": Q(due_at__isnull=False)}
+
+
 def _population(ctx, figure, bounds) -> Q:
     """The records ``figure`` is computed over in ``bounds`` (ignored for records open
     now)."""
@@ -540,48 +545,80 @@ def _gather(ctx, figures, group_length=None):
         else:
             rows = rows.filter(_window(anchor, ctx.span()))
             windows_here = windows
-        annotations = {}
+        annotations: dict = {}
+        names: dict = {}  # column -> (figure key, record type or None: the row's, window, what)
+
+        def add(expression, key, record_type, tag, what, *more, names=names,
+                annotations=annotations):
+            column = f"f{len(names)}"
+            names[column] = (key, record_type, tag, what, *more)
+            annotations[column] = expression
+
         for figure in members:
             types = ctx.applicable(figure)
-            for tag, bounds in windows_here:
-                population = _population(ctx, figure, bounds) & Q(record_type__in=types)
-                name = f"{figure.key}__{tag}"
-                annotations[f"{name}__n"] = Count("id", filter=population)
-                part = _part_q(ctx, figure)
-                if part is not None:
-                    annotations[f"{name}__k"] = Count("id", filter=population & part)
-                if figure.measure == MEAN:
-                    annotations[f"{name}__v"] = Avg(figure.field, filter=population)
-                elif figure.measure in _FRACTION and _sql_percentiles():
-                    annotations[f"{name}__v"] = Percentile(
-                        figure.field, _FRACTION[figure.measure], filter=population)
-                if figure.key in ("flow_in", "flow_out") and tag == "c" and _inline_weeks(ctx):
-                    for monday, week in _weeks(ctx):
-                        annotations[f"{name}__week__{monday.isoformat()}"] = Count(
-                            "id", filter=population & _window(figure.anchor, week))
-                if figure.key == "backlog" and tag == "c":
-                    for key, *_rest in BANDS:
-                        annotations[f"{name}__band__{key}"] = Count(
-                            "id", filter=population & _band_q(ctx, key))
-        query = rows.annotate(**extra).values(*group_fields).annotate(**annotations) \
-            .order_by()
+            # grouped (rankings): a row per service and group; otherwise a single row with
+            # a column per service, so the window is neither sorted nor hashed (a median
+            # sorts only its own values)
+            services = [(None, Q(record_type__in=types))] if group_length else \
+                [(record_type, Q(record_type=record_type)) for record_type in types]
+            part = _part_q(ctx, figure)
+            for record_type, of_type in services:
+                for tag, _bounds in windows_here:
+                    if anchor is OPEN_NOW:  # the rows are open: no need to read the state
+                        population = of_type & _OPEN_ROWS.get(figure.key, figure.where)
+                    else:  # the rows are in the span: one bound tells the windows apart
+                        population = of_type & figure.where & _half(ctx, anchor, tag)
+                    key = figure.key
+                    # counting ``site`` (never null, the first column of every index the
+                    # figures read) lets PostgreSQL count a window from the index alone
+                    add(Count("site", filter=population), key, record_type, tag, "n")
+                    if part is not None:
+                        add(Count("site", filter=population & part), key, record_type, tag,
+                            "k")
+                    if figure.measure == MEAN:
+                        add(Avg(figure.field, filter=population), key, record_type, tag, "v")
+                    elif figure.measure in _FRACTION and _sql_percentiles():
+                        add(Percentile(figure.field, _FRACTION[figure.measure],
+                                       filter=population), key, record_type, tag, "v")
+                    if key in ("flow_in", "flow_out") and tag == "c" and _inline_weeks(ctx):
+                        for monday, week in _weeks(ctx):
+                            add(Count("site", filter=of_type & figure.where
+                                      & _window(anchor, week)),
+                                key, record_type, tag, "weeks", monday)
+                    if key == "backlog" and tag == "c":
+                        for band, *_rest in BANDS:
+                            add(Count("site", filter=population & _band_q(ctx, band)),
+                                key, record_type, tag, "bands", band)
+        if group_length:
+            query = rows.annotate(**extra).values(*group_fields).annotate(**annotations) \
+                .order_by()
+        else:
+            query = [rows.aggregate(**annotations)] if annotations else []
         for row in query:
             group = row.get("group")
-            for name, number in row.items():
-                if "__" not in name:
+            for column, number in row.items():
+                if column not in names:
                     continue
-                key, tag, *what = name.split("__")
-                slot = results.setdefault((key, row["record_type"], group, tag), {})
-                if what[0] == "band":
-                    slot.setdefault("bands", {})[what[1]] = number
-                elif what[0] == "week":
-                    slot.setdefault("weeks", {})[date.fromisoformat(what[1])] = number
+                key, record_type, tag, what, *more = names[column]
+                slot = results.setdefault((key, record_type or row["record_type"], group, tag),
+                                          {})
+                if more:
+                    slot.setdefault(what, {})[more[0]] = number
                 else:
-                    slot[what[0]] = number
+                    slot[what] = number
         if not _sql_percentiles():
             _python_percentiles(ctx, rows, members, windows_here, results, extra,
                                 group_length)
     return results
+
+
+def _half(ctx, anchor, tag) -> Q:
+    """Window ``tag`` among rows already within ``ctx.span()``: the period is what is at or
+    after its start, the previous period what is before it."""
+    if ctx.previous is None:
+        return Q()
+    start = ctx.current[0]
+    return Q(**{f"{anchor}__gte": start}) if tag == "c" else Q(**{f"{anchor}__lt": start})
 
 
 def _python_percentiles(ctx, rows, members, windows, results, extra, group_length):
@@ -635,7 +672,7 @@ def _gather_events(ctx, members, results, group_length):
         annotations = {}
         for tag, bounds in ctx.windows():
             within = Q(at__gte=bounds[0], at__lt=bounds[1])
-            annotations[f"{tag}__v"] = Count("id", filter=within)
+            annotations[f"{tag}__v"] = Count("site", filter=within)
             annotations[f"{tag}__n"] = Count("record_id", filter=within, distinct=True)
         for row in rows.annotate(**extra).values(*fields).annotate(**annotations).order_by():
             for tag, _bounds in ctx.windows():
@@ -737,7 +774,7 @@ def _dimension_rows(ctx, figure_keys):
         rows = list(ctx.base.filter(received_at__gte=start, received_at__lt=end,
                                     record_type__in=ctx.applicable(FIGURE["intake"]))
                     .annotate(p=_prefix(length or STEPLEN))
-                    .values_list("record_type", *DIMENSIONS, "p").annotate(n=Count("id"))
+                    .values_list("record_type", *DIMENSIONS, "p").annotate(n=Count("site"))
                     .order_by())
         for index, name in enumerate((*DIMENSIONS, "addressee"), start=1):
             sums: dict = {}
@@ -750,7 +787,7 @@ def _dimension_rows(ctx, figure_keys):
             ctx.base.filter(_OPEN, due_at__isnull=False,
                             record_type__in=ctx.applicable(FIGURE["overdue"]))
             .annotate(p=_prefix(length)).values_list("record_type", "p")
-            .annotate(n=Count("id"), k=Count("id", filter=_overdue_q(ctx))).order_by())
+            .annotate(n=Count("site"), k=Count("site", filter=_overdue_q(ctx))).order_by())
     if "week" in wanted and not _inline_weeks(ctx):
         for key, anchor in (("flow_in", "received_at"), ("flow_out", "done_at")):
             if key in figure_keys:
@@ -758,7 +795,7 @@ def _dimension_rows(ctx, figure_keys):
                     ctx.base.filter(_window(anchor, ctx.current),
                                     record_type__in=ctx.applicable(FIGURE[key]))
                     .annotate(w=TruncWeek(anchor, tzinfo=ctx.tz))
-                    .values_list("record_type", "w").annotate(n=Count("id")).order_by())
+                    .values_list("record_type", "w").annotate(n=Count("site")).order_by())
     return out, base
 
 
