@@ -13,13 +13,20 @@ working days, together with its public ones.
 
 Weekends (Saturday, Sunday) are days off in all three countries.
 
-Memory: ``holidays`` loads every country it knows (about 17 MiB in a worker) to answer for
-one, so it is imported only to compute a year, and the year's days are kept in the shared
-cache: the other workers, and a restarted one, read them from there without importing it.
+Memory: ``holidays`` loads every country it knows (about 10 MiB in a worker) to answer for
+one, and a module once imported stays for the life of the process. So a year is computed in a
+short-lived child Python process (``_country_days``; in this process only when no child can be
+started), and the year's days are kept in the shared cache: the other workers, and a restarted
+one, read them from there. No web worker ever imports the package.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -36,6 +43,23 @@ _COUNTRY = {"ua": "UA", "ro": "RO", "bg": "BG"}
 #: how long a computed year stays in the shared cache (seconds); the key names the
 #: ``holidays`` package's version, so an upgrade recomputes
 HOLIDAYS_CACHE_SECONDS = 7 * 24 * 3600
+
+
+logger = logging.getLogger(__name__)
+
+#: how long the child process computing a year may take (seconds)
+CHILD_TIMEOUT = 60
+
+#: run by the child process: the days ``holidays`` lists for a country, a year and
+#: optionally categories, as ordinals in JSON
+_CHILD = """
+import json, sys
+import holidays
+country, year, categories = sys.argv[1], int(sys.argv[2]), tuple(sys.argv[3:])
+options = {"categories": categories} if categories else {}
+days = holidays.country_holidays(country, years=year, **options)
+print(json.dumps(sorted(day.toordinal() for day in days)))
+"""
 
 
 class UnknownJurisdiction(ValueError):
@@ -73,20 +97,48 @@ def _package_version() -> str:
     return version("holidays")
 
 
+def _child_python() -> str | None:
+    """The Python interpreter to run the child with: this process's, when it is one (under
+    an embedding server ``sys.executable`` may be the server's own binary)."""
+    executable = sys.executable or ""
+    name = os.path.basename(executable)
+    return executable if name.startswith("python") and os.access(executable, os.X_OK) else None
+
+
+def _country_days(country: str, year: int, categories: tuple[str, ...] = ()) -> set[date]:
+    """What ``holidays.country_holidays(country, years=year, categories=...)`` lists,
+    computed in a child process so that this one never imports the package (see the
+    module's docstring); in this process when no child can be run."""
+    python = _child_python()
+    if python is not None:
+        try:
+            result = subprocess.run(
+                [python, "-c", _CHILD, country, str(year), *categories],
+                capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=True,
+                stdin=subprocess.DEVNULL,
+            )
+            return {date.fromordinal(ordinal) for ordinal in json.loads(result.stdout)}
+        except (OSError, subprocess.SubprocessError, ValueError) as error:
+            logger.warning("holidays of %s %s computed in this process: the child process "
+                           "failed (%s)", country, year, error)
+    import holidays  # heavy: see the module's docstring
+
+    options = {"categories": categories} if categories else {}
+    return set(holidays.country_holidays(country, years=year, **options))
+
+
 def _compute_holidays(code: str, year: int, martial_law: bool) -> frozenset[date]:
     if code == "ua" and martial_law and year > UA_MARTIAL_LAW_SINCE.year:
         return frozenset()  # no public holiday at all: no need to load the package
-    import holidays  # heavy: see the module's docstring
-
     if code == "ua":
-        days = set(holidays.country_holidays("UA", years=year))
+        days = _country_days("UA", year)
         if martial_law:
             return frozenset(day for day in days if day < UA_MARTIAL_LAW_SINCE)
         # Peacetime calendar: the package lists the holidays cancelled by martial law in
         # its "workday" category; add them back.
-        days |= set(holidays.country_holidays("UA", years=year, categories=("workday",)))
+        days |= _country_days("UA", year, ("workday",))
         return frozenset(days)
-    return frozenset(holidays.country_holidays(_COUNTRY[code], years=year))
+    return frozenset(_country_days(_COUNTRY[code], year))
 
 
 def public_holidays(year: int, jurisdiction: str) -> frozenset[date]:

@@ -69,6 +69,35 @@ def test_ukraine_under_martial_law_needs_no_holiday_package():
     assert not _loaded(modules, "holidays")
 
 
+def test_a_worker_computing_a_year_never_holds_the_holiday_package():
+    # a cache miss (Bulgaria's year, peacetime Ukraine) is computed in a child process
+    modules = _modules_after(
+        "from datetime import date\n"
+        "from django.core.cache import cache\n"
+        "from django.test import override_settings\n"
+        "from addons.core import calendars\n"
+        "cache.clear()\n"
+        "assert date(2026, 3, 3) in calendars.public_holidays(2026, 'bg')\n"  # Liberation Day
+        "with override_settings(CIVICDESK_UA_MARTIAL_LAW=False):\n"
+        "    assert date(2026, 8, 24) in calendars.public_holidays(2026, 'ua')\n"
+    )
+    assert "addons.core.calendars" in modules
+    assert not _loaded(modules, "holidays")
+
+
+def test_without_a_child_process_the_year_is_the_same(fresh_calendars, monkeypatch):
+    calendars = fresh_calendars
+    from_child = {code: calendars._compute_holidays(code, 2026, False) for code in ("ro", "ua")}
+    assert date(2026, 12, 1) in from_child["ro"] and date(2026, 8, 24) in from_child["ua"]
+    # an embedding server whose executable is no Python: computed in this process
+    monkeypatch.setattr(calendars, "_child_python", lambda: None)
+    assert {code: calendars._compute_holidays(code, 2026, False)
+            for code in ("ro", "ua")} == from_child
+    # a child that fails (here: an interpreter that does not exist) falls back likewise
+    monkeypatch.setattr(calendars, "_child_python", lambda: "/nonexistent/python3")
+    assert calendars._compute_holidays("ro", 2026, False) == from_child["ro"]
+
+
 @pytest.fixture
 def fresh_calendars():
     from django.core.cache import cache
