@@ -399,4 +399,5 @@ class ServiceEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.record_type} {self.reference or self.record_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+        moment = f"{self.at:%Y-%m-%d %H:%M}"
+        return f"{self.record_type} {self.reference or self.record_id} {self.kind} {moment}"
