@@ -67,6 +67,7 @@ bench: install-test
 	$(PY) tests/perf/workspace_bench.py
 	$(PY) tests/perf/assignment_bench.py
 	$(PY) tests/perf/insights_bench.py $(INSIGHTS_BENCH_ARGS)
+	$(PY) tests/perf/insights_speed.py
 	$(PY) tests/perf/city_bench.py $(CITY_BENCH_ARGS)
 
 lint: install-test
