@@ -205,7 +205,7 @@ class ReportScheduleViewSet(ModelViewSet):
     icon = "mail"
     menu_label = _("Scheduled reports")
     menu_order = 870
-    add_to_admin_menu = True
+    add_to_admin_menu = False  # opened from the dashboard, beside the targets
     form_fields = ["title", "addressee", "frequency", "recipients", "pdf", "xlsx", "language",
                    "active"]
     list_display = ["title", "addressee", "frequency", "active"]

@@ -24,13 +24,26 @@ def register_insights_admin_urls():
 class FiguresMenuItem(StaffMenuItem):
     """Shown to management and to the staff of an addressee of the town worked on."""
 
+    #: seconds the answer is kept per user and town: the menu is drawn on every admin page
+    #: and the answer costs three queries; the screens check the rights themselves
+    KEEP = 60
+
     def is_shown(self, request):
+        from django.core.cache import cache
+
         from addons.core.casework.desk import work_site
 
         from .views import may_open_figures
 
-        return self.allowed(request.user) and may_open_figures(request.user,
-                                                               work_site(request))
+        if not self.allowed(request.user):
+            return False
+        # the town worked on follows from the user and the host name
+        key = f"insights:menu:{request.user.pk}:{request.get_host()}"
+        shown = cache.get(key)
+        if shown is None:
+            shown = may_open_figures(request.user, work_site(request))
+            cache.set(key, shown, self.KEEP)
+        return shown
 
 
 def _staff(user) -> bool:

@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from addons.appeals.models import Appeal, AppealEvent, AppealFormField, AppealsSettings, Status
 from addons.appeals.services import file_appeal
@@ -57,7 +58,7 @@ def test_filing_registers_numbers_and_notifies(client, citizen, moderator, appea
     assert appeal.addressee_id == addressee.pk and appeal.author == citizen
     assert appeal.priority == "veteran" and appeal.do_not_disclose
     assert appeal.attachments.count() == 2
-    assert appeal.due_date > appeal.received_at.date()
+    assert appeal.due_date > timezone.localdate(appeal.received_at)
     assert appeal.events.filter(action=AppealEvent.Action.FILED).exists()
     to_citizen = Notification.objects.get(recipient=citizen, event="appeals.filed")
     assert appeal.reference in to_citizen.subject

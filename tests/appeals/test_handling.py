@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from addons.appeals import services
@@ -52,7 +53,7 @@ def test_register_and_forward(site, file_one, department, department_moderator, 
     options.save()
     appeal = file_one()
     assert appeal.status == Status.SUBMITTED
-    assert appeal.forward_by == due(appeal.received_at.date(), "forward", "ua")
+    assert appeal.forward_by == due(timezone.localdate(appeal.received_at), "forward", "ua")
     services.register(appeal, department_moderator)
     services.forward(appeal, department_moderator, other_addressee, "Parks are competent")
     appeal.refresh_from_db()
@@ -69,7 +70,7 @@ def test_register_and_forward(site, file_one, department, department_moderator, 
 
 def test_extension_within_the_legal_maximum(appeal, moderator, citizen):
     limit = services.extension_limit(appeal)
-    assert limit == due(appeal.received_at.date(), "appeal-extended", "ua")
+    assert limit == due(timezone.localdate(appeal.received_at), "appeal-extended", "ua")
     services.extend(appeal, moderator, limit, "Expert opinion needed")
     appeal.refresh_from_db()
     assert appeal.due_date == appeal.extended_until == limit
@@ -96,7 +97,7 @@ def test_romanian_extension_limit(site, profile, file_one, moderator):
     profile.save()
     appeal = file_one()
     assert services.extension_limit(appeal) == due(
-        appeal.received_at.date(), "petition-extended", "ro")
+        timezone.localdate(appeal.received_at), "petition-extended", "ro")
 
 
 def test_reply_with_template_and_files_reaches_email_and_cabinet(
