@@ -103,3 +103,28 @@ def record(record_type: str, record, kind: str, **fields):
     if "reference" not in fields:
         fields["reference"] = getattr(record, "reference", "") or ""
     return ServiceEvent.objects.create(**row(record_type, record_id, kind, **fields))
+
+
+# -- for the data migrations that build the events of existing records -------------------
+
+
+def chunks(iterable, size: int):
+    """``iterable`` in lists of at most ``size`` items (records read a batch at a time)."""
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def removal(record_type: str):
+    """The reverse of such a migration: ``fn(apps, schema_editor)`` deleting the events of
+    ``record_type``, and no other."""
+
+    def remove(apps, schema_editor):
+        apps.get_model("core", "ServiceEvent").objects.filter(record_type=record_type).delete()
+
+    return remove

@@ -13,6 +13,8 @@ Batched by 2,000. Going back deletes the calls' events."""
 
 from django.db import migrations
 
+from addons.core import events
+
 RECORD_TYPE = "contacts.call"
 BATCH = 2000
 
@@ -67,14 +69,10 @@ def forwards(apps, schema_editor):
         ServiceEvent.objects.bulk_create(pending, batch_size=BATCH)
 
 
-def backwards(apps, schema_editor):
-    apps.get_model("core", "ServiceEvent").objects.filter(record_type=RECORD_TYPE).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("contacts", "0002_console"),
         ("core", "0014_service_events"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunPython(forwards, events.removal(RECORD_TYPE))]

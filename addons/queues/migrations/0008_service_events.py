@@ -14,6 +14,8 @@ events."""
 
 from django.db import migrations
 
+from addons.core import events
+
 RECORD_TYPE = "queues.ticket"
 BATCH = 2000
 LOGGED = {"queues.arrived": "arrived", "queues.served": "served",
@@ -98,11 +100,6 @@ def forwards(apps, schema_editor):
         flush()
 
 
-def backwards(apps, schema_editor):
-    ServiceEvent = apps.get_model("core", "ServiceEvent")
-    ServiceEvent.objects.filter(record_type=RECORD_TYPE).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("queues", "0007_persons_from_tickets"),
@@ -110,4 +107,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunPython(forwards, events.removal(RECORD_TYPE))]

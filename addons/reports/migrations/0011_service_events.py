@@ -9,6 +9,8 @@ from datetime import datetime, time, timedelta
 from django.db import migrations
 from django.utils import timezone
 
+from addons.core import events
+
 RECORD_TYPE = "reports.report"
 NEW, RESOLVED = "new", "resolved"
 CHUNK = 500
@@ -36,7 +38,6 @@ def _first_due(report, category, jurisdiction):
 
 def _events_of(report, updates, *, categories, statuses, paths, jurisdiction):
     """The event rows (``addons.core.events.row``) of one report."""
-    from addons.core import events
 
     category = categories[report.category_id]
     # the first category and addressee: before the first correction / forwarding
@@ -112,17 +113,6 @@ def _events_of(report, updates, *, categories, statuses, paths, jurisdiction):
     return rows
 
 
-def _chunks(iterable, size):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def build(apps, schema_editor):
     Report = apps.get_model("reports", "Report")
     ReportUpdate = apps.get_model("reports", "ReportUpdate")
@@ -139,7 +129,7 @@ def build(apps, schema_editor):
     paths = {}
     pending = []
     reports = Report.objects.order_by("pk").iterator(chunk_size=CHUNK)
-    for chunk in _chunks(reports, CHUNK):
+    for chunk in events.chunks(reports, CHUNK):
         ids = [report.pk for report in chunk]
         done = set(ServiceEvent.objects.filter(record_type=RECORD_TYPE, record_id__in=ids)
                    .values_list("record_id", flat=True).distinct())
@@ -169,14 +159,10 @@ def build(apps, schema_editor):
         ServiceEvent.objects.bulk_create(pending, batch_size=BATCH)
 
 
-def remove(apps, schema_editor):
-    apps.get_model("core", "ServiceEvent").objects.filter(record_type=RECORD_TYPE).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0014_service_events"),
         ("reports", "0010_chat"),
     ]
 
-    operations = [migrations.RunPython(build, remove)]
+    operations = [migrations.RunPython(build, events.removal(RECORD_TYPE))]

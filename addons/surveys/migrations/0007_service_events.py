@@ -5,24 +5,14 @@ running it again adds nothing; going back deletes the answers' events."""
 
 from django.db import migrations
 
+from addons.core import events
+
 RECORD_TYPE = "surveys.response"
 CHUNK = 1000
 BATCH = 2000
 
 
-def _chunks(iterable, size):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def build(apps, schema_editor):
-    from addons.core import events
     from addons.surveys.events import CHANNEL, day_start, mean_score, rating_range
 
     Survey = apps.get_model("surveys", "Survey")
@@ -45,7 +35,7 @@ def build(apps, schema_editor):
     responses = (Response.objects.filter(suspicious=False).order_by("pk")
                  .only("pk", "survey_id", "addressee_id", "submitted_on", "submitted_at")
                  .iterator(chunk_size=CHUNK))
-    for chunk in _chunks(responses, CHUNK):
+    for chunk in events.chunks(responses, CHUNK):
         ids = [response.pk for response in chunk]
         done = set(ServiceEvent.objects.filter(record_type=RECORD_TYPE, record_id__in=ids)
                    .values_list("record_id", flat=True))
@@ -80,14 +70,10 @@ def build(apps, schema_editor):
         ServiceEvent.objects.bulk_create(pending, batch_size=BATCH)
 
 
-def remove(apps, schema_editor):
-    apps.get_model("core", "ServiceEvent").objects.filter(record_type=RECORD_TYPE).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0014_service_events"),
         ("surveys", "0006_answers_desk"),
     ]
 
-    operations = [migrations.RunPython(build, remove)]
+    operations = [migrations.RunPython(build, events.removal(RECORD_TYPE))]
