@@ -114,3 +114,11 @@ def viewable_root(user, site):
     if not pages:
         raise PermissionDenied
     return pages[0]
+
+
+def may_open(user, site) -> bool:
+    """Whether ``user`` may open some figures of ``site``: management, or the staff of at
+    least one of its addressees (the admin menu's "Figures" item and the screens' gate)."""
+    if site is None or not _active(user):
+        return False
+    return may_view(user, site) or bool(viewable_addressees(user, site))

@@ -73,13 +73,6 @@ def viewable_addressee_ids(user, site) -> set[int]:
     return set(site_addressees(site).filter(under).values_list("pk", flat=True))
 
 
-def may_open_figures(user, site) -> bool:
-    """The menu item: management, or the staff of at least one addressee of the town."""
-    if site is None or not (user.is_authenticated and user.is_active):
-        return False
-    return may_view(user, site) or bool(viewable_addressee_ids(user, site))
-
-
 class Refused(Exception):
     """The user may not see these figures (answered 403, not the admin's redirect)."""
 
@@ -94,7 +87,7 @@ def figures_staff(view):
         if site is None:
             raise Http404
         try:
-            if not may_open_figures(request.user, site):
+            if not _access().may_open(request.user, site):
                 raise Refused
             request.insights_site = site
             return never_cache(view)(request, *args, **kwargs)

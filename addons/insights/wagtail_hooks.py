@@ -33,7 +33,7 @@ class FiguresMenuItem(StaffMenuItem):
 
         from addons.core.casework.desk import work_site
 
-        from .views import may_open_figures
+        from .access import may_open
 
         if not self.allowed(request.user):
             return False
@@ -41,7 +41,7 @@ class FiguresMenuItem(StaffMenuItem):
         key = f"insights:menu:{request.user.pk}:{request.get_host()}"
         shown = cache.get(key)
         if shown is None:
-            shown = may_open_figures(request.user, work_site(request))
+            shown = may_open(request.user, work_site(request))
             cache.set(key, shown, self.KEEP)
         return shown
 
