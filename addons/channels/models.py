@@ -27,8 +27,12 @@ class Platform(models.TextChoices):
 
 
 def new_key() -> str:
-    """The public part of a channel's webhook URL (not a secret: the signature is)."""
-    return secrets.token_urlsafe(12)
+    """The public part of a channel's webhook URL (not a secret: the signature is). It never
+    begins with "-", which a command line would read as an option (``channels webhook``)."""
+    key = secrets.token_urlsafe(12)
+    while key.startswith("-"):
+        key = secrets.token_urlsafe(12)
+    return key
 
 
 def new_secret() -> str:

@@ -174,3 +174,10 @@ def test_a_meta_webhook_is_pasted_in_its_console(site):
                                      verify_token="my-word", account_id="1")
     out = run("webhook", channel.key)
     assert f"https://localhost/channels/whatsapp/{channel.key}/" in out and "my-word" in out
+
+
+def test_a_channels_key_is_never_read_as_an_option():
+    from addons.channels.models import new_key
+
+    # one key in 64 would begin with "-" if nothing prevented it
+    assert not any(new_key().startswith("-") for _ in range(2000))
